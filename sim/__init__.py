@@ -1,0 +1,29 @@
+"""humanline: what does cutting human customer-service agents really cost?
+
+A discrete-event simulation (SimPy) of a contact centre — arrivals, bots,
+agents on shifts, impatient customers who redial — that estimates how long
+emergency callers wait for a human and what that costs, per staffing policy.
+
+    import sim
+    scenario = sim.load_scenario("scenarios/payment_platform.yaml")
+    results = sim.run(scenario, replications=20, seed=1)
+    results.summary(); results.compare(); results.save("out/")
+"""
+
+from .experiment import run
+from .results import Results
+from .scenario import Policy, Scenario
+from .scenario_io import ScenarioError, build_scenario, load_scenario, parse_scenario, scenario_to_yaml
+
+__all__ = [
+    "Policy",
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "build_scenario",
+    "load_scenario",
+    "parse_scenario",
+    "run",
+    "scenario_to_yaml",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,45 @@
+"""Money: what a policy pays for people and bots, and what customers lose.
+
+The loss model for emergencies is a drain curve. An amount is at risk when the
+incident starts (a fraud in progress, a hijacked account); it leaves at a
+steady relative rate until a human who can freeze the account answers. With a
+half-life h the lost fraction after t seconds is ``1 - exp(-t ln 2 / h)``: the
+RUSI/Lloyds figure that about half of mule-account funds move on within an
+hour fits h near 60 minutes. An incident that never reaches a human loses what
+the curve reaches by the end of the run.
+
+The curve is non-decreasing in t, so a policy that makes people wait longer
+never shows smaller losses for the same incident: the comparison cannot
+reward slowness by accident.
+
+Agent cost is paid time (overtime at shift end included) at the group's
+hourly cost, plus a night premium on the hours inside the night span.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def drained_fraction(elapsed_s: np.ndarray | float, half_life_s: float) -> np.ndarray:
+    """Share of the amount at risk gone after ``elapsed_s`` seconds."""
+    elapsed = np.maximum(np.asarray(elapsed_s, dtype=float), 0.0)
+    return -np.expm1(-elapsed * (math.log(2.0) / half_life_s))
+
+
+def overlap_with_daily_span(start_s: np.ndarray, end_s: np.ndarray, span: tuple[int, int]) -> np.ndarray:
+    """Seconds of each [start, end) that fall inside a daily clock span (which may wrap midnight)."""
+    start_s = np.asarray(start_s, dtype=float)
+    end_s = np.maximum(np.asarray(end_s, dtype=float), start_s)
+    lo, hi = span
+    windows = [(lo, hi)] if lo < hi else [(0, hi), (lo, 86400)]
+    first_day = int(np.floor(start_s.min() / 86400.0)) if start_s.size else 0
+    last_day = int(np.floor(end_s.max() / 86400.0)) if end_s.size else 0
+    total = np.zeros_like(start_s)
+    for day in range(first_day, last_day + 1):
+        base = day * 86400.0
+        for a, b in windows:
+            total += np.clip(np.minimum(end_s, base + b) - np.maximum(start_s, base + a), 0.0, None)
+    return total

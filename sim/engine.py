@@ -1,0 +1,488 @@
+"""The discrete-event model of the contact centre, for one policy and one replication.
+
+SimPy is used as the event queue only: every event is a ``Timeout`` whose
+callback moves the state on. There are no per-customer processes and no
+condition events (``request | timeout``); DESIGN.md §6 measured that design at
+about 7x the throughput of the idiomatic process-per-customer model, and the
+sample paths are the same.
+
+Flow of one attempt (an incident's first try, a redial, or a return after a
+false bot "resolved"):
+
+1. It arrives. If the policy puts a bot in front (always, or in bot-only
+   hours) and the caller is not on the direct emergency line, it enters the
+   bot; otherwise it is offered to the human queue.
+2. In the bot: after the bot time, an emergency may be recognised and handed
+   to a human; otherwise the bot resolves it, falsely resolves it (the
+   customer returns later), or the customer wants a human. Reaching one needs
+   the option to exist now (not bot-only hours), to be offered on this
+   attempt, and to be found; then ``menu_s`` of menus. A customer who cannot
+   get through gives up and may redial.
+3. In the human queue: served at once by a free eligible agent, or it balks,
+   or it waits. Waiting contacts are served by priority, then first come first
+   served, non-preemptively; one that runs out of patience abandons and may
+   redial.
+
+Abandonment is *lazy*: a waiting contact is not watched by a timer. When an
+agent looks for work it drops queue heads whose patience ran out before now —
+they left at their abandonment instant and used no agent time — which is
+exact for priority/FCFS queues. A timer is set only for the contacts that will
+redial, because their redial must arrive at the real abandonment instant plus
+its delay. Contacts left waiting when the run ends abandoned at their instant.
+
+Agents start and end shifts, take breaks (after the contact in hand), and at
+shift end finish the contact in hand before leaving: that overtime is paid.
+When arrivals stop at the horizon, agents then on duty stay until every
+attempt has an outcome.
+
+The model does no I/O: it returns raw logs (one row per attempt outcome, one
+per agent presence span) and ``metrics`` turns them into tables.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from .roster import Roster
+from .scenario import Scenario, in_daily_spans
+from .workload import Workload
+
+# Attempt outcomes, as logged.
+ANSWERED, ABANDONED, BALKED, BOT_RESOLVED, BOT_FALSE_RESOLVED, BLOCKED = range(6)
+OUTCOME_NAMES = ("answered", "abandoned", "balked", "bot_resolved", "bot_false_resolved", "blocked")
+
+# Agent states.
+_OFF, _IDLE, _BUSY, _BREAK, _GONE = range(5)
+
+# Columns of the attempt log.
+ATTEMPT_COLUMNS = (
+    "type",  # contact type index
+    "incident",  # incident index within its type
+    "attempt",  # 0 for the first attempt
+    "arrive_s",
+    "bot",  # 1 if the attempt went through a bot session
+    "enqueue_s",  # joined the human queue (nan if never offered)
+    "leave_queue_s",  # answered, abandoned or balked (nan if never offered)
+    "outcome",
+    "agent",  # agent-shift index that answered (-1 otherwise)
+    "service_s",  # handle + after-contact work (0 unless answered)
+)
+
+
+@dataclass
+class RunLog:
+    """Raw output of one simulated policy-replication."""
+
+    attempts: np.ndarray  # float array, one row per attempt, ATTEMPT_COLUMNS
+    agent_start_s: np.ndarray
+    agent_leave_s: np.ndarray
+    agent_end_s: np.ndarray  # scheduled end
+    agent_group: np.ndarray
+    breaks: np.ndarray  # rows (agent, start_s, end_s)
+    end_s: float  # when the last attempt got its outcome
+
+    def column(self, name: str) -> np.ndarray:
+        return self.attempts[:, ATTEMPT_COLUMNS.index(name)]
+
+
+class _Attempt:
+    __slots__ = ("k", "i", "j", "idx", "arrive_s", "bot", "enqueue_s", "abandon_s", "waiting")
+
+    def __init__(self, k, i, j, idx, arrive_s):
+        self.k = k
+        self.i = i
+        self.j = j
+        self.idx = idx  # flat index into the workload's attempt arrays
+        self.arrive_s = arrive_s
+        self.bot = 0
+        self.enqueue_s = np.nan
+        self.abandon_s = np.inf
+        self.waiting = False
+
+
+class _Agent:
+    __slots__ = ("n", "group", "state", "end_s", "leave_pending", "break_pending", "start_s")
+
+    def __init__(self, n, group, start_s, end_s):
+        self.n = n
+        self.group = group
+        self.start_s = start_s
+        self.end_s = end_s
+        self.state = _OFF
+        self.leave_pending = False
+        self.break_pending = 0.0
+
+
+class ContactCentre:
+    """One run of the model. Build, then ``run()`` once."""
+
+    def __init__(self, scenario: Scenario, workload: Workload, roster: Roster):
+        self.env = simpy.Environment()
+        self.horizon_s = scenario.horizon_s
+        self.closed = False  # arrivals have stopped
+        self.open_attempts = 0  # attempts scheduled or in progress without an outcome yet
+
+        types = scenario.contact_types
+        self.n_types = len(types)
+        # Per-type parameters as plain lists: attribute look-ups on pydantic
+        # models in the hot path would cost more than the simulation itself.
+        self.priority = [c.priority for c in types]
+        self.emergency = [c.emergency for c in types]
+        self.balk_p = [c.balk_probability for c in types]
+        self.redial_p = [c.redial.probability for c in types]
+        self.max_attempts = [c.redial.max_attempts for c in types]
+        self.bot_resolve_p = [c.bot.resolve_probability for c in types]
+        self.bot_false_p = [c.bot.false_resolution_probability for c in types]
+        self.bot_recognise_p = [c.bot.recognise_emergency_probability for c in types]
+
+        door = scenario.front_door
+        self.bot_enabled = door.bot_enabled
+        self.bot_only_spans = door.bot_only_spans
+        self.menu_s = door.menu_s
+        self.find_human_p = door.human_option_found_probability
+        self.attempts_before_human = door.attempts_before_human
+        self.line_share = door.emergency_line.share_of_emergency_callers if door.emergency_line.enabled else 0.0
+
+        # Workload attempt arrays as lists: indexing a list is several times
+        # faster than indexing a numpy array element by element.
+        self.w_arrival = [t.arrival_s for t in workload.types]
+        self.w_amount = [t.amount_at_risk for t in workload.types]
+        self.w_line = [t.u_emergency_line.tolist() for t in workload.types]
+        self.w_patience = [t.patience_s.tolist() for t in workload.types]
+        self.w_service = [(t.handle_s + t.acw_s).tolist() for t in workload.types]
+        self.w_balk = [t.u_balk.tolist() for t in workload.types]
+        self.w_redial = [t.u_redial.tolist() for t in workload.types]
+        self.w_redial_delay = [t.redial_delay_s.tolist() for t in workload.types]
+        self.w_bot_time = [t.bot_time_s.tolist() for t in workload.types]
+        self.w_bot_outcome = [t.u_bot_outcome.tolist() for t in workload.types]
+        self.w_bot_recognise = [t.u_bot_recognise.tolist() for t in workload.types]
+        self.w_find = [t.u_find_human.tolist() for t in workload.types]
+        self.w_return_delay = [t.return_delay_s.tolist() for t in workload.types]
+
+        # Routing tables. Agents pick work from the types they may serve,
+        # highest priority first; a contact goes to an idle agent of the most
+        # specialised eligible group first, keeping generalists free.
+        groups = roster.groups
+        eligible = [
+            [g.can_serve(c.id, c.required_skill) for c in types] for g in groups
+        ]
+        self.types_of_group = [
+            sorted((k for k in range(self.n_types) if eligible[g][k]), key=lambda k: -self.priority[k])
+            for g in range(len(groups))
+        ]
+        self.groups_of_type = [
+            sorted((g for g in range(len(groups)) if eligible[g][k]), key=lambda g: len(self.types_of_group[g]))
+            for k in range(self.n_types)
+        ]
+        self.idle: list[dict[_Agent, None]] = [dict() for _ in groups]  # insertion-ordered sets
+        self.queues: list[deque[_Attempt]] = [deque() for _ in types]
+
+        self.agents = [_Agent(n, s.group, s.start_s, s.end_s) for n, s in enumerate(roster.shifts)]
+        self.roster = roster
+        self.agent_leave_s = [np.nan] * len(self.agents)
+        self.present: dict[_Agent, None] = {}
+        self.log: list[tuple] = []
+        self.break_log: list[tuple] = []
+        self.end_s = 0.0
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> RunLog:
+        env = self.env
+        for agent, shift in zip(self.agents, self.roster.shifts):
+            if shift.start_s >= self.horizon_s:
+                continue
+            self._at(shift.start_s, self._shift_start, agent)
+            if shift.end_s < self.horizon_s:
+                self._at(shift.end_s, self._shift_end, agent)
+            for start, length in shift.breaks:
+                self._at(start, self._break_start, (agent, length))
+        self._start_arrivals()
+        self._at(self.horizon_s, self._close, None)
+        env.run()
+        self._sweep_waiting()
+        self._dismiss_all(self.end_s)
+        return self._result()
+
+    def _at(self, time_s: float, callback, value) -> None:
+        self.env.timeout(time_s - self.env.now, value).callbacks.append(callback)
+
+    # ------------------------------------------------------------- arrivals
+    def _start_arrivals(self) -> None:
+        times = np.concatenate(self.w_arrival) if self.n_types else np.empty(0)
+        kinds = np.concatenate([np.full(t.size, k) for k, t in enumerate(self.w_arrival)])
+        index = np.concatenate([np.arange(t.size) for t in self.w_arrival])
+        order = np.argsort(times, kind="stable")
+        self._arr_t = times[order].tolist()
+        self._arr_k = kinds[order].tolist()
+        self._arr_i = index[order].tolist()
+        self._arr_next = 0
+        if self._arr_t:
+            self._at(self._arr_t[0], self._on_arrival, None)
+
+    def _on_arrival(self, _event) -> None:
+        # One pending arrival event at a time keeps the heap small.
+        n = self._arr_next
+        k, i = self._arr_k[n], self._arr_i[n]
+        self._arr_next = n + 1
+        if n + 1 < len(self._arr_t):
+            self._at(self._arr_t[n + 1], self._on_arrival, None)
+        self.open_attempts += 1
+        self._begin(_Attempt(k, i, 0, i * self.max_attempts[k], self.env.now))
+
+    def _schedule_retry(self, att: _Attempt, at_s: float, delay_s: float) -> None:
+        """Another attempt of the same incident: a redial or a return."""
+        j = att.j + 1
+        nxt = _Attempt(att.k, att.i, j, att.idx + 1, at_s + delay_s)
+        self.open_attempts += 1
+        self._at(nxt.arrive_s, self._on_retry, nxt)
+
+    def _on_retry(self, event) -> None:
+        att = event.value
+        att.arrive_s = self.env.now
+        self._begin(att)
+
+    def _finish(self, att: _Attempt, outcome: int, at_s: float, agent: int = -1, service_s: float = 0.0) -> None:
+        self.log.append((att.k, att.i, att.j, att.arrive_s, att.bot, att.enqueue_s,
+                         at_s if att.enqueue_s == att.enqueue_s else np.nan, outcome, agent, service_s))
+        self.open_attempts -= 1
+        if at_s > self.end_s:
+            self.end_s = at_s
+        if self.closed and self.open_attempts == 0:
+            self._dismiss_idle()
+
+    def _will_redial(self, att: _Attempt) -> bool:
+        k = att.k
+        return att.j + 1 < self.max_attempts[k] and self.w_redial[k][att.idx] < self.redial_p[k]
+
+    def _give_up(self, att: _Attempt, outcome: int, at_s: float) -> None:
+        """The attempt ends without a human (balked, abandoned, blocked); maybe redial."""
+        if self._will_redial(att):
+            self._schedule_retry(att, at_s, self.w_redial_delay[att.k][att.idx])
+        self._finish(att, outcome, at_s)
+
+    # ------------------------------------------------------------------ bot
+    def _bot_is_door(self, now: float) -> tuple[bool, bool]:
+        """(bot in front now, bot is the only door now)."""
+        only = bool(self.bot_only_spans) and in_daily_spans(now % 86400.0, self.bot_only_spans)
+        return self.bot_enabled or only, only
+
+    def _begin(self, att: _Attempt) -> None:
+        k = att.k
+        if self.bot_enabled or self.bot_only_spans:
+            in_bot, _ = self._bot_is_door(self.env.now)
+            on_line = self.emergency[k] and self.w_line[k][att.i] < self.line_share
+            if in_bot and not on_line:
+                att.bot = 1
+                self._at(self.env.now + self.w_bot_time[k][att.idx], self._bot_done, att)
+                return
+        self._offer(att)
+
+    def _bot_done(self, event) -> None:
+        att = event.value
+        k, idx, now = att.k, att.idx, self.env.now
+        _, only = self._bot_is_door(now)
+        if self.emergency[k] and self.w_bot_recognise[k][idx] < self.bot_recognise_p[k]:
+            if only:
+                self._give_up(att, BLOCKED, now)
+            else:
+                self._offer(att)
+            return
+        u = self.w_bot_outcome[k][idx]
+        if u < self.bot_resolve_p[k]:
+            self._finish(att, BOT_RESOLVED, now)
+        elif u < self.bot_resolve_p[k] + self.bot_false_p[k]:
+            if att.j + 1 < self.max_attempts[k]:
+                self._schedule_retry(att, now, self.w_return_delay[k][idx])
+            self._finish(att, BOT_FALSE_RESOLVED, now)
+        elif only or att.j + 1 < self.attempts_before_human or self.w_find[k][idx] >= self.find_human_p:
+            self._give_up(att, BLOCKED, now)
+        elif self.menu_s > 0:
+            self._at(now + self.menu_s, self._offer_event, att)
+        else:
+            self._offer(att)
+
+    def _offer_event(self, event) -> None:
+        self._offer(event.value)
+
+    # ---------------------------------------------------------- human queue
+    def _offer(self, att: _Attempt) -> None:
+        k, now = att.k, self.env.now
+        att.enqueue_s = now
+        for g in self.groups_of_type[k]:
+            idle = self.idle[g]
+            if idle:
+                agent = next(iter(idle))
+                del idle[agent]
+                self._serve(agent, att)
+                return
+        if self.w_balk[k][att.idx] < self.balk_p[k]:
+            self._give_up(att, BALKED, now)
+            return
+        att.abandon_s = now + self.w_patience[k][att.idx]
+        att.waiting = True
+        self.queues[k].append(att)
+        if self._will_redial(att):
+            self._at(att.abandon_s, self._patience_out, att)
+
+    def _patience_out(self, event) -> None:
+        att = event.value
+        if att.waiting:
+            self._abandon(att)
+
+    def _abandon(self, att: _Attempt) -> None:
+        att.waiting = False
+        self._give_up(att, ABANDONED, att.abandon_s)
+
+    def _next_contact(self, group: int) -> _Attempt | None:
+        now = self.env.now
+        best = None
+        best_priority = -1
+        for k in self.types_of_group[group]:
+            if best is not None and self.priority[k] < best_priority:
+                break
+            q = self.queues[k]
+            while q:
+                head = q[0]
+                if not head.waiting:
+                    q.popleft()
+                elif head.abandon_s <= now:
+                    q.popleft()
+                    self._abandon(head)
+                else:
+                    if best is None or head.enqueue_s < best.enqueue_s:
+                        best, best_priority = head, self.priority[k]
+                    break
+        if best is not None:
+            self.queues[best.k].popleft()
+            best.waiting = False
+        return best
+
+    def _sweep_waiting(self) -> None:
+        # Only reached when no agent was left to serve them: all abandoned.
+        for q in self.queues:
+            while q:
+                att = q.popleft()
+                if att.waiting:
+                    self._abandon(att)
+
+    # --------------------------------------------------------------- agents
+    def _serve(self, agent: _Agent, att: _Attempt) -> None:
+        agent.state = _BUSY
+        service = self.w_service[att.k][att.idx]
+        self._finish(att, ANSWERED, self.env.now, agent.n, service)
+        self._at(self.env.now + service, self._service_done, agent)
+
+    def _service_done(self, event) -> None:
+        agent = event.value
+        if agent.leave_pending:
+            self._leave(agent)
+        elif agent.break_pending:
+            length, agent.break_pending = agent.break_pending, 0.0
+            self._begin_break(agent, length)
+        else:
+            self._look_for_work(agent)
+
+    def _look_for_work(self, agent: _Agent) -> None:
+        att = self._next_contact(agent.group)
+        if att is not None:
+            self._serve(agent, att)
+        elif self.closed and self.open_attempts == 0:
+            self._leave(agent)
+        else:
+            agent.state = _IDLE
+            self.idle[agent.group][agent] = None
+
+    def _shift_start(self, event) -> None:
+        agent = event.value
+        if self.closed and self.open_attempts == 0:
+            return
+        self.present[agent] = None
+        self._look_for_work(agent)
+
+    def _shift_end(self, event) -> None:
+        agent = event.value
+        if agent.state == _BUSY:
+            agent.leave_pending = True
+        elif agent.state in (_IDLE, _BREAK):
+            self._leave(agent)
+
+    def _break_start(self, event) -> None:
+        agent, length = event.value
+        if agent.state == _IDLE:
+            self._begin_break(agent, length)
+        elif agent.state == _BUSY:
+            agent.break_pending = length
+
+    def _begin_break(self, agent: _Agent, length: float) -> None:
+        self.idle[agent.group].pop(agent, None)
+        agent.state = _BREAK
+        now = self.env.now
+        self.break_log.append((agent.n, now, now + length))
+        self._at(now + length, self._break_end, agent)
+
+    def _break_end(self, event) -> None:
+        agent = event.value
+        if agent.state != _BREAK:
+            return
+        if agent.leave_pending:
+            self._leave(agent)
+        else:
+            self._look_for_work(agent)
+
+    def _leave(self, agent: _Agent) -> None:
+        if agent.state == _GONE:
+            return
+        now = self.env.now
+        if agent.state == _BREAK and self.break_log:
+            self._truncate_break(agent, now)
+        self.idle[agent.group].pop(agent, None)
+        self.present.pop(agent, None)
+        agent.state = _GONE
+        self.agent_leave_s[agent.n] = now
+
+    def _truncate_break(self, agent: _Agent, now: float) -> None:
+        for n in range(len(self.break_log) - 1, -1, -1):
+            a, start, end = self.break_log[n]
+            if a == agent.n:
+                if end > now:
+                    self.break_log[n] = (a, start, now)
+                return
+
+    def _close(self, _event) -> None:
+        self.closed = True
+        if self.open_attempts == 0:
+            self._dismiss_idle()
+
+    def _dismiss_idle(self) -> None:
+        for agent in list(self.present):
+            if agent.state != _BUSY:
+                self._leave(agent)
+
+    def _dismiss_all(self, at_s: float) -> None:
+        for agent in list(self.present):
+            agent.state = _GONE
+            self.agent_leave_s[agent.n] = max(at_s, agent.start_s)
+        self.present.clear()
+
+    # --------------------------------------------------------------- output
+    def _result(self) -> RunLog:
+        attempts = np.array(self.log, dtype=float) if self.log else np.empty((0, len(ATTEMPT_COLUMNS)))
+        shifts = self.roster.shifts
+        return RunLog(
+            attempts=attempts,
+            agent_start_s=np.array([s.start_s for s in shifts], dtype=float),
+            agent_leave_s=np.array(self.agent_leave_s, dtype=float),
+            agent_end_s=np.array([s.end_s for s in shifts], dtype=float),
+            agent_group=np.array([s.group for s in shifts], dtype=int),
+            breaks=np.array(self.break_log, dtype=float) if self.break_log else np.empty((0, 3)),
+            end_s=max(self.end_s, self.horizon_s),
+        )
+
+
+def simulate(scenario: Scenario, workload: Workload, roster: Roster) -> RunLog:
+    """Run one policy (``scenario`` already resolved for it) on one replication's workload."""
+    return ContactCentre(scenario, workload, roster).run()

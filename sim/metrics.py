@@ -1,0 +1,330 @@
+"""From the raw logs of one run to tidy tables.
+
+The model logs one row per attempt outcome and one span per agent presence.
+Everything users read — counts per contact type, waits, time-to-human per
+incident, money, and per-interval series — is computed here afterwards with
+numpy, so the hot event loop only appends tuples.
+
+Conventions (stated because tools disagree, see reference/erlang_cases.md):
+- ``offered`` is attempts that joined the human queue; ``balked`` is a subset
+  of ``abandoned`` (left at once because no agent was free).
+- Service level is answered within target over *offered* (abandoned calls
+  count against it, short abandons included).
+- ``delayed`` is offered attempts not answered at the instant they arrived.
+- Time-to-human runs from the incident's first attempt to the first answer by
+  a human, across redials, bot time and returns.
+- Warm-up: incidents that started before the warm-up ends are left out, with
+  all their attempts; agent and bot costs before it are left out too.
+- Per-interval rows attribute an attempt to the interval it arrived in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .economics import drained_fraction, overlap_with_daily_span
+from .engine import (
+    ABANDONED,
+    ANSWERED,
+    ATTEMPT_COLUMNS,
+    BALKED,
+    BLOCKED,
+    BOT_FALSE_RESOLVED,
+    BOT_RESOLVED,
+    RunLog,
+)
+from .roster import Roster
+from .scenario import Scenario, parse_daily_span
+from .workload import Workload
+
+COUNT_COLUMNS = (
+    "incidents",
+    "attempts",
+    "bot_sessions",
+    "bot_resolved",
+    "bot_false_resolved",
+    "blocked",
+    "offered",
+    "answered",
+    "abandoned",
+    "balked",
+    "delayed",
+    "answered_within_target",
+    "abandoned_within_target",
+    "wait_sum_s",
+    "answered_wait_sum_s",
+    "reached_human",
+    "within_guarantee",
+    "time_to_human_sum_s",
+    "handled_s",
+)
+MONEY_COLUMNS = ("agent_cost", "bot_cost", "customer_loss", "platform_liability", "churn_cost")
+
+INCIDENT_COLUMNS = (
+    "contact_type",
+    "incident",
+    "arrival_s",
+    "attempts",
+    "reached_human",
+    "time_to_human_s",
+    "amount_at_risk",
+    "loss",
+)
+
+
+@dataclass
+class RunTables:
+    by_type: pd.DataFrame  # one row per contact type
+    intervals: pd.DataFrame  # one row per interval x contact type
+    agents: pd.DataFrame  # one row per agent group
+    incidents: pd.DataFrame  # one row per kept incident
+
+
+def integrate_level(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Area under N(t) = #{spans [start, end) covering t} between consecutive edges."""
+    if starts.size == 0:
+        return np.zeros(edges.size - 1)
+    times = np.concatenate([starts, ends])
+    steps = np.concatenate([np.ones(starts.size), -np.ones(ends.size)])
+    order = np.argsort(times, kind="stable")
+    times, steps = times[order], steps[order]
+    level = np.cumsum(steps)
+    area = np.concatenate([[0.0], np.cumsum(level[:-1] * np.diff(times))])
+    j = np.searchsorted(times, edges, side="right") - 1
+    safe = np.maximum(j, 0)
+    cumulative = np.where(j >= 0, area[safe] + level[safe] * (edges - times[safe]), 0.0)
+    return np.diff(cumulative)
+
+
+def summarise_run(
+    scenario: Scenario, workload: Workload, roster: Roster, log: RunLog, keep_incidents: str = "emergency"
+) -> RunTables:
+    """Tables for one policy-replication. ``keep_incidents``: 'emergency', 'all' or 'none'."""
+    a = {name: log.attempts[:, n] for n, name in enumerate(ATTEMPT_COLUMNS)}
+    a_type = a["type"].astype(int)
+    a_inc = a["incident"].astype(int)
+    outcome = a["outcome"].astype(int)
+    wait = a["leave_queue_s"] - a["enqueue_s"]  # nan when never offered
+    offered = ~np.isnan(a["enqueue_s"])
+    warmup = scenario.warmup_s
+    counted_attempt = np.zeros(a_type.size, dtype=bool)
+    for k, tw in enumerate(workload.types):
+        mine = a_type == k
+        counted_attempt[mine] = tw.arrival_s[a_inc[mine]] >= warmup
+    agent_cost_by_type, agents_table = _agent_costs(scenario, roster, log, a_type, a["agent"], a["service_s"])
+    bot_cost_by_type = _bot_costs(scenario, a_type, a["bot"], counted_attempt)
+
+    rows, incident_frames, interval_frames = [], [], []
+    edges = _interval_edges(scenario)
+    for k, ct in enumerate(scenario.contact_types):
+        tw = workload.types[k]
+        counted_incident = tw.arrival_s >= warmup
+        sel = (a_type == k) & counted_attempt
+        inc = a_inc[sel]
+        out, w, off = outcome[sel], wait[sel], offered[sel]
+        answered = out == ANSWERED
+        gave_up = (out == ABANDONED) | (out == BALKED)
+
+        first_answer = np.full(tw.incidents, np.inf)
+        np.minimum.at(first_answer, inc[answered], a["leave_queue_s"][sel][answered])
+        reached = np.isfinite(first_answer) & counted_incident
+        tth = first_answer - tw.arrival_s
+        n_attempts = np.bincount(inc, minlength=tw.incidents)
+        last_outcome = _last_outcome(inc, a["attempt"][sel], out, tw.incidents)
+        false_resolved = np.bincount(inc[out == BOT_FALSE_RESOLVED], minlength=tw.incidents) > 0
+
+        elapsed = np.where(reached, tth, log.end_s - tw.arrival_s)
+        loss = tw.amount_at_risk * drained_fraction(elapsed, ct.loss.half_life_min * 60.0)
+        loss = np.where(counted_incident, loss, 0.0)
+        unresolved = counted_incident & np.isin(last_outcome, (ABANDONED, BALKED, BLOCKED))
+        churn = (
+            ct.loss.churn_cost_per_abandoned * unresolved.sum()
+            + ct.loss.churn_cost_per_false_resolution * (false_resolved & counted_incident).sum()
+        )
+        customer_loss = float(loss.sum())
+        rows.append(
+            {
+                "contact_type": ct.id,
+                "incidents": int(counted_incident.sum()),
+                "attempts": int(sel.sum()),
+                "bot_sessions": int(a["bot"][sel].sum()),
+                "bot_resolved": int((out == BOT_RESOLVED).sum()),
+                "bot_false_resolved": int((out == BOT_FALSE_RESOLVED).sum()),
+                "blocked": int((out == BLOCKED).sum()),
+                "offered": int(off.sum()),
+                "answered": int(answered.sum()),
+                "abandoned": int(gave_up.sum()),
+                "balked": int((out == BALKED).sum()),
+                "delayed": int((off & ~(answered & (w == 0))).sum()),
+                "answered_within_target": int((answered & (w <= ct.target_s)).sum()),
+                "abandoned_within_target": int((gave_up & (w <= ct.target_s)).sum()),
+                "wait_sum_s": float(np.nansum(w)),
+                "answered_wait_sum_s": float(w[answered].sum()),
+                "reached_human": int(reached.sum()),
+                "within_guarantee": int((reached & (tth <= scenario.guarantee_s)).sum()),
+                "time_to_human_sum_s": float(tth[reached].sum()),
+                "handled_s": float(a["service_s"][sel].sum()),
+                "agent_cost": float(agent_cost_by_type[k]),
+                "bot_cost": float(bot_cost_by_type[k]),
+                "customer_loss": customer_loss,
+                "platform_liability": customer_loss * scenario.economics.liability_share,
+                "churn_cost": float(churn),
+                "amount_at_risk": float(tw.amount_at_risk[counted_incident].sum()),
+                "unreached": int((counted_incident & ~reached).sum()),
+            }
+        )
+        if keep_incidents == "all" or (keep_incidents == "emergency" and ct.emergency):
+            keep = counted_incident
+            incident_frames.append(
+                pd.DataFrame(
+                    {
+                        "contact_type": ct.id,
+                        "incident": np.flatnonzero(keep),
+                        "arrival_s": tw.arrival_s[keep],
+                        "attempts": n_attempts[keep],
+                        "reached_human": reached[keep],
+                        "time_to_human_s": np.where(reached, tth, np.nan)[keep],
+                        "amount_at_risk": tw.amount_at_risk[keep],
+                        "loss": loss[keep],
+                    }
+                )
+            )
+        interval_frames.append(
+            _interval_rows(ct.id, ct.target_s, edges, a["arrive_s"][sel], a["enqueue_s"][sel],
+                           a["leave_queue_s"][sel], out, off, w)
+        )
+
+    intervals = pd.concat(interval_frames, ignore_index=True)
+    intervals["agents_on_duty"] = np.tile(_agents_on_duty(log, edges), len(scenario.contact_types))
+    intervals = intervals[intervals["interval_start_s"] >= warmup - 1e-9].reset_index(drop=True)
+    incidents = (
+        pd.concat(incident_frames, ignore_index=True) if incident_frames else pd.DataFrame(columns=INCIDENT_COLUMNS)
+    )
+    return RunTables(by_type=pd.DataFrame(rows), intervals=intervals, agents=agents_table, incidents=incidents)
+
+
+def _last_outcome(inc: np.ndarray, attempt_no: np.ndarray, out: np.ndarray, n: int) -> np.ndarray:
+    last = np.full(n, -1)
+    if inc.size:
+        order = np.lexsort((attempt_no, inc))
+        last[inc[order]] = out[order]  # later attempts overwrite earlier ones
+    return last
+
+
+def _interval_edges(scenario: Scenario) -> np.ndarray:
+    return np.arange(scenario.intervals_per_day * scenario.days + 1) * float(scenario.interval_s)
+
+
+def _interval_rows(type_id, target_s, edges, arrive, enqueue, leave, out, off, wait) -> pd.DataFrame:
+    n = edges.size - 1
+    slot = np.clip(np.searchsorted(edges, arrive, side="right") - 1, 0, n - 1)
+
+    def count(mask):
+        return np.bincount(slot[mask], minlength=n)
+
+    answered = out == ANSWERED
+    abandoned = (out == ABANDONED) | (out == BALKED)
+    offered = count(off)
+    within = count(answered & (wait <= target_s))
+    waited = np.bincount(slot[off], weights=wait[off], minlength=n)
+    queue_time = integrate_level(enqueue[off], leave[off], edges)
+    interval_s = edges[1] - edges[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame(
+            {
+                "contact_type": type_id,
+                "interval": np.arange(n),
+                "interval_start_s": edges[:-1],
+                "day": (edges[:-1] // 86400).astype(int),
+                "arrivals": count(np.ones_like(off)),
+                "offered": offered,
+                "answered": count(answered),
+                "abandoned": count(abandoned),
+                "answered_within_target": within,
+                "service_level": within / offered,
+                "mean_wait_s": waited / offered,
+                "queue_length_mean": queue_time / interval_s,
+            }
+        )
+
+
+def _agents_on_duty(log: RunLog, edges: np.ndarray) -> np.ndarray:
+    worked = ~np.isnan(log.agent_leave_s)
+    present = integrate_level(log.agent_start_s[worked], log.agent_leave_s[worked], edges)
+    on_break = integrate_level(log.breaks[:, 1], log.breaks[:, 2], edges)
+    return (present - on_break) / (edges[1] - edges[0])
+
+
+def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_service):
+    """Agent cost per contact type, and a per-group table of hours and cost.
+
+    Each agent's cost is shared among contact types in proportion to the time
+    it spent on each; an agent who served nobody is charged to the types its
+    group may serve. Shares sum to the total, so summing types gives the bill.
+    """
+    n_types = len(scenario.contact_types)
+    n_agents = len(roster.shifts)
+    worked = ~np.isnan(log.agent_leave_s)
+    start = np.maximum(log.agent_start_s, scenario.warmup_s)
+    leave = np.where(worked, np.maximum(log.agent_leave_s, start), start)
+    paid_s = leave - start
+    overtime_s = np.where(worked, np.clip(log.agent_leave_s - np.maximum(log.agent_end_s, start), 0, None), 0.0)
+    econ = scenario.economics
+    night_s = (
+        overlap_with_daily_span(start, leave, parse_daily_span(econ.night_hours))
+        if econ.night_premium > 0 and n_agents
+        else np.zeros(n_agents)
+    )
+    rate = np.array([roster.groups[g].cost_per_hour for g in log.agent_group], dtype=float) / 3600.0
+    cost = rate * (paid_s + econ.night_premium * night_s)
+
+    served = a_agent >= 0
+    busy = np.zeros((n_agents, n_types))
+    np.add.at(busy, (a_agent[served].astype(int), a_type[served]), a_service[served])
+    eligible = np.array(
+        [[g.can_serve(c.id, c.required_skill) for c in scenario.contact_types] for g in roster.groups], dtype=float
+    ).reshape(len(roster.groups), n_types)
+    weights = busy.copy()
+    idle_agents = weights.sum(axis=1) == 0
+    if n_agents:
+        weights[idle_agents] = eligible[log.agent_group[idle_agents]]
+    totals = weights.sum(axis=1, keepdims=True)
+    share = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
+    by_type = (share * cost[:, None]).sum(axis=0)
+    # An agent whose group can serve no type at all still costs money; charge it evenly.
+    orphan = cost[totals[:, 0] == 0].sum() if n_agents else 0.0
+    by_type = by_type + orphan / max(n_types, 1)
+
+    busy_s = busy.sum(axis=1)
+    groups = pd.DataFrame(
+        {
+            "group": [roster.groups[g].id for g in log.agent_group],
+            "agent_shifts": 1,
+            "paid_hours": paid_s / 3600.0,
+            "overtime_hours": overtime_s / 3600.0,
+            "busy_hours": busy_s / 3600.0,
+            "agent_cost": cost,
+        }
+    )
+    table = groups.groupby("group", sort=False).sum().reindex([g.id for g in roster.groups], fill_value=0)
+    table.index.name = "group"
+    table.insert(0, "scheduled", list(roster.scheduled))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["occupancy"] = table["busy_hours"] / table["paid_hours"]
+    return by_type, table.reset_index()
+
+
+def _bot_costs(scenario: Scenario, a_type, a_bot, counted) -> np.ndarray:
+    n_types = len(scenario.contact_types)
+    econ, door = scenario.economics, scenario.front_door
+    sessions = np.bincount(a_type[(a_bot > 0) & counted], minlength=n_types).astype(float)
+    cost = sessions * econ.bot_cost_per_session
+    if door.bot_enabled or door.bot_only_hours:
+        days = (scenario.horizon_s - scenario.warmup_s) / 86400.0
+        fixed = econ.bot_fixed_cost_per_day * days
+        share = sessions / sessions.sum() if sessions.sum() > 0 else np.full(n_types, 1.0 / n_types)
+        cost = cost + fixed * share
+    return cost

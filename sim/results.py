@@ -1,0 +1,175 @@
+"""Results of an experiment, as tidy tables, and the statistics users read off them.
+
+``replications`` has one row per policy x replication x contact type with the
+raw counts, sums and money of DESIGN.md §4. Everything else is derived from
+it: rates are computed per replication (a replication where a rate is
+undefined, e.g. nothing offered, is left out of that rate's interval) and then
+averaged with a t interval across replications. "all" rows sum the contact
+types of a replication before deriving rates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .metrics import COUNT_COLUMNS, MONEY_COLUMNS
+from .scenario import Scenario
+from .stats import t_interval
+
+KEYS = ["policy", "replication", "contact_type"]
+ALL_TYPES = "all"
+
+# Derived metric -> (numerator column, denominator column).
+RATES: dict[str, tuple[str, str]] = {
+    "service_level": ("answered_within_target", "offered"),
+    "abandonment": ("abandoned", "offered"),
+    "balking": ("balked", "offered"),
+    "p_delay": ("delayed", "offered"),
+    "asa_s": ("answered_wait_sum_s", "answered"),
+    "mean_wait_s": ("wait_sum_s", "offered"),
+    "bot_containment": ("bot_resolved", "bot_sessions"),
+    "share_reached_human": ("reached_human", "incidents"),
+    "share_within_guarantee": ("within_guarantee", "incidents"),
+    "mean_time_to_human_s": ("time_to_human_sum_s", "reached_human"),
+    "attempts_per_incident": ("attempts", "incidents"),
+}
+SUMMED = (*COUNT_COLUMNS, *MONEY_COLUMNS, "amount_at_risk", "unreached")
+COMPARE_METRICS = (
+    *MONEY_COLUMNS,
+    "total_cost",
+    "service_level",
+    "abandonment",
+    "asa_s",
+    "p_delay",
+    "share_reached_human",
+    "share_within_guarantee",
+    "mean_time_to_human_s",
+    "unreached",
+    "offered",
+    "answered",
+)
+SAVINGS = (
+    "wages_saved",
+    "bot_cost_saved",
+    "added_customer_loss",
+    "added_liability",
+    "added_churn",
+    "net_saving",
+    "net_saving_platform",
+)
+
+
+def derive_rates(table: pd.DataFrame) -> pd.DataFrame:
+    """Add the RATES columns to a frame of summed counts (NaN where undefined)."""
+    out = table.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, (num, den) in RATES.items():
+            den_values = out[den].to_numpy(dtype=float)
+            out[name] = np.where(den_values > 0, out[num].to_numpy(dtype=float) / den_values, np.nan)
+    out["total_cost"] = out["agent_cost"] + out["bot_cost"]
+    return out
+
+
+@dataclass
+class Results:
+    scenario: Scenario
+    policies: list[str]
+    seed: int
+    n_replications: int
+    replications: pd.DataFrame
+    intervals: pd.DataFrame
+    agents: pd.DataFrame
+    incidents: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------ per replication
+    def per_replication(self) -> pd.DataFrame:
+        """One row per policy x replication x contact type, plus an 'all' row, with rates."""
+        cols = [c for c in SUMMED if c in self.replications]
+        totals = self.replications.groupby(["policy", "replication"], sort=False)[cols].sum().reset_index()
+        totals["contact_type"] = ALL_TYPES
+        emergency = [c.id for c in self.scenario.contact_types if c.emergency]
+        frames = [self.replications, totals]
+        if emergency:
+            em = self.replications[self.replications["contact_type"].isin(emergency)]
+            em = em.groupby(["policy", "replication"], sort=False)[cols].sum().reset_index()
+            em["contact_type"] = "emergency"
+            frames.append(em)
+        table = pd.concat(frames, ignore_index=True)
+        return derive_rates(table)
+
+    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+        """Mean and t confidence interval per policy x contact type x metric (long format)."""
+        table = self.per_replication()
+        metrics = [c for c in table.columns if c not in KEYS]
+        rows = []
+        for (policy, ctype), group in table.groupby(["policy", "contact_type"], sort=False):
+            for metric in metrics:
+                mean, low, high, n = t_interval(group[metric].to_numpy(dtype=float), confidence)
+                rows.append((policy, ctype, metric, mean, low, high, n))
+        return pd.DataFrame(rows, columns=["policy", "contact_type", "metric", "mean", "ci_low", "ci_high", "n"])
+
+    def save(self, directory: str | Path, command: str | None = None) -> Path:
+        from .export import save_results
+
+        return save_results(self, Path(directory), command=command)
+
+    # ------------------------------------------------------------------ compare
+    def compare(self, baseline: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
+        """Paired differences of every policy against ``baseline``, replication by replication.
+
+        For ordinary metrics ``difference`` is policy minus baseline. The
+        savings metrics are differences already, signed so that positive is
+        good for the policy (their ``baseline`` and ``value`` are NaN):
+        ``wages_saved`` and ``bot_cost_saved`` (baseline minus policy),
+        ``added_customer_loss``, ``added_liability`` and ``added_churn``
+        (policy minus baseline), ``net_saving`` — what society saves: wages and
+        bot cost saved minus added customer losses and churn (liability only
+        moves money from platform to customer) — and ``net_saving_platform``:
+        saved costs minus added liability and churn.
+        """
+        baseline = baseline or self._default_baseline()
+        if baseline not in self.policies:
+            raise KeyError(f"baseline {baseline!r} is not among the policies run: {', '.join(self.policies)}")
+        table = self.per_replication().set_index(["policy", "replication", "contact_type"]).sort_index()
+        metrics = [m for m in COMPARE_METRICS if m in table.columns]
+        base = table.loc[baseline, metrics]
+        rows = []
+        for policy in self.policies:
+            mine = table.loc[policy, metrics]
+            theirs = base.reindex(mine.index)
+            paired = mine - theirs
+            savings = pd.DataFrame(
+                {
+                    "wages_saved": -paired["agent_cost"],
+                    "bot_cost_saved": -paired["bot_cost"],
+                    "added_customer_loss": paired["customer_loss"],
+                    "added_liability": paired["platform_liability"],
+                    "added_churn": paired["churn_cost"],
+                },
+                index=paired.index,
+            )
+            saved = savings["wages_saved"] + savings["bot_cost_saved"]
+            savings["net_saving"] = saved - savings["added_customer_loss"] - savings["added_churn"]
+            savings["net_saving_platform"] = saved - savings["added_liability"] - savings["added_churn"]
+            for ctype in mine.index.get_level_values("contact_type").unique():
+                pick = mine.index.get_level_values("contact_type") == ctype
+                for metric in metrics:
+                    mean, low, high, n = t_interval(paired.loc[pick, metric].to_numpy(dtype=float), confidence)
+                    rows.append((policy, ctype, metric, float(theirs.loc[pick, metric].mean()),
+                                 float(mine.loc[pick, metric].mean()), mean, low, high, n))
+                for metric in SAVINGS:
+                    mean, low, high, n = t_interval(savings.loc[pick, metric].to_numpy(dtype=float), confidence)
+                    rows.append((policy, ctype, metric, np.nan, np.nan, mean, low, high, n))
+        return pd.DataFrame(
+            rows,
+            columns=["policy", "contact_type", "metric", "baseline", "value", "difference", "ci_low", "ci_high", "n"],
+        )
+
+    def _default_baseline(self) -> str:
+        wanted = self.scenario.baseline_policy.id
+        return wanted if wanted in self.policies else self.policies[0]

@@ -1,0 +1,481 @@
+"""The Scenario: the one validated description of a contact centre to simulate.
+
+Everything a run needs — horizon, contact types and their behaviour, the
+roster, the bot front door, the money, and the policies to compare — lives in
+this pydantic model. It is the single source of truth for inputs, defaults and
+bounds: the YAML loader, the CLI and the app all build a ``Scenario`` and let it
+do the checking, so no other layer repeats a bound or a default.
+
+Units are in the field names. Durations that are random are distributions in
+seconds (``handle_time_s``); clock times are ``"HH:MM"`` strings; shift lengths
+and warm-up are in hours because that is how rosters are written. Inside the
+model everything is converted to seconds.
+
+A *policy* is a named set of overrides of the base scenario (staffing scale, a
+replacement roster, front-door settings, economics). ``Scenario.for_policy``
+returns the scenario as that policy would run it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
+
+from .distributions import Deterministic, Distribution, Exponential
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)]
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_SPAN = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
+
+
+def clock_to_s(text: str) -> int:
+    """'08:30' -> 30600 seconds after midnight."""
+    match = _CLOCK.match(text.strip())
+    if not match:
+        raise ValueError(f"expected a clock time HH:MM between 00:00 and 23:59, got {text!r}")
+    return int(match.group(1)) * 3600 + int(match.group(2)) * 60
+
+
+def parse_daily_span(text: str) -> tuple[int, int]:
+    """'22:00-08:00' -> (79200, 28800); a span may wrap past midnight."""
+    match = _SPAN.match(text)
+    if not match:
+        raise ValueError(f"expected a span of hours 'HH:MM-HH:MM', got {text!r}")
+    start, end = clock_to_s(match.group(1)), clock_to_s(match.group(2))
+    if start == end:
+        raise ValueError(f"span {text!r} is empty: start and end are the same time")
+    return start, end
+
+
+def in_daily_spans(seconds_of_day: float, spans: list[tuple[int, int]]) -> bool:
+    for start, end in spans:
+        if start < end:
+            if start <= seconds_of_day < end:
+                return True
+        elif seconds_of_day >= start or seconds_of_day < end:
+            return True
+    return False
+
+
+class _Model(BaseModel):
+    # Unknown keys are almost always typos in a hand-written YAML file; failing
+    # loudly beats silently running a scenario the user did not write.
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+# ---------------------------------------------------------------- contact types
+
+
+class Volume(_Model):
+    """How many incidents of a type arrive, and when.
+
+    Either ``per_day`` expected incidents shaped by an intraday ``profile`` and
+    ``weekday_factors``, or an explicit ``table`` of expected incidents per
+    interval (one day repeated, or the whole horizon).
+    """
+
+    per_day: PositiveFloat | None = Field(None, description="expected incidents on a day with weekday factor 1")
+    profile: list[NonNegativeFloat] | None = Field(
+        None, description="relative weight of each interval of the day (any scale); flat if omitted"
+    )
+    weekday_factors: list[NonNegativeFloat] = Field(
+        default_factory=lambda: [1.0] * 7, min_length=7, max_length=7, description="multipliers mon..sun"
+    )
+    table: list[NonNegativeFloat] | None = Field(
+        None, description="expected incidents per interval: one day (repeated) or every interval of the horizon"
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.per_day is None) == (self.table is None):
+            raise ValueError("give either per_day (with an optional profile) or a per-interval table, not both")
+        if self.table is not None and self.profile is not None:
+            raise ValueError("profile only applies to per_day; a table already gives every interval")
+        if self.profile is not None and sum(self.profile) <= 0:
+            raise ValueError("profile must have at least one positive weight")
+        return self
+
+
+class Redial(_Model):
+    probability: Probability = Field(0.0, description="chance an abandoned or blocked customer tries again")
+    delay_s: Distribution = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=300.0), description="time before the redial"
+    )
+    max_attempts: PositiveInt = Field(3, le=50, description="attempts per incident, the first one included")
+
+
+class BotBehaviour(_Model):
+    """What the bot does with this contact type, when a policy puts it in front."""
+
+    resolve_probability: Probability = Field(0.0, description="chance the bot genuinely resolves the contact")
+    time_s: Distribution = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=120.0), description="time spent in the bot"
+    )
+    recognise_emergency_probability: Probability = Field(
+        0.0, description="chance the bot spots an emergency and hands it to a human at once"
+    )
+    false_resolution_probability: Probability = Field(
+        0.0, description="chance the bot says 'resolved' when it is not; the customer comes back later"
+    )
+    return_delay_s: Distribution = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=3600.0),
+        description="time before a falsely resolved customer comes back",
+    )
+
+    @model_validator(mode="after")
+    def _outcomes_fit(self):
+        if self.resolve_probability + self.false_resolution_probability > 1.0 + 1e-12:
+            raise ValueError("resolve_probability + false_resolution_probability must not exceed 1")
+        return self
+
+
+class Loss(_Model):
+    """Money lost while the customer cannot reach a human."""
+
+    amount_at_risk: Distribution | None = Field(
+        None, description="money at risk per emergency incident (currency units)"
+    )
+    half_life_min: PositiveFloat = Field(60.0, description="minutes for half the amount at risk to be gone")
+    churn_cost_per_abandoned: NonNegativeFloat = Field(
+        0.0, description="cost of an incident that never reached a human (lost customer)"
+    )
+    churn_cost_per_false_resolution: NonNegativeFloat = Field(
+        0.0, description="cost of an incident the bot falsely marked resolved"
+    )
+
+
+class ContactType(_Model):
+    id: Identifier
+    label: str = ""
+    emergency: bool = Field(False, description="time-to-human and losses are tracked for emergencies")
+    priority: int = Field(0, ge=0, le=100, description="higher is served first; non-preemptive")
+    skill: Identifier | None = Field(None, description="skill an agent needs; defaults to the type id")
+    target_s: PositiveFloat = Field(20.0, description="service-level target: answered within this many seconds")
+    volume: Volume
+    handle_time_s: Distribution
+    after_contact_work_s: Distribution = Field(
+        default_factory=lambda: Deterministic(dist="deterministic", value=0.0)
+    )
+    patience_s: Distribution
+    balk_probability: Probability = Field(0.0, description="chance of hanging up at once when no agent is free")
+    redial: Redial = Field(default_factory=Redial)
+    bot: BotBehaviour = Field(default_factory=BotBehaviour)
+    loss: Loss = Field(default_factory=Loss)
+
+    @property
+    def required_skill(self) -> str:
+        return self.skill or self.id
+
+    @model_validator(mode="after")
+    def _emergency_loss(self):
+        if self.loss.amount_at_risk is not None and not self.emergency:
+            raise ValueError("loss.amount_at_risk applies to emergency types only; set emergency: true")
+        return self
+
+
+# ------------------------------------------------------------------------ agents
+
+
+class Break(_Model):
+    after_h: NonNegativeFloat = Field(description="hours after shift start")
+    length_min: PositiveFloat
+
+
+class Shift(_Model):
+    """A group of agents with the same hours, skills and pay."""
+
+    id: Identifier
+    start: str = Field(description="clock time HH:MM the shift starts")
+    length_h: float = Field(gt=0, le=24)
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
+    headcount: NonNegativeInt
+    skills: list[Identifier] | None = Field(None, description="skills held; all skills if omitted")
+    reserved_for: list[Identifier] = Field(
+        default_factory=list, description="contact type ids these agents serve exclusively (empty: any they can)"
+    )
+    cost_per_hour: NonNegativeFloat = 0.0
+    breaks: list[Break] = Field(default_factory=list)
+
+    @field_validator("start")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        clock_to_s(value)
+        return value
+
+    @model_validator(mode="after")
+    def _breaks_inside(self):
+        for i, brk in enumerate(self.breaks):
+            if brk.after_h + brk.length_min / 60 > self.length_h:
+                raise ValueError(
+                    f"breaks[{i}] ends after the shift: {brk.after_h} h + {brk.length_min} min > {self.length_h} h"
+                )
+        return self
+
+    @property
+    def start_s(self) -> int:
+        return clock_to_s(self.start)
+
+
+class StaffingTable(_Model):
+    """Agents on duty per interval, for planners who staff by interval not by shift."""
+
+    id: Identifier
+    agents: list[NonNegativeInt] = Field(
+        min_length=1, description="agents per interval: one day (repeated) or every interval of the horizon"
+    )
+    skills: list[Identifier] | None = None
+    reserved_for: list[Identifier] = Field(default_factory=list)
+    cost_per_hour: NonNegativeFloat = 0.0
+
+
+class Agents(_Model):
+    shifts: list[Shift] = Field(default_factory=list)
+    tables: list[StaffingTable] = Field(default_factory=list)
+    absence_probability: Probability = Field(0.0, description="chance an agent misses a given shift (shrinkage)")
+
+    @model_validator(mode="after")
+    def _unique_ids(self):
+        ids = [s.id for s in self.shifts] + [t.id for t in self.tables]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"shift/table ids must be unique, repeated: {', '.join(dupes)}")
+        return self
+
+
+# ------------------------------------------------------------- policy settings
+
+
+class EmergencyLine(_Model):
+    enabled: bool = False
+    share_of_emergency_callers: Probability = Field(
+        1.0, description="share of emergency callers who know and use the direct line"
+    )
+
+
+class FrontDoor(_Model):
+    """How customers reach a human: straight, or through a bot with friction."""
+
+    bot_enabled: bool = False
+    bot_only_hours: list[str] = Field(
+        default_factory=list, description="daily spans 'HH:MM-HH:MM' when the bot is the only door"
+    )
+    menu_s: NonNegativeFloat = Field(0.0, description="seconds of menus before the human option appears")
+    human_option_found_probability: Probability = Field(
+        1.0, description="chance a customer finds the human option at all (hidden entry)"
+    )
+    attempts_before_human: PositiveInt = Field(
+        1, le=50, description="the human option is offered from this attempt on"
+    )
+    emergency_line: EmergencyLine = Field(default_factory=EmergencyLine)
+
+    @field_validator("bot_only_hours")
+    @classmethod
+    def _spans(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_daily_span(text)
+        return value
+
+    @property
+    def bot_only_spans(self) -> list[tuple[int, int]]:
+        return [parse_daily_span(t) for t in self.bot_only_hours]
+
+
+class Economics(_Model):
+    currency: str = "USD"
+    liability_share: Probability = Field(0.0, description="share of customer losses the platform pays back")
+    bot_cost_per_session: NonNegativeFloat = 0.0
+    bot_fixed_cost_per_day: NonNegativeFloat = 0.0
+    night_premium: NonNegativeFloat = Field(0.0, description="extra share of hourly cost paid at night (0.25 = +25%)")
+    night_hours: str = Field("22:00-06:00", description="daily span when the night premium applies")
+
+    @field_validator("night_hours")
+    @classmethod
+    def _span(cls, value: str) -> str:
+        parse_daily_span(value)
+        return value
+
+
+class Policy(_Model):
+    """A named set of overrides of the base scenario; unset fields keep the base."""
+
+    id: Identifier
+    label: str = ""
+    description: str = ""
+    baseline: bool = False
+    staffing_scale: NonNegativeFloat = Field(
+        1.0, le=10.0, description="multiplies every headcount and staffing-table entry (rounded)"
+    )
+    agents: Agents | None = Field(None, description="a replacement roster")
+    front_door: FrontDoor | None = None
+    economics: Economics | None = None
+
+
+# ---------------------------------------------------------------------- scenario
+
+
+class Scenario(_Model):
+    name: str = "scenario"
+    description: str = ""
+    days: PositiveInt = Field(1, le=366)
+    start_weekday: Weekday = "mon"
+    interval_min: Literal[15, 30, 60] = 30
+    warmup_h: NonNegativeFloat = Field(0.0, description="hours at the start left out of the statistics")
+    busyness_cv: NonNegativeFloat = Field(
+        0.0, le=3.0, description="cv of the daily gamma busyness factor on all arrivals (0: plain Poisson)"
+    )
+    guarantee_s: PositiveFloat = Field(60.0, description="emergency time-to-human guarantee")
+    contact_types: list[ContactType] = Field(min_length=1)
+    agents: Agents = Field(default_factory=Agents)
+    front_door: FrontDoor = Field(default_factory=FrontDoor)
+    economics: Economics = Field(default_factory=Economics)
+    policies: list[Policy] = Field(default_factory=list)
+    replications: PositiveInt = Field(10, le=10_000)
+    seed: NonNegativeInt = 12345
+    sources: dict[str, str] = Field(
+        default_factory=dict, description="where each number comes from: field path -> note"
+    )
+
+    # ----------------------------------------------------------- derived sizes
+    @property
+    def interval_s(self) -> int:
+        return self.interval_min * 60
+
+    @property
+    def intervals_per_day(self) -> int:
+        return 1440 // self.interval_min
+
+    @property
+    def horizon_s(self) -> float:
+        return self.days * 86400.0
+
+    @property
+    def warmup_s(self) -> float:
+        return self.warmup_h * 3600.0
+
+    @property
+    def start_weekday_index(self) -> int:
+        return WEEKDAYS.index(self.start_weekday)
+
+    def weekday_of_day(self, day: int) -> int:
+        """Weekday index (0 = mon) of day ``day`` (0-based; -1 is the day before the start)."""
+        return (self.start_weekday_index + day) % 7
+
+    @property
+    def baseline_policy(self) -> Policy:
+        return next(p for p in self.effective_policies if p.baseline)
+
+    @property
+    def effective_policies(self) -> list[Policy]:
+        """The policies to run; a scenario without any runs as itself, named 'base'."""
+        if not self.policies:
+            return [Policy(id="base", label="Base scenario", baseline=True)]
+        if any(p.baseline for p in self.policies):
+            return list(self.policies)
+        first = self.policies[0].model_copy(update={"baseline": True})
+        return [first, *self.policies[1:]]
+
+    def policy(self, policy_id: str) -> Policy:
+        for p in self.effective_policies:
+            if p.id == policy_id:
+                return p
+        known = ", ".join(p.id for p in self.effective_policies)
+        raise KeyError(f"unknown policy {policy_id!r}; this scenario has: {known}")
+
+    def for_policy(self, policy: Policy | str) -> "Scenario":
+        """The scenario as ``policy`` runs it: overrides applied, policies dropped."""
+        if isinstance(policy, str):
+            policy = self.policy(policy)
+        agents = policy.agents or self.agents
+        if policy.staffing_scale != 1.0:
+            agents = scale_agents(agents, policy.staffing_scale)
+        return self.model_copy(
+            update={
+                "agents": agents,
+                "front_door": policy.front_door or self.front_door,
+                "economics": policy.economics or self.economics,
+                "policies": [],
+            }
+        )
+
+    # --------------------------------------------------------------- checks
+    @model_validator(mode="after")
+    def _consistent(self):
+        ids = [c.id for c in self.contact_types]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"contact type ids must be unique, repeated: {', '.join(dupes)}")
+        if self.warmup_s >= self.horizon_s:
+            raise ValueError(f"warmup_h ({self.warmup_h}) must be shorter than the horizon ({self.days} days)")
+        per_day, horizon = self.intervals_per_day, self.intervals_per_day * self.days
+        for i, ct in enumerate(self.contact_types):
+            v = ct.volume
+            if v.profile is not None and len(v.profile) != per_day:
+                raise ValueError(
+                    f"contact_types[{i}].volume.profile has {len(v.profile)} values; "
+                    f"{self.interval_min}-minute intervals need {per_day}"
+                )
+            if v.table is not None and len(v.table) not in (per_day, horizon):
+                raise ValueError(
+                    f"contact_types[{i}].volume.table has {len(v.table)} values; "
+                    f"need {per_day} (one day) or {horizon} (every interval of {self.days} days)"
+                )
+        self._check_agents(self.agents, "agents")
+        pids = [p.id for p in self.policies]
+        dupes = sorted({i for i in pids if pids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"policy ids must be unique, repeated: {', '.join(dupes)}")
+        if sum(p.baseline for p in self.policies) > 1:
+            raise ValueError("at most one policy may be the baseline")
+        for i, p in enumerate(self.policies):
+            if p.agents is not None:
+                self._check_agents(p.agents, f"policies[{i}].agents")
+        return self
+
+    def _check_agents(self, agents: Agents, where: str) -> None:
+        type_ids = {c.id for c in self.contact_types}
+        per_day, horizon = self.intervals_per_day, self.intervals_per_day * self.days
+        for kind, groups in (("shifts", agents.shifts), ("tables", agents.tables)):
+            for j, group in enumerate(groups):
+                unknown = sorted(set(group.reserved_for) - type_ids)
+                if unknown:
+                    raise ValueError(
+                        f"{where}.{kind}[{j}].reserved_for names unknown contact types: {', '.join(unknown)}"
+                    )
+        for j, table in enumerate(agents.tables):
+            if len(table.agents) not in (per_day, horizon):
+                raise ValueError(
+                    f"{where}.tables[{j}].agents has {len(table.agents)} values; "
+                    f"need {per_day} (one day) or {horizon} (every interval of {self.days} days)"
+                )
+
+
+def _scaled(count: int, scale: float) -> int:
+    # Round half up: 0.5 agents is an agent; banker's rounding would surprise.
+    return int(count * scale + 0.5)
+
+
+def scale_agents(agents: Agents, scale: float) -> Agents:
+    return agents.model_copy(
+        update={
+            "shifts": [s.model_copy(update={"headcount": _scaled(s.headcount, scale)}) for s in agents.shifts],
+            "tables": [
+                t.model_copy(update={"agents": [_scaled(n, scale) for n in t.agents]}) for t in agents.tables
+            ],
+        }
+    )
