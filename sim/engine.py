@@ -41,11 +41,13 @@ per agent presence span) and ``metrics`` turns them into tables.
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
+from simpy.events import Timeout
 
 from .roster import Roster
 from .scenario import Scenario, in_daily_spans
@@ -191,7 +193,6 @@ class ContactCentre:
 
     # ------------------------------------------------------------------ run
     def run(self) -> RunLog:
-        env = self.env
         for agent, shift in zip(self.agents, self.roster.shifts):
             if shift.start_s >= self.horizon_s:
                 continue
@@ -202,13 +203,25 @@ class ContactCentre:
                 self._at(start, self._break_start, (agent, length))
         self._start_arrivals()
         self._at(self.horizon_s, self._close, None)
-        env.run()
+        # The run allocates millions of short-lived, acyclic objects; the cyclic
+        # collector would rescan them all again and again for nothing (it
+        # costs ~40% of the run time). Reference counting frees them anyway.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         self._sweep_waiting()
         self._dismiss_all(self.end_s)
         return self._result()
 
     def _at(self, time_s: float, callback, value) -> None:
-        self.env.timeout(time_s - self.env.now, value).callbacks.append(callback)
+        Timeout(self.env, time_s - self.env.now, value).callbacks.append(callback)
+
+    def _after(self, delay_s: float, callback, value) -> None:
+        Timeout(self.env, delay_s, value).callbacks.append(callback)
 
     # ------------------------------------------------------------- arrivals
     def _start_arrivals(self) -> None:
@@ -220,18 +233,19 @@ class ContactCentre:
         self._arr_k = kinds[order].tolist()
         self._arr_i = index[order].tolist()
         self._arr_next = 0
+        self._arr_count = len(self._arr_t)
         if self._arr_t:
             self._at(self._arr_t[0], self._on_arrival, None)
 
     def _on_arrival(self, _event) -> None:
         # One pending arrival event at a time keeps the heap small.
         n = self._arr_next
-        k, i = self._arr_k[n], self._arr_i[n]
+        k, i, now = self._arr_k[n], self._arr_i[n], self._arr_t[n]
         self._arr_next = n + 1
-        if n + 1 < len(self._arr_t):
-            self._at(self._arr_t[n + 1], self._on_arrival, None)
+        if n + 1 < self._arr_count:
+            self._after(self._arr_t[n + 1] - now, self._on_arrival, None)
         self.open_attempts += 1
-        self._begin(_Attempt(k, i, 0, i * self.max_attempts[k], self.env.now))
+        self._begin(_Attempt(k, i, 0, i * self.max_attempts[k], now), now)
 
     def _schedule_retry(self, att: _Attempt, at_s: float, delay_s: float) -> None:
         """Another attempt of the same incident: a redial or a return."""
@@ -242,8 +256,7 @@ class ContactCentre:
 
     def _on_retry(self, event) -> None:
         att = event.value
-        att.arrive_s = self.env.now
-        self._begin(att)
+        self._begin(att, att.arrive_s)
 
     def _finish(self, att: _Attempt, outcome: int, at_s: float, agent: int = -1, service_s: float = 0.0) -> None:
         self.log.append((att.k, att.i, att.j, att.arrive_s, att.bot, att.enqueue_s,
@@ -270,16 +283,16 @@ class ContactCentre:
         only = bool(self.bot_only_spans) and in_daily_spans(now % 86400.0, self.bot_only_spans)
         return self.bot_enabled or only, only
 
-    def _begin(self, att: _Attempt) -> None:
+    def _begin(self, att: _Attempt, now: float) -> None:
         k = att.k
         if self.bot_enabled or self.bot_only_spans:
-            in_bot, _ = self._bot_is_door(self.env.now)
+            in_bot, _ = self._bot_is_door(now)
             on_line = self.emergency[k] and self.w_line[k][att.i] < self.line_share
             if in_bot and not on_line:
                 att.bot = 1
-                self._at(self.env.now + self.w_bot_time[k][att.idx], self._bot_done, att)
+                self._after(self.w_bot_time[k][att.idx], self._bot_done, att)
                 return
-        self._offer(att)
+        self._offer(att, now)
 
     def _bot_done(self, event) -> None:
         att = event.value
@@ -289,7 +302,7 @@ class ContactCentre:
             if only:
                 self._give_up(att, BLOCKED, now)
             else:
-                self._offer(att)
+                self._offer(att, now)
             return
         u = self.w_bot_outcome[k][idx]
         if u < self.bot_resolve_p[k]:
@@ -301,32 +314,33 @@ class ContactCentre:
         elif only or att.j + 1 < self.attempts_before_human or self.w_find[k][idx] >= self.find_human_p:
             self._give_up(att, BLOCKED, now)
         elif self.menu_s > 0:
-            self._at(now + self.menu_s, self._offer_event, att)
+            self._after(self.menu_s, self._offer_event, att)
         else:
-            self._offer(att)
+            self._offer(att, now)
 
     def _offer_event(self, event) -> None:
-        self._offer(event.value)
+        self._offer(event.value, self.env.now)
 
     # ---------------------------------------------------------- human queue
-    def _offer(self, att: _Attempt) -> None:
-        k, now = att.k, self.env.now
+    def _offer(self, att: _Attempt, now: float) -> None:
+        k = att.k
         att.enqueue_s = now
         for g in self.groups_of_type[k]:
             idle = self.idle[g]
             if idle:
                 agent = next(iter(idle))
                 del idle[agent]
-                self._serve(agent, att)
+                self._serve(agent, att, now)
                 return
         if self.w_balk[k][att.idx] < self.balk_p[k]:
             self._give_up(att, BALKED, now)
             return
-        att.abandon_s = now + self.w_patience[k][att.idx]
+        patience = self.w_patience[k][att.idx]
+        att.abandon_s = now + patience
         att.waiting = True
         self.queues[k].append(att)
         if self._will_redial(att):
-            self._at(att.abandon_s, self._patience_out, att)
+            self._after(patience, self._patience_out, att)
 
     def _patience_out(self, event) -> None:
         att = event.value
@@ -337,8 +351,7 @@ class ContactCentre:
         att.waiting = False
         self._give_up(att, ABANDONED, att.abandon_s)
 
-    def _next_contact(self, group: int) -> _Attempt | None:
-        now = self.env.now
+    def _next_contact(self, group: int, now: float) -> _Attempt | None:
         best = None
         best_priority = -1
         for k in self.types_of_group[group]:
@@ -370,11 +383,11 @@ class ContactCentre:
                     self._abandon(att)
 
     # --------------------------------------------------------------- agents
-    def _serve(self, agent: _Agent, att: _Attempt) -> None:
+    def _serve(self, agent: _Agent, att: _Attempt, now: float) -> None:
         agent.state = _BUSY
         service = self.w_service[att.k][att.idx]
-        self._finish(att, ANSWERED, self.env.now, agent.n, service)
-        self._at(self.env.now + service, self._service_done, agent)
+        self._finish(att, ANSWERED, now, agent.n, service)
+        self._after(service, self._service_done, agent)
 
     def _service_done(self, event) -> None:
         agent = event.value
@@ -387,9 +400,10 @@ class ContactCentre:
             self._look_for_work(agent)
 
     def _look_for_work(self, agent: _Agent) -> None:
-        att = self._next_contact(agent.group)
+        now = self.env.now
+        att = self._next_contact(agent.group, now)
         if att is not None:
-            self._serve(agent, att)
+            self._serve(agent, att, now)
         elif self.closed and self.open_attempts == 0:
             self._leave(agent)
         else:

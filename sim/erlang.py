@@ -1,0 +1,666 @@
+"""Closed-form queueing formulas for call centres: Erlang B, Erlang C, Erlang A.
+
+These are the stationary (steady-state) answers the simulation is checked
+against, and the numbers a planner would get from a staffing calculator.
+Everything here is a pure function of rates and times; units are in the names
+(rates per second, times in seconds, offered load in Erlangs = arrival rate x
+mean handle time).
+
+The three models
+----------------
+Erlang B  (M/M/N/N, "loss")
+    Calls that find all ``N`` agents busy are lost at once. ``erlang_b`` is the
+    blocking probability: the fraction of arrivals that find every agent busy.
+
+Erlang C  (M/M/N, "delay", nobody abandons)
+    Calls that find all agents busy wait, forever if need be. Only defined when
+    the offered load ``A`` is below ``N`` (otherwise the queue grows without
+    bound). ``erlang_c`` is P(wait > 0). Service level:
+    ``ErlangC.service_level = P(wait <= target_s)``; as everyone is answered
+    this is also "answered within target over all arrivals". ``asa_s`` is the
+    mean wait over all calls, those answered at once counted as 0 s.
+
+Erlang A  (M/M/N+M, "Palm", exponential patience)
+    Waiting customers hang up after an exponential patience with mean
+    ``mean_patience_s``. Always stable, even with more load than agents or no
+    agents at all. Here "service level" is ambiguous, because an abandoned
+    call has no answer time; tools disagree (see
+    shared/reference/erlang_cases.md). ``ErlangA`` therefore reports each
+    candidate separately, all as fractions of *all arrivals*:
+
+    * ``answered_within_target``: answered with wait <= target_s (including
+      those answered at once). **This is the service level** used by
+      ``erlang_a_servers_needed`` and by the simulator's metrics
+      (answered_within_target / offered).
+    * ``virtual_wait_within_target``: P(the wait a customer *would* have had
+      had they never hung up <= target_s). Always >= the previous one, since it
+      also counts customers who gave up before they would have been answered
+      in time. Some tools call this the service level; it flatters.
+    * ``abandoned_within_target``: abandoned with wait <= target_s ("short
+      abandons"), for tools that leave them out of the denominator.
+      ``answered_within_target / (1 - abandoned_within_target)`` gives that
+      variant.
+
+Numerics
+--------
+Factorials are never formed. Sums of the stationary distribution are done in
+log space with the Poisson-pmf "saddle point" expansion of Loader (2000), so
+the result is accurate to a few ulps at 5,000 servers, at 5,000 Erlangs, and
+for probabilities far below 1e-100 (until they underflow float64).
+
+Erlang A uses exact conditional formulas rather than approximations. With
+``x = N mu / theta`` and ``y = lambda / theta`` (theta = 1 / mean patience), a
+customer who arrives to find ``k`` others waiting moves forward through phases
+with rates ``N mu + j theta`` (j = k, ..., 0) while its own patience runs; with
+u = theta t the phase sum S_k satisfies P(S_k <= t) = I_{1-exp(-u)}(k+1, x)
+(regularised incomplete beta), and P(answered, wait <= t | k) =
+x/(x+k+1) I_{1-exp(-u)}(k+1, x+1). These are mixed over the stationary
+distribution of ``k`` (Mandelbaum & Zeltyn 2005, "The Palm/Erlang-A queue, with
+applications to call centers"; Garnett, Mandelbaum & Reiman 2002). Mean wait
+over all arrivals obeys E[W] = P(abandon) / theta exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import special
+
+__all__ = [
+    "ErlangA",
+    "ErlangC",
+    "ErlangInputError",
+    "agents_to_schedule",
+    "erlang_a_metrics",
+    "erlang_a_servers_needed",
+    "erlang_b",
+    "erlang_c",
+    "erlang_c_metrics",
+    "erlang_c_servers_needed",
+    "halfin_whitt_p_wait",
+    "square_root_staffing",
+]
+
+
+class ErlangInputError(ValueError):
+    """An argument to an Erlang formula is out of its domain; the message names it."""
+
+
+# ---------------------------------------------------------------------------
+# argument checks
+
+
+def _number(name: str, value: object) -> float:
+    # bool is an int subclass; True servers or True seconds is always a bug.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ErlangInputError(f"{name} must be a real number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ErlangInputError(f"{name} must be finite, got {v!r}")
+    return v
+
+
+def _non_negative(name: str, value: object) -> float:
+    v = _number(name, value)
+    if v < 0:
+        raise ErlangInputError(f"{name} must be >= 0, got {v!r}")
+    return v
+
+
+def _positive(name: str, value: object) -> float:
+    v = _number(name, value)
+    if v <= 0:
+        raise ErlangInputError(f"{name} must be > 0, got {v!r}")
+    return v
+
+
+def _count(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        # Accept 14.0 from a spreadsheet but not 14.5: a fractional agent is a bug upstream.
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise ErlangInputError(f"{name} must be a whole number, got {value!r}")
+    n = int(value)
+    if n < minimum:
+        raise ErlangInputError(f"{name} must be >= {minimum}, got {n}")
+    return n
+
+
+def _fraction(name: str, value: object, *, allow_zero: bool, allow_one: bool) -> float:
+    v = _number(name, value)
+    low_ok = v > 0 or (allow_zero and v == 0)
+    high_ok = v < 1 or (allow_one and v == 1)
+    if not (low_ok and high_ok):
+        lo = "[0" if allow_zero else "(0"
+        hi = "1]" if allow_one else "1)"
+        raise ErlangInputError(f"{name} must be in {lo}, {hi}, got {v!r}")
+    return v
+
+
+# ---------------------------------------------------------------------------
+# log-space building blocks
+
+_LOG_2PI = math.log(2.0 * math.pi)
+# Largest number of queue states summed explicitly. Reached only when
+# arrival_rate * mean_patience is ~1e9 or more (a queue a year long); beyond
+# it the evaluation would take seconds and the model means nothing anyway.
+_MAX_WINDOW = 1_000_000
+
+
+def _stirlerr(a: np.ndarray) -> np.ndarray:
+    """log Gamma(a+1) - [(a+1/2) log a - a + log(2 pi)/2], for a >= 1.
+
+    The asymptotic series keeps full relative accuracy for huge a, where the
+    direct difference of two ~a log a sized numbers would lose it.
+    """
+    a = np.asarray(a, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = 1.0 / (a * a)
+        series = (1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - s2 / 1188) * s2) * s2) * s2) / a
+        direct = special.gammaln(a + 1.0) - (a + 0.5) * np.log(a) + a - 0.5 * _LOG_2PI
+    return np.where(a > 15.0, series, direct)
+
+
+def _bd0(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """a log(a/w) + w - a, accurate also when a ~ w (where it is ~(a-w)^2 / 2w)."""
+    a = np.asarray(a, dtype=float)
+    w = np.asarray(w, dtype=float)
+    d = a - w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        direct = a * np.log(a / w) + w - a
+        v = d / (a + w)
+        # Series in v = (a-w)/(a+w); |v| < 0.1 so 20 terms reach far below 1 ulp.
+        v2 = v * v
+        term = 2.0 * a * v
+        series = d * v
+        for j in range(1, 21):
+            term = term * v2
+            series = series + term / (2 * j + 1)
+    return np.where(np.abs(d) < 0.1 * (a + w), series, direct)
+
+
+def _log_poisson_pmf(a, w: float) -> np.ndarray:
+    """log(w^a e^-w / Gamma(a+1)) for real a >= 0, w > 0 (Loader 2000).
+
+    Accurate in relative terms near the mode even when a and w are ~1e9, which
+    is where the stationary mass of a big or very patient queue sits.
+    """
+    a = np.asarray(a, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        small = special.xlogy(a, w) - w - special.gammaln(a + 1.0)
+        safe = np.where(a >= 1.0, a, 1.0)
+        large = -_stirlerr(safe) - _bd0(safe, w) - 0.5 * (_LOG_2PI + np.log(safe))
+    return np.where(a >= 1.0, large, small)
+
+
+def _unimodal_window(
+    log_term: Callable[[np.ndarray], np.ndarray], lo: int, hi: float, mode: int, spread: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and log terms of a unimodal sequence covering all but ~1e-18 of its sum.
+
+    The stationary distributions here are unimodal, so we search outwards from
+    the mode by doubling steps until a term is ``cut`` below the peak. The
+    0.5 log(spread) allowance covers the geometric tail beyond the cut, whose
+    ratio tends to 1 like 1 - 1/sqrt(spread) for bell-shaped sequences.
+    """
+    peak = float(log_term(np.array([mode]))[0])
+    cut = peak - (42.0 + 0.5 * math.log1p(spread))
+
+    def below(pos: int) -> bool:
+        return float(log_term(np.array([pos]))[0]) < cut
+
+    def edge(direction: int, bound: float) -> int:
+        # Doubling steps find a term below the cut in O(log) scalar evaluations;
+        # bisecting back towards the last term above it keeps the window (and the
+        # vectorised work that follows) within a few percent of what is needed.
+        inside, step = 0, 8
+        while True:
+            cand = mode + direction * step
+            if (direction > 0 and cand >= bound) or (direction < 0 and cand <= bound):
+                return int(bound)
+            if below(cand):
+                break
+            inside, step = step, step * 2
+        outside = step
+        while outside - inside > max(8, outside // 32):
+            mid = (inside + outside) // 2
+            if below(mode + direction * mid):
+                outside = mid
+            else:
+                inside = mid
+        return mode + direction * outside
+
+    left = edge(-1, lo) if mode > lo else lo
+    right = edge(+1, hi) if mode < hi else int(hi)
+    if right - left > _MAX_WINDOW:
+        raise ErlangInputError(
+            f"the stationary distribution spans {right - left} states; inputs are too extreme "
+            "(usually mean_patience_s is many orders of magnitude longer than mean_service_s "
+            "while the offered load exceeds the servers)"
+        )
+    ks = np.arange(left, right + 1)
+    return ks, log_term(ks)
+
+
+def _log_idle_ratio(servers: int, load: float) -> float:
+    """log( P(fewer than N in system) / P(exactly N) ) = log(1/B(N, A) - 1).
+
+    Shared by Erlang B, C and A: it is the weight of the "an agent is free"
+    states relative to the "all busy, nobody waiting" state, and the same for
+    all three models because they differ only above N.
+    """
+    if servers == 0:
+        return -math.inf
+    ref = float(_log_poisson_pmf(servers, load))
+
+    def log_term(n: np.ndarray) -> np.ndarray:
+        return _log_poisson_pmf(n, load) - ref
+
+    mode = min(servers - 1, int(math.floor(load)))
+    _, lt = _unimodal_window(log_term, 0, servers - 1, mode, load)
+    return float(special.logsumexp(lt))
+
+
+# ---------------------------------------------------------------------------
+# Erlang B and C
+
+
+def erlang_b(servers: int, load_erlangs: float) -> float:
+    """Blocking probability of M/M/N/N: fraction of arrivals finding all N agents busy.
+
+    ``servers = 0`` gives 1.0 (every call is blocked). Accurate for tiny values
+    (e.g. B(200, 50) ~ 1e-57) and for thousands of servers.
+    """
+    n = _count("servers", servers, 0)
+    a = _non_negative("load_erlangs", load_erlangs)
+    if n == 0:
+        return 1.0
+    if a == 0:
+        return 0.0
+    return float(special.expit(-_log_idle_ratio(n, a)))
+
+
+def _check_stable(n: int, a: float) -> None:
+    if n < 1:
+        raise ErlangInputError(f"servers must be >= 1 for Erlang C (no abandonment), got {n}")
+    if a >= n:
+        raise ErlangInputError(
+            f"offered load {a!r} Erlangs >= {n} servers: the queue is unstable without "
+            "abandonment, Erlang C has no steady state"
+        )
+
+
+def _erlang_c_prob(n: int, a: float) -> float:
+    if a == 0:
+        return 0.0
+    # C = 1 / (1 + (1/B - 1)(1 - A/N)); in logs so that tiny C stays accurate.
+    return float(special.expit(-(_log_idle_ratio(n, a) + math.log1p(-a / n))))
+
+
+def erlang_c(servers: int, load_erlangs: float) -> float:
+    """P(wait > 0) in M/M/N (the Erlang C formula). Requires load_erlangs < servers."""
+    n = _count("servers", servers, 0)
+    a = _non_negative("load_erlangs", load_erlangs)
+    _check_stable(n, a)
+    return _erlang_c_prob(n, a)
+
+
+@dataclass(frozen=True)
+class ErlangC:
+    """Stationary M/M/N results (nobody abandons, so every call is answered).
+
+    p_wait: P(wait > 0). asa_s: mean wait over all calls (0 for those answered
+    at once). service_level: P(wait <= target_s), i.e. answered within target
+    over all arrivals. occupancy: mean busy agents / servers = load / servers.
+    """
+
+    servers: int
+    load_erlangs: float
+    p_wait: float
+    asa_s: float
+    service_level: float
+    occupancy: float
+    target_s: float
+
+
+def _erlang_c_result(lam: float, aht: float, n: int, t: float) -> ErlangC:
+    a = lam * aht
+    _check_stable(n, a)
+    c = _erlang_c_prob(n, a)
+    # Waits of delayed calls are exponential with rate (N - A)/AHT.
+    return ErlangC(
+        servers=n,
+        load_erlangs=a,
+        p_wait=c,
+        asa_s=c * aht / (n - a),
+        service_level=1.0 - c * math.exp(-(n - a) * t / aht),
+        occupancy=a / n,
+        target_s=t,
+    )
+
+
+def erlang_c_metrics(
+    arrival_rate_per_s: float, mean_service_s: float, servers: int, target_s: float = 20.0
+) -> ErlangC:
+    """Erlang C results for ``servers`` agents; raises if load >= servers."""
+    lam = _non_negative("arrival_rate_per_s", arrival_rate_per_s)
+    aht = _positive("mean_service_s", mean_service_s)
+    n = _count("servers", servers, 0)
+    t = _non_negative("target_s", target_s)
+    return _erlang_c_result(lam, aht, n, t)
+
+
+def erlang_c_servers_needed(
+    arrival_rate_per_s: float,
+    mean_service_s: float,
+    target_s: float,
+    service_level: float,
+    max_servers: int = 5000,
+    max_occupancy: float | None = None,
+) -> ErlangC:
+    """Smallest N with P(wait <= target_s) >= service_level (and load/N <= max_occupancy).
+
+    Raises ErlangInputError if no N <= max_servers qualifies.
+    """
+    lam = _non_negative("arrival_rate_per_s", arrival_rate_per_s)
+    aht = _positive("mean_service_s", mean_service_s)
+    t = _non_negative("target_s", target_s)
+    sl = _fraction("service_level", service_level, allow_zero=True, allow_one=lam == 0)
+    n_max = _count("max_servers", max_servers, 1)
+    occ = None if max_occupancy is None else _fraction("max_occupancy", max_occupancy, allow_zero=False, allow_one=True)
+    a = lam * aht
+    n = max(1, int(math.floor(a)) + 1)
+    if occ is not None:
+        # The tiny slack stops 10 / 0.8 = 12.500000000000002 from costing an agent.
+        n = max(n, int(math.ceil(a / occ * (1.0 - 1e-12))))
+    # SL is increasing in N and every step is O(1), so a linear scan from the
+    # stability bound is both simplest and provably the smallest N.
+    while n <= n_max:
+        res = _erlang_c_result(lam, aht, n, t)
+        if res.service_level >= sl and (occ is None or res.occupancy <= occ):
+            return res
+        n += 1
+    what = f"service_level {sl!r} within {t!r} s"
+    if occ is not None:
+        what += f" with occupancy <= {occ!r}"
+    raise ErlangInputError(f"{what} not reachable with max_servers={n_max} (offered load {a!r} Erlangs)")
+
+
+# ---------------------------------------------------------------------------
+# Erlang A
+
+
+@dataclass(frozen=True)
+class ErlangA:
+    """Stationary M/M/N+M results (exponential patience). Probabilities are over all arrivals.
+
+    p_wait: P(wait > 0) = P(all agents busy on arrival).
+    p_abandon: P(hang up before being answered).
+    mean_wait_s: mean time in queue over all arrivals, abandoned ones included
+        (= p_abandon * mean_patience_s exactly).
+    mean_wait_answered_s: mean wait of answered calls (ASA); nan when nobody is
+        ever answered (servers = 0).
+    answered_within_target: answered with wait <= target_s -- the service level.
+    virtual_wait_within_target: P(the wait one would have had with infinite
+        patience <= target_s); >= answered_within_target.
+    abandoned_within_target: abandoned with wait <= target_s.
+    occupancy: mean busy agents / servers (0.0 when servers = 0).
+    """
+
+    servers: int
+    load_erlangs: float
+    p_wait: float
+    p_abandon: float
+    mean_wait_s: float
+    mean_wait_answered_s: float
+    answered_within_target: float
+    virtual_wait_within_target: float
+    abandoned_within_target: float
+    occupancy: float
+    target_s: float
+
+    @property
+    def service_level(self) -> float:
+        """Answered within target over all arrivals (the definition used throughout humanline)."""
+        return self.answered_within_target
+
+
+def _phase_sum_cdf(a: float, k1: np.ndarray, u: float) -> tuple[np.ndarray, np.ndarray]:
+    """(I_{1-e^-u}(k1, a), I_{e^-u}(a, k1)): the two complementary regularised incomplete betas.
+
+    With a = x this is (P(S <= t), P(S > t)) for S the sum of exponential
+    phases with rates theta (x + j), j = 0..k1-1, and u = theta t. Each side is
+    evaluated from the argument that is not close to 1: for short patience
+    e^-u underflows while 1 - e^-u rounds to exactly 1, and either would wipe
+    out the answer.
+    """
+    z = math.exp(-u)
+    if z > 0.5:
+        v = -math.expm1(-u)
+        return special.betainc(k1, a, v), special.betaincc(k1, a, v)
+    if z > 0.0:
+        return special.betaincc(a, k1, z), special.betainc(a, k1, z)
+    # z < 1e-308: I_z(a, b) = z^a / (a B(a, b)) (1 + O(b z)), the O(b z) far below 1 ulp.
+    log_upper = -u * a + special.gammaln(a + k1) - special.gammaln(a + 1.0) - special.gammaln(k1)
+    upper = np.exp(np.minimum(log_upper, 0.0))
+    return 1.0 - upper, upper
+
+
+def _erlang_a_result(lam: float, aht: float, patience: float, n: int, t: float) -> ErlangA:
+    a = lam * aht
+    if n == 0:
+        # Nobody is ever answered: everyone waits until patience runs out.
+        return ErlangA(
+            servers=0,
+            load_erlangs=a,
+            p_wait=1.0,
+            p_abandon=1.0,
+            mean_wait_s=patience,
+            mean_wait_answered_s=math.nan,
+            answered_within_target=0.0,
+            virtual_wait_within_target=0.0,
+            abandoned_within_target=1.0 if patience == 0 else -math.expm1(-t / patience),
+            occupancy=0.0,
+            target_s=t,
+        )
+    if lam == 0:
+        # Limit lambda -> 0: an arrival finds the system empty.
+        return ErlangA(
+            servers=n,
+            load_erlangs=a,
+            p_wait=0.0,
+            p_abandon=0.0,
+            mean_wait_s=0.0,
+            mean_wait_answered_s=0.0,
+            answered_within_target=1.0,
+            virtual_wait_within_target=1.0,
+            abandoned_within_target=0.0,
+            occupancy=0.0,
+            target_s=t,
+        )
+    if patience == 0:
+        # Limit theta -> infinity: the Erlang B loss system; the queue is always
+        # empty, so a blocked caller's virtual wait is one service completion.
+        b = erlang_b(n, a)
+        return ErlangA(
+            servers=n,
+            load_erlangs=a,
+            p_wait=b,
+            p_abandon=b,
+            mean_wait_s=0.0,
+            mean_wait_answered_s=0.0,
+            answered_within_target=1.0 - b,
+            virtual_wait_within_target=1.0 - b * math.exp(-n * t / aht),
+            abandoned_within_target=b,
+            occupancy=a * (1.0 - b) / n,
+            target_s=t,
+        )
+
+    mu = 1.0 / aht
+    theta = 1.0 / patience
+    x = n * mu / theta
+    y = lam / theta
+
+    # Weight of "N + k in system" relative to "N in system" is
+    # prod_{j=1..k} lambda / (N mu + j theta) = pmf(x + k; y) / pmf(x; y).
+    ref = float(_log_poisson_pmf(x, y))
+
+    def log_term(k: np.ndarray) -> np.ndarray:
+        return _log_poisson_pmf(x + k, y) - ref
+
+    mode = max(0, int(math.floor(y - x)))
+    ks, lt = _unimodal_window(log_term, 0, math.inf, mode, max(x, y))
+    log_busy = float(special.logsumexp(lt))
+    w = np.exp(lt - log_busy)  # distribution of k = customers ahead, given a wait
+    log_idle = _log_idle_ratio(n, a)
+    p_wait = float(special.expit(log_busy - log_idle))
+    p_no_wait = float(special.expit(log_idle - log_busy))  # not 1 - p_wait: keeps digits when p_wait ~ 1
+
+    k1 = ks + 1.0
+    p_ans_k = x / (x + k1)
+    p_ab_k = k1 / (x + k1)  # computed directly, not 1 - p_ans_k, so tiny values keep their digits
+
+    u = theta * t
+    virt_le_t, virt_gt_t = _phase_sum_cdf(x, k1, u)
+    shifted_le_t, shifted_gt_t = _phase_sum_cdf(x + 1.0, k1, u)
+    ans_le_t = p_ans_k * shifted_le_t
+    # P(abandoned, wait > t | k) = e^-u I_{e^-u}(x, k+1) - P(ans|k) I_{e^-u}(x+1, k+1);
+    # subtracting it from p_ab_k keeps relative accuracy when abandonment is rare.
+    ab_gt_t = math.exp(-u) * virt_gt_t - p_ans_k * shifted_gt_t
+    ab_le_t = np.clip(p_ab_k - ab_gt_t, 0.0, p_ab_k)
+
+    # E[wait; answered | k] = P(ans | k) * sum_{j=0..k} 1 / (N mu + (j+1) theta).
+    first = int(ks[0])
+    offset = (special.digamma(x + 1.0 + first) - special.digamma(x + 1.0)) if first else 0.0
+    harmonic = offset + np.cumsum(1.0 / (x + k1))
+    wait_ans_k = p_ans_k * harmonic / theta
+
+    p_ab = p_wait * float(np.dot(w, p_ab_k))
+    # Summed, not 1 - p_ab, so that a nearly-all-abandon queue keeps its digits.
+    p_answered = p_no_wait + p_wait * float(np.dot(w, p_ans_k))
+    wait_answered_sum = p_wait * float(np.dot(w, wait_ans_k))
+    mean_wait_answered = wait_answered_sum / p_answered if p_answered > 0 else math.nan
+    return ErlangA(
+        servers=n,
+        load_erlangs=a,
+        p_wait=p_wait,
+        p_abandon=p_ab,
+        mean_wait_s=p_ab * patience,
+        mean_wait_answered_s=mean_wait_answered,
+        answered_within_target=p_no_wait + p_wait * float(np.dot(w, ans_le_t)),
+        virtual_wait_within_target=p_no_wait + p_wait * float(np.dot(w, virt_le_t)),
+        abandoned_within_target=p_wait * float(np.dot(w, ab_le_t)),
+        occupancy=a * p_answered / n,
+        target_s=t,
+    )
+
+
+def erlang_a_metrics(
+    arrival_rate_per_s: float,
+    mean_service_s: float,
+    mean_patience_s: float,
+    servers: int,
+    target_s: float = 20.0,
+) -> ErlangA:
+    """Exact stationary M/M/N+M results. servers = 0 and mean_patience_s = 0 are allowed.
+
+    mean_patience_s = 0 is the loss-system limit (Erlang B): whoever finds all
+    agents busy hangs up at once.
+    """
+    lam = _non_negative("arrival_rate_per_s", arrival_rate_per_s)
+    aht = _positive("mean_service_s", mean_service_s)
+    patience = _non_negative("mean_patience_s", mean_patience_s)
+    n = _count("servers", servers, 0)
+    t = _non_negative("target_s", target_s)
+    return _erlang_a_result(lam, aht, patience, n, t)
+
+
+def erlang_a_servers_needed(
+    arrival_rate_per_s: float,
+    mean_service_s: float,
+    mean_patience_s: float,
+    target_s: float,
+    service_level: float,
+    max_servers: int = 5000,
+    max_abandon: float | None = None,
+) -> ErlangA:
+    """Smallest N with answered_within_target >= service_level (and p_abandon <= max_abandon).
+
+    Service level here is answered within target over all arrivals. Raises
+    ErlangInputError if no N <= max_servers qualifies.
+    """
+    lam = _non_negative("arrival_rate_per_s", arrival_rate_per_s)
+    aht = _positive("mean_service_s", mean_service_s)
+    patience = _non_negative("mean_patience_s", mean_patience_s)
+    t = _non_negative("target_s", target_s)
+    sl = _fraction("service_level", service_level, allow_zero=True, allow_one=lam == 0)
+    n_max = _count("max_servers", max_servers, 0)
+    cap = None if max_abandon is None else _fraction("max_abandon", max_abandon, allow_zero=True, allow_one=True)
+
+    def ok(n: int) -> ErlangA | None:
+        res = _erlang_a_result(lam, aht, patience, n, t)
+        good = res.answered_within_target >= sl and (cap is None or res.p_abandon <= cap)
+        return res if good else None
+
+    best = ok(n_max)
+    if best is None:
+        what = f"service_level {sl!r} within {t!r} s"
+        if cap is not None:
+            what += f" with p_abandon <= {cap!r}"
+        raise ErlangInputError(
+            f"{what} not reachable with max_servers={n_max} (offered load {lam * aht!r} Erlangs)"
+        )
+    # Both criteria improve with N, so bisection finds the boundary in
+    # ~log2(max_servers) evaluations; a linear scan would cost O(N) windows each.
+    lo, hi = -1, n_max  # invariant: lo fails (or is -1), hi passes
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        res = ok(mid)
+        if res is None:
+            lo = mid
+        else:
+            hi, best = mid, res
+    return best
+
+
+# ---------------------------------------------------------------------------
+# Halfin-Whitt (quality-and-efficiency-driven) rules of thumb
+
+
+def square_root_staffing(load_erlangs: float, beta: float) -> int:
+    """ceil(A + beta sqrt(A)), never below 0. beta < 0 is allowed (meaningful with abandonment)."""
+    a = _non_negative("load_erlangs", load_erlangs)
+    b = _number("beta", beta)
+    raw = a + b * math.sqrt(a)
+    # Slack of a few ulps so that 100 + 1*10 = 110.00000000000001 stays 110.
+    return max(0, int(math.ceil(raw - 1e-12 * max(1.0, abs(raw)))))
+
+
+def halfin_whitt_p_wait(beta: float) -> float:
+    """Halfin-Whitt limit of P(wait) for N = A + beta sqrt(A): [1 + beta Phi(beta)/phi(beta)]^-1.
+
+    beta must be >= 0 (the limit needs a stable M/M/N); beta = 0 gives 1.
+    """
+    b = _non_negative("beta", beta)
+    if b == 0:
+        return 1.0
+    # In logs: phi(beta) underflows past beta ~ 38 while the answer is merely tiny.
+    log_ratio = math.log(b) + float(special.log_ndtr(b)) + 0.5 * b * b + 0.5 * _LOG_2PI
+    return float(special.expit(-log_ratio))
+
+
+def agents_to_schedule(servers: int, shrinkage: float) -> int:
+    """Agents to roster so that ``servers`` are on the phones after shrinkage (breaks, absence, training).
+
+    ceil(N / (1 - shrinkage)); e.g. 14 agents at 30 % shrinkage -> 20.
+    """
+    n = _count("servers", servers, 0)
+    s = _fraction("shrinkage", shrinkage, allow_zero=True, allow_one=False)
+    raw = n / (1.0 - s)
+    # 14 / 0.7 is 20.000000000000004 in binary floating point.
+    return int(math.ceil(raw - 1e-12 * max(1.0, raw)))
