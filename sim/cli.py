@@ -2,6 +2,7 @@
 
     python -m sim validate SCENARIO
     python -m sim run SCENARIO [--policy ID ...] [--replications N] [--seed S] [--out DIR]
+    python -m sim compare SCENARIO [--baseline ID] [same options as run]
 
 Exit codes: 0 success, 2 bad input (a scenario that does not validate, an
 unknown policy, a bad argument). Bad input prints one clear message to stderr,
@@ -18,7 +19,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .experiment import run
-from .report import render_summary
+from .report import render_comparison, render_summary
 from .scenario_io import ScenarioError, load_scenario
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
@@ -50,6 +51,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (one per core) or more, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m sim", description="humanline: contact-centre staffing simulator")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -58,12 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     p_validate.add_argument("scenario", type=Path)
 
     p_run = sub.add_parser("run", help="simulate a scenario's policies and print a summary")
-    p_run.add_argument("scenario", type=Path)
-    p_run.add_argument("--policy", action="append", metavar="ID", help="policy to run (repeatable; default all)")
-    p_run.add_argument("--replications", type=_positive_int, metavar="N")
-    p_run.add_argument("--seed", type=_seed, metavar="S")
-    p_run.add_argument("--workers", type=int, default=1, metavar="W", help="parallel processes (0: one per core)")
-    p_run.add_argument("--out", type=Path, metavar="DIR", help="write CSV tables and provenance.json here")
+    p_compare = sub.add_parser("compare", help="simulate and compare every policy with the baseline")
+    for p in (p_run, p_compare):
+        p.add_argument("scenario", type=Path)
+        p.add_argument("--policy", action="append", metavar="ID", help="policy to run (repeatable; default all)")
+        p.add_argument("--replications", type=_positive_int, metavar="N")
+        p.add_argument("--seed", type=_seed, metavar="S")
+        p.add_argument("--workers", type=_workers, default=1, metavar="W", help="parallel processes (0: one per core)")
+        p.add_argument("--out", type=Path, metavar="DIR", help="write CSV tables and provenance.json here")
+    p_compare.add_argument("--baseline", metavar="ID", help="policy to compare against (default: the scenario's)")
     return parser
 
 
@@ -82,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{scenario.days} day(s), policies: {policies}"
         )
         return EXIT_OK
-    if args.command == "run":
+    if args.command in ("run", "compare"):
         return _run(scenario, args, command_line)
     return EXIT_BAD_INPUT  # pragma: no cover - argparse rejects unknown commands
 
@@ -95,13 +109,25 @@ def _check_policies(scenario, requested) -> str | None:
     return None
 
 
+def _check_baseline(scenario, args) -> str | None:
+    baseline = getattr(args, "baseline", None)
+    if baseline is None:
+        if args.command == "compare" and args.policy and scenario.baseline_policy.id not in args.policy:
+            return (f"--policy: the baseline {scenario.baseline_policy.id!r} is not among the policies; "
+                    "add it or name another with --baseline")
+        return None
+    known = [p.id for p in scenario.effective_policies]
+    if baseline not in known:
+        return f"--baseline: unknown policy {baseline!r}; this scenario has: {', '.join(known)}"
+    if args.policy and baseline not in args.policy:
+        return f"--baseline: {baseline!r} is not among the --policy list"
+    return None
+
+
 def _run(scenario, args, command_line: str) -> int:
-    problem = _check_policies(scenario, args.policy)
+    problem = _check_policies(scenario, args.policy) or _check_baseline(scenario, args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if args.workers < 0:
-        print(f"error: --workers must be 0 or more, got {args.workers}", file=sys.stderr)
         return EXIT_BAD_INPUT
     bar = tqdm(desc="simulating", unit="run", delay=1.0, file=sys.stderr, leave=False, disable=None)
 
@@ -121,7 +147,10 @@ def _run(scenario, args, command_line: str) -> int:
         )
     finally:
         bar.close()
-    print(render_summary(results))
+    if args.command == "compare":
+        print(render_comparison(results, baseline=args.baseline))
+    else:
+        print(render_summary(results))
     if args.out:
         results.save(args.out, command=command_line)
         print(f"\nwrote {args.out}/: replications.csv, summary.csv, intervals.csv, agents.csv, provenance.json")

@@ -290,33 +290,36 @@ class ContactCentre:
             on_line = self.emergency[k] and self.w_line[k][att.i] < self.line_share
             if in_bot and not on_line:
                 att.bot = 1
-                self._after(self.w_bot_time[k][att.idx], self._bot_done, att)
+                self._bot_session(att, now + self.w_bot_time[k][att.idx])
                 return
         self._offer(att, now)
 
-    def _bot_done(self, event) -> None:
-        att = event.value
-        k, idx, now = att.k, att.idx, self.env.now
-        _, only = self._bot_is_door(now)
+    def _bot_session(self, att: _Attempt, done: float) -> None:
+        """Decide the bot session's outcome now; it takes effect at ``done``.
+
+        Every input of the decision (the pre-drawn uniforms, whether ``done``
+        falls in bot-only hours) is known when the session starts, so only the
+        sessions that reach the human queue need an event of their own.
+        """
+        k, idx = att.k, att.idx
+        _, only = self._bot_is_door(done)
         if self.emergency[k] and self.w_bot_recognise[k][idx] < self.bot_recognise_p[k]:
             if only:
-                self._give_up(att, BLOCKED, now)
+                self._give_up(att, BLOCKED, done)
             else:
-                self._offer(att, now)
+                self._at(done, self._offer_event, att)
             return
         u = self.w_bot_outcome[k][idx]
         if u < self.bot_resolve_p[k]:
-            self._finish(att, BOT_RESOLVED, now)
+            self._finish(att, BOT_RESOLVED, done)
         elif u < self.bot_resolve_p[k] + self.bot_false_p[k]:
             if att.j + 1 < self.max_attempts[k]:
-                self._schedule_retry(att, now, self.w_return_delay[k][idx])
-            self._finish(att, BOT_FALSE_RESOLVED, now)
+                self._schedule_retry(att, done, self.w_return_delay[k][idx])
+            self._finish(att, BOT_FALSE_RESOLVED, done)
         elif only or att.j + 1 < self.attempts_before_human or self.w_find[k][idx] >= self.find_human_p:
-            self._give_up(att, BLOCKED, now)
-        elif self.menu_s > 0:
-            self._after(self.menu_s, self._offer_event, att)
+            self._give_up(att, BLOCKED, done)
         else:
-            self._offer(att, now)
+            self._at(done + self.menu_s, self._offer_event, att)
 
     def _offer_event(self, event) -> None:
         self._offer(event.value, self.env.now)

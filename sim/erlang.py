@@ -44,9 +44,11 @@ Erlang A  (M/M/N+M, "Palm", exponential patience)
 Numerics
 --------
 Factorials are never formed. Sums of the stationary distribution are done in
-log space with the Poisson-pmf "saddle point" expansion of Loader (2000), so
-the result is accurate to a few ulps at 5,000 servers, at 5,000 Erlangs, and
-for probabilities far below 1e-100 (until they underflow float64).
+log space with the Poisson-pmf "saddle point" expansion of Loader (2000) and
+only over the states that carry mass (a window around the mode), so results
+keep ~1e-12 relative accuracy from 1 to 5,000+ servers, up to thousands of
+Erlangs, and for probabilities far below 1e-100 (e.g. B(200, 50) ~ 1.5e-57),
+until they underflow float64 (then 0.0, never nan).
 
 Erlang A uses exact conditional formulas rather than approximations. With
 ``x = N mu / theta`` and ``y = lambda / theta`` (theta = 1 / mean patience), a
@@ -152,67 +154,101 @@ _LOG_2PI = math.log(2.0 * math.pi)
 _MAX_WINDOW = 1_000_000
 
 
-def _stirlerr(a: np.ndarray) -> np.ndarray:
-    """log Gamma(a+1) - [(a+1/2) log a - a + log(2 pi)/2], for a >= 1.
+_STIRLING = (1 / 12, 1 / 360, 1 / 1260, 1 / 1680, 1 / 1188)
 
-    The asymptotic series keeps full relative accuracy for huge a, where the
-    direct difference of two ~a log a sized numbers would lose it.
+
+def _log_poisson_pmf(a, w: float):
+    """log(w^a e^-w / Gamma(a+1)) for real a >= 0, w > 0 (Loader 2000, "saddle point").
+
+    Written as -stirlerr(a) - bd0(a, w) - log(2 pi a)/2, where stirlerr is the
+    Stirling-series remainder and bd0 = a log(a/w) + w - a is summed as a series
+    when a ~ w. Unlike gammaln differences this keeps full relative accuracy
+    near the mode when a and w are ~1e9, which is where the stationary mass of
+    a big or very patient queue sits. Scalars take a pure-Python path because
+    the window search calls this dozens of times per formula evaluation.
     """
+    if np.ndim(a) == 0:
+        return _log_poisson_pmf_scalar(float(a), w)
     a = np.asarray(a, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    out = np.empty_like(a)
+    small = a < 1.0
+    if small.any():
+        s = a[small]
+        out[small] = special.xlogy(s, w) - w - special.gammaln(s + 1.0)
+    big = ~small
+    if big.any():
+        b = a[big]
+        c0, c1, c2, c3, c4 = _STIRLING
+        s2 = 1.0 / (b * b)
+        stirlerr = np.where(
+            b > 15.0,
+            (c0 - (c1 - (c2 - (c3 - c4 * s2) * s2) * s2) * s2) / b,
+            special.gammaln(b + 1.0) - (b + 0.5) * np.log(b) + b - 0.5 * _LOG_2PI,
+        )
+        d = b - w
+        bd0 = b * np.log(b / w) + w - b
+        near = np.abs(d) < 0.1 * (b + w)
+        if near.any():
+            bn, dn = b[near], d[near]
+            v = dn / (bn + w)
+            v2 = v * v
+            term = 2.0 * bn * v
+            series = dn * v
+            # |v| < 0.1, so ten terms take the series below 1e-20 of its value.
+            for j in range(1, 11):
+                term = term * v2
+                series = series + term / (2 * j + 1)
+            bd0[near] = series
+        out[big] = -stirlerr - bd0 - 0.5 * (_LOG_2PI + np.log(b))
+    return out
+
+
+def _log_poisson_pmf_scalar(a: float, w: float) -> float:
+    if a < 1.0:
+        return (a * math.log(w) if a > 0 else 0.0) - w - math.lgamma(a + 1.0)
+    if a > 15.0:
+        c0, c1, c2, c3, c4 = _STIRLING
         s2 = 1.0 / (a * a)
-        series = (1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - s2 / 1188) * s2) * s2) * s2) / a
-        direct = special.gammaln(a + 1.0) - (a + 0.5) * np.log(a) + a - 0.5 * _LOG_2PI
-    return np.where(a > 15.0, series, direct)
-
-
-def _bd0(a: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """a log(a/w) + w - a, accurate also when a ~ w (where it is ~(a-w)^2 / 2w)."""
-    a = np.asarray(a, dtype=float)
-    w = np.asarray(w, dtype=float)
+        stirlerr = (c0 - (c1 - (c2 - (c3 - c4 * s2) * s2) * s2) * s2) / a
+    else:
+        stirlerr = math.lgamma(a + 1.0) - (a + 0.5) * math.log(a) + a - 0.5 * _LOG_2PI
     d = a - w
-    with np.errstate(divide="ignore", invalid="ignore"):
-        direct = a * np.log(a / w) + w - a
+    if abs(d) < 0.1 * (a + w):
         v = d / (a + w)
-        # Series in v = (a-w)/(a+w); |v| < 0.1 so 20 terms reach far below 1 ulp.
         v2 = v * v
         term = 2.0 * a * v
-        series = d * v
-        for j in range(1, 21):
-            term = term * v2
-            series = series + term / (2 * j + 1)
-    return np.where(np.abs(d) < 0.1 * (a + w), series, direct)
-
-
-def _log_poisson_pmf(a, w: float) -> np.ndarray:
-    """log(w^a e^-w / Gamma(a+1)) for real a >= 0, w > 0 (Loader 2000).
-
-    Accurate in relative terms near the mode even when a and w are ~1e9, which
-    is where the stationary mass of a big or very patient queue sits.
-    """
-    a = np.asarray(a, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        small = special.xlogy(a, w) - w - special.gammaln(a + 1.0)
-        safe = np.where(a >= 1.0, a, 1.0)
-        large = -_stirlerr(safe) - _bd0(safe, w) - 0.5 * (_LOG_2PI + np.log(safe))
-    return np.where(a >= 1.0, large, small)
+        bd0 = d * v
+        for j in range(1, 11):
+            term *= v2
+            bd0 += term / (2 * j + 1)
+    else:
+        bd0 = a * math.log(a / w) + w - a
+    return -stirlerr - bd0 - 0.5 * (_LOG_2PI + math.log(a))
 
 
 def _unimodal_window(
-    log_term: Callable[[np.ndarray], np.ndarray], lo: int, hi: float, mode: int, spread: float
+    log_term: Callable[[np.ndarray], np.ndarray],
+    log_step: Callable[[np.ndarray], np.ndarray],
+    lo: int,
+    hi: float,
+    mode: int,
+    spread: float,
+    ref: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices and log terms of a unimodal sequence covering all but ~1e-18 of its sum.
 
+    ``log_term(k)`` is log of term k, computed as ``_log_poisson_pmf(...) - ref``;
+    ``log_step(k)`` is log(term k / term k-1).
     The stationary distributions here are unimodal, so we search outwards from
     the mode by doubling steps until a term is ``cut`` below the peak. The
     0.5 log(spread) allowance covers the geometric tail beyond the cut, whose
     ratio tends to 1 like 1 - 1/sqrt(spread) for bell-shaped sequences.
     """
-    peak = float(log_term(np.array([mode]))[0])
+    peak = float(log_term(mode))
     cut = peak - (42.0 + 0.5 * math.log1p(spread))
 
     def below(pos: int) -> bool:
-        return float(log_term(np.array([pos]))[0]) < cut
+        return float(log_term(pos)) < cut
 
     def edge(direction: int, bound: float) -> int:
         # Doubling steps find a term below the cut in O(log) scalar evaluations;
@@ -244,7 +280,20 @@ def _unimodal_window(
             "while the offered load exceeds the servers)"
         )
     ks = np.arange(left, right + 1)
-    return ks, log_term(ks)
+    # Each log_term carries ~1e-16 x |its log pmf| of independent noise: tiny
+    # near the Poisson mode, but 1e-6 relative when the queue sits far from it
+    # (light load with patience 1e12 s puts every term ~1e9 nats out).
+    # Chaining exact one-step ratios from the mode instead costs
+    # ~1e-16 x 50 x sqrt(window); pick whichever is smaller. (An error in ref
+    # itself is common to all terms and cancels in the normalised weights.)
+    if abs(peak + ref) < 50.0 * math.sqrt(ks.size):
+        return ks, log_term(ks)
+    at = mode - left
+    lt = np.empty(ks.size)
+    lt[at] = peak
+    lt[at + 1 :] = peak + np.cumsum(log_step(ks[at + 1 :]))
+    lt[:at] = peak - np.cumsum(log_step(ks[1 : at + 1])[::-1])[::-1]
+    return ks, lt
 
 
 def _log_idle_ratio(servers: int, load: float) -> float:
@@ -261,8 +310,11 @@ def _log_idle_ratio(servers: int, load: float) -> float:
     def log_term(n: np.ndarray) -> np.ndarray:
         return _log_poisson_pmf(n, load) - ref
 
+    def log_step(n: np.ndarray) -> np.ndarray:
+        return np.log(load / n)
+
     mode = min(servers - 1, int(math.floor(load)))
-    _, lt = _unimodal_window(log_term, 0, servers - 1, mode, load)
+    _, lt = _unimodal_window(log_term, log_step, 0, servers - 1, mode, load, ref)
     return float(special.logsumexp(lt))
 
 
@@ -372,23 +424,50 @@ def erlang_c_servers_needed(
     t = _non_negative("target_s", target_s)
     sl = _fraction("service_level", service_level, allow_zero=True, allow_one=lam == 0)
     n_max = _count("max_servers", max_servers, 1)
-    occ = None if max_occupancy is None else _fraction("max_occupancy", max_occupancy, allow_zero=False, allow_one=True)
+    occ = None
+    if max_occupancy is not None:
+        occ = _fraction("max_occupancy", max_occupancy, allow_zero=False, allow_one=True)
     a = lam * aht
-    n = max(1, int(math.floor(a)) + 1)
+    n_min = max(1, int(math.floor(a)) + 1)
     if occ is not None:
-        # The tiny slack stops 10 / 0.8 = 12.500000000000002 from costing an agent.
-        n = max(n, int(math.ceil(a / occ * (1.0 - 1e-12))))
-    # SL is increasing in N and every step is O(1), so a linear scan from the
-    # stability bound is both simplest and provably the smallest N.
-    while n <= n_max:
+        # Slack so that 14 / 0.7 = 20.000000000000004 does not cost an agent;
+        # the check below still enforces the cap exactly.
+        n_min = max(n_min, int(math.ceil(a / occ * (1.0 - 1e-12))))
+
+    def passes(n: int) -> ErlangC | None:
         res = _erlang_c_result(lam, aht, n, t)
-        if res.service_level >= sl and (occ is None or res.occupancy <= occ):
-            return res
-        n += 1
-    what = f"service_level {sl!r} within {t!r} s"
-    if occ is not None:
-        what += f" with occupancy <= {occ!r}"
-    raise ErlangInputError(f"{what} not reachable with max_servers={n_max} (offered load {a!r} Erlangs)")
+        return res if res.service_level >= sl and (occ is None or res.occupancy <= occ) else None
+
+    best = _smallest_passing(n_min, n_max, passes) if n_min <= n_max else None
+    if best is None:
+        what = f"service_level {sl!r} within {t!r} s"
+        if occ is not None:
+            what += f" with occupancy <= {occ!r}"
+        raise ErlangInputError(f"{what} not reachable with max_servers={n_max} (offered load {a!r} Erlangs)")
+    return best
+
+
+def _smallest_passing(lo: int, hi: int, passes: Callable[[int], object]):
+    """Smallest n in [lo, hi] with passes(n) not None (its result), or None.
+
+    Relies on the criterion, once met, staying met for more agents (true of
+    every criterion here: SL, occupancy, abandonment). Galloping up from lo and
+    then bisecting costs O(log(answer - lo)) evaluations, and keeps them at
+    small N, where each is cheapest.
+    """
+    last_fail, step, n = lo - 1, 1, lo
+    while (res := passes(n)) is None:
+        if n >= hi:
+            return None
+        last_fail, n, step = n, min(hi, n + step), step * 2
+    while n - last_fail > 1:
+        mid = (last_fail + n) // 2
+        mid_res = passes(mid)
+        if mid_res is None:
+            last_fail = mid
+        else:
+            n, res = mid, mid_res
+    return res
 
 
 # ---------------------------------------------------------------------------
@@ -513,8 +592,11 @@ def _erlang_a_result(lam: float, aht: float, patience: float, n: int, t: float) 
     def log_term(k: np.ndarray) -> np.ndarray:
         return _log_poisson_pmf(x + k, y) - ref
 
+    def log_step(k: np.ndarray) -> np.ndarray:
+        return np.log(y / (x + k))
+
     mode = max(0, int(math.floor(y - x)))
-    ks, lt = _unimodal_window(log_term, 0, math.inf, mode, max(x, y))
+    ks, lt = _unimodal_window(log_term, log_step, 0, math.inf, mode, max(x, y), ref)
     log_busy = float(special.logsumexp(lt))
     w = np.exp(lt - log_busy)  # distribution of k = customers ahead, given a wait
     log_idle = _log_idle_ratio(n, a)
@@ -549,15 +631,21 @@ def _erlang_a_result(lam: float, aht: float, patience: float, n: int, t: float) 
         servers=n,
         load_erlangs=a,
         p_wait=p_wait,
-        p_abandon=p_ab,
+        p_abandon=_clip01(p_ab),
         mean_wait_s=p_ab * patience,
         mean_wait_answered_s=mean_wait_answered,
-        answered_within_target=p_no_wait + p_wait * float(np.dot(w, ans_le_t)),
-        virtual_wait_within_target=p_no_wait + p_wait * float(np.dot(w, virt_le_t)),
-        abandoned_within_target=p_wait * float(np.dot(w, ab_le_t)),
-        occupancy=a * p_answered / n,
+        answered_within_target=_clip01(p_no_wait + p_wait * float(np.dot(w, ans_le_t))),
+        virtual_wait_within_target=_clip01(p_no_wait + p_wait * float(np.dot(w, virt_le_t))),
+        abandoned_within_target=_clip01(p_wait * float(np.dot(w, ab_le_t))),
+        occupancy=_clip01(a * p_answered / n),
         target_s=t,
     )
+
+
+def _clip01(p: float) -> float:
+    # Sums of probabilities can round a hair past 1 (e.g. occupancy 1 + 1e-15
+    # in overload); callers are entitled to values in [0, 1].
+    return min(1.0, max(0.0, p))
 
 
 def erlang_a_metrics(
@@ -600,14 +688,17 @@ def erlang_a_servers_needed(
     t = _non_negative("target_s", target_s)
     sl = _fraction("service_level", service_level, allow_zero=True, allow_one=lam == 0)
     n_max = _count("max_servers", max_servers, 0)
-    cap = None if max_abandon is None else _fraction("max_abandon", max_abandon, allow_zero=True, allow_one=True)
+    # 0 is excluded: with calls arriving and finite patience someone always abandons.
+    cap = None
+    if max_abandon is not None:
+        cap = _fraction("max_abandon", max_abandon, allow_zero=False, allow_one=True)
 
     def ok(n: int) -> ErlangA | None:
         res = _erlang_a_result(lam, aht, patience, n, t)
         good = res.answered_within_target >= sl and (cap is None or res.p_abandon <= cap)
         return res if good else None
 
-    best = ok(n_max)
+    best = _smallest_passing(0, n_max, ok)
     if best is None:
         what = f"service_level {sl!r} within {t!r} s"
         if cap is not None:
@@ -615,16 +706,6 @@ def erlang_a_servers_needed(
         raise ErlangInputError(
             f"{what} not reachable with max_servers={n_max} (offered load {lam * aht!r} Erlangs)"
         )
-    # Both criteria improve with N, so bisection finds the boundary in
-    # ~log2(max_servers) evaluations; a linear scan would cost O(N) windows each.
-    lo, hi = -1, n_max  # invariant: lo fails (or is -1), hi passes
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        res = ok(mid)
-        if res is None:
-            lo = mid
-        else:
-            hi, best = mid, res
     return best
 
 

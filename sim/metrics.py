@@ -114,7 +114,9 @@ def summarise_run(
     for k, tw in enumerate(workload.types):
         mine = a_type == k
         counted_attempt[mine] = tw.arrival_s[a_inc[mine]] >= warmup
-    agent_cost_by_type, agents_table = _agent_costs(scenario, roster, log, a_type, a["agent"], a["service_s"])
+    agent_cost_by_type, agents_table = _agent_costs(
+        scenario, roster, log, a_type, a["agent"], a["leave_queue_s"], a["service_s"]
+    )
     bot_cost_by_type = _bot_costs(scenario, a_type, a["bot"], counted_attempt)
 
     rows, incident_frames, interval_frames = [], [], []
@@ -258,7 +260,7 @@ def _agents_on_duty(log: RunLog, edges: np.ndarray) -> np.ndarray:
     return (present - on_break) / (edges[1] - edges[0])
 
 
-def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_service):
+def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_service_start, a_service):
     """Agent cost per contact type, and a per-group table of hours and cost.
 
     Each agent's cost is shared among contact types in proportion to the time
@@ -282,8 +284,11 @@ def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_servi
     cost = rate * (paid_s + econ.night_premium * night_s)
 
     served = a_agent >= 0
+    # Busy time inside the counted window only, like paid time.
+    begin = a_service_start[served]
+    busy_s = np.clip(begin + a_service[served] - np.maximum(begin, scenario.warmup_s), 0, None)
     busy = np.zeros((n_agents, n_types))
-    np.add.at(busy, (a_agent[served].astype(int), a_type[served]), a_service[served])
+    np.add.at(busy, (a_agent[served].astype(int), a_type[served]), busy_s)
     eligible = np.array(
         [[g.can_serve(c.id, c.required_skill) for c in scenario.contact_types] for g in roster.groups], dtype=float
     ).reshape(len(roster.groups), n_types)
@@ -298,14 +303,13 @@ def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_servi
     orphan = cost[totals[:, 0] == 0].sum() if n_agents else 0.0
     by_type = by_type + orphan / max(n_types, 1)
 
-    busy_s = busy.sum(axis=1)
     groups = pd.DataFrame(
         {
             "group": [roster.groups[g].id for g in log.agent_group],
             "agent_shifts": 1,
             "paid_hours": paid_s / 3600.0,
             "overtime_hours": overtime_s / 3600.0,
-            "busy_hours": busy_s / 3600.0,
+            "busy_hours": busy.sum(axis=1) / 3600.0,
             "agent_cost": cost,
         }
     )

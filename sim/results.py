@@ -37,6 +37,7 @@ RATES: dict[str, tuple[str, str]] = {
     "mean_time_to_human_s": ("time_to_human_sum_s", "reached_human"),
     "attempts_per_incident": ("attempts", "incidents"),
 }
+TIME_TO_HUMAN_QUANTILES = (0.5, 0.9, 0.99)
 SUMMED = (*COUNT_COLUMNS, *MONEY_COLUMNS, "amount_at_risk", "unreached")
 COMPARE_METRICS = (
     *MONEY_COLUMNS,
@@ -48,6 +49,9 @@ COMPARE_METRICS = (
     "share_reached_human",
     "share_within_guarantee",
     "mean_time_to_human_s",
+    "time_to_human_p50_s",
+    "time_to_human_p90_s",
+    "time_to_human_p99_s",
     "unreached",
     "offered",
     "answered",
@@ -99,8 +103,31 @@ class Results:
             em = em.groupby(["policy", "replication"], sort=False)[cols].sum().reset_index()
             em["contact_type"] = "emergency"
             frames.append(em)
-        table = pd.concat(frames, ignore_index=True)
-        return derive_rates(table)
+        table = derive_rates(pd.concat(frames, ignore_index=True))
+        quantiles = self._time_to_human_quantiles()
+        if quantiles is not None:
+            table = table.merge(quantiles, on=KEYS, how="left")
+        return table
+
+    def _time_to_human_quantiles(self) -> pd.DataFrame | None:
+        """p50/p90/p99 of time-to-human per replication, from the kept incidents.
+
+        An incident that never reached a human counts as an infinite wait, so
+        a percentile beyond the share reached is ``inf`` ("not reached"),
+        never a flattering number computed over the lucky ones only.
+        """
+        if self.incidents.empty:
+            return None
+        inc = self.incidents.assign(t=self.incidents["time_to_human_s"].fillna(np.inf))
+        emergency = {c.id for c in self.scenario.contact_types if c.emergency}
+        pooled = inc[inc["contact_type"].isin(emergency)].assign(contact_type="emergency")
+        rows = []
+        for (policy, rep, ctype), group in pd.concat([inc, pooled]).groupby(KEYS, sort=False):
+            t = group["t"].to_numpy()
+            q = np.quantile(t, TIME_TO_HUMAN_QUANTILES, method="inverted_cdf")
+            rows.append((policy, rep, ctype, *q))
+        names = [f"time_to_human_p{int(q * 100)}_s" for q in TIME_TO_HUMAN_QUANTILES]
+        return pd.DataFrame(rows, columns=[*KEYS, *names])
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Mean and t confidence interval per policy x contact type x metric (long format)."""

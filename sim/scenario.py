@@ -324,6 +324,9 @@ class Policy(_Model):
     agents: Agents | None = Field(None, description="a replacement roster")
     front_door: FrontDoor | None = None
     economics: Economics | None = None
+    bot_resolve_scale: NonNegativeFloat = Field(
+        1.0, le=100.0, description="multiplies every type's bot resolve probability (capped so outcomes fit in 1)"
+    )
 
 
 # ---------------------------------------------------------------------- scenario
@@ -340,6 +343,9 @@ class Scenario(_Model):
         0.0, le=3.0, description="cv of the daily gamma busyness factor on all arrivals (0: plain Poisson)"
     )
     guarantee_s: PositiveFloat = Field(60.0, description="emergency time-to-human guarantee")
+    guarantee_share: Probability = Field(
+        0.95, description="share of emergency incidents that must reach a human within guarantee_s"
+    )
     contact_types: list[ContactType] = Field(min_length=1)
     agents: Agents = Field(default_factory=Agents)
     front_door: FrontDoor = Field(default_factory=FrontDoor)
@@ -404,11 +410,15 @@ class Scenario(_Model):
         agents = policy.agents or self.agents
         if policy.staffing_scale != 1.0:
             agents = scale_agents(agents, policy.staffing_scale)
+        types = self.contact_types
+        if policy.bot_resolve_scale != 1.0:
+            types = [scale_bot_resolution(c, policy.bot_resolve_scale) for c in types]
         return self.model_copy(
             update={
                 "agents": agents,
                 "front_door": policy.front_door or self.front_door,
                 "economics": policy.economics or self.economics,
+                "contact_types": types,
                 "policies": [],
             }
         )
@@ -468,6 +478,12 @@ class Scenario(_Model):
 def _scaled(count: int, scale: float) -> int:
     # Round half up: 0.5 agents is an agent; banker's rounding would surprise.
     return int(count * scale + 0.5)
+
+
+def scale_bot_resolution(contact_type: ContactType, scale: float) -> ContactType:
+    bot = contact_type.bot
+    resolve = min(bot.resolve_probability * scale, 1.0 - bot.false_resolution_probability)
+    return contact_type.model_copy(update={"bot": bot.model_copy(update={"resolve_probability": resolve})})
 
 
 def scale_agents(agents: Agents, scale: float) -> Agents:

@@ -17,13 +17,18 @@ from scipy import stats
 def t_interval(values, confidence: float = 0.95) -> tuple[float, float, float, int]:
     """(mean, lower, upper, n) of a t interval; NaNs (undefined replications) are left out.
 
-    With a single replication the interval is unknown (NaN), not zero width.
+    With a single replication the interval is unknown (NaN), not zero width;
+    so is it when a value is infinite (the mean is then infinite too).
     """
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     n = x.size
     if n == 0:
         return (np.nan, np.nan, np.nan, 0)
+    if not np.isfinite(x).all():
+        # e.g. a percentile of time-to-human that some replications never reach
+        with np.errstate(invalid="ignore"):
+            return (float(x.mean()), np.nan, np.nan, n)
     mean = float(x.mean())
     if n == 1:
         return (mean, np.nan, np.nan, 1)
