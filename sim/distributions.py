@@ -24,7 +24,7 @@ from scipy.special import gamma as gamma_fn
 
 
 class _Distribution(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     def sample(self, rng: np.random.Generator, size: int | tuple[int, ...]) -> np.ndarray:
         raise NotImplementedError

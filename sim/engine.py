@@ -316,8 +316,12 @@ class ContactCentre:
             if att.j + 1 < self.max_attempts[k]:
                 self._schedule_retry(att, done, self.w_return_delay[k][idx])
             self._finish(att, BOT_FALSE_RESOLVED, done)
-        elif only or att.j + 1 < self.attempts_before_human or self.w_find[k][idx] >= self.find_human_p:
-            self._give_up(att, BLOCKED, done)
+        elif (
+            att.j + 1 < self.attempts_before_human
+            or self.w_find[k][idx] >= self.find_human_p
+            or self._bot_is_door(done + self.menu_s)[1]  # the human option is gone by the end of the menus
+        ):
+            self._give_up(att, BLOCKED, done + self.menu_s)
         else:
             self._at(done + self.menu_s, self._offer_event, att)
 

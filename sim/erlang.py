@@ -154,6 +154,10 @@ _LOG_2PI = math.log(2.0 * math.pi)
 _MAX_WINDOW = 1_000_000
 
 
+class _TooWide(Exception):
+    """The mass of a stationary distribution spans more than _MAX_WINDOW states."""
+
+
 _STIRLING = (1 / 12, 1 / 360, 1 / 1260, 1 / 1680, 1 / 1188)
 
 
@@ -274,11 +278,7 @@ def _unimodal_window(
     left = edge(-1, lo) if mode > lo else lo
     right = edge(+1, hi) if mode < hi else int(hi)
     if right - left > _MAX_WINDOW:
-        raise ErlangInputError(
-            f"the stationary distribution spans {right - left} states; inputs are too extreme "
-            "(usually mean_patience_s is many orders of magnitude longer than mean_service_s "
-            "while the offered load exceeds the servers)"
-        )
+        raise _TooWide(right - left)
     ks = np.arange(left, right + 1)
     # Each log_term carries ~1e-16 x |its log pmf| of independent noise: tiny
     # near the Poisson mode, but 1e-6 relative when the queue sits far from it
@@ -314,7 +314,12 @@ def _log_idle_ratio(servers: int, load: float) -> float:
         return np.log(load / n)
 
     mode = min(servers - 1, int(math.floor(load)))
-    _, lt = _unimodal_window(log_term, log_step, 0, servers - 1, mode, load, ref)
+    try:
+        _, lt = _unimodal_window(log_term, log_step, 0, servers - 1, mode, load, ref)
+    except _TooWide:
+        raise ErlangInputError(
+            f"offered load {load!r} Erlangs on {servers} servers is beyond what these formulas evaluate"
+        ) from None
     return float(special.logsumexp(lt))
 
 
@@ -596,7 +601,13 @@ def _erlang_a_result(lam: float, aht: float, patience: float, n: int, t: float) 
         return np.log(y / (x + k))
 
     mode = max(0, int(math.floor(y - x)))
-    ks, lt = _unimodal_window(log_term, log_step, 0, math.inf, mode, max(x, y), ref)
+    try:
+        ks, lt = _unimodal_window(log_term, log_step, 0, math.inf, mode, max(x, y), ref)
+    except _TooWide as exc:
+        raise ErlangInputError(
+            f"arrival_rate_per_s x mean_patience_s = {y:.3g} (with {n} servers, {a:.3g} Erlangs) "
+            f"spreads the queue over {exc.args[0]} states; Erlang A is not evaluated that far out"
+        ) from None
     log_busy = float(special.logsumexp(lt))
     w = np.exp(lt - log_busy)  # distribution of k = customers ahead, given a wait
     log_idle = _log_idle_ratio(n, a)
@@ -616,7 +627,9 @@ def _erlang_a_result(lam: float, aht: float, patience: float, n: int, t: float) 
     ab_gt_t = math.exp(-u) * virt_gt_t - p_ans_k * shifted_gt_t
     ab_le_t = np.clip(p_ab_k - ab_gt_t, 0.0, p_ab_k)
 
-    # E[wait; answered | k] = P(ans | k) * sum_{j=0..k} 1 / (N mu + (j+1) theta).
+    # Answered iff the phase sum S beats patience tau, so E[wait; answered | k] =
+    # E[S e^(-theta S)] = -d/ds of the phases' Laplace transform at s = theta:
+    # P(ans | k) * sum_{j=0..k} 1 / (N mu + (j+1) theta). No closed form mixes this over k.
     first = int(ks[0])
     offset = (special.digamma(x + 1.0 + first) - special.digamma(x + 1.0)) if first else 0.0
     harmonic = offset + np.cumsum(1.0 / (x + k1))

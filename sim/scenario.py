@@ -76,7 +76,7 @@ def in_daily_spans(seconds_of_day: float, spans: list[tuple[int, int]]) -> bool:
 class _Model(BaseModel):
     # Unknown keys are almost always typos in a hand-written YAML file; failing
     # loudly beats silently running a scenario the user did not write.
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------- contact types
@@ -140,8 +140,12 @@ class BotBehaviour(_Model):
 
     @model_validator(mode="after")
     def _outcomes_fit(self):
-        if self.resolve_probability + self.false_resolution_probability > 1.0 + 1e-12:
-            raise ValueError("resolve_probability + false_resolution_probability must not exceed 1")
+        total = self.resolve_probability + self.false_resolution_probability
+        if total > 1.0 + 1e-12:
+            raise ValueError(
+                f"resolve_probability ({self.resolve_probability:g}) + false_resolution_probability "
+                f"({self.false_resolution_probability:g}) = {total:g} must not exceed 1"
+            )
         return self
 
 
@@ -212,10 +216,17 @@ class Shift(_Model):
     cost_per_hour: NonNegativeFloat = 0.0
     breaks: list[Break] = Field(default_factory=list)
 
-    @field_validator("start")
+    @field_validator("start", mode="before")
     @classmethod
-    def _clock(cls, value: str) -> str:
-        clock_to_s(value)
+    def _clock(cls, value):
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1440:
+            # YAML 1.1 reads an unquoted 22:00 as the base-60 number 1320.
+            raise ValueError(
+                f"write clock times in quotes, e.g. start: \"{value // 60:02d}:{value % 60:02d}\" "
+                f"(unquoted, YAML reads {value // 60}:{value % 60:02d} as the number {value})"
+            )
+        if isinstance(value, str):
+            clock_to_s(value)
         return value
 
     @model_validator(mode="after")
@@ -429,29 +440,30 @@ class Scenario(_Model):
         ids = [c.id for c in self.contact_types]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ValueError(f"contact type ids must be unique, repeated: {', '.join(dupes)}")
+            raise ValueError(f"contact_types: ids must be unique, repeated: {', '.join(dupes)}")
         if self.warmup_s >= self.horizon_s:
-            raise ValueError(f"warmup_h ({self.warmup_h}) must be shorter than the horizon ({self.days} days)")
+            raise ValueError(f"warmup_h: {self.warmup_h} h must be shorter than the horizon ({self.days} days)")
         per_day, horizon = self.intervals_per_day, self.intervals_per_day * self.days
         for i, ct in enumerate(self.contact_types):
             v = ct.volume
             if v.profile is not None and len(v.profile) != per_day:
                 raise ValueError(
-                    f"contact_types[{i}].volume.profile has {len(v.profile)} values; "
+                    f"contact_types[{i}].volume.profile: has {len(v.profile)} values; "
                     f"{self.interval_min}-minute intervals need {per_day}"
                 )
             if v.table is not None and len(v.table) not in (per_day, horizon):
                 raise ValueError(
-                    f"contact_types[{i}].volume.table has {len(v.table)} values; "
+                    f"contact_types[{i}].volume.table: has {len(v.table)} values; "
                     f"need {per_day} (one day) or {horizon} (every interval of {self.days} days)"
                 )
         self._check_agents(self.agents, "agents")
         pids = [p.id for p in self.policies]
         dupes = sorted({i for i in pids if pids.count(i) > 1})
         if dupes:
-            raise ValueError(f"policy ids must be unique, repeated: {', '.join(dupes)}")
-        if sum(p.baseline for p in self.policies) > 1:
-            raise ValueError("at most one policy may be the baseline")
+            raise ValueError(f"policies: ids must be unique, repeated: {', '.join(dupes)}")
+        baselines = [p.id for p in self.policies if p.baseline]
+        if len(baselines) > 1:
+            raise ValueError(f"policies: at most one policy may be the baseline, marked: {', '.join(baselines)}")
         for i, p in enumerate(self.policies):
             if p.agents is not None:
                 self._check_agents(p.agents, f"policies[{i}].agents")
@@ -465,12 +477,12 @@ class Scenario(_Model):
                 unknown = sorted(set(group.reserved_for) - type_ids)
                 if unknown:
                     raise ValueError(
-                        f"{where}.{kind}[{j}].reserved_for names unknown contact types: {', '.join(unknown)}"
+                        f"{where}.{kind}[{j}].reserved_for: names unknown contact types: {', '.join(unknown)}"
                     )
         for j, table in enumerate(agents.tables):
             if len(table.agents) not in (per_day, horizon):
                 raise ValueError(
-                    f"{where}.tables[{j}].agents has {len(table.agents)} values; "
+                    f"{where}.tables[{j}].agents: has {len(table.agents)} values; "
                     f"need {per_day} (one day) or {horizon} (every interval of {self.days} days)"
                 )
 

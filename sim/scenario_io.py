@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,16 @@ def _loc(loc: tuple) -> str:
     return out or "scenario"
 
 
+# Cross-field checks run on the whole model and name their field in the message itself.
+_PATH_PREFIX = re.compile(r"^[A-Za-z_][\w\[\].*]*: ")
+
+
 def describe_validation_error(exc: ValidationError) -> list[str]:
     problems = []
     for err in exc.errors():
         message = err["msg"].removeprefix("Value error, ")
-        line = f"{_loc(err['loc'])}: {message}"
+        path = _loc(err["loc"])
+        line = message if path == "scenario" and _PATH_PREFIX.match(message) else f"{path}: {message}"
         if err["type"] not in ("missing", "extra_forbidden") and "input" in err and not isinstance(
             err["input"], (dict, list)
         ):
@@ -114,6 +120,9 @@ def _inline_csv_tables(data: dict, read_csv: Callable[[str], str], source: str |
 
     def inline(mapping: dict, key: str, target: str, column: str, where: str) -> None:
         name = mapping.pop(key)
+        if target in mapping:
+            problems.append(f"{where}: give either {target} or {key}, not both")
+            return
         try:
             mapping[target] = _read_column(read_csv(str(name)), column)
         except FileNotFoundError:
@@ -124,18 +133,22 @@ def _inline_csv_tables(data: dict, read_csv: Callable[[str], str], source: str |
             problems.append(f"{where}.{key}: {name}: {exc}")
 
     def agents_block(agents: Any, where: str) -> None:
-        if isinstance(agents, dict) and isinstance(agents.get("tables"), list):
-            for j, table in enumerate(agents["tables"]):
+        if isinstance(agents, dict):
+            for j, table in enumerate(items(agents.get("tables"))):
                 if isinstance(table, dict) and "agents_csv" in table:
                     inline(table, "agents_csv", "agents", "agents", f"{where}.tables[{j}]")
 
+    def items(value) -> list:
+        # Anything but a list is left for the Scenario model to reject with its own message.
+        return value if isinstance(value, list) else []
+
     data = copy.deepcopy(data)
-    for i, ct in enumerate(data.get("contact_types") or []):
+    for i, ct in enumerate(items(data.get("contact_types"))):
         volume = ct.get("volume") if isinstance(ct, dict) else None
         if isinstance(volume, dict) and "table_csv" in volume:
             inline(volume, "table_csv", "table", "expected_incidents", f"contact_types[{i}].volume")
     agents_block(data.get("agents"), "agents")
-    for i, policy in enumerate(data.get("policies") or []):
+    for i, policy in enumerate(items(data.get("policies"))):
         if isinstance(policy, dict):
             agents_block(policy.get("agents"), f"policies[{i}].agents")
     if problems:

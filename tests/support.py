@@ -42,13 +42,18 @@ def scenario(types=None, shifts=None, **overrides) -> Scenario:
 
 
 def hand_workload(
-    sc: Scenario, arrivals: dict[str, list[float]], amount_at_risk: float = 0.0, **attempt_values
+    sc: Scenario,
+    arrivals: dict[str, list[float]],
+    amount_at_risk: float = 0.0,
+    u_emergency_line=1.0,
+    **attempt_values,
 ) -> Workload:
     """A workload with given arrival instants per type id.
 
     ``attempt_values`` sets every attempt of every incident, e.g.
     ``handle_s=600, patience_s=1e9``; per type: ``handle_s={"calls": [600, 60]}``
-    gives incident-by-incident values (same for each attempt).
+    gives incident-by-incident values (same for each attempt). ``amount_at_risk``
+    and ``u_emergency_line`` are per incident, given the same way.
     """
     defaults = dict(
         patience_s=1e9, handle_s=60.0, acw_s=0.0, u_balk=1.0, u_redial=1.0, redial_delay_s=60.0,
@@ -60,19 +65,20 @@ def hand_workload(
         times = np.asarray(sorted(arrivals.get(ct.id, [])), dtype=float)
         n, m = times.size, ct.redial.max_attempts
 
-        def column(value):
+        def column(value, per_incident=False):
             if isinstance(value, dict):
                 value = value.get(ct.id, 0.0)
             arr = np.asarray(value, dtype=float)
+            size = n if per_incident else n * m
             if arr.ndim == 0:
-                return np.full(n * m, float(arr))
-            return np.repeat(arr, m)
+                return np.full(size, float(arr))
+            return arr if per_incident else np.repeat(arr, m)
 
         types.append(
             TypeWorkload(
                 arrival_s=times,
-                amount_at_risk=np.full(n, float(amount_at_risk)),
-                u_emergency_line=np.ones(n),
+                amount_at_risk=column(amount_at_risk, per_incident=True),
+                u_emergency_line=column(u_emergency_line, per_incident=True),
                 max_attempts=m,
                 **{k: column(v) for k, v in defaults.items()},
             )
@@ -80,9 +86,9 @@ def hand_workload(
     return Workload(types=tuple(types), busyness=np.ones(sc.days))
 
 
-def run_hand(sc: Scenario, arrivals, seed=0, amount_at_risk=0.0, **attempt_values):
+def run_hand(sc: Scenario, arrivals, seed=0, **values):
     """Simulate a hand workload; returns (attempt log as dict of columns, run log, tables)."""
-    workload = hand_workload(sc, arrivals, amount_at_risk, **attempt_values)
+    workload = hand_workload(sc, arrivals, **values)
     roster = build_roster(sc, np.random.SeedSequence(seed))
     log = simulate(sc, workload, roster)
     columns = {name: log.attempts[:, n] for n, name in enumerate(ATTEMPT_COLUMNS)}
