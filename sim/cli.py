@@ -109,6 +109,17 @@ def _check_policies(scenario, requested) -> str | None:
     return None
 
 
+def _prepare_out(out: Path | None) -> str | None:
+    """Make the output folder before a long run, so a bad --out fails in a second, not after it."""
+    if out is None:
+        return None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"--out: cannot use {str(out)!r} as a folder: {exc.strerror or exc}"
+    return None
+
+
 def _check_baseline(scenario, args) -> str | None:
     baseline = getattr(args, "baseline", None)
     if baseline is None:
@@ -125,7 +136,7 @@ def _check_baseline(scenario, args) -> str | None:
 
 
 def _run(scenario, args, command_line: str) -> int:
-    problem = _check_policies(scenario, args.policy) or _check_baseline(scenario, args)
+    problem = _check_policies(scenario, args.policy) or _check_baseline(scenario, args) or _prepare_out(args.out)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
