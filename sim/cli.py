@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from .experiment import run
 from .report import render_comparison, render_summary
-from .scenario_io import ScenarioError, load_scenario
+from .scenario_io import ScenarioError, load_scenario, with_run_settings
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -136,6 +136,13 @@ def _check_baseline(scenario, args) -> str | None:
 
 
 def _run(scenario, args, command_line: str) -> int:
+    try:
+        scenario = with_run_settings(scenario, replications=args.replications, seed=args.seed)
+    except ScenarioError as exc:
+        # The bounds are the Scenario model's; name them as the options that set them.
+        for line in exc.problems:
+            print(f"error: --{line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     problem = _check_policies(scenario, args.policy) or _check_baseline(scenario, args) or _prepare_out(args.out)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
@@ -148,14 +155,7 @@ def _run(scenario, args, command_line: str) -> int:
         bar.refresh()
 
     try:
-        results = run(
-            scenario,
-            policies=args.policy,
-            replications=args.replications,
-            seed=args.seed,
-            workers=args.workers,
-            progress=progress,
-        )
+        results = run(scenario, policies=args.policy, workers=args.workers, progress=progress)
     finally:
         bar.close()
     if args.command == "compare":

@@ -42,7 +42,8 @@ def run(
     ``workers`` > 1 runs replications in parallel processes (0: one per core);
     the results are identical to a sequential run.
     """
-    policy_ids = list(policies) if policies else [p.id for p in scenario.effective_policies]
+    # A policy named twice runs once: a repeat would be compared with itself.
+    policy_ids = list(dict.fromkeys(policies)) if policies else [p.id for p in scenario.effective_policies]
     for pid in policy_ids:
         scenario.policy(pid)  # raises KeyError naming the known policies
     n_reps = int(replications if replications is not None else scenario.replications)

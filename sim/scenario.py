@@ -454,7 +454,7 @@ class Scenario(_Model):
             if v.table is not None and len(v.table) not in (per_day, horizon):
                 raise ValueError(
                     f"contact_types[{i}].volume.table: has {len(v.table)} values; "
-                    f"need {per_day} (one day) or {horizon} (every interval of {self.days} days)"
+                    f"need {self._table_lengths()}"
                 )
         self._check_agents(self.agents, "agents")
         pids = [p.id for p in self.policies]
@@ -468,6 +468,12 @@ class Scenario(_Model):
             if p.agents is not None:
                 self._check_agents(p.agents, f"policies[{i}].agents")
         return self
+
+    def _table_lengths(self) -> str:
+        per_day = self.intervals_per_day
+        if self.days == 1:
+            return f"{per_day} (one per {self.interval_min}-minute interval of the day)"
+        return f"{per_day} (one day, repeated) or {per_day * self.days} (every interval of {self.days} days)"
 
     def _check_agents(self, agents: Agents, where: str) -> None:
         type_ids = {c.id for c in self.contact_types}
@@ -483,7 +489,7 @@ class Scenario(_Model):
             if len(table.agents) not in (per_day, horizon):
                 raise ValueError(
                     f"{where}.tables[{j}].agents: has {len(table.agents)} values; "
-                    f"need {per_day} (one day) or {horizon} (every interval of {self.days} days)"
+                    f"need {self._table_lengths()}"
                 )
 
 

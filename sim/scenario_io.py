@@ -59,8 +59,11 @@ def describe_validation_error(exc: ValidationError) -> list[str]:
         message = err["msg"].removeprefix("Value error, ")
         path = _loc(err["loc"])
         line = message if path == "scenario" and _PATH_PREFIX.match(message) else f"{path}: {message}"
-        if err["type"] not in ("missing", "extra_forbidden") and "input" in err and not isinstance(
-            err["input"], (dict, list)
+        if (
+            err["type"] not in ("missing", "extra_forbidden")
+            and "input" in err
+            and not isinstance(err["input"], (dict, list))
+            and f"got {err['input']!r}" not in message
         ):
             line += f" (got {err['input']!r})"
         if err["type"] == "extra_forbidden":
@@ -107,6 +110,14 @@ def load_scenario(path: str | Path) -> Scenario:
         return (path.parent / name).read_text(encoding="utf-8")
 
     return parse_scenario(text, read_csv, str(path))
+
+
+def with_run_settings(scenario: Scenario, replications: int | None = None, seed: int | None = None) -> Scenario:
+    """The scenario with its replications and seed overridden, checked against the model's bounds."""
+    update = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
+    if not update:
+        return scenario
+    return build_scenario({**scenario.model_dump(mode="json"), **update})
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:
