@@ -121,13 +121,12 @@ class _Attempt:
 
 
 class _Agent:
-    __slots__ = ("n", "group", "state", "end_s", "leave_pending", "break_pending", "start_s")
+    __slots__ = ("n", "group", "state", "leave_pending", "break_pending", "start_s")
 
-    def __init__(self, n, group, start_s, end_s):
+    def __init__(self, n, group, start_s):
         self.n = n
         self.group = group
         self.start_s = start_s
-        self.end_s = end_s
         self.state = _OFF
         self.leave_pending = False
         self.break_pending = 0.0
@@ -167,19 +166,22 @@ class ContactCentre:
 
         # Workload attempt arrays as lists: indexing a list is several times
         # faster than indexing a numpy array element by element.
+        def lists(name: str) -> list[list[float]]:
+            return [getattr(t, name).tolist() for t in workload.types]
+
         self.w_arrival = [t.arrival_s for t in workload.types]
-        self.w_amount = [t.amount_at_risk for t in workload.types]
-        self.w_line = [t.u_emergency_line.tolist() for t in workload.types]
-        self.w_patience = [t.patience_s.tolist() for t in workload.types]
+        self.w_patience = lists("patience_s")
         self.w_service = [(t.handle_s + t.acw_s).tolist() for t in workload.types]
-        self.w_balk = [t.u_balk.tolist() for t in workload.types]
-        self.w_redial = [t.u_redial.tolist() for t in workload.types]
-        self.w_redial_delay = [t.redial_delay_s.tolist() for t in workload.types]
-        self.w_bot_time = [t.bot_time_s.tolist() for t in workload.types]
-        self.w_bot_outcome = [t.u_bot_outcome.tolist() for t in workload.types]
-        self.w_bot_recognise = [t.u_bot_recognise.tolist() for t in workload.types]
-        self.w_find = [t.u_find_human.tolist() for t in workload.types]
-        self.w_return_delay = [t.return_delay_s.tolist() for t in workload.types]
+        self.w_balk = lists("u_balk")
+        self.w_redial = lists("u_redial")
+        self.w_redial_delay = lists("redial_delay_s")
+        if self._bot_possible:  # the bot's numbers are only read when a bot can be in front
+            self.w_line = lists("u_emergency_line")
+            self.w_bot_time = lists("bot_time_s")
+            self.w_bot_outcome = lists("u_bot_outcome")
+            self.w_bot_recognise = lists("u_bot_recognise")
+            self.w_find = lists("u_find_human")
+            self.w_return_delay = lists("return_delay_s")
 
         # Routing tables. Agents pick work from the types they may serve,
         # highest priority first; a contact goes to an idle agent of the most
@@ -199,7 +201,7 @@ class ContactCentre:
         self.idle: list[dict[_Agent, None]] = [dict() for _ in groups]  # insertion-ordered sets
         self.queues: list[deque[_Attempt]] = [deque() for _ in types]
 
-        self.agents = [_Agent(n, s.group, s.start_s, s.end_s) for n, s in enumerate(roster.shifts)]
+        self.agents = [_Agent(n, s.group, s.start_s) for n, s in enumerate(roster.shifts)]
         self.roster = roster
         self.agent_leave_s = [np.nan] * len(self.agents)
         self.present: dict[_Agent, None] = {}
