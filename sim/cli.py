@@ -3,6 +3,11 @@
     python -m sim validate SCENARIO
     python -m sim run SCENARIO [--policy ID ...] [--replications N] [--seed S] [--out DIR]
     python -m sim compare SCENARIO [--baseline ID] [same options as run]
+    python -m sim erlang --calls-per-hour X --aht-s S (--agents N | --service-level P) [--patience-s S]
+    python -m sim staff SCENARIO [--policy ID] [--method M ...] [--by pooled|type] [--out DIR]
+    python -m sim breakeven SCENARIO [--kind staffing|bot_resolve] [--template ID] [--out DIR]
+
+The last three live in ``sim.analytic_cli``.
 
 Exit codes: 0 success, 2 bad input (a scenario that does not validate, an
 unknown policy, a bad argument). Bad input prints one clear message to stderr,
@@ -18,6 +23,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from . import analytic_cli
 from .experiment import run
 from .report import render_comparison, render_summary
 from .scenario_io import ScenarioError, load_scenario, with_run_settings
@@ -78,12 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--workers", type=_workers, default=1, metavar="W", help="parallel processes (0: one per core)")
         p.add_argument("--out", type=Path, metavar="DIR", help="write CSV tables and provenance.json here")
     p_compare.add_argument("--baseline", metavar="ID", help="policy to compare against (default: the scenario's)")
+    analytic_cli.add_parsers(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command_line = "python -m sim " + shlex.join(sys.argv[1:] if argv is None else argv)
+    if args.command == "erlang":  # a calculator: no scenario file
+        return analytic_cli.run_erlang(args, command_line)
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:
@@ -98,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if args.command in ("run", "compare"):
         return _run(scenario, args, command_line)
+    if args.command in analytic_cli.SCENARIO_COMMANDS:
+        return analytic_cli.run_command(scenario, args, command_line)
     return EXIT_BAD_INPUT  # pragma: no cover - argparse rejects unknown commands
 
 

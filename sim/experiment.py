@@ -27,6 +27,11 @@ from .workload import draw_workload
 Progress = Callable[[int, int], None]
 
 
+def replication_streams(seed: int, replications: int) -> list[tuple[np.random.SeedSequence, np.random.SeedSequence]]:
+    """(workload seed, absence seed) of each replication: the one seeding rule of every experiment."""
+    return [tuple(rep.spawn(2)) for rep in np.random.SeedSequence(seed).spawn(replications)]
+
+
 def run(
     scenario: Scenario,
     policies: Sequence[str] | None = None,
@@ -53,12 +58,12 @@ def run(
     if keep_incidents not in ("emergency", "all", "none"):
         raise ValueError(f"keep_incidents must be 'emergency', 'all' or 'none', got {keep_incidents!r}")
     resolved = {pid: scenario.for_policy(pid) for pid in policy_ids}
-    rep_seeds = np.random.SeedSequence(seed).spawn(n_reps)
+    streams = replication_streams(seed, n_reps)
     total = n_reps * len(policy_ids)
     if progress:
         progress(0, total)
 
-    tasks = [(scenario, resolved, r, rep_seeds[r], keep_incidents) for r in range(n_reps)]
+    tasks = [(scenario, resolved, r, streams[r], keep_incidents) for r in range(n_reps)]
     workers = (os.cpu_count() or 1) if workers == 0 else workers
     parts: list[dict[str, pd.DataFrame]] = []
     if workers <= 1 or n_reps == 1:
@@ -90,8 +95,8 @@ def _replicate_packed(task) -> dict[str, pd.DataFrame]:
     return _replicate(*task)
 
 
-def _replicate(scenario, resolved, replication, rep_seed, keep_incidents) -> dict[str, pd.DataFrame]:
-    workload_seed, absence_seed = rep_seed.spawn(2)
+def _replicate(scenario, resolved, replication, streams, keep_incidents) -> dict[str, pd.DataFrame]:
+    workload_seed, absence_seed = streams
     workload = draw_workload(scenario, workload_seed)
     out: dict[str, list[pd.DataFrame]] = {"by_type": [], "intervals": [], "agents": [], "incidents": []}
     for pid, policy_scenario in resolved.items():

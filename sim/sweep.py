@@ -18,6 +18,7 @@ from typing import Literal
 import pandas as pd
 
 from .experiment import Progress, run
+from .results import SAVINGS
 from .scenario import Policy, Scenario
 
 Kind = Literal["staffing", "bot_resolve"]
@@ -83,6 +84,7 @@ def sweep(
     """Run the baseline and every family member; one row per member x metric.
 
     Columns: value, policy, metric, scope, mean, ci_low, ci_high, n, and
+    (savings: paired against the baseline; levels: the member's own interval)
     ``guarantee_holds`` (the member's emergency share within the guarantee is
     at least ``scenario.guarantee_share``: ``mean`` judged on the mean,
     ``confident`` on the lower confidence bound).
@@ -100,35 +102,36 @@ def sweep(
         keep_incidents="none",
         progress=progress,
     )
+    # Savings are differences against the baseline: their intervals are the
+    # paired ones. Levels (a member's service level, its share within the
+    # guarantee) are claims about the member alone: their own t intervals.
     paired = results.compare(baseline=baseline.id, confidence=confidence)
+    levels = results.summary(confidence)
     value_of = {m.id: v for m, v in zip(members, values)}
     rows = []
     for metric, scope in SWEEP_METRICS:
-        hit = paired[(paired.metric == metric) & (paired.contact_type == scope) & paired.policy.isin(value_of)]
+        source = paired if metric in SAVINGS else levels
+        column = "difference" if metric in SAVINGS else "mean"
+        hit = source[(source.metric == metric) & (source.contact_type == scope) & source.policy.isin(value_of)]
         for _, row in hit.iterrows():
-            is_saving = pd.isna(row["value"])
-            mean = row["difference"] if is_saving else row["value"]
-            shift = 0.0 if is_saving else row["value"] - row["difference"]
-            # Non-saving metrics: report the member's level, with the paired interval moved onto it.
             rows.append(
                 {
                     "value": value_of[row["policy"]],
                     "policy": row["policy"],
                     "metric": metric,
                     "scope": scope,
-                    "mean": mean,
-                    "ci_low": row["ci_low"] + shift,
-                    "ci_high": row["ci_high"] + shift,
+                    "mean": row[column],
+                    "ci_low": row["ci_low"],
+                    "ci_high": row["ci_high"],
                     "n": row["n"],
                 }
             )
     table = pd.DataFrame(rows)
-    guarantee = _guarantee(results, value_of, scenario.guarantee_share, confidence)
+    guarantee = _guarantee(levels, value_of, scenario.guarantee_share)
     return table.merge(guarantee, on="value", how="left").sort_values(["metric", "value"], ignore_index=True)
 
 
-def _guarantee(results, value_of: dict[str, float], share: float, confidence: float) -> pd.DataFrame:
-    summary = results.summary(confidence)
+def _guarantee(summary: pd.DataFrame, value_of: dict[str, float], share: float) -> pd.DataFrame:
     hit = summary[(summary.metric == "share_within_guarantee") & (summary.contact_type == "emergency")]
     rows = []
     for _, row in hit[hit.policy.isin(value_of)].iterrows():
