@@ -25,7 +25,8 @@ from typing import Any, NamedTuple
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 
-from .scenario import WEEKDAYS, Scenario
+from .arrivals import expected_per_interval
+from .scenario import Scenario
 from .scenario_io import build_scenario
 
 # The emergency share of volume must lie strictly between 0 and 1: every
@@ -108,16 +109,7 @@ def _with_policy_edit(scenario: Scenario, policy_id: str | None, edit) -> Scenar
 
 def expected_incidents(scenario: Scenario) -> dict[str, float]:
     """Expected incidents of each contact type over the horizon (busyness has mean 1)."""
-    out = {}
-    for ct in scenario.contact_types:
-        v = ct.volume
-        if v.table is not None:
-            total = sum(v.table) * (scenario.days if len(v.table) == scenario.intervals_per_day else 1)
-        else:
-            factors = sum(v.weekday_factors[scenario.weekday_of_day(d)] for d in range(scenario.days))
-            total = v.per_day * factors
-        out[ct.id] = float(total)
-    return out
+    return {ct.id: float(expected_per_interval(scenario, ct).sum()) for ct in scenario.contact_types}
 
 
 def _weighted_mean(values: list[float], weights: list[float]) -> float:
@@ -284,7 +276,3 @@ def with_run_settings(scenario: Scenario, replications: int | None = None, seed:
         data["seed"] = seed
     return _rebuild(data)
 
-
-def weekday_names(scenario: Scenario) -> list[str]:
-    """Weekday name of each day of the horizon ('mon', ...)."""
-    return [WEEKDAYS[scenario.weekday_of_day(d)] for d in range(scenario.days)]

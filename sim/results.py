@@ -18,7 +18,7 @@ import pandas as pd
 
 from .metrics import COUNT_COLUMNS, MONEY_COLUMNS
 from .scenario import Scenario
-from .stats import t_interval
+from .stats import t_intervals
 
 KEYS = ["policy", "replication", "contact_type"]
 ALL_TYPES = "all"
@@ -131,14 +131,8 @@ class Results:
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Mean and t confidence interval per policy x contact type x metric (long format)."""
-        table = self.per_replication()
-        metrics = [c for c in table.columns if c not in KEYS]
-        rows = []
-        for (policy, ctype), group in table.groupby(["policy", "contact_type"], sort=False):
-            for metric in metrics:
-                mean, low, high, n = t_interval(group[metric].to_numpy(dtype=float), confidence)
-                rows.append((policy, ctype, metric, mean, low, high, n))
-        return pd.DataFrame(rows, columns=["policy", "contact_type", "metric", "mean", "ci_low", "ci_high", "n"])
+        table = self.per_replication().drop(columns="replication")
+        return t_intervals(table, ["policy", "contact_type"], confidence)
 
     def save(self, directory: str | Path, command: str | None = None) -> Path:
         from .export import save_results
@@ -165,11 +159,12 @@ class Results:
         table = self.per_replication().set_index(["policy", "replication", "contact_type"]).sort_index()
         metrics = [m for m in COMPARE_METRICS if m in table.columns]
         base = table.loc[baseline, metrics]
-        rows = []
+        frames = []
         for policy in self.policies:
             mine = table.loc[policy, metrics]
             theirs = base.reindex(mine.index)
             paired = mine - theirs
+            saved = -paired["agent_cost"] - paired["bot_cost"]
             savings = pd.DataFrame(
                 {
                     "wages_saved": -paired["agent_cost"],
@@ -177,25 +172,24 @@ class Results:
                     "added_customer_loss": paired["customer_loss"],
                     "added_liability": paired["platform_liability"],
                     "added_churn": paired["churn_cost"],
-                },
-                index=paired.index,
+                    "net_saving": saved - paired["customer_loss"] - paired["churn_cost"],
+                    "net_saving_platform": saved - paired["platform_liability"] - paired["churn_cost"],
+                }
             )
-            saved = savings["wages_saved"] + savings["bot_cost_saved"]
-            savings["net_saving"] = saved - savings["added_customer_loss"] - savings["added_churn"]
-            savings["net_saving_platform"] = saved - savings["added_liability"] - savings["added_churn"]
-            for ctype in mine.index.get_level_values("contact_type").unique():
-                pick = mine.index.get_level_values("contact_type") == ctype
-                for metric in metrics:
-                    mean, low, high, n = t_interval(paired.loc[pick, metric].to_numpy(dtype=float), confidence)
-                    rows.append((policy, ctype, metric, float(theirs.loc[pick, metric].mean()),
-                                 float(mine.loc[pick, metric].mean()), mean, low, high, n))
-                for metric in SAVINGS:
-                    mean, low, high, n = t_interval(savings.loc[pick, metric].to_numpy(dtype=float), confidence)
-                    rows.append((policy, ctype, metric, np.nan, np.nan, mean, low, high, n))
-        return pd.DataFrame(
-            rows,
-            columns=["policy", "contact_type", "metric", "baseline", "value", "difference", "ci_low", "ci_high", "n"],
-        )
+            diffs = t_intervals(paired.join(savings).reset_index(level="replication", drop=True).reset_index(),
+                                "contact_type", confidence)
+            levels = pd.DataFrame(
+                {
+                    "baseline": theirs.groupby(level="contact_type", sort=False).mean().stack(future_stack=True),
+                    "value": mine.groupby(level="contact_type", sort=False).mean().stack(future_stack=True),
+                }
+            )
+            levels.index.names = ["contact_type", "metric"]
+            part = diffs.merge(levels.reset_index(), on=["contact_type", "metric"], how="left")
+            part.insert(0, "policy", policy)
+            frames.append(part)
+        out = pd.concat(frames, ignore_index=True).rename(columns={"mean": "difference"})
+        return out[["policy", "contact_type", "metric", "baseline", "value", "difference", "ci_low", "ci_high", "n"]]
 
     def _default_baseline(self) -> str:
         wanted = self.scenario.baseline_policy.id

@@ -1,0 +1,27 @@
+"""humanline — the Streamlit front end (`make app`).
+
+Thin on purpose: the sidebar (ui.state) maps widgets onto the Scenario via
+sim.knobs; each page (ui/pages/*.py) reads the cached run and draws it with
+ui.charts and ui.tables. Nothing here simulates or computes a statistic.
+"""
+
+import streamlit as st
+
+from ui import state
+
+st.set_page_config(page_title="humanline: the cost of cutting human agents", page_icon=":telephone_receiver:",
+                   layout="wide")
+
+PAGES = [
+    st.Page("ui/pages/compare.py", title="Compare policies", icon=":material/balance:", default=True),
+    st.Page("ui/pages/frontier.py", title="Cost of cutting", icon=":material/trending_down:"),
+    st.Page("ui/pages/emergencies.py", title="Emergencies", icon=":material/emergency:"),
+    st.Page("ui/pages/roster.py", title="Roster and demand", icon=":material/calendar_month:"),
+    st.Page("ui/pages/classroom.py", title="Classroom", icon=":material/school:"),
+    st.Page("ui/pages/assumptions.py", title="Assumptions", icon=":material/fact_check:"),
+    st.Page("ui/pages/downloads.py", title="Downloads", icon=":material/download:"),
+]
+
+page = st.navigation(PAGES)
+state.sidebar()
+page.run()

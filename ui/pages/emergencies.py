@@ -1,0 +1,39 @@
+"""Emergencies: how long victims wait for a human, per policy, and who never gets one."""
+
+import streamlit as st
+
+from ui import charts, state, tables
+
+ctx = state.ctx()
+st.title("Emergencies: time to a human")
+st.markdown(
+    "For an emergency (fraud in progress, a stolen account) the clock runs from the first call to the first time "
+    "a human answers — across menus, bot time, hang-ups and redials. Money drains away meanwhile."
+)
+
+result = state.comparison()
+if result is None:
+    state.need_run()
+    st.stop()
+state.stale_notice()
+if not result.emergency_types:
+    st.warning("This scenario has no emergency contact types (set `emergency: true` on a contact type).")
+    st.stop()
+
+log_x = st.toggle("Logarithmic time axis", value=True, key="ecdf_log",
+                  help="Shows seconds and hours on one chart; switch off for a plain minute scale.")
+st.plotly_chart(
+    charts.ecdf_chart(result.incidents, result.policies, result.labels, result.guarantee_s,
+                      result.guarantee_share, log_x=log_x),
+    key="ecdf_chart",
+)
+st.caption(
+    "Read a curve at the dashed line: that is the share of emergencies answered within the guarantee; it should "
+    "be above the dotted target. A curve that levels off below 100% has incidents that never reached a human."
+)
+st.subheader("Incidents that never reached a human")
+st.dataframe(tables.unreached_table(result), key="unreached_table")
+st.caption(
+    f"Per run of {result.days} day(s), mean over {result.replications_n} replications (95% CI for the count). "
+    "Those never reached lose what their drain curve reaches by the end of the run."
+)
