@@ -19,10 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
 import sys
-from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -37,14 +34,13 @@ from .erlang import (
     erlang_c_metrics,
     erlang_c_servers_needed,
 )
-from .export import scenario_hash
+from .export import provenance_record
 from .scenario_io import ScenarioError, with_run_settings
 from .staffing import METHODS, StaffingError, render_staffing, staffing_requirements
 from .sweep import KINDS
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 SCENARIO_COMMANDS = ("staff", "breakeven")
-_PACKAGES = ("humanline", "simpy", "numpy", "scipy", "pandas", "pydantic")
 
 # ----------------------------------------------------------- argument types
 
@@ -198,27 +194,6 @@ def _option(exc: StaffingError | BreakEvenError, options: dict[str, str]) -> str
     return str(exc)
 
 
-def _provenance(command: str, scenario=None, **extra) -> dict:
-    versions = {}
-    for name in _PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    record = {"command": command}
-    if scenario is not None:
-        record.update({"scenario": scenario.name, "scenario_sha256": scenario_hash(scenario)})
-    record.update(extra)
-    record.update(
-        {
-            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "python": platform.python_version(),
-            "versions": versions,
-        }
-    )
-    return record
-
-
 def _write(out: Path, tables: dict[str, pd.DataFrame], provenance: dict) -> None:
     for name, table in tables.items():
         table.to_csv(out / name, index=False)
@@ -297,7 +272,7 @@ def run_erlang(args, command_line: str) -> int:
         _write(
             args.out,
             {"erlang.csv": table},
-            _provenance(
+            provenance_record(
                 command_line,
                 model=model,
                 inputs={
@@ -433,7 +408,7 @@ def _staff(scenario, args, command_line: str) -> int:
                 "final_failure_allowance": isa.epsilon, "share_within_guarantee": isa.share_mean,
                 "share_ci": [isa.share_ci_low, isa.share_ci_high], "notes": isa.notes,
             }
-        _write(args.out, tables, _provenance(command_line, scenario, **extra))
+        _write(args.out, tables, provenance_record(command_line, scenario, **extra))
     return EXIT_OK
 
 
@@ -478,7 +453,7 @@ def _breakeven(scenario, args, command_line: str) -> int:
                 "breakeven_findings.csv": result.findings_table(),
                 "breakeven_runs.csv": result.runs,
             },
-            _provenance(
+            provenance_record(
                 command_line,
                 scenario,
                 kind=result.kind,

@@ -26,26 +26,39 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def provenance(results, command: str | None = None) -> dict:
+def provenance_record(command: str | None = None, scenario: Scenario | None = None, **facts) -> dict:
+    """What produced a set of numbers: the command, the scenario's hash, the facts given, versions."""
     versions = {}
     for name in _PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return {
-        "scenario": results.scenario.name,
-        "scenario_sha256": scenario_hash(results.scenario),
-        "seed": results.seed,
-        "replications": results.n_replications,
-        "policies": list(results.policies),
-        "baseline": results.scenario.baseline_policy.id,
-        "command": command if command is not None else " ".join(sys.argv),
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "python": platform.python_version(),
-        "versions": versions,
+    record: dict = {}
+    if scenario is not None:
+        record.update({"scenario": scenario.name, "scenario_sha256": scenario_hash(scenario)})
+    record.update(facts)
+    record.update(
+        {
+            "command": command if command is not None else " ".join(sys.argv),
+            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "python": platform.python_version(),
+            "versions": versions,
+        }
+    )
+    return record
+
+
+def provenance(results, command: str | None = None) -> dict:
+    return provenance_record(
+        command,
+        results.scenario,
+        seed=results.seed,
+        replications=results.n_replications,
+        policies=list(results.policies),
+        baseline=results.scenario.baseline_policy.id,
         **results.meta,
-    }
+    )
 
 
 def save_results(results, directory: Path, command: str | None = None) -> Path:
