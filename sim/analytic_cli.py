@@ -90,19 +90,6 @@ def _share_from_0(text: str) -> float:
     return value
 
 
-def _count(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-
-    return parse
-
-
 def _values(text: str) -> list[float]:
     parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
     if not parts:
@@ -126,13 +113,13 @@ def add_parsers(sub) -> None:
     p.add_argument("--calls-per-hour", type=_positive, required=True, metavar="X", help="arrival rate")
     p.add_argument("--aht-s", type=_positive, required=True, metavar="S", help="mean handle time (s)")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--agents", type=_count(0), metavar="N", help="agents on the phones")
+    which.add_argument("--agents", type=cli._whole_number(0, "0 or more"), metavar="N", help="agents on the phones")
     which.add_argument("--service-level", type=_share, metavar="P", help="find the agents needed for this share")
     p.add_argument("--patience-s", type=_positive, metavar="S", help="mean patience (s): use Erlang A")
     p.add_argument(
         "--target-s", type=_non_negative, default=20.0, metavar="S", help="service-level target (default 20)"
     )
-    p.add_argument("--max-agents", type=_count(1), default=5000, metavar="N", help="search limit (default 5000)")
+    p.add_argument("--max-agents", type=cli._positive_int, default=5000, metavar="N", help="search limit (default 5000)")
     p.add_argument("--max-occupancy", type=_share_up_to_1, metavar="P", help="Erlang C only: cap load/agents")
     p.add_argument("--shrinkage", type=_share_from_0, metavar="P", help="also show agents to roster")
     p.add_argument("--out", type=Path, metavar="DIR", help="write erlang.csv and provenance.json here")
@@ -151,7 +138,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--target-s", type=_non_negative, metavar="S", help="override every target (s)")
     p.add_argument("--service-level", type=_share, metavar="P", help="override every service-level share")
     p.add_argument("--max-occupancy", type=_share_up_to_1, metavar="P", help="Erlang C only: cap load/agents")
-    p.add_argument("--max-agents", type=_count(1), default=5000, metavar="N", help="per interval (default 5000)")
+    p.add_argument("--max-agents", type=cli._positive_int, default=5000, metavar="N", help="per interval (default 5000)")
     p.add_argument("--criterion", choices=("guarantee", "delay"), default="guarantee",
                    help="isa: meet the emergency guarantee (default) or keep P(delay) <= --alpha")
     p.add_argument("--alpha", type=_share, default=0.2, metavar="P", help="isa --criterion delay (default 0.2)")
