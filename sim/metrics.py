@@ -176,6 +176,8 @@ def summarise_run(
                 "churn_cost": float(churn),
                 "amount_at_risk": float(tw.amount_at_risk[counted_incident].sum()),
                 "unreached": int((counted_incident & ~reached).sum()),
+                "unreached_loss": float(loss[counted_incident & ~reached].sum()),
+                "unreached_attempts": int(n_attempts[counted_incident & ~reached].sum()),
             }
         )
         if keep_incidents == "all" or (keep_incidents == "emergency" and ct.emergency):

@@ -36,9 +36,11 @@ RATES: dict[str, tuple[str, str]] = {
     "share_within_guarantee": ("within_guarantee", "incidents"),
     "mean_time_to_human_s": ("time_to_human_sum_s", "reached_human"),
     "attempts_per_incident": ("attempts", "incidents"),
+    "share_unreached": ("unreached", "incidents"),
+    "attempts_per_unreached": ("unreached_attempts", "unreached"),
 }
 TIME_TO_HUMAN_QUANTILES = (0.5, 0.9, 0.99)
-SUMMED = (*COUNT_COLUMNS, *MONEY_COLUMNS, "amount_at_risk", "unreached")
+SUMMED = (*COUNT_COLUMNS, *MONEY_COLUMNS, "amount_at_risk", "unreached", "unreached_loss", "unreached_attempts")
 COMPARE_METRICS = (
     *MONEY_COLUMNS,
     "total_cost",
@@ -92,7 +94,10 @@ class Results:
 
     # ------------------------------------------------------------ per replication
     def per_replication(self) -> pd.DataFrame:
-        """One row per policy x replication x contact type, plus an 'all' row, with rates."""
+        """One row per policy x replication x contact type, plus 'all' and 'emergency' rows, with rates.
+
+        ``occupancy`` (busy over paid agent time) is on the 'all' rows only.
+        """
         cols = [c for c in SUMMED if c in self.replications]
         totals = self.replications.groupby(["policy", "replication"], sort=False)[cols].sum().reset_index()
         totals["contact_type"] = ALL_TYPES
@@ -104,6 +109,11 @@ class Results:
             em["contact_type"] = "emergency"
             frames.append(em)
         table = derive_rates(pd.concat(frames, ignore_index=True))
+        # Occupancy belongs to the agents, not to a contact type: on the 'all' rows only.
+        hours = self.agents.groupby(["policy", "replication"], sort=False)[["busy_hours", "paid_hours"]].sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            occupancy = (hours["busy_hours"] / hours["paid_hours"]).rename("occupancy").reset_index()
+        table = table.merge(occupancy.assign(contact_type=ALL_TYPES), on=KEYS, how="left")
         quantiles = self._time_to_human_quantiles()
         if quantiles is not None:
             table = table.merge(quantiles, on=KEYS, how="left")

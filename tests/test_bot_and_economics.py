@@ -147,6 +147,12 @@ def test_money_columns_reconcile_with_the_per_incident_data_and_the_agent_table(
     reps = res.replications.set_index(["policy", "replication", "contact_type"])
     loss = res.incidents.groupby(["policy", "replication", "contact_type"])["loss"].sum()
     assert np.allclose(reps.loc[loss.index, "customer_loss"], loss)
+    never = res.incidents[~res.incidents.reached_human.astype(bool)]
+    never_loss = never.groupby(["policy", "replication", "contact_type"])["loss"].sum()
+    assert np.allclose(reps.loc[never_loss.index, "unreached_loss"], never_loss)
+    occupancy = res.per_replication().query("contact_type == 'all'").set_index(["policy", "replication"])["occupancy"]
+    hours = res.agents.groupby(["policy", "replication"])[["busy_hours", "paid_hours"]].sum()
+    assert np.allclose(occupancy.loc[hours.index], hours["busy_hours"] / hours["paid_hours"])
     for policy in res.policies:
         econ = sc.for_policy(policy).economics
         mine = res.replications[res.replications.policy == policy]

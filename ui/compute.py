@@ -18,7 +18,6 @@ import pandas as pd
 
 import sim
 from sim.export import provenance
-from sim.stats import t_interval
 from sim.sweep import sweep
 
 
@@ -307,12 +306,11 @@ def run_classroom(
     lam = arrivals_per_hour / 3600.0
     load = lam * mean_handle_s
     results = sim.run(scenario)
-    summ = results.summary()
-    summ = summ[summ.contact_type == "calls"].set_index("metric")
-    occ = results.agents["occupancy"].to_numpy(dtype=float)
+    summary = results.summary()
 
     def simulated(metric: str) -> tuple[float, float, float]:
-        row = summ.loc[metric]
+        scope = "all" if metric == "occupancy" else "calls"  # occupancy is the agents', on 'all' rows
+        row = summary[(summary.contact_type == scope) & (summary.metric == metric)].iloc[0]
         return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
 
     rows = []
@@ -344,10 +342,7 @@ def run_classroom(
                 ("mean_wait_s", "Mean wait of all callers, s"),
                 ("service_level", f"Answered within {target_s:g} s"), ("occupancy", "Agent occupancy")]
     for metric, label in spec:
-        if metric == "occupancy":
-            mean, lo, hi, _ = t_interval(occ)
-        else:
-            mean, lo, hi = simulated(metric)
+        mean, lo, hi = simulated(metric)
         rows.append({"metric": metric, "label": label, "simulated": mean, "ci_low": lo, "ci_high": hi,
                      "formula": formula.get(metric, float("nan"))})
     return Classroom(

@@ -15,7 +15,6 @@ import pandas as pd
 
 from sim.arrivals import expected_per_interval
 from sim.scenario import Scenario
-from sim.stats import t_interval
 
 # (metric, scope, label, kind): savings come from Results.compare (paired vs baseline),
 # levels from Results.summary.
@@ -146,27 +145,21 @@ def _cell(row: pd.Series, column: str, kind: str, compact: bool) -> str:
 
 def unreached_table(comparison) -> pd.DataFrame:
     """Per policy: emergency incidents, how many never reached a human, and what they lost (per run)."""
-    inc = comparison.incidents
     rows = []
     for pid in comparison.policies:
-        mine = inc[inc.policy == pid]
-        per_rep = []
-        for rep in range(comparison.replications_n):
-            r = mine[mine.replication == rep]
-            never = r[~r.reached_human.astype(bool)]
-            per_rep.append((len(r), len(never), float(never["loss"].sum()), float(r["loss"].sum()),
-                            float(never["attempts"].mean()) if len(never) else math.nan))
-        frame = pd.DataFrame(per_rep, columns=["incidents", "never", "never_loss", "loss", "never_attempts"])
-        never_mean, never_lo, never_hi, _ = t_interval(frame["never"])
+        def stat(metric: str) -> pd.Series:
+            return _pick(comparison.summary, pid, "emergency", metric)
+
+        never = stat("unreached")
         rows.append({
             "Policy": comparison.labels.get(pid, pid),
-            "Emergency incidents": f"{frame['incidents'].mean():,.1f}",
-            "Never reached a human": f"{never_mean:,.1f}" + (
-                "" if _nan(never_lo) else f" ({max(never_lo, 0):,.1f} to {never_hi:,.1f})"),
-            "Share never reached": fmt_value(frame["never"].sum() / max(frame["incidents"].sum(), 1), "share"),
-            "Attempts before giving up (mean)": fmt_value(frame["never_attempts"].mean(), "count"),
-            f"Lost by those never reached ({comparison.currency})": fmt_money(frame["never_loss"].mean()),
-            f"All emergency losses ({comparison.currency})": fmt_money(frame["loss"].mean()),
+            "Emergency incidents": f"{stat('incidents')['mean']:,.1f}",
+            "Never reached a human": f"{never['mean']:,.1f}" + (
+                "" if _nan(never["ci_low"]) else f" ({max(never['ci_low'], 0):,.1f} to {never['ci_high']:,.1f})"),
+            "Share never reached": fmt_value(stat("share_unreached")["mean"], "share"),
+            "Attempts before giving up (mean)": fmt_value(stat("attempts_per_unreached")["mean"], "count"),
+            f"Lost by those never reached ({comparison.currency})": fmt_money(stat("unreached_loss")["mean"]),
+            f"All emergency losses ({comparison.currency})": fmt_money(stat("customer_loss")["mean"]),
         })
     return pd.DataFrame(rows).set_index("Policy")
 
