@@ -138,6 +138,7 @@ class ContactCentre:
     def __init__(self, scenario: Scenario, workload: Workload, roster: Roster):
         self.env = simpy.Environment()
         self._schedule = self.env.schedule
+        self._service_done_cb = self._service_done
         self.horizon_s = scenario.horizon_s
         self.closed = False  # arrivals have stopped
         self.open_attempts = 0  # attempts scheduled or in progress without an outcome yet
@@ -250,21 +251,19 @@ class ContactCentre:
         kinds = np.concatenate([np.full(t.size, k) for k, t in enumerate(self.w_arrival)])
         index = np.concatenate([np.arange(t.size) for t in self.w_arrival])
         order = np.argsort(times, kind="stable")
-        self._arr_t = times[order].tolist()
-        self._arr_k = kinds[order].tolist()
-        self._arr_i = index[order].tolist()
-        self._arr_next = 0
-        self._arr_count = len(self._arr_t)
-        if self._arr_t:
-            self._at(self._arr_t[0], self._on_arrival, None)
+        # One pending arrival event at a time keeps the heap small; each
+        # arrival schedules the next one from this iterator of (time, type, incident).
+        self._arrivals = zip(times[order].tolist(), kinds[order].tolist(), index[order].tolist())
+        self._arrival_cb = self._on_arrival  # bound once: the hot path schedules it 100,000s of times
+        first = next(self._arrivals, None)
+        if first is not None:
+            self._at(first[0], self._arrival_cb, first)
 
-    def _on_arrival(self, _event) -> None:
-        # One pending arrival event at a time keeps the heap small.
-        n = self._arr_next
-        k, i, now = self._arr_k[n], self._arr_i[n], self._arr_t[n]
-        self._arr_next = n + 1
-        if n + 1 < self._arr_count:
-            self._schedule(_Call(self._on_arrival, None), NORMAL, self._arr_t[n + 1] - now)
+    def _on_arrival(self, event) -> None:
+        now, k, i = event._value
+        following = next(self._arrivals, None)
+        if following is not None:
+            self._schedule(_Call(self._arrival_cb, following), NORMAL, following[0] - now)
         self.open_attempts += 1
         att = _Attempt(k, i, 0, i * self.max_attempts[k], now)
         if self._bot_possible:
@@ -419,7 +418,7 @@ class ContactCentre:
         agent.state = _BUSY
         service = self.w_service[att.k][att.idx]
         self._finish(att, ANSWERED, now, agent.n, service)
-        self._schedule(_Call(self._service_done, agent), NORMAL, service)
+        self._schedule(_Call(self._service_done_cb, agent), NORMAL, service)
 
     def _service_done(self, event) -> None:
         agent = event.value
