@@ -23,7 +23,6 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
 from .breakeven import BreakEvenError, breakeven, render_breakeven
 from .erlang import (
@@ -403,31 +402,24 @@ def _staff(scenario, args, command_line: str) -> int:
 
 
 def _breakeven(scenario, args, command_line: str) -> int:
-    bar = tqdm(desc="simulating", unit="run", delay=1.0, file=sys.stderr, leave=False, disable=None)
+    from .cli import progress_bar
 
-    def progress(batch: str, done: int, total: int) -> None:
-        bar.set_description(f"batch {batch}")
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    try:
-        result = breakeven(
-            scenario,
-            kind=args.kind,
-            template=args.template,
-            values=args.values,
-            replications=scenario.replications,
-            seed=scenario.seed,
-            workers=args.workers,
-            confidence=args.confidence,
-            resolution=args.resolution,
-            progress=progress,
-        )
-    except BreakEvenError as exc:
-        return _fail(_option(exc, _BREAKEVEN_OPTIONS))
-    finally:
-        bar.close()
+    with progress_bar() as update:
+        try:
+            result = breakeven(
+                scenario,
+                kind=args.kind,
+                template=args.template,
+                values=args.values,
+                replications=scenario.replications,
+                seed=scenario.seed,
+                workers=args.workers,
+                confidence=args.confidence,
+                resolution=args.resolution,
+                progress=lambda batch, done, total: update(done, total, f"batch {batch}"),
+            )
+        except BreakEvenError as exc:
+            return _fail(_option(exc, _BREAKEVEN_OPTIONS))
     print(render_breakeven(result, scenario))
     if args.out:
         findings = {

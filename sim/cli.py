@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from tqdm import tqdm
@@ -35,6 +36,27 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse's own exit code for usage errors is 2 too
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+@contextmanager
+def progress_bar():
+    """A progress callback ``(done, total, label=None)`` drawing a bar on stderr.
+
+    The bar shows only on a terminal and only for runs longer than a second.
+    """
+    bar = tqdm(desc="simulating", unit="run", delay=1.0, file=sys.stderr, leave=False, disable=None)
+
+    def update(done: int, total: int, label: str | None = None) -> None:
+        if label:
+            bar.set_description(label)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        bar.close()
 
 
 def _whole_number(minimum: int, meaning: str):
@@ -148,17 +170,8 @@ def _run(scenario, args, command_line: str) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    bar = tqdm(desc="simulating", unit="run", delay=1.0, file=sys.stderr, leave=False, disable=None)
-
-    def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    try:
+    with progress_bar() as progress:
         results = run(scenario, policies=args.policy, workers=args.workers, progress=progress)
-    finally:
-        bar.close()
     if args.command == "compare":
         print(render_comparison(results, baseline=args.baseline))
     else:
