@@ -3,9 +3,9 @@
 SimPy is used as the event queue only: every event is a ready-made callback
 event put on SimPy's schedule (``Environment.schedule``), and its callback
 moves the state on. There are no per-customer processes and no
-condition events (``request | timeout``); DESIGN.md §6 measured that design at
-about 7x the throughput of the idiomatic process-per-customer model, and the
-sample paths are the same.
+condition events (``request | timeout``), and the sample paths are those of
+the idiomatic process-per-customer model at several times its speed
+(docs/design.md §6, ``benchmarks/bench_engine.py``).
 
 Flow of one attempt (an incident's first try, a redial, or a return after a
 false bot "resolved"):
