@@ -7,6 +7,8 @@
     python -m sim erlang --calls-per-hour X --aht-s S (--agents N | --service-level P) [--patience-s S]
     python -m sim staff SCENARIO [--policy ID] [--method M ...] [--by pooled|type] [--out DIR]
     python -m sim breakeven SCENARIO [--kind staffing|bot_resolve] [--template ID] [--out DIR]
+    python -m sim experiment FILE --out DIR [--workers N] [--dask ADDR|local]
+    python -m sim analyse DIR
 
 The last three live in ``sim.analytic_cli``.
 
@@ -26,7 +28,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import analytic_cli
-from .experiment import DEFAULT_MAX_REPLICATIONS, run
+from .uncertainty import cli as uncertainty_cli
+from .runner import DEFAULT_MAX_REPLICATIONS, run
 from .report import render_comparison, render_summary
 from .scenario_io import ScenarioError, load_scenario, with_run_settings
 from .stats import ROUGH_BELOW
@@ -115,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"with --precision: stop after N replications (default {DEFAULT_MAX_REPLICATIONS})")
     p_compare.add_argument("--baseline", metavar="ID", help="policy to compare against (default: the scenario's)")
     analytic_cli.add_parsers(sub)
+    uncertainty_cli.add_parsers(sub, _whole_number)
     return parser
 
 
@@ -123,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     command_line = "python -m sim " + shlex.join(sys.argv[1:] if argv is None else argv)
     if args.command == "erlang":  # a calculator: no scenario file
         return analytic_cli.run_erlang(args, command_line)
+    if args.command in uncertainty_cli.COMMANDS:  # an experiment file or folder, not a scenario
+        return uncertainty_cli.run_command(args, command_line, progress_bar)
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:
