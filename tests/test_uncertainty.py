@@ -214,3 +214,19 @@ def test_the_bundled_experiment_loads_and_names_only_known_inputs():
 def test_an_unknown_folder_for_analysis_is_a_clear_error(tmp_path):
     with pytest.raises(ExperimentError, match="not an experiment folder"):
         analyse(tmp_path)
+
+
+def test_the_verdict_map_finds_the_box_where_the_verdict_flips():
+    from sim.uncertainty.analysis import verdict_map
+
+    rng = np.random.default_rng(5)
+    design = pd.DataFrame(rng.random((400, 3)), columns=["a", "b", "c"])
+    design.index.name = "point"
+    net = np.where((design["a"] > 0.6) & (design["b"] < 0.3), 1000.0, -1000.0)
+    points = pd.DataFrame({"point": design.index, "policy": "bot", "figure": "net_saving", "mean": net})
+    wide, boxes = verdict_map(points, design, guarantee_share=0.9)
+    assert wide["saves_money"].sum() == (net > 0).sum()
+    box = boxes.set_index("factor")
+    assert set(box.index) == {"a", "b"}  # c does not matter, so it is not restricted
+    assert box.loc["a", "low"] == pytest.approx(0.6, abs=0.05) and box.loc["b", "high"] == pytest.approx(0.3, abs=0.05)
+    assert box["density"].iloc[0] > 0.9 and box["coverage"].iloc[0] > 0.9

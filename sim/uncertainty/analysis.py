@@ -15,9 +15,10 @@ guarantee — ``analyse`` returns tidy tables (and writes them as CSV):
   (SALib, Saltelli's scheme);
 - ``verdict``: per point and policy whether it saves society money and
   whether the guarantee holds, and ``verdict_boxes``: where the verdict
-  flips. With two factors the grid itself is the map; with more, PRIM (the
-  EMA workbench's scenario-discovery method) finds the box of factor ranges
-  where the minority verdict lives, with its coverage and density.
+  flips. With two factors the grid itself is the map; with more, a
+  classification tree (CART, the other standard scenario-discovery method
+  beside PRIM) finds the box of factor ranges where the minority verdict
+  lives, with its coverage and density.
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ def verdict_map(points: pd.DataFrame, design: pd.DataFrame, guarantee_share: flo
 
 
 def _flip_box(policy: str, verdict: str, x: pd.DataFrame, y: np.ndarray) -> list[dict]:
-    """The factor ranges where the minority verdict lives (PRIM), or one row saying it never flips."""
+    """The factor ranges where the minority verdict lives, or one row saying it never flips."""
     share = y.mean()
     if share in (0.0, 1.0):
         return [{"policy": policy, "verdict": verdict, "where": f"never flips: {verdict} is {bool(share)} at every point",
@@ -198,22 +199,53 @@ def _flip_box(policy: str, verdict: str, x: pd.DataFrame, y: np.ndarray) -> list
                          "density": float(minority[(x[factor] >= values.min()) & (x[factor] <= values.max())].mean()),
                          "points": int(minority.sum())})
         return rows
-    import warnings
+    return _cart_box(policy, verdict, label, x, minority)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from ema_workbench.analysis import prim
 
-        box = prim.Prim(x.reset_index(drop=True), minority, threshold=0.8, peel_alpha=0.1).find_box()
-    limits = box.box_lim  # the box PRIM settled on: a row of lows and a row of highs per factor
-    rows = []
-    for factor in x.columns:
-        low, high = float(limits[factor].iloc[0]), float(limits[factor].iloc[1])
-        if low > x[factor].min() or high < x[factor].max():  # only the factors the box restricts
-            rows.append({"policy": policy, "verdict": verdict, "where": label, "factor": factor, "low": low,
-                         "high": high, "coverage": float(box.coverage), "density": float(box.density),
-                         "points": int(minority.sum())})
-    return rows
+def _cart_box(policy: str, verdict: str, label: str, x: pd.DataFrame, minority: np.ndarray) -> list[dict]:
+    """Scenario discovery with a classification tree (CART, scikit-learn), as Lempert, Bryant & Bankes (2008).
+
+    The tree splits the factor space into boxes; the leaf densest in minority
+    points (breaking ties by how many it holds) is the box reported, its
+    limits read off the splits on the way to it. CART and PRIM are the two
+    standard scenario-discovery methods; the tree needs no tuning beyond its
+    depth and is in a permissively licensed, well-kept library.
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    n = len(minority)
+    tree = DecisionTreeClassifier(max_depth=3, min_samples_leaf=max(2, n // 20), random_state=0)
+    tree.fit(x.to_numpy(dtype=float), minority)
+    leaves = tree.apply(x.to_numpy(dtype=float))
+    best, best_key = None, (-1.0, -1)
+    for leaf in np.unique(leaves):
+        inside = leaves == leaf
+        key = (float(minority[inside].mean()), int(minority[inside].sum()))
+        if key > best_key:
+            best, best_key = leaf, key
+    inside = leaves == best
+    limits = {factor: [float(x[factor].min()), float(x[factor].max())] for factor in x.columns}
+    t = tree.tree_
+    parent_of = {int(child): (parent, child == t.children_left[parent])
+                 for parent in range(t.node_count)
+                 for child in (t.children_left[parent], t.children_right[parent]) if child >= 0}
+    node = int(best)
+    while node in parent_of:  # from the leaf up to the root, narrowing the box at every split
+        parent, went_left = parent_of[node]
+        factor, threshold = x.columns[t.feature[parent]], float(t.threshold[parent])
+        if went_left:
+            limits[factor][1] = min(limits[factor][1], threshold)
+        else:
+            limits[factor][0] = max(limits[factor][0], threshold)
+        node = parent
+    coverage = float(minority[inside].sum() / minority.sum())
+    density = float(minority[inside].mean())
+    return [
+        {"policy": policy, "verdict": verdict, "where": label, "factor": factor, "low": low, "high": high,
+         "coverage": coverage, "density": density, "points": int(minority.sum())}
+        for factor, (low, high) in limits.items()
+        if low > x[factor].min() or high < x[factor].max()  # only the factors the box restricts
+    ]
 
 
 def _range(figure: str):
