@@ -181,3 +181,23 @@ def test_a_bad_plan_file_exits_2_naming_the_field(tmp_path):
                            str(plan), "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 2 and "templates.0.length_h" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_budget_mode_stays_within_the_budget_and_puts_the_agents_where_the_emergencies_are():
+    sc = _day()
+    plan_free = Plan(templates=[ShiftTemplate(id="four", length_h=4, cost_per_hour=10, start_every_min=60)])
+    required = np.full(24, 2.0)
+    cheapest, *_ = _solve(sc, plan_free, required)
+    budget = 0.5 * cheapest.cost_per_week
+    plan = plan_free.model_copy(update={"budget_per_week": budget})
+    columns = build_columns(sc, plan)
+    cover, costs = cover_matrix(sc, plan, columns), column_costs(sc, plan, columns)
+    need = Requirement({"calls": required}, {"calls": ["calls"]}, "given")
+    weight = np.where(np.arange(24) >= 12, 10.0, 1.0)  # the afternoon's emergencies weigh ten times more
+    solution = solve_covering(sc, plan, need, columns, cover, costs, weight)
+    assert solution.cost_per_week <= budget + 1e-6
+    short = required - solution.cover["calls"]
+    assert short[12:].sum() < short[:12].sum()  # the scarce agents go to the afternoon
+    generous = solve_covering(sc, plan.model_copy(update={"budget_per_week": 2 * cheapest.cost_per_week}), need,
+                              columns, cover, costs, weight)
+    assert generous.shortfall.sum() == pytest.approx(0, abs=1e-6)
