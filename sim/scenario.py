@@ -64,7 +64,7 @@ MAX_INTERVALS = 96 * 366  # a per-interval table: every 15-minute interval of th
 MAX_GROUPS = 1000  # shifts or tables in one roster
 MAX_CONTACT_TYPES = 100
 MAX_POLICIES = 100
-MAX_SEED = 2**64 - 1  # what numpy's SeedSequence takes in one word
+MAX_SEED = 2**53 - 1  # the largest whole number a browser number box holds exactly
 MIN_CV = 1e-3  # a gamma busyness factor with a smaller cv is 1 to float precision
 
 Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]

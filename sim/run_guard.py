@@ -1,0 +1,91 @@
+"""A run that nothing a user typed can hang, crash or fill with inf: what the CLI and the app call.
+
+``run_checked`` wraps ``sim.run`` with what must hold before and after it:
+
+- before: the worker count is capped at the cores available
+  (``sim.workers``), and the run's size is estimated and refused above the
+  documented limits unless ``allow_large`` (``sim.size_guard``);
+- after: every figure of the tables is finite and none is negative
+  (``check_finite``); a NaN is allowed only where a rate is undefined (an
+  interval in which nothing was offered, an incident that never reached a
+  human has no time-to-human, a group with no paid hours has no occupancy).
+
+It also returns the scenario's warnings (``Scenario.warnings``) with the
+worker cap's, so every front end shows the same ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .experiment import run
+from .results import Results
+from .scenario import Scenario
+from .size_guard import check_run_size
+from .workers import capped_workers
+
+# Columns that may be NaN, meaning "undefined" (see the module docstring); nothing may be inf.
+UNDEFINED_ALLOWED = {
+    "agents": {"occupancy"},
+    "intervals": {"service_level", "mean_wait_s", "queue_length_mean"},
+    "incidents": {"time_to_human_s"},
+    "replications": set(),
+}
+
+
+class NonFiniteResult(RuntimeError):
+    """A table of a run holds inf, an unexpected NaN or a negative figure; names the table, column and policy."""
+
+    def __init__(self, table: str, column: str, policies: list[str], kind: str):
+        self.table, self.column, self.policies = table, column, policies
+        super().__init__(
+            f"the run produced {kind} in {table}.{column} (policies: {', '.join(policies)}); "
+            "no table is written from it. This is a defect of the model, not of the scenario: please report it "
+            "with the scenario file."
+        )
+
+
+def check_finite(results: Results) -> None:
+    """Raise ``NonFiniteResult`` if a table holds inf, a NaN outside ``UNDEFINED_ALLOWED`` or a negative figure."""
+    for name, allowed in UNDEFINED_ALLOWED.items():
+        table: pd.DataFrame = getattr(results, name)
+        for column in table.select_dtypes(include="number").columns:
+            values = table[column].to_numpy(dtype=float)
+            for kind, bad in (
+                ("inf", np.isinf(values)),
+                ("NaN", np.isnan(values) if column not in allowed else np.zeros(values.shape, dtype=bool)),
+                ("a negative value", values < 0),
+            ):
+                if bad.any():
+                    policies = sorted(set(table.loc[bad, "policy"])) if "policy" in table else []
+                    raise NonFiniteResult(name, str(column), policies, kind)
+
+
+def run_checked(
+    scenario: Scenario,
+    policies: Sequence[str] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    *,
+    workers: int = 1,
+    allow_large: bool = False,
+    keep_incidents: str = "emergency",
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Results, list[str]]:
+    """``sim.run`` with the guards of the module docstring; returns (results, warnings).
+
+    Raises ``RunTooLarge`` before the run, ``NonFiniteResult`` after it.
+    """
+    warnings = list(scenario.warnings)
+    n_workers, cap = capped_workers(workers)
+    if cap:
+        warnings.append(f"workers: {cap}")
+    check_run_size(scenario, policies, replications, n_workers, allow_large=allow_large)
+    results = run(
+        scenario, policies, replications, seed, workers=n_workers, keep_incidents=keep_incidents, progress=progress
+    )
+    check_finite(results)
+    return results, warnings
