@@ -303,12 +303,17 @@ def read_confined_file(folder: Path, name: str, max_bytes: int) -> str:
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         raise FileRefused(f"cannot be opened: {exc.strerror or type(exc).__name__}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise FileRefused("is not a regular file")
         if info.st_size > max_bytes:
             raise FileRefused(f"is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit")
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
         raw = handle.read(max_bytes + 1)
     if len(raw) > max_bytes:
         raise FileRefused(f"is over the {max_bytes:,}-byte limit")
