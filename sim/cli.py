@@ -203,9 +203,9 @@ def _run(scenario, args, command_line: str) -> int:
         return EXIT_BAD_INPUT
     try:
         with progress_bar() as progress:
-            results, warnings = run_checked(
+            results, _ = run_checked(
                 scenario, policies=args.policy, workers=args.workers, allow_large=args.allow_large,
-                progress=progress,
+                progress=progress, on_warning=lambda line: _warn([line]),
             )
     except RunTooLarge as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -213,7 +213,6 @@ def _run(scenario, args, command_line: str) -> int:
     except NonFiniteResult as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    _warn(warnings)
     if args.command == "compare":
         print(render_comparison(results, baseline=args.baseline))
     else:

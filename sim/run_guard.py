@@ -74,15 +74,20 @@ def run_checked(
     allow_large: bool = False,
     keep_incidents: str = "emergency",
     progress: Callable[[int, int], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> tuple[Results, list[str]]:
     """``sim.run`` with the guards of the module docstring; returns (results, warnings).
 
-    Raises ``RunTooLarge`` before the run, ``NonFiniteResult`` after it.
+    ``on_warning`` is called with each warning before the run starts, so that a
+    long run does not hide them. Raises ``RunTooLarge`` before the run,
+    ``NonFiniteResult`` after it.
     """
     warnings = list(scenario.warnings)
     n_workers, cap = capped_workers(workers)
     if cap:
         warnings.append(f"workers: {cap}")
+    for line in warnings if on_warning is not None else ():
+        on_warning(line)
     check_run_size(scenario, policies, replications, n_workers, allow_large=allow_large)
     results = run(
         scenario, policies, replications, seed, workers=n_workers, keep_incidents=keep_incidents, progress=progress

@@ -74,8 +74,7 @@ def _guarded(what: str, should_stop: Callable[[], bool] | None, progress: Progre
     except Exception as exc:  # a defect of the model: log it in full, show one sentence
         _log.exception("%s failed", what)
         raise RunFailed(
-            f"{what} failed on this scenario ({type(exc).__name__}); the error is in the server log. "
-            "The results shown before are kept."
+            f"{what} failed on this scenario ({type(exc).__name__}); the details are in the server log"
         ) from None
 
 
