@@ -18,7 +18,7 @@ import pandas as pd
 
 from .metrics import COUNT_COLUMNS, MONEY_COLUMNS
 from .scenario import Scenario
-from .stats import t_intervals
+from .stats import Range, t_intervals
 
 KEYS = ["policy", "replication", "contact_type"]
 ALL_TYPES = "all"
@@ -58,6 +58,35 @@ COMPARE_METRICS = (
     "offered",
     "answered",
 )
+# Metrics that are shares of something, so lie in [0, 1]; every other summary
+# metric (counts, sums of seconds, money, means of times, attempts per
+# incident) is never negative. Intervals are kept inside these ranges (stats.py).
+SHARES = frozenset(
+    {
+        "service_level",
+        "abandonment",
+        "balking",
+        "p_delay",
+        "bot_containment",
+        "share_reached_human",
+        "share_within_guarantee",
+        "share_unreached",
+        "occupancy",
+    }
+)
+NON_NEGATIVE: Range = (0.0, np.inf)
+
+
+def level_range(metric: str) -> Range:
+    """Where a metric's per-replication values, and so its mean, can lie."""
+    return (0.0, 1.0) if metric in SHARES else NON_NEGATIVE
+
+
+def difference_range(metric: str) -> Range:
+    """Where a paired difference of a metric can lie: shares differ by at most 1 either way."""
+    return (-1.0, 1.0) if metric in SHARES else (-np.inf, np.inf)
+
+
 SAVINGS = (
     "wages_saved",
     "bot_cost_saved",
@@ -140,9 +169,22 @@ class Results:
         return pd.DataFrame(rows, columns=[*KEYS, *names])
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
-        """Mean and t confidence interval per policy x contact type x metric (long format)."""
+        """Mean and confidence interval per policy x contact type x metric (long format).
+
+        Columns: policy, contact_type, metric, mean, ci_low, ci_high, n, rough.
+        The interval is Student's t across replications, intersected with the
+        metric's feasible range (``level_range``: [0, 1] for shares, [0, inf)
+        for counts, times and money), which keeps the t interval's coverage
+        and never reports an impossible bound. ``rough`` is True when fewer
+        than ``stats.ROUGH_BELOW`` (5) replications stand behind it. NaN
+        bounds: a single replication, or a value that is infinite in some
+        replication (a percentile of time-to-human that was never reached).
+        """
         table = self.per_replication().drop(columns="replication")
-        return t_intervals(table, ["policy", "contact_type"], confidence)
+        metrics = table.columns.drop(["policy", "contact_type"])
+        return t_intervals(
+            table, ["policy", "contact_type"], confidence, feasible={m: level_range(m) for m in metrics}
+        )
 
     def save(self, directory: str | Path, command: str | None = None) -> Path:
         from .export import save_results
@@ -162,6 +204,9 @@ class Results:
         bot cost saved minus added customer losses and churn (liability only
         moves money from platform to customer) — and ``net_saving_platform``:
         saved costs minus added liability and churn.
+
+        Intervals are paired t intervals, intersected with the difference's
+        feasible range ([-1, 1] for shares); ``rough`` as in ``summary``.
         """
         baseline = baseline or self._default_baseline()
         if baseline not in self.policies:
@@ -186,8 +231,12 @@ class Results:
                     "net_saving_platform": saved - paired["platform_liability"] - paired["churn_cost"],
                 }
             )
-            diffs = t_intervals(paired.join(savings).reset_index(level="replication", drop=True).reset_index(),
-                                "contact_type", confidence)
+            diffs = t_intervals(
+                paired.join(savings).reset_index(level="replication", drop=True).reset_index(),
+                "contact_type",
+                confidence,
+                feasible={m: difference_range(m) for m in metrics},
+            )
             levels = pd.DataFrame(
                 {
                     "baseline": theirs.groupby(level="contact_type", sort=False).mean().stack(future_stack=True),
@@ -199,7 +248,8 @@ class Results:
             part.insert(0, "policy", policy)
             frames.append(part)
         out = pd.concat(frames, ignore_index=True).rename(columns={"mean": "difference"})
-        return out[["policy", "contact_type", "metric", "baseline", "value", "difference", "ci_low", "ci_high", "n"]]
+        return out[["policy", "contact_type", "metric", "baseline", "value", "difference", "ci_low", "ci_high", "n",
+                    "rough"]]
 
     def _default_baseline(self) -> str:
         wanted = self.scenario.baseline_policy.id
