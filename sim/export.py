@@ -12,7 +12,7 @@ A results folder holds one complete, consistent set or nothing new: the
 files are written into a temporary folder beside it and renamed into place,
 so an interrupted or failed save (Ctrl-C, a full disk) leaves the previous
 set untouched, and a re-run with fewer policies leaves no stale file behind.
-Only an empty folder or one holding nothing but result files is replaced.
+Only an empty folder or an earlier results folder (``check_output_folder``) is replaced.
 """
 
 from __future__ import annotations
@@ -175,22 +175,32 @@ def data_dictionary(tables: dict[str, pd.DataFrame], currency: str) -> pd.DataFr
 
 
 def check_output_folder(directory: Path) -> None:
-    """Raise ``OutputFolderError`` unless ``directory`` is absent, empty, or holds only result files."""
+    """Raise ``OutputFolderError`` unless ``directory`` is absent, empty, or a results folder.
+
+    A results folder is what a humanline command wrote: a ``provenance.json``
+    and nothing but regular ``.csv`` and ``.json`` files. Anything else (a
+    home folder, a sub-folder named ``replications.csv``) is never replaced.
+    """
     directory = Path(directory)
     if not directory.exists() and not directory.is_symlink():
         return
     if directory.is_symlink() or not directory.is_dir():
         raise OutputFolderError(f"{str(directory)!r} exists and is not a folder")
+    entries = list(os.scandir(directory))
+    if not entries:
+        return
     foreign = sorted(
-        entry.name for entry in os.scandir(directory)
-        if entry.name not in RESULT_FILES or not entry.is_file(follow_symlinks=False)
+        entry.name for entry in entries
+        if not entry.is_file(follow_symlinks=False) or not entry.name.endswith((".csv", ".json"))
     )
-    if foreign:
-        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
-        raise OutputFolderError(
-            f"{str(directory)!r} holds other things than results ({shown}); "
-            "name a new or empty folder, or one written by an earlier run"
-        )
+    if not foreign and any(entry.name == "provenance.json" for entry in entries):
+        return
+    shown = ", ".join((foreign or sorted(e.name for e in entries))[:5])
+    raise OutputFolderError(
+        f"{str(directory)!r} holds other things than results ({shown}"
+        f"{', ...' if len(foreign or entries) > 5 else ''}); "
+        "name a new or empty folder, or one written by an earlier run"
+    )
 
 
 def save_results(results, directory: Path, command: str | None = None) -> Path:

@@ -10,6 +10,11 @@
   interval in which nothing was offered, an incident that never reached a
   human has no time-to-human, a group with no paid hours has no occupancy).
 
+``invariant_violations`` lists the accounting identities a run must satisfy
+(every attempt has one outcome, nobody is reached twice, no loss above the
+amount at risk, ...); the schema's property test and the fuzz harness
+(benchmarks/fuzz_scenarios.py) check them on every run.
+
 It also returns the scenario's warnings (``Scenario.warnings``) with the
 worker cap's, so every front end shows the same ones.
 """
@@ -62,6 +67,52 @@ def check_finite(results: Results) -> None:
                 if bad.any():
                     policies = sorted(set(table.loc[bad, "policy"])) if "policy" in table else []
                     raise NonFiniteResult(name, str(column), policies, kind)
+
+
+_KEYS = ["policy", "replication", "contact_type"]
+_TOLERANCE = 1e-6  # relative, for sums of money and time
+
+
+def invariant_violations(results: Results) -> list[str]:
+    """The accounting identities of a run that do not hold, one line each (empty: all hold)."""
+    t = results.replications
+    found: list[str] = []
+
+    def check(name: str, ok) -> None:
+        bad = ~np.asarray(ok, dtype=bool)
+        if bad.any():
+            rows = t.loc[bad, _KEYS].drop_duplicates().head(3).to_dict("records")
+            found.append(f"{name} fails on {int(bad.sum())} row(s), e.g. {rows}")
+
+    def at_most(a, b):
+        return a <= b + _TOLERANCE * np.maximum(np.abs(b), 1.0)
+
+    outcomes = t["answered"] + t["abandoned"] + t["bot_resolved"] + t["bot_false_resolved"] + t["blocked"]
+    check("offered = answered + abandoned", t["offered"] == t["answered"] + t["abandoned"])
+    check("attempts = sum of outcomes", t["attempts"] == outcomes)
+    check("attempts >= incidents", t["attempts"] >= t["incidents"])
+    check("reached <= incidents", t["reached_human"] <= t["incidents"])
+    check("within guarantee <= reached", t["within_guarantee"] <= t["reached_human"])
+    check("balked <= abandoned", t["balked"] <= t["abandoned"])
+    check("loss <= amount at risk", at_most(t["customer_loss"], t["amount_at_risk"]))
+    check("liability <= loss", at_most(t["platform_liability"], t["customer_loss"]))
+    agents = results.agents
+    busy_ok = at_most(agents["busy_hours"], agents["paid_hours"])
+    if not np.asarray(busy_ok).all():
+        found.append(f"busy <= paid hours fails for groups {sorted(set(agents.loc[~busy_ok, 'group']))}")
+    if not results.intervals.empty:
+        counts = ["incidents", "attempts", "offered", "answered", "abandoned"]
+        counts = [c for c in counts if c in results.intervals]
+        sums = results.intervals.groupby(_KEYS)[counts].sum()
+        totals = t.set_index(_KEYS)[counts].reindex(sums.index)
+        differ = (sums != totals).any(axis=1)
+        if differ.any():
+            found.append(f"interval sums = totals fails for {list(sums.index[differ][:3])}")
+    try:
+        check_finite(results)
+    except NonFiniteResult as exc:
+        found.append(str(exc))
+    return found
 
 
 def run_checked(
