@@ -432,7 +432,9 @@ class Scenario(_Model):
     days: PositiveInt = Field(1, le=366)
     start_weekday: Weekday = "mon"
     interval_min: Literal[15, 30, 60] = 30
-    warmup_h: NonNegativeFloat = Field(0.0, description="hours at the start left out of the statistics")
+    warmup_h: NonNegativeFloat = Field(
+        0.0, description="hours at the start left out of the statistics (a whole number of intervals)"
+    )
     busyness_cv: NonNegativeFloat = Field(
         0.0, le=3.0, description="cv of the daily gamma busyness factor on all arrivals (0: plain Poisson; else >= 0.001)"
     )
@@ -535,6 +537,12 @@ class Scenario(_Model):
             raise FieldError("contact_types", f"ids must be unique, repeated: {', '.join(dupes)}")
         if self.warmup_s >= self.horizon_s:
             raise FieldError("warmup_h", f"{self.warmup_h} h must be shorter than the horizon ({self.days} days)")
+        if abs(self.warmup_s / self.interval_s - round(self.warmup_s / self.interval_s)) > 1e-9:
+            # The statistics window starts with an interval: a warm-up ending inside one would count
+            # that interval's later incidents in the totals but not in any interval row.
+            raise FieldError(
+                "warmup_h", f"{self.warmup_h:g} h must be a whole number of {self.interval_min}-minute intervals"
+            )
         per_day, horizon = self.intervals_per_day, self.intervals_per_day * self.days
         for ct in self.contact_types:
             v = ct.volume

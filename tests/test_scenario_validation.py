@@ -189,6 +189,7 @@ CASES: list[Case] = [
          ("policies", "baseline"), ("keep", "cut")),
     Case("warmup-longer-than-horizon", set_at("warmup_h", 30), ("warmup_h",), ("30",)),
     Case("warmup-equal-to-horizon", set_at("warmup_h", 24), ("warmup_h",), ("24",)),
+    Case("warmup-ending-inside-an-interval", set_at("warmup_h", 1.5), ("warmup_h", "60-minute intervals"), ("1.5",)),
     Case("empty-contact-types", set_at("contact_types", []), ("contact_types",)),
     Case("both-per-day-and-table", set_at("contact_types[0].volume.table", [1] * 24), ("contact_types[calls].volume",)),
     Case("amount-at-risk-on-a-non-emergency-type",
@@ -332,7 +333,7 @@ def test_minimal_scenario_loads(minimal_scenario, tmp_path, write_scenario):
                      id="break-ending-exactly-at-shift-end"),
         pytest.param(both(set_at("days", 2), set_at("agents.tables", [{"id": "pool", "agents": [1] * 48}])),
                      id="staffing-table-for-every-interval-of-the-horizon"),
-        pytest.param(set_at("warmup_h", 23.5), id="warmup-just-under-the-horizon"),
+        pytest.param(set_at("warmup_h", 23), id="warmup-one-interval-under-the-horizon"),
         pytest.param(set_at("contact_types[0].balk_probability", 1), id="probability-of-exactly-1"),
     ],
 )
@@ -429,7 +430,7 @@ def test_scenario_using_every_section_round_trips_through_yaml(tmp_path, write_s
         "days": 2,
         "start_weekday": "fri",
         "interval_min": 60,
-        "warmup_h": 1.5,
+        "warmup_h": 2.0,
         "busyness_cv": 0.2,
         "guarantee_s": 90,
         "contact_types": [
