@@ -13,7 +13,12 @@ The estimate, per policy run of one replication:
 - attempts: an upper estimate, as if every attempt that may lead to another
   (a redial after giving up, a return after a false bot "resolved") did so
   with the sum of those probabilities, up to ``redial.max_attempts``;
-- agent-shifts: the roster as ``sim.roster`` builds it, before absence;
+- agent-shifts: the roster as ``sim.roster`` builds it, before absence, over
+  the horizon and the run-on after it (the roster runs on until the last
+  incident has its outcome, at most ``sim.engine.MAX_RUN_ON_S``); the run-on
+  is estimated as the longest chain of an incident's attempts — its mean
+  times ln(1 + incidents), the growth of the largest of that many draws with
+  an exponential tail;
 - memory: the pre-drawn workload (11 float arrays of incidents x
   max_attempts), the attempt log (``BYTES_PER_ATTEMPT``, measured), the
   per-attempt arrays of the summary, the agent-shifts, for every replication
@@ -32,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arrivals import expected_per_interval
+from .engine import MAX_RUN_ON_S
 from .scenario import WEEKDAYS, Scenario
 
 MAX_ATTEMPTS_PER_RUN = 10_000_000  # one policy run of one replication
@@ -165,11 +171,28 @@ def _attempts(scenario: Scenario) -> float:
     return total
 
 
+def _run_on_days(scenario: Scenario) -> int:
+    """Whole days the roster is estimated to run on past the horizon (see the module docstring)."""
+    bot = scenario.front_door.bot_enabled
+    longest = 0.0
+    for ct in scenario.contact_types:
+        n = float(expected_per_interval(scenario, ct).sum())
+        gap = ct.redial.delay_s.expectation()
+        per_attempt = ct.patience_s.expectation()
+        if bot:
+            gap = max(gap, ct.bot.return_delay_s.expectation())
+            per_attempt += ct.bot.time_s.expectation() + scenario.front_door.menu_s
+        chain = ct.redial.max_attempts * (per_attempt + gap) * np.log1p(n)
+        longest = max(longest, chain)
+    return int(np.ceil(min(longest, MAX_RUN_ON_S) / 86400.0))
+
+
 def _agent_shifts(scenario: Scenario) -> int:
-    """Agent-shifts of the roster before absence, counted the way ``sim.roster`` builds them."""
+    """Agent-shifts of the roster before absence, counted the way ``sim.roster`` builds them, run-on included."""
     agents = scenario.agents
     total = 0
-    weekday_of = [scenario.weekday_of_day(d) for d in range(-1, scenario.days)]
+    run_on = _run_on_days(scenario)
+    weekday_of = [scenario.weekday_of_day(d) for d in range(-1, scenario.days + run_on)]
     for shift in agents.shifts:
         days = {WEEKDAYS.index(w) for w in shift.weekdays}
         total += shift.headcount * sum(1 for w in weekday_of if w in days)
@@ -180,6 +203,6 @@ def _agent_shifts(scenario: Scenario) -> int:
             counts = np.tile(counts, scenario.days)
         days = counts.reshape(scenario.days, per_day)
         # Each rise of the count within a day starts one agent-shift (one run of a slot).
-        rises = np.diff(days, axis=1, prepend=0)
-        total += int(np.clip(rises, 0, None).sum())
+        rises = int(np.clip(np.diff(days, axis=1, prepend=0), 0, None).sum())
+        total += rises + rises * run_on // scenario.days  # the run-on repeats the average day
     return total

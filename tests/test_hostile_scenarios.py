@@ -235,7 +235,17 @@ def test_the_attempt_estimate_is_an_upper_bound_of_what_a_run_makes(minimal_scen
     size = estimate_run_size(scenario, replications=3)
     assert size.incidents == pytest.approx(200)
     assert results.replications["attempts"].max() <= size.attempts * 1.2  # 20%: Poisson noise on 200 incidents
-    assert size.agent_shifts == 2 * 2  # the day before (nothing of it inside) and the day itself
+    presences = results.agents.groupby(["policy", "replication"])["presences"].sum()
+    assert presences.max() <= size.agent_shifts <= 2 * (1 + 1 + 1)  # day before, the day, one day of run-on
+
+
+def test_the_agent_shift_estimate_includes_the_run_on_after_the_horizon(minimal_scenario):
+    """The roster runs on until the last incident has its outcome: with returns days later, for days."""
+    data = _set(minimal_scenario, ["front_door"], {"bot_enabled": True})
+    data["contact_types"][0]["bot"] = {"false_resolution_probability": 0.5,
+                                       "return_delay_s": {"dist": "exponential", "mean": 3 * DAY}}
+    # 2 agents: the day before, the day, and the run-on, up to its cap of 28 days (sim.engine.MAX_RUN_ON_S).
+    assert estimate_run_size(_scenario(data)).agent_shifts == 2 * (1 + 1 + 28)
 
 
 def test_cli_refuses_an_oversized_run_with_exit_2_and_the_estimate(minimal_scenario, tmp_path, write_scenario, capsys):
