@@ -51,11 +51,11 @@ LIMITS = {
 
 # The engine's attempt log is a flat array of 10 float64 columns (sim/engine.py): 80 B an
 # attempt. With the workload and the summary's arrays, a run of 300,000 attempts peaked
-# at ~370 B an attempt (ru_maxrss, Dec 2026); the estimate below gives ~690 B: on the safe side.
+# at ~370 B an attempt (ru_maxrss, Dec 2026, 3 attempts an incident); this estimate gives ~470 B.
 BYTES_PER_ATTEMPT = 80
 _WORKLOAD_ARRAYS_PER_ATTEMPT = 11  # sim.workload: patience, handle, acw, ... one float64 each
 _WORKLOAD_ARRAYS_PER_INCIDENT = 3  # arrival, amount at risk, emergency-line draw
-_SUMMARY_BYTES_PER_ATTEMPT = 320  # sim.metrics: ~20 float columns, some copied once
+_SUMMARY_BYTES_PER_ATTEMPT = 100  # sim.metrics: its per-attempt arrays, freed column by column (measured, see above)
 _BYTES_PER_AGENT_SHIFT = 600  # the AgentShift object, its engine state and its log row
 _BYTES_PER_KEPT_INCIDENT = 120  # a row of the incidents table
 
