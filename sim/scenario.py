@@ -295,12 +295,8 @@ class Shift(_Group):
     @field_validator("start", mode="before")
     @classmethod
     def _clock(cls, value):
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 1440:
-            # YAML 1.1 reads an unquoted 22:00 as the base-60 number 1320.
-            raise ValueError(
-                f"write clock times in quotes, e.g. start: \"{value // 60:02d}:{value % 60:02d}\" "
-                f"(unquoted, YAML reads {value // 60}:{value % 60:02d} as the number {value})"
-            )
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError(f"expected a clock time 'HH:MM' as text, e.g. \"22:00\", got the number {value}")
         if isinstance(value, str):
             clock_to_s(value)
         return value

@@ -55,7 +55,7 @@ LIMITS = {
 BYTES_PER_ATTEMPT = 80
 _WORKLOAD_ARRAYS_PER_ATTEMPT = 11  # sim.workload: patience, handle, acw, ... one float64 each
 _WORKLOAD_ARRAYS_PER_INCIDENT = 3  # arrival, amount at risk, emergency-line draw
-_SUMMARY_BYTES_PER_ATTEMPT = 100  # sim.metrics: its per-attempt arrays, freed column by column (measured, see above)
+_SUMMARY_BYTES_PER_ATTEMPT = 100  # sim.metrics' per-attempt arrays (measured, see above)
 _BYTES_PER_AGENT_SHIFT = 600  # the AgentShift object, its engine state and its log row
 _BYTES_PER_KEPT_INCIDENT = 120  # a row of the incidents table
 
