@@ -118,6 +118,13 @@ def main(argv: list[str] | None = None) -> int:
         # One line, no traceback; results are written all or nothing (sim.export), so nothing is half-written.
         print("\ninterrupted: stopped; no results were written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:
+        # A defect, not bad input: say so in one line; HUMANLINE_TRACEBACK=1 shows the traceback.
+        if os.environ.get("HUMANLINE_TRACEBACK"):
+            raise
+        print(f"error: unexpected failure ({type(exc).__name__}: {str(exc)[:300]}); nothing was written. "
+              "Please report it with the scenario; HUMANLINE_TRACEBACK=1 shows the details.", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _warn(lines: list[str]) -> None:

@@ -158,3 +158,17 @@ def test_sigint_during_a_real_run_prints_one_line_and_exits_130(tmp_path):
     assert proc.returncode == 130
     assert stderr.strip().splitlines() == ["interrupted: stopped; no results were written"]
     assert (not out.exists() or not any(out.iterdir())) and _leftovers(out) == []
+
+
+def test_an_unexpected_failure_is_one_line_and_exit_1(tmp_path, capsys, monkeypatch):
+    import sim.cli
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(sim.cli, "render_summary", broken)
+    monkeypatch.delenv("HUMANLINE_TRACEBACK", raising=False)
+    assert _run(tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "unexpected failure (ZeroDivisionError" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "replications.csv").exists()
