@@ -127,3 +127,34 @@ def test_run_workers_die_when_the_cli_is_killed():
         for pid in workers:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_ctrl_c_in_the_parent_kills_busy_workers_instead_of_waiting_for_them(tmp_path):
+    """Workers ignore SIGINT; the parent's Ctrl-C kills them rather than waiting for their replications."""
+    script = tmp_path / "parent.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, threading, time
+        from pathlib import Path
+        from sim.workers import process_pool
+
+        def block(folder):
+            Path(folder, str(os.getpid())).write_text("running")
+            threading.Event().wait()
+
+        folder = {str(tmp_path / "pids")!r}
+        try:
+            with process_pool(2) as pool:
+                futures = [pool.submit(block, folder) for _ in range(2)]
+                while len(os.listdir(folder)) < 2:
+                    time.sleep(0.05)
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            print("interrupted")
+    """))
+    (tmp_path / "pids").mkdir()
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == "interrupted", done.stderr
+    workers = [int(p.name) for p in (tmp_path / "pids").iterdir()]
+    assert len(workers) == 2
+    _wait_for(lambda: not any(_alive(pid) for pid in workers), "the killed workers to be gone")
