@@ -28,7 +28,7 @@ import math
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveFloat
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from scipy.special import gamma as gamma_fn
 
 MAX_VALUE = 1e9

@@ -57,7 +57,6 @@ MAX_WEEKDAY_FACTOR = 100.0
 MAX_HEADCOUNT = 100_000  # agents in one shift or table cell: the largest centres employ ~1e4-1e5
 MAX_COST_PER_HOUR = 1e7  # currency units: a 400 USD/h specialist in Vietnamese dong
 MAX_MONEY = MAX_VALUE  # any other amount or cost, currency units
-MAX_DURATION_H = MAX_DURATION_S / 3600.0
 MAX_MENU_S = 3600.0  # an hour of menus: nobody is still listening
 MAX_NIGHT_PREMIUM = 10.0  # +1000%
 MAX_INTERVALS = 96 * 366  # a per-interval table: every 15-minute interval of the longest horizon

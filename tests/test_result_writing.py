@@ -19,7 +19,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import export
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
