@@ -2,7 +2,7 @@
 
     python -m sim validate SCENARIO
     python -m sim run SCENARIO [--policy ID ...] [--replications N] [--seed S] [--workers W] [--out DIR]
-                               [--allow-large]
+                               [--precision P [--max-replications N]] [--allow-large]
     python -m sim compare SCENARIO [--baseline ID] [same options as run]
     python -m sim erlang --calls-per-hour X --aht-s S (--agents N | --service-level P) [--patience-s S]
     python -m sim staff SCENARIO [--policy ID] [--method M ...] [--by pooled|type] [--out DIR]
@@ -32,11 +32,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import analytic_cli
+from .experiment import DEFAULT_MAX_REPLICATIONS
 from .export import OutputFolderError, check_output_folder, written_files
 from .report import render_comparison, render_summary
 from .run_guard import NonFiniteResult, run_checked
 from .scenario_io import ScenarioError, load_scenario, with_run_settings
 from .size_guard import RunTooLarge
+from .stats import ROUGH_BELOW
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -86,6 +88,17 @@ def _whole_number(minimum: int, meaning: str):
 _positive_int = _whole_number(1, "at least 1")
 _seed = _whole_number(0, "0 or more")
 _workers = _whole_number(0, "0 (one per core) or more")
+_at_least_two = _whole_number(2, "at least 2")
+
+
+def _relative_half_width(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.05, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a relative half-width between 0 and 1 (0.05 = 5%), got {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=_seed, metavar="S")
         p.add_argument("--workers", type=_workers, default=1, metavar="W", help="parallel processes (0: one per core)")
         p.add_argument("--out", type=Path, metavar="DIR", help="write CSV tables and provenance.json here")
+        p.add_argument("--precision", type=_relative_half_width, metavar="P",
+                       help="add replications until the 95%% CI half-width of every net effect and guarantee "
+                            "share is within P of its mean (e.g. 0.05); --replications is then the first batch")
+        p.add_argument("--max-replications", type=_at_least_two, default=DEFAULT_MAX_REPLICATIONS, metavar="N",
+                       help=f"with --precision: stop after N replications (default {DEFAULT_MAX_REPLICATIONS})")
         p.add_argument("--allow-large", action="store_true",
                        help="run even when the size estimate is over the limits (see README: size limits)")
     p_compare.add_argument("--baseline", metavar="ID", help="policy to compare against (default: the scenario's)")
@@ -215,6 +233,7 @@ def _run(scenario, args, command_line: str) -> int:
             results, _ = run_checked(
                 scenario, policies=args.policy, workers=args.workers, allow_large=args.allow_large,
                 progress=progress, on_warning=lambda line: _warn([line]),
+                precision=args.precision, max_replications=args.max_replications,
             )
     except RunTooLarge as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -226,6 +245,11 @@ def _run(scenario, args, command_line: str) -> int:
         print(render_comparison(results, baseline=args.baseline))
     else:
         print(render_summary(results))
+    if results.precision is not None:
+        print("\n" + results.precision.describe())
+    if results.n_replications < ROUGH_BELOW:
+        print(f"\nnote: {results.n_replications} replication(s): every interval above is rough (fewer than "
+              f"{ROUGH_BELOW}); raise --replications or set --precision")
     if args.out:
         try:
             results.save(args.out, command=command_line)

@@ -188,12 +188,16 @@ class ContactCentre:
         def lists(name: str) -> list[memoryview]:
             return [_floats(getattr(t, name)) for t in workload.types]
 
+        def where(wanted: list, name: str) -> list[memoryview | None]:
+            # Only the numbers a type can use are read, so only those are drawn (sim.workload).
+            return [_floats(getattr(t, name)) if want else None for t, want in zip(workload.types, wanted)]
+
         self.w_arrival = [t.arrival_s for t in workload.types]
         self.w_patience = lists("patience_s")
-        self.w_service = [_floats(t.handle_s + t.acw_s) for t in workload.types]
-        self.w_balk = lists("u_balk")
-        self.w_redial = lists("u_redial")
-        self.w_redial_delay = lists("redial_delay_s")
+        self.w_service = [_floats(t.service_s) for t in workload.types]
+        self.w_balk = where([p > 0 for p in self.balk_p], "u_balk")
+        self.w_redial = where([p > 0 for p in self.redial_p], "u_redial")
+        self.w_redial_delay = where([p > 0 for p in self.redial_p], "redial_delay_s")
         if self._bot_possible:  # the bot's numbers are only read when a bot can be in front
             self.w_line = lists("u_emergency_line")
             self.w_bot_time = lists("bot_time_s")
@@ -247,6 +251,7 @@ class ContactCentre:
         finally:
             if gc_was_enabled:
                 gc.enable()
+        self._arrivals = None  # the sorted arrival arrays are not needed past the run
         self._sweep_waiting()
         self._dismiss_all(self.end_s)
         return self._result()
@@ -263,12 +268,13 @@ class ContactCentre:
     # ------------------------------------------------------------- arrivals
     def _start_arrivals(self) -> None:
         times = np.concatenate(self.w_arrival) if self.n_types else np.empty(0)
-        kinds = np.concatenate([np.full(t.size, k) for k, t in enumerate(self.w_arrival)])
-        index = np.concatenate([np.arange(t.size) for t in self.w_arrival])
+        kinds = np.concatenate([np.full(t.size, k, dtype=np.int32) for k, t in enumerate(self.w_arrival)])
+        index = np.concatenate([np.arange(t.size, dtype=np.int32) for t in self.w_arrival])
         order = np.argsort(times, kind="stable")
         # One pending arrival event at a time keeps the heap small; each
-        # arrival schedules the next one from this iterator of (time, type, incident).
-        self._arrivals = zip(times[order].tolist(), kinds[order].tolist(), index[order].tolist())
+        # arrival schedules the next one from this iterator of (time, type,
+        # incident), read through memoryviews rather than lists of boxed numbers.
+        self._arrivals = zip(memoryview(times[order]), memoryview(kinds[order]), memoryview(index[order]))
         self._arrival_cb = self._on_arrival  # bound once: the hot path schedules it 100,000s of times
         first = next(self._arrivals, None)
         if first is not None:
@@ -314,7 +320,8 @@ class ContactCentre:
 
     def _will_redial(self, att: _Attempt) -> bool:
         k = att.k
-        return att.j + 1 < self.max_attempts[k] and self.w_redial[k][att.idx] < self.redial_p[k]
+        p = self.redial_p[k]
+        return p > 0 and att.j + 1 < self.max_attempts[k] and self.w_redial[k][att.idx] < p
 
     def _give_up(self, att: _Attempt, outcome: int, at_s: float) -> None:
         """The attempt ends without a human (balked, abandoned, blocked); maybe redial."""
@@ -384,7 +391,7 @@ class ContactCentre:
                 del idle[agent]
                 self._serve(agent, att, now)
                 return
-        if self.w_balk[k][att.idx] < self.balk_p[k]:
+        if self.balk_p[k] and self.w_balk[k][att.idx] < self.balk_p[k]:
             self._give_up(att, BALKED, now)
             return
         patience = self.w_patience[k][att.idx]
@@ -563,17 +570,24 @@ def latest_outcome_s(scenario: Scenario, workload: Workload, bot_possible: bool)
     """
     menu_s = scenario.front_door.menu_s if bot_possible else 0.0
     latest = scenario.horizon_s
-    for tw in workload.types:
+    for ct, tw in zip(scenario.contact_types, workload.types):
         if tw.incidents:
-            latest = max(latest, float((tw.arrival_s + _attempt_time_bound_s(tw, bot_possible, menu_s)).max()))
+            bound = tw.arrival_s + _incident_time_bound_s(ct, tw, bot_possible, menu_s)
+            latest = max(latest, float(bound.max()))
     return min(latest, scenario.horizon_s + MAX_RUN_ON_S)
 
 
-def _attempt_time_bound_s(tw: TypeWorkload, bot_possible: bool, menu_s: float) -> np.ndarray:
-    per_attempt = tw.patience_s + tw.redial_delay_s
-    if bot_possible:
-        per_attempt = np.maximum(per_attempt, tw.patience_s + tw.return_delay_s) + tw.bot_time_s + menu_s
-    return per_attempt.reshape(tw.incidents, tw.max_attempts).sum(axis=1)
+def _incident_time_bound_s(ct, tw: TypeWorkload, bot_possible: bool, menu_s: float) -> np.ndarray:
+    per_attempt = tw.patience_s + (tw.bot_time_s + menu_s if bot_possible else 0.0)
+    redials = ct.redial.probability > 0
+    returns = bot_possible and ct.bot.false_resolution_probability > 0
+    if tw.max_attempts == 1 or not (redials or returns):
+        return per_attempt[:: tw.max_attempts]  # a single attempt
+    if redials and returns:
+        delay = np.maximum(tw.redial_delay_s, tw.return_delay_s)
+    else:
+        delay = tw.redial_delay_s if redials else tw.return_delay_s
+    return (per_attempt + delay).reshape(tw.incidents, tw.max_attempts).sum(axis=1)
 
 
 def simulate(scenario: Scenario, workload: Workload, roster: Roster) -> RunLog:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ import pandas as pd
 from .metrics import COUNT_COLUMNS, MONEY_COLUMNS
 from .scenario import Scenario
 from .stats import Range, t_intervals
+
+if TYPE_CHECKING:
+    from .precision import Precision
 
 KEYS = ["policy", "replication", "contact_type"]
 ALL_TYPES = "all"
@@ -120,6 +124,7 @@ class Results:
     agents: pd.DataFrame
     incidents: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    precision: Precision | None = None  # what a precision target reached (sim.precision), if one was set
 
     # ------------------------------------------------------------ per replication
     def per_replication(self) -> pd.DataFrame:

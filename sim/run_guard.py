@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .experiment import run
+from .experiment import DEFAULT_MAX_REPLICATIONS, run
 from .results import Results
 from .scenario import Scenario
 from .size_guard import check_run_size
@@ -126,12 +126,15 @@ def run_checked(
     keep_incidents: str = "emergency",
     progress: Callable[[int, int], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    precision: float | None = None,
+    max_replications: int = DEFAULT_MAX_REPLICATIONS,
 ) -> tuple[Results, list[str]]:
     """``sim.run`` with the guards of the module docstring; returns (results, warnings).
 
     ``on_warning`` is called with each warning before the run starts, so that a
-    long run does not hide them. Raises ``RunTooLarge`` before the run,
-    ``NonFiniteResult`` after it.
+    long run does not hide them. With a ``precision`` target the size is
+    estimated for ``max_replications``, the most it may run. Raises
+    ``RunTooLarge`` before the run, ``NonFiniteResult`` after it.
     """
     warnings = list(scenario.warnings)
     n_workers, cap = capped_workers(workers)
@@ -139,9 +142,11 @@ def run_checked(
         warnings.append(f"workers: {cap}")
     for line in warnings if on_warning is not None else ():
         on_warning(line)
-    check_run_size(scenario, policies, replications, n_workers, allow_large=allow_large)
+    most = max_replications if precision is not None else replications
+    check_run_size(scenario, policies, most, n_workers, allow_large=allow_large)
     results = run(
-        scenario, policies, replications, seed, workers=n_workers, keep_incidents=keep_incidents, progress=progress
+        scenario, policies, replications, seed, workers=n_workers, keep_incidents=keep_incidents, progress=progress,
+        precision=precision, max_replications=max_replications,
     )
     check_finite(results)
     return results, warnings
