@@ -3,9 +3,9 @@
 SimPy is used as the event queue only: every event is a ready-made callback
 event put on SimPy's schedule (``Environment.schedule``), and its callback
 moves the state on. There are no per-customer processes and no
-condition events (``request | timeout``); DESIGN.md §6 measured that design at
-about 7x the throughput of the idiomatic process-per-customer model, and the
-sample paths are the same.
+condition events (``request | timeout``), and the sample paths are those of
+the idiomatic process-per-customer model at several times its speed
+(docs/design.md §6, ``benchmarks/bench_engine.py``).
 
 Flow of one attempt (an incident's first try, a redial, or a return after a
 false bot "resolved"):
@@ -137,15 +137,20 @@ class _Attempt:
 
 
 class _Agent:
-    __slots__ = ("n", "group", "state", "leave_pending", "break_pending", "start_s")
+    __slots__ = ("n", "group", "state", "leave_pending", "break_pending", "start_s", "done", "done_callbacks")
 
-    def __init__(self, n, group, start_s):
+    def __init__(self, n, group, start_s, on_service_done):
         self.n = n
         self.group = group
         self.start_s = start_s
         self.state = _OFF
         self.leave_pending = False
         self.break_pending = 0.0
+        # An agent has at most one contact in hand, so one end-of-service event
+        # serves all its contacts: SimPy empties ``callbacks`` once it has run
+        # them and the same list goes back before the event is scheduled again.
+        self.done = _Call(on_service_done, self)
+        self.done_callbacks = self.done.callbacks
 
 
 class ContactCentre:
@@ -157,7 +162,6 @@ class ContactCentre:
         roster = roster.covering(latest_outcome_s(scenario, workload, self._bot_possible))
         self.env = simpy.Environment()
         self._schedule = self.env.schedule
-        self._service_done_cb = self._service_done
         self.horizon_s = scenario.horizon_s
         self.closed = False  # arrivals have stopped
         self.open_attempts = 0  # attempts scheduled or in progress without an outcome yet
@@ -224,7 +228,7 @@ class ContactCentre:
         self.idle: list[dict[_Agent, None]] = [dict() for _ in groups]  # insertion-ordered sets
         self.queues: list[deque[_Attempt]] = [deque() for _ in types]
 
-        self.agents = [_Agent(n, s.group, s.start_s) for n, s in enumerate(roster.shifts)]
+        self.agents = [_Agent(n, s.group, s.start_s, self._service_done) for n, s in enumerate(roster.shifts)]
         self.roster = roster
         self.agent_leave_s = [np.nan] * len(self.agents)
         self.present: dict[_Agent, None] = {}
@@ -275,22 +279,58 @@ class ContactCentre:
         # arrival schedules the next one from this iterator of (time, type,
         # incident), read through memoryviews rather than lists of boxed numbers.
         self._arrivals = zip(memoryview(times[order]), memoryview(kinds[order]), memoryview(index[order]))
-        self._arrival_cb = self._on_arrival  # bound once: the hot path schedules it 100,000s of times
+        # Bound once: the hot path schedules it 100,000s of times. Without a bot
+        # in front, arrivals take the direct path straight to the human queue.
+        self._arrival_cb = self._on_arrival if self._bot_possible else self._on_arrival_direct
         first = next(self._arrivals, None)
         if first is not None:
-            self._at(first[0], self._arrival_cb, first)
+            # One event object carries every arrival in turn (at most one is pending).
+            self._arrival = _Call(self._arrival_cb, first)
+            self._arrival_callbacks = self._arrival.callbacks
+            self._schedule(self._arrival, NORMAL, first[0])
+
+    def _next_arrival(self, now: float) -> None:
+        following = next(self._arrivals, None)
+        if following is not None:
+            event = self._arrival
+            event._value = following
+            event.callbacks = self._arrival_callbacks
+            self._schedule(event, NORMAL, following[0] - now)
 
     def _on_arrival(self, event) -> None:
         now, k, i = event._value
-        following = next(self._arrivals, None)
-        if following is not None:
-            self._schedule(_Call(self._arrival_cb, following), NORMAL, following[0] - now)
+        self._next_arrival(now)
         self.open_attempts += 1
-        att = _Attempt(k, i, 0, i * self.max_attempts[k], now)
-        if self._bot_possible:
-            self._begin(att, now)
-        else:
-            self._offer(att, now)
+        self._begin(_Attempt(k, i, 0, i * self.max_attempts[k], now), now)
+
+    def _on_arrival_direct(self, event) -> None:
+        """A first attempt with no bot in front: ``_offer`` inlined for the common case of a free agent.
+
+        A caller answered at once needs no ``_Attempt`` object and no queue
+        entry: the outcome is logged straight away, exactly as ``_serve``
+        would log it. This path carries most of the calls of a staffed line.
+        """
+        now, k, i = event._value
+        self._next_arrival(now)
+        idx = i * self.max_attempts[k]
+        for g in self.groups_of_type[k]:
+            idle = self.idle[g]
+            if idle:
+                agent = next(iter(idle))
+                del idle[agent]
+                agent.state = _BUSY
+                service = self.w_service[k][idx]
+                self.log.extend((k, i, 0, now, 0, now, now, ANSWERED, agent.n, service))
+                if now > self.end_s:
+                    self.end_s = now
+                done = agent.done
+                done.callbacks = agent.done_callbacks
+                self._schedule(done, NORMAL, service)
+                return
+        self.open_attempts += 1
+        att = _Attempt(k, i, 0, idx, now)
+        att.enqueue_s = now
+        self._wait(att, now)
 
     def _schedule_retry(self, att: _Attempt, at_s: float, delay_s: float) -> None:
         """Another attempt of the same incident: a redial or a return.
@@ -391,6 +431,11 @@ class ContactCentre:
                 del idle[agent]
                 self._serve(agent, att, now)
                 return
+        self._wait(att, now)
+
+    def _wait(self, att: _Attempt, now: float) -> None:
+        """No eligible agent is free: the caller balks or joins the queue."""
+        k = att.k
         if self.balk_p[k] and self.w_balk[k][att.idx] < self.balk_p[k]:
             self._give_up(att, BALKED, now)
             return
@@ -446,24 +491,36 @@ class ContactCentre:
         agent.state = _BUSY
         service = self.w_service[att.k][att.idx]
         self._finish(att, ANSWERED, now, agent.n, service)
-        self._schedule(_Call(self._service_done_cb, agent), NORMAL, service)
+        done = agent.done
+        done.callbacks = agent.done_callbacks
+        self._schedule(done, NORMAL, service)
 
     def _service_done(self, event) -> None:
-        agent = event.value
+        agent = event._value
         if agent.leave_pending:
             self._leave(agent)
         elif agent.break_pending:
             length, agent.break_pending = agent.break_pending, 0.0
             self._begin_break(agent, length)
         else:
-            self._look_for_work(agent)
+            queues = self.queues
+            for k in self.types_of_group[agent.group]:
+                if queues[k]:
+                    self._look_for_work(agent)
+                    return
+            self._rest(agent)  # nobody waits for this agent's skills: the usual case on a staffed line
 
     def _look_for_work(self, agent: _Agent) -> None:
         now = self.env.now
         att = self._next_contact(agent.group, now)
         if att is not None:
             self._serve(agent, att, now)
-        elif self.closed and self.open_attempts == 0:
+        else:
+            self._rest(agent)
+
+    def _rest(self, agent: _Agent) -> None:
+        """Nothing to serve: idle, or gone if the run is over."""
+        if self.closed and self.open_attempts == 0:
             self._leave(agent)
         else:
             agent.state = _IDLE

@@ -5,7 +5,7 @@ Everything users read — counts per contact type, waits, time-to-human per
 incident, money, and per-interval series — is computed here afterwards with
 numpy, so the hot event loop only appends tuples.
 
-Conventions (stated because tools disagree, see reference/erlang_cases.md):
+Conventions (stated because tools disagree, see docs/reference/erlang_cases.md):
 - ``offered`` is attempts that joined the human queue; ``balked`` is a subset
   of ``abandoned`` (left at once because no agent was free).
 - Service level is answered within target over *offered* (abandoned calls

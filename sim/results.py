@@ -1,7 +1,7 @@
 """Results of an experiment, as tidy tables, and the statistics users read off them.
 
 ``replications`` has one row per policy x replication x contact type with the
-raw counts, sums and money of DESIGN.md §4. Everything else is derived from
+raw counts, sums and money of docs/design.md §4. Everything else is derived from
 it: rates are computed per replication (a replication where a rate is
 undefined, e.g. nothing offered, is left out of that rate's interval) and then
 averaged with a t interval across replications. "all" rows sum the contact

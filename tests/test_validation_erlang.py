@@ -5,7 +5,7 @@ shift, so no hand-over effects; the first hour left out as warm-up) and
 asserts that the exact value lies within a few standard errors of the
 replication mean. Four standard errors makes a false alarm for a correct
 model about 1 in 16,000 per check; a model that is off by a few percent fails.
-The published values come from shared/reference/erlang_cases.md.
+The published values come from docs/reference/erlang_cases.md.
 """
 
 from __future__ import annotations
