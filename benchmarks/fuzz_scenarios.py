@@ -179,7 +179,8 @@ def _random_valid(rng: np.random.Generator) -> dict:
             "id": f"t{k}", "emergency": emergency, "priority": int(rng.integers(0, 5)),
             "target_s": _log_uniform(rng, 1, 600), "volume": volume,
             "handle_time_s": _distribution(rng, 1, 3600),
-            "patience_s": _distribution(rng, 1, 86400),
+            "patience_s": (_distribution(rng, 1, 86400) if rng.random() < 0.9
+                           else {"dist": "deterministic", "value": 1e9}),  # never hangs up
             "balk_probability": float(rng.random() * 0.3),
             "redial": {"probability": float(rng.choice([0.0, rng.random(), 1.0])),
                        "delay_s": _distribution(rng, 1, 7200), "max_attempts": int(rng.integers(1, 6))},

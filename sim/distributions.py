@@ -18,7 +18,8 @@ allowed; durations are bounded tighter where they are used, see
 ``Duration``), a coefficient of variation between 1e-3 (as good as constant)
 and 20 (a lognormal whose median is 0.2% of its mean), a Weibull shape
 between 0.1 and 100 (below 0.1 the mean is over 3.6 million times the scale
-and one draw can keep an agent busy for centuries). Outside them numpy's
+and one draw can keep an agent busy for centuries). Patience may be longer
+than other durations (``Patience``): "never hangs up" is a huge patience. Outside them numpy's
 samplers overflow to inf or divide by zero.
 """
 
@@ -149,6 +150,11 @@ def _mean_at_most(limit: float, meaning: str):
 
 Duration = Annotated[Distribution, _mean_at_most(MAX_DURATION_S, "30 days, in seconds")]
 """A random duration in seconds; its mean is at most 30 days."""
+
+Patience = Annotated[Distribution, _mean_at_most(MAX_VALUE, "about 32 years, in seconds")]
+"""How long a customer waits before hanging up. "Never hangs up" (M/M/c) is written as a huge
+patience, so the bound is MAX_VALUE rather than 30 days: patience only ends a wait, it never
+keeps an agent busy, so a long one cannot make a run hang."""
 
 Amount = Annotated[Distribution, _mean_at_most(MAX_VALUE, "currency units")]
 """A random amount of money; its mean is at most 1e9 currency units."""

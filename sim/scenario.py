@@ -41,7 +41,7 @@ from pydantic import (
     model_validator,
 )
 
-from .distributions import MAX_DURATION_S, MAX_VALUE, Amount, Deterministic, Duration, Exponential
+from .distributions import MAX_DURATION_S, MAX_VALUE, Amount, Deterministic, Duration, Exponential, Patience
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -238,7 +238,7 @@ class ContactType(_Model):
     after_contact_work_s: Duration = Field(
         default_factory=lambda: Deterministic(dist="deterministic", value=0.0)
     )
-    patience_s: Duration
+    patience_s: Patience  # up to 1e9 s: 'never hangs up' is a huge patience
     balk_probability: Probability = Field(0.0, description="chance of hanging up at once when no agent is free")
     redial: Redial = Field(default_factory=Redial)
     bot: BotBehaviour = Field(default_factory=BotBehaviour)

@@ -155,7 +155,7 @@ EDGES = [
     ("gamma-cv-1e-3", ["contact_types", 0, "handle_time_s"], {"dist": "gamma", "mean": 180, "cv": 1e-3}),
     ("gamma-cv-20", ["contact_types", 0, "patience_s"], {"dist": "gamma", "mean": 300, "cv": 20}),
     ("busyness-cv-1e-3", ["busyness_cv"], 1e-3),
-    ("patience-30-days", ["contact_types", 0, "patience_s"], {"dist": "deterministic", "value": 30 * DAY}),
+    ("patience-never-hangs-up", ["contact_types", 0, "patience_s"], {"dist": "deterministic", "value": 1e9}),
     ("cost-per-hour-1e7", ["agents", "shifts", 0, "cost_per_hour"], 1e7),
     ("menu-an-hour", ["front_door", "menu_s"], 3600),
     ("weibull-shape-0.1", ["contact_types", 0, "patience_s"], {"dist": "weibull", "shape": 0.1, "scale": 0.5}),

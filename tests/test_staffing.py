@@ -42,7 +42,7 @@ def _type(id="calls", per_day=2400.0, aht_s=180.0, patience=None, profile=None, 
         "id": id,
         "volume": volume,
         "handle_time_s": {"dist": "exponential", "mean": aht_s},
-        "patience_s": patience or {"dist": "deterministic", "value": 30 * 86400},  # never hangs up (the longest patience)
+        "patience_s": patience or {"dist": "deterministic", "value": 1e7},
         "redial": {"max_attempts": 1},
         **extra,
     }
