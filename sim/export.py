@@ -205,8 +205,6 @@ def check_output_folder(directory: Path) -> None:
 
 def save_results(results, directory: Path, command: str | None = None) -> Path:
     """Write every table, the data dictionary and the provenance into ``directory``, all or nothing."""
-    directory = Path(directory)
-    check_output_folder(directory)
     tables = {
         "replications": results.replications,
         "summary": results.summary(),
@@ -217,23 +215,41 @@ def save_results(results, directory: Path, command: str | None = None) -> Path:
         tables["incidents"] = results.incidents
     if len(results.policies) > 1:
         tables["compare"] = results.compare()
-    currency = results.scenario.economics.currency
+    write_folder(directory, tables, provenance(results, command), results.scenario.economics.currency)
+    return Path(directory)
+
+
+def write_folder(directory: Path, tables: dict[str, pd.DataFrame], record: dict, currency: str | None) -> list[str]:
+    """``name.csv`` for each table, ``data_dictionary.csv`` and ``provenance.json`` into ``directory``, atomically.
+
+    The files are written into a new folder beside ``directory`` and renamed
+    into place; on any failure (Ctrl-C included) that folder is removed and
+    ``directory`` is as it was. Returns the names of the files written;
+    ``record["files"]`` lists them too. Any command's exports can use it.
+    """
+    directory = Path(directory)
+    check_output_folder(directory)
     parent = directory.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = parent / f".{directory.name}.writing-{uuid.uuid4().hex[:8]}"
     staging.mkdir()  # mode 0o777 less the umask, as the final folder would have
+    names = sorted([f"{name}.csv" for name in tables] + ["data_dictionary.csv", "provenance.json"])
     try:
         for name, table in tables.items():
             table.to_csv(staging / f"{name}.csv", index=False)
-        data_dictionary(tables, currency).to_csv(staging / "data_dictionary.csv", index=False)
-        record = provenance(results, command)
-        record["files"] = sorted([f"{name}.csv" for name in tables] + ["data_dictionary.csv", "provenance.json"])
-        (staging / "provenance.json").write_text(json.dumps(record, indent=2) + "\n")
+        data_dictionary(tables, currency or "currency units").to_csv(staging / "data_dictionary.csv", index=False)
+        record = {**record, "files": names}
+        (staging / "provenance.json").write_text(json.dumps(record, indent=2, default=_plain) + "\n")
         _replace_folder(staging, directory)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return directory
+    return names
+
+
+def _plain(value):
+    """JSON for numpy scalars and anything else a record may hold."""
+    return value.item() if hasattr(value, "item") else str(value)
 
 
 def written_files(directory: Path) -> list[str]:
