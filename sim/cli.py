@@ -7,6 +7,8 @@
     python -m sim erlang --calls-per-hour X --aht-s S (--agents N | --service-level P) [--patience-s S]
     python -m sim staff SCENARIO [--policy ID] [--method M ...] [--by pooled|type] [--out DIR]
     python -m sim breakeven SCENARIO [--kind staffing|bot_resolve] [--template ID] [--out DIR]
+    python -m sim experiment FILE --out DIR [--workers N] [--dask ADDR|local]
+    python -m sim analyse DIR
 
 The last three live in ``sim.analytic_cli``.
 
@@ -32,13 +34,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import analytic_cli
-from .experiment import DEFAULT_MAX_REPLICATIONS
 from .export import OutputFolderError, check_output_folder, written_files
 from .report import render_comparison, render_summary
 from .run_guard import NonFiniteResult, run_checked
+from .runner import DEFAULT_MAX_REPLICATIONS
 from .scenario_io import ScenarioError, load_scenario, with_run_settings
 from .size_guard import RunTooLarge
 from .stats import ROUGH_BELOW
+from .uncertainty import cli as uncertainty_cli
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -126,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run even when the size estimate is over the limits (see README: size limits)")
     p_compare.add_argument("--baseline", metavar="ID", help="policy to compare against (default: the scenario's)")
     analytic_cli.add_parsers(sub)
+    uncertainty_cli.add_parsers(sub, _whole_number)
     return parser
 
 
@@ -155,6 +159,8 @@ def _main(argv: list[str] | None) -> int:
     command_line = "python -m sim " + shlex.join(sys.argv[1:] if argv is None else argv)
     if args.command == "erlang":  # a calculator: no scenario file
         return analytic_cli.run_erlang(args, command_line)
+    if args.command in uncertainty_cli.COMMANDS:  # an experiment file or folder, not a scenario
+        return uncertainty_cli.run_command(args, command_line, progress_bar)
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:

@@ -214,16 +214,48 @@ class Results:
         feasible range ([-1, 1] for shares); ``rough`` as in ``summary``.
         """
         baseline = baseline or self._default_baseline()
+        paired = self.paired(baseline)
+        table = self.per_replication().set_index(KEYS).sort_index()
+        levels_of = [m for m in COMPARE_METRICS if m in table.columns]
+        frames = []
+        for policy in self.policies:
+            mine = paired[paired["policy"] == policy].drop(columns=["policy", "replication"])
+            diffs = t_intervals(
+                mine, "contact_type", confidence, feasible={m: difference_range(m) for m in levels_of}
+            )
+            levels = pd.DataFrame(
+                {
+                    "baseline": table.loc[baseline, levels_of].groupby(level="contact_type", sort=False).mean()
+                    .stack(future_stack=True),
+                    "value": table.loc[policy, levels_of].groupby(level="contact_type", sort=False).mean()
+                    .stack(future_stack=True),
+                }
+            )
+            levels.index.names = ["contact_type", "metric"]
+            part = diffs.merge(levels.reset_index(), on=["contact_type", "metric"], how="left")
+            part.insert(0, "policy", policy)
+            frames.append(part)
+        out = pd.concat(frames, ignore_index=True).rename(columns={"mean": "difference"})
+        return out[["policy", "contact_type", "metric", "baseline", "value", "difference", "ci_low", "ci_high", "n",
+                    "rough"]]
+
+    def paired(self, baseline: str | None = None) -> pd.DataFrame:
+        """Per policy x replication x contact type: differences against ``baseline`` in the same replication.
+
+        The COMPARE_METRICS as policy minus baseline, and the SAVINGS signed so
+        that positive is good for the policy (see ``compare``). ``compare`` is
+        the t interval of these rows; experiments read them per run.
+        """
+        baseline = baseline or self._default_baseline()
         if baseline not in self.policies:
             raise KeyError(f"baseline {baseline!r} is not among the policies run: {', '.join(self.policies)}")
-        table = self.per_replication().set_index(["policy", "replication", "contact_type"]).sort_index()
+        table = self.per_replication().set_index(KEYS).sort_index()
         metrics = [m for m in COMPARE_METRICS if m in table.columns]
         base = table.loc[baseline, metrics]
         frames = []
         for policy in self.policies:
             mine = table.loc[policy, metrics]
-            theirs = base.reindex(mine.index)
-            paired = mine - theirs
+            paired = mine - base.reindex(mine.index)
             saved = -paired["agent_cost"] - paired["bot_cost"]
             savings = pd.DataFrame(
                 {
@@ -236,25 +268,9 @@ class Results:
                     "net_saving_platform": saved - paired["platform_liability"] - paired["churn_cost"],
                 }
             )
-            diffs = t_intervals(
-                paired.join(savings).reset_index(level="replication", drop=True).reset_index(),
-                "contact_type",
-                confidence,
-                feasible={m: difference_range(m) for m in metrics},
-            )
-            levels = pd.DataFrame(
-                {
-                    "baseline": theirs.groupby(level="contact_type", sort=False).mean().stack(future_stack=True),
-                    "value": mine.groupby(level="contact_type", sort=False).mean().stack(future_stack=True),
-                }
-            )
-            levels.index.names = ["contact_type", "metric"]
-            part = diffs.merge(levels.reset_index(), on=["contact_type", "metric"], how="left")
-            part.insert(0, "policy", policy)
-            frames.append(part)
-        out = pd.concat(frames, ignore_index=True).rename(columns={"mean": "difference"})
-        return out[["policy", "contact_type", "metric", "baseline", "value", "difference", "ci_low", "ci_high", "n",
-                    "rough"]]
+            frames.append(paired.join(savings).reset_index().assign(policy=policy))
+        out = pd.concat(frames, ignore_index=True)
+        return out[["policy", "replication", "contact_type", *metrics, *SAVINGS]]
 
     def _default_baseline(self) -> str:
         wanted = self.scenario.baseline_policy.id

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .experiment import DEFAULT_MAX_REPLICATIONS, run
+from .runner import DEFAULT_MAX_REPLICATIONS, run
 from .results import Results
 from .scenario import Scenario
 from .size_guard import check_run_size

@@ -102,7 +102,7 @@ def test_pool_workers_die_when_their_parent_is_killed(tmp_path):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="needs sim.experiment.run to start its pool with sim.workers.process_pool (the lead's one-line change)",
+    reason="needs sim.runner to start its pool with sim.workers.process_pool (the lead's one-line change)",
 )
 def test_run_workers_die_when_the_cli_is_killed():
     """``python -m sim run --workers 2``, SIGKILLed mid-run: its two workers must not be left behind."""

@@ -1,9 +1,10 @@
-"""Running an experiment: replications x policies, on common random numbers.
+"""Running a scenario: replications x policies, on common random numbers.
 
-Seeds: the experiment seed makes a ``SeedSequence`` whose children are the
-replications (child r for replication r, however many run: a precision
-target's later batches extend a study without changing its first runs); each replication's child splits into the workload stream and
-the staff-absence stream. Every policy of a replication runs on that one
+Seeds: the seed makes a ``SeedSequence`` whose children are the replications
+(child r for replication r, however many run: a precision target's later
+batches, or an experiment's runs one replication at a time, extend a study
+without changing its first runs); each replication's child splits into the
+workload stream and the staff-absence stream. Every policy of a replication runs on that one
 workload, so policy differences are paired. A replication's numbers depend
 only on the seed and its index, never on the order of execution, so running
 replications in parallel processes gives exactly the sequential results.
@@ -118,6 +119,19 @@ def _replicate_range(scenario, resolved, seed, reps: range, keep_incidents, work
                 parts.append(part)
                 report(len(parts), planned)
     return parts
+
+
+def run_replications(
+    scenario: Scenario, policies: Sequence[str], replications: range, seed: int, keep_incidents: str = "none"
+) -> Results:
+    """Replications ``replications`` (e.g. ``range(3, 4)``: the fourth alone) of ``policies``, in this process.
+
+    The building block of experiments (sim.uncertainty): a run of replication
+    r here is exactly replication r of ``run`` with the same seed.
+    """
+    resolved = {pid: scenario.for_policy(pid) for pid in policies}
+    parts = _replicate_range(scenario, resolved, seed, replications, keep_incidents, 1, lambda *_: None, 0)
+    return _results(scenario, list(policies), seed, parts)
 
 
 def _results(scenario, policy_ids, seed, parts) -> Results:
