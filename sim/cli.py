@@ -1,8 +1,8 @@
 """Command line: ``python -m sim`` (or ``humanline``).
 
     python -m sim validate SCENARIO
-    python -m sim run SCENARIO [--policy ID ...] [--replications N] [--seed S] [--out DIR]
-                          [--precision P [--max-replications N]]
+    python -m sim run SCENARIO [--policy ID ...] [--replications N] [--seed S] [--workers W] [--out DIR]
+                               [--precision P [--max-replications N]] [--allow-large]
     python -m sim compare SCENARIO [--baseline ID] [same options as run]
     python -m sim erlang --calls-per-hour X --aht-s S (--agents N | --service-level P) [--patience-s S]
     python -m sim staff SCENARIO [--policy ID] [--method M ...] [--by pooled|type] [--out DIR]
@@ -14,13 +14,19 @@
 The last three live in ``sim.analytic_cli``.
 
 Exit codes: 0 success, 2 bad input (a scenario that does not validate, an
-unknown policy, a bad argument). Bad input prints one clear message to stderr,
-never a traceback.
+unknown policy, a bad argument, a run over the size limits of
+``sim.size_guard`` without ``--allow-large``, an --out folder that cannot
+take the results), 1 a failure after the run started (the results could not
+be written, or the model produced a non-finite figure), 130 interrupted
+(Ctrl-C: one line, nothing half-written). Every failure prints one clear
+message to stderr, never a traceback. Warnings (``Scenario.warnings``, a
+worker count above the cores) go to stderr too, as ``warning: ...`` lines.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from contextlib import contextmanager
@@ -29,13 +35,16 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import analytic_cli, planning_cli
-from .uncertainty import cli as uncertainty_cli
-from .runner import DEFAULT_MAX_REPLICATIONS, run
+from .export import OutputFolderError, check_output_folder, written_files
 from .report import render_comparison, render_summary
+from .run_guard import NonFiniteResult, run_checked
+from .runner import DEFAULT_MAX_REPLICATIONS
 from .scenario_io import ScenarioError, load_scenario, with_run_settings
+from .size_guard import RunTooLarge
 from .stats import ROUGH_BELOW
+from .uncertainty import cli as uncertainty_cli
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -117,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "share is within P of its mean (e.g. 0.05); --replications is then the first batch")
         p.add_argument("--max-replications", type=_at_least_two, default=DEFAULT_MAX_REPLICATIONS, metavar="N",
                        help=f"with --precision: stop after N replications (default {DEFAULT_MAX_REPLICATIONS})")
+        p.add_argument("--allow-large", action="store_true",
+                       help="run even when the size estimate is over the limits (see README: size limits)")
     p_compare.add_argument("--baseline", metavar="ID", help="policy to compare against (default: the scenario's)")
     analytic_cli.add_parsers(sub)
     uncertainty_cli.add_parsers(sub, _whole_number)
@@ -125,6 +136,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # One line, no traceback; results are written all or nothing (sim.export), so nothing is half-written.
+        print("\ninterrupted: stopped; no results were written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        # A defect, not bad input: say so in one line; HUMANLINE_TRACEBACK=1 shows the traceback.
+        if os.environ.get("HUMANLINE_TRACEBACK"):
+            raise
+        print(f"error: unexpected failure ({type(exc).__name__}: {str(exc)[:300]}); nothing was written. "
+              "Please report it with the scenario; HUMANLINE_TRACEBACK=1 shows the details.", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     command_line = "python -m sim " + shlex.join(sys.argv[1:] if argv is None else argv)
     if args.command == "erlang":  # a calculator: no scenario file
@@ -137,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.command == "validate":
+        _warn(scenario.warnings)
         policies = ", ".join(p.id for p in scenario.effective_policies)
         print(
             f"{args.scenario}: valid. {scenario.name!r}: {len(scenario.contact_types)} contact types, "
@@ -161,13 +194,20 @@ def _check_policies(scenario, requested) -> str | None:
 
 
 def _prepare_out(out: Path | None) -> str | None:
-    """Make the output folder before a long run, so a bad --out fails in a second, not after it."""
+    """Check the output folder before a long run, so a bad --out fails in a second, not after it."""
     if out is None:
         return None
     try:
+        check_output_folder(out)
+        # An empty folder now: the results replace it in one rename (sim.export); the analytic
+        # commands (sim.analytic_cli) write into it directly.
         out.mkdir(parents=True, exist_ok=True)
+        if not os.access(out.absolute().parent, os.W_OK):
+            return f"--out: cannot write beside {str(out)!r}: permission denied"
+    except OutputFolderError as exc:
+        return f"--out: {exc}"
     except OSError as exc:
-        return f"--out: cannot use {str(out)!r} as a folder: {exc.strerror or exc}"
+        return f"--out: cannot use {str(out)!r} as a folder: {exc.strerror or type(exc).__name__}"
     return None
 
 
@@ -198,9 +238,19 @@ def _run(scenario, args, command_line: str) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    with progress_bar() as progress:
-        results = run(scenario, policies=args.policy, workers=args.workers, progress=progress,
-                      precision=args.precision, max_replications=args.max_replications)
+    try:
+        with progress_bar() as progress:
+            results, _ = run_checked(
+                scenario, policies=args.policy, workers=args.workers, allow_large=args.allow_large,
+                progress=progress, on_warning=lambda line: _warn([line]),
+                precision=args.precision, max_replications=args.max_replications,
+            )
+    except RunTooLarge as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except NonFiniteResult as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     if args.command == "compare":
         print(render_comparison(results, baseline=args.baseline))
     else:
@@ -211,6 +261,14 @@ def _run(scenario, args, command_line: str) -> int:
         print(f"\nnote: {results.n_replications} replication(s): every interval above is rough (fewer than "
               f"{ROUGH_BELOW}); raise --replications or set --precision")
     if args.out:
-        results.save(args.out, command=command_line)
-        print(f"\nwrote {args.out}/: replications.csv, summary.csv, intervals.csv, agents.csv, provenance.json")
+        try:
+            results.save(args.out, command=command_line)
+        except OutputFolderError as exc:
+            print(f"error: --out: {exc}; nothing was written", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except OSError as exc:
+            print(f"error: --out: cannot write the results into {str(args.out)!r}: "
+                  f"{exc.strerror or type(exc).__name__}; nothing was written", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"\nwrote {args.out}/: {', '.join(written_files(args.out))}")
     return EXIT_OK

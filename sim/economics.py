@@ -27,6 +27,8 @@ import math
 
 import numpy as np
 
+_DAY_S = 86400.0
+
 
 def drained_fraction(elapsed_s: np.ndarray | float, half_life_s: float) -> np.ndarray:
     """Share of the amount at risk gone after ``elapsed_s`` seconds."""
@@ -35,16 +37,28 @@ def drained_fraction(elapsed_s: np.ndarray | float, half_life_s: float) -> np.nd
 
 
 def overlap_with_daily_span(start_s: np.ndarray, end_s: np.ndarray, span: tuple[int, int]) -> np.ndarray:
-    """Seconds of each [start, end) that fall inside a daily clock span (which may wrap midnight)."""
+    """Seconds of each [start, end) that fall inside a daily clock span (which may wrap midnight).
+
+    Closed form, one step per presence whatever its length: with ``F(t)`` the
+    span seconds in [0, t) — whole days times the span's length plus the part
+    of the last day — the overlap is ``F(end) - F(start)``. (A loop over days
+    ran for ever when one heavy-tailed handle time kept an agent on for 1e13
+    days.) Times are shifted to the start's midnight first so that ordinary
+    presences keep full float precision.
+    """
     start_s = np.asarray(start_s, dtype=float)
     end_s = np.maximum(np.asarray(end_s, dtype=float), start_s)
     lo, hi = span
-    windows = [(lo, hi)] if lo < hi else [(0, hi), (lo, 86400)]
-    first_day = int(np.floor(start_s.min() / 86400.0)) if start_s.size else 0
-    last_day = int(np.floor(end_s.max() / 86400.0)) if end_s.size else 0
-    total = np.zeros_like(start_s)
-    for day in range(first_day, last_day + 1):
-        base = day * 86400.0
-        for a, b in windows:
-            total += np.clip(np.minimum(end_s, base + b) - np.maximum(start_s, base + a), 0.0, None)
+    windows = [(lo, hi)] if lo < hi else [(0, hi), (lo, _DAY_S)]
+    midnight = np.floor(start_s / _DAY_S) * _DAY_S
+    return _span_seconds_before(end_s - midnight, windows) - _span_seconds_before(start_s - midnight, windows)
+
+
+def _span_seconds_before(t: np.ndarray, windows: list[tuple[int, int]]) -> np.ndarray:
+    """Seconds of [0, t) inside the daily windows, for t >= 0."""
+    days = np.floor(t / _DAY_S)
+    clock = t - days * _DAY_S
+    total = np.zeros_like(t)
+    for a, b in windows:
+        total += days * (b - a) + np.clip(clock - a, 0.0, b - a)
     return total

@@ -166,7 +166,7 @@ def test_bad_uploads_show_the_problem_and_keep_the_previous_scenario(app):
     bad["contact_types"][0]["volume"]["per_day"] = -5
     upload(app, ("broken.yaml", yaml.safe_dump(bad).encode()))
     errors = " ".join(e.value for e in app.sidebar.error)
-    assert "days" in errors and "contact_types[0].volume.per_day" in errors and "Keeping the preset" in errors
+    assert "days" in errors and "contact_types[routine].volume.per_day" in errors and "Keeping the preset" in errors
     assert "Payment platform week" in using(app)
     assert not app.exception
 

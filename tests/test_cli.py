@@ -55,7 +55,7 @@ BAD_INPUT = {
     "replications-not-a-number": (["run", str(CLASSROOM), "--replications", "abc"], ["--replications", "'abc'"]),
     "probability-above-1": (
         ["validate", "{tmp}/probability.yaml"],
-        ["probability.yaml", "contact_types[0].balk_probability", "1.5"],
+        ["probability.yaml", "contact_types[calls].balk_probability", "1.5"],
     ),
 }
 # Also run as real subprocesses: a scenario error (main returns 2) and a usage error (argparse exits 2).

@@ -41,9 +41,9 @@ def test_field_spec_reads_bounds_default_and_description_from_the_model():
 def test_field_spec_strict_bounds():
     reps = knobs.field_spec(Scenario, "replications")  # PositiveInt, le=10000: gt 0 becomes min 1
     assert (reps.min, reps.max, reps.default, reps.min_exclusive) == (1, 10_000, 10, False)
-    half = knobs.field_spec(Loss, "half_life_min")  # PositiveFloat: strictly above 0, no maximum
-    assert (half.min, half.max, half.min_exclusive, half.default) == (0, None, True, 60.0)
-    assert knobs.field_spec(Scenario, "seed")[:2] == (0, None)
+    half = knobs.field_spec(Loss, "half_life_min")  # PositiveFloat: strictly above 0, at most 30 days
+    assert (half.min, half.max, half.min_exclusive, half.default) == (0, 30 * 1440, True, 60.0)
+    assert knobs.field_spec(Scenario, "seed")[:2] == (0, 2**53 - 1)
     with pytest.raises(KeyError, match="no field"):
         knobs.field_spec(Scenario, "nope")
 
@@ -77,7 +77,7 @@ def test_agents_kept_on_a_scenario_without_policies_makes_the_base_policy_explic
 
 
 def test_policy_knobs_are_checked_by_the_model():
-    with pytest.raises(sim.ScenarioError, match=r"policies\[1\]\.staffing_scale"):
+    with pytest.raises(sim.ScenarioError, match=r"policies\[bot_cut40\]\.staffing_scale"):
         knobs.with_agents_kept(PAYMENT, -0.1)
     with pytest.raises(sim.ScenarioError, match="attempts_before_human"):
         knobs.with_friction(PAYMENT, attempts_before_human=0)

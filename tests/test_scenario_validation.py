@@ -3,7 +3,7 @@
 Every bad case is written to a real file and read with ``sim.load_scenario``, so
 the YAML parsing and CSV inlining are exercised as a user meets them. A case
 states the text the message must contain: the field path (e.g.
-``contact_types[0].volume.per_day``) and, where there is one, the bad value.
+``contact_types[calls].volume.per_day``, list items named by id) and, where there is one, the bad value.
 """
 
 from __future__ import annotations
@@ -68,6 +68,13 @@ def unquoted_shift_start_22_00(data: dict) -> str:
     return text
 
 
+def days_written_1_30(data: dict) -> str:
+    """``days: 1:30``, which YAML 1.1 reads as the base-60 number 90."""
+    text = yaml.safe_dump(data, sort_keys=False).replace("days: 1\n", "days: 1:30\n")
+    assert text.splitlines()[1] == "days: 1:30"
+    return text
+
+
 @dataclass
 class Case:
     id: str
@@ -86,9 +93,9 @@ CASES: list[Case] = [
     # wrong types
     Case("wrong-type-days-is-text", set_at("days", "two"), ("days",), ("'two'",)),
     Case("wrong-type-per-day-is-text", set_at("contact_types[0].volume.per_day", "lots"),
-         ("contact_types[0].volume.per_day",), ("'lots'",)),
+         ("contact_types[calls].volume.per_day",), ("'lots'",)),
     Case("wrong-type-headcount-is-fractional", set_at("agents.shifts[0].headcount", 2.5),
-         ("agents.shifts[0].headcount",), ("2.5",)),
+         ("agents.shifts[day].headcount",), ("2.5",)),
     Case("wrong-type-contact-types-is-text", set_at("contact_types", "abc"), ("contact_types",), ("'abc'",)),
     Case("wrong-type-contact-types-is-a-number", set_at("contact_types", 5), ("contact_types",), ("got 5",)),
     Case("wrong-type-policies-is-a-number", set_at("policies", 3), ("policies",), ("got 3",)),
@@ -96,83 +103,83 @@ CASES: list[Case] = [
     Case("wrong-type-unknown-weekday", set_at("start_weekday", "monday"), ("start_weekday",), ("'monday'",)),
     # negative, zero or infinite rates and durations
     Case("negative-daily-volume", set_at("contact_types[0].volume.per_day", -5),
-         ("contact_types[0].volume.per_day",), ("-5",)),
+         ("contact_types[calls].volume.per_day",), ("-5",)),
     Case("zero-daily-volume", set_at("contact_types[0].volume.per_day", 0),
-         ("contact_types[0].volume.per_day",), ("got 0",)),
+         ("contact_types[calls].volume.per_day",), ("got 0",)),
     Case("infinite-daily-volume", set_at("contact_types[0].volume.per_day", float("inf")),
-         ("contact_types[0].volume.per_day",), ("got inf",)),
+         ("contact_types[calls].volume.per_day",), ("got inf",)),
     Case("negative-volume-table-entry", set_at("contact_types[0].volume", {"table": [1] * 23 + [-2]}),
-         ("contact_types[0].volume.table[23]",), ("-2",)),
+         ("contact_types[calls].volume.table[23]",), ("-2",)),
     Case("negative-handle-time-mean", set_at("contact_types[0].handle_time_s", {"dist": "exponential", "mean": -1}),
-         ("contact_types[0].handle_time_s.mean",), ("-1",)),
+         ("contact_types[calls].handle_time_s.mean",), ("-1",)),
     Case("zero-patience-mean", set_at("contact_types[0].patience_s", {"dist": "exponential", "mean": 0}),
-         ("contact_types[0].patience_s.mean",), ("got 0",)),
+         ("contact_types[calls].patience_s.mean",), ("got 0",)),
     Case("infinite-handle-time-mean",
          set_at("contact_types[0].handle_time_s", {"dist": "exponential", "mean": float("inf")}),
-         ("contact_types[0].handle_time_s.mean",), ("got inf",)),
-    Case("negative-headcount", set_at("agents.shifts[0].headcount", -1), ("agents.shifts[0].headcount",), ("-1",)),
+         ("contact_types[calls].handle_time_s.mean",), ("got inf",)),
+    Case("negative-headcount", set_at("agents.shifts[0].headcount", -1), ("agents.shifts[day].headcount",), ("-1",)),
     # profiles and tables of the wrong length
     Case("profile-of-wrong-length", set_at("contact_types[0].volume.profile", [1] * 23),
-         ("contact_types[0].volume.profile",), ("23",)),
+         ("contact_types[calls].volume.profile",), ("23",)),
     Case("weekday-factors-of-length-6", set_at("contact_types[0].volume.weekday_factors", [1] * 6),
-         ("contact_types[0].volume.weekday_factors",), ("6",)),
+         ("contact_types[calls].volume.weekday_factors",), ("6",)),
     Case("volume-table-of-wrong-length", set_at("contact_types[0].volume", {"table": [1] * 5}),
-         ("contact_types[0].volume.table",), ("5",)),
+         ("contact_types[calls].volume.table",), ("5",)),
     Case("staffing-table-of-wrong-length", set_at("agents.tables", [{"id": "pool", "agents": [1] * 5}]),
-         ("agents.tables[0].agents",), ("5",)),
+         ("agents.tables[pool].agents",), ("5",)),
     Case("policy-staffing-table-of-wrong-length",
          set_at("policies", [{"id": "cut", "agents": {"tables": [{"id": "pool", "agents": [1] * 7}]}}]),
-         ("policies[0].agents.tables[0].agents",), ("7",)),
+         ("policies[cut].agents.tables[pool].agents",), ("7",)),
     # a shift that ends before it starts (shift = start + length_h)
-    Case("shift-length-zero", set_at("agents.shifts[0].length_h", 0), ("agents.shifts[0].length_h",), ("got 0",)),
+    Case("shift-length-zero", set_at("agents.shifts[0].length_h", 0), ("agents.shifts[day].length_h",), ("got 0",)),
     Case("shift-length-negative", set_at("agents.shifts[0].length_h", -3),
-         ("agents.shifts[0].length_h",), ("-3",)),
+         ("agents.shifts[day].length_h",), ("-3",)),
     Case("shift-longer-than-a-day", set_at("agents.shifts[0].length_h", 25),
-         ("agents.shifts[0].length_h",), ("25",)),
+         ("agents.shifts[day].length_h",), ("25",)),
     # probabilities outside [0, 1]
     Case("balk-probability-above-1", set_at("contact_types[0].balk_probability", 1.5),
-         ("contact_types[0].balk_probability",), ("1.5",)),
+         ("contact_types[calls].balk_probability",), ("1.5",)),
     Case("balk-probability-negative", set_at("contact_types[0].balk_probability", -0.1),
-         ("contact_types[0].balk_probability",), ("-0.1",)),
+         ("contact_types[calls].balk_probability",), ("-0.1",)),
     Case("redial-probability-above-1", set_at("contact_types[0].redial.probability", 2),
-         ("contact_types[0].redial.probability",), ("got 2",)),
+         ("contact_types[calls].redial.probability",), ("got 2",)),
     Case("absence-probability-above-1", set_at("agents.absence_probability", 1.01),
          ("agents.absence_probability",), ("1.01",)),
     Case("hidden-entry-probability-above-1", set_at("front_door.human_option_found_probability", 1.5),
          ("front_door.human_option_found_probability",), ("1.5",)),
     Case("liability-share-above-1-in-a-policy",
          set_at("policies", [{"id": "cut", "economics": {"liability_share": 1.2}}]),
-         ("policies[0].economics.liability_share",), ("1.2",)),
+         ("policies[cut].economics.liability_share",), ("1.2",)),
     Case("bot-resolve-plus-false-resolution-above-1",
          set_at("contact_types[0].bot", {"resolve_probability": 0.7, "false_resolution_probability": 0.45}),
-         ("contact_types[0].bot",), ("0.7", "0.45")),
+         ("contact_types[calls].bot",), ("0.7", "0.45")),
     # unknown keys
     Case("unknown-key-at-top-level", set_at("dayz", 3), ("dayz", "unknown field")),
     Case("unknown-key-in-volume", set_at("contact_types[0].volume.perday", 3),
-         ("contact_types[0].volume.perday", "unknown field")),
+         ("contact_types[calls].volume.perday", "unknown field")),
     Case("unknown-key-in-shift", set_at("agents.shifts[0].headcont", 3),
-         ("agents.shifts[0].headcont", "unknown field")),
+         ("agents.shifts[day].headcont", "unknown field")),
     Case("unknown-key-in-distribution",
          set_at("contact_types[0].handle_time_s", {"dist": "exponential", "mean": 180, "cv": 1}),
-         ("contact_types[0].handle_time_s.cv", "unknown field")),
+         ("contact_types[calls].handle_time_s.cv", "unknown field")),
     Case("unknown-key-in-policy", set_at("policies", [{"id": "cut", "staffing_scal": 0.5}]),
-         ("policies[0].staffing_scal", "unknown field")),
+         ("policies[cut].staffing_scal", "unknown field")),
     # distributions
     Case("unknown-distribution-name", set_at("contact_types[0].handle_time_s", {"dist": "normal", "mean": 180}),
-         ("contact_types[0].handle_time_s",), ("'normal'",)),
+         ("contact_types[calls].handle_time_s",), ("'normal'",)),
     Case("lognormal-cv-zero", set_at("contact_types[0].handle_time_s", {"dist": "lognormal", "mean": 180, "cv": 0}),
-         ("contact_types[0].handle_time_s.cv",), ("got 0",)),
+         ("contact_types[calls].handle_time_s.cv",), ("got 0",)),
     Case("lognormal-cv-negative",
          set_at("contact_types[0].handle_time_s", {"dist": "lognormal", "mean": 180, "cv": -0.5}),
-         ("contact_types[0].handle_time_s.cv",), ("-0.5",)),
+         ("contact_types[calls].handle_time_s.cv",), ("-0.5",)),
     Case("empirical-with-no-values", set_at("contact_types[0].patience_s", {"dist": "empirical", "values": []}),
-         ("contact_types[0].patience_s.values",)),
+         ("contact_types[calls].patience_s.values",)),
     # cross-field consistency
     Case("reserved-for-unknown-contact-type", set_at("agents.shifts[0].reserved_for", ["ghost"]),
-         ("agents.shifts[0].reserved_for",), ("ghost",)),
+         ("agents.shifts[day].reserved_for",), ("ghost",)),
     Case("table-reserved-for-unknown-contact-type",
          set_at("agents.tables", [{"id": "pool", "agents": [1] * 24, "reserved_for": ["ghost"]}]),
-         ("agents.tables[0].reserved_for",), ("ghost",)),
+         ("agents.tables[pool].reserved_for",), ("ghost",)),
     Case("duplicate-contact-type-ids", duplicate_contact_type, ("contact_types",), ("calls",)),
     Case("duplicate-shift-ids",
          set_at("agents.shifts", [{"id": "day", "start": "08:00", "length_h": 8, "headcount": 1}] * 2),
@@ -182,48 +189,49 @@ CASES: list[Case] = [
          ("policies", "baseline"), ("keep", "cut")),
     Case("warmup-longer-than-horizon", set_at("warmup_h", 30), ("warmup_h",), ("30",)),
     Case("warmup-equal-to-horizon", set_at("warmup_h", 24), ("warmup_h",), ("24",)),
+    Case("warmup-ending-inside-an-interval", set_at("warmup_h", 1.5), ("warmup_h", "60-minute intervals"), ("1.5",)),
     Case("empty-contact-types", set_at("contact_types", []), ("contact_types",)),
-    Case("both-per-day-and-table", set_at("contact_types[0].volume.table", [1] * 24), ("contact_types[0].volume",)),
+    Case("both-per-day-and-table", set_at("contact_types[0].volume.table", [1] * 24), ("contact_types[calls].volume",)),
     Case("amount-at-risk-on-a-non-emergency-type",
          set_at("contact_types[0].loss.amount_at_risk", {"dist": "deterministic", "value": 100}),
-         ("contact_types[0]", "loss.amount_at_risk")),
+         ("contact_types[calls]", "loss.amount_at_risk")),
     # clock times and spans
-    Case("shift-start-25-00", set_at("agents.shifts[0].start", "25:00"), ("agents.shifts[0].start",), ("25:00",)),
-    Case("shift-start-unquoted-22-00", unquoted_shift_start_22_00, ("agents.shifts[0].start",), ("22:00",)),
+    Case("shift-start-25-00", set_at("agents.shifts[0].start", "25:00"), ("agents.shifts[day].start",), ("25:00",)),
+    Case("days-written-as-a-clock-1-30", days_written_1_30, ("days (line 2)",), ("'1:30'",)),
     Case("break-ends-after-the-shift", set_at("agents.shifts[0].breaks", [{"after_h": 7.5, "length_min": 60}]),
-         ("agents.shifts[0]", "breaks[0]"), ("7.5", "60")),
+         ("agents.shifts[day]", "breaks[0]"), ("7.5", "60")),
     Case("bot-only-hours-not-a-span", set_at("front_door.bot_only_hours", ["22:00 to 06:00"]),
          ("front_door.bot_only_hours",), ("'22:00 to 06:00'",)),
     Case("bot-only-hours-empty-span", set_at("front_door.bot_only_hours", ["09:00-09:00"]),
          ("front_door.bot_only_hours",), ("09:00-09:00",)),
     Case("bot-only-hours-bad-clock-in-policy", set_at("policies", [{"id": "bot", "front_door": {
         "bot_enabled": True, "bot_only_hours": ["18:00-26:00"]}}]),
-         ("policies[0].front_door.bot_only_hours",), ("26:00",)),
+         ("policies[bot].front_door.bot_only_hours",), ("26:00",)),
     Case("night-hours-not-a-span", set_at("economics.night_hours", "22-06"), ("economics.night_hours",), ("'22-06'",)),
     # CSV tables beside the YAML file
     Case("missing-volume-csv", set_at("contact_types[0].volume", {"table_csv": "nope.csv"}),
-         ("contact_types[0].volume.table_csv",), ("nope.csv",)),
+         ("contact_types[calls].volume.table_csv",), ("nope.csv",)),
     Case("missing-agents-csv", set_at("agents.tables", [{"id": "pool", "agents_csv": "pool.csv"}]),
-         ("agents.tables[0].agents_csv",), ("pool.csv",)),
+         ("agents.tables[pool].agents_csv",), ("pool.csv",)),
     Case("volume-csv-with-non-numeric-cell", set_at("contact_types[0].volume", {"table_csv": "calls.csv"}),
-         ("contact_types[0].volume.table_csv",), ("'abc'", "line 3"),
+         ("contact_types[calls].volume.table_csv",), ("line 3", "column 'expected_incidents'", "not a number"),
          csvs={"calls.csv": "expected_incidents\n1\nabc\n" + "1\n" * 22}),
     Case("agents-csv-with-non-numeric-cell", set_at("agents.tables", [{"id": "pool", "agents_csv": "pool.csv"}]),
-         ("agents.tables[0].agents_csv",), ("'two'", "line 4"),
+         ("agents.tables[pool].agents_csv",), ("line 4", "column 'agents'", "not a number"),
          csvs={"pool.csv": "agents\n1\n1\ntwo\n" + "1\n" * 21}),
     Case("volume-csv-without-the-column", set_at("contact_types[0].volume", {"table_csv": "calls.csv"}),
-         ("contact_types[0].volume.table_csv", "expected_incidents"), ("hour", "calls"),
+         ("contact_types[calls].volume.table_csv", "expected_incidents"), ("hour", "calls"),
          csvs={"calls.csv": "hour,calls\n" + "".join(f"{h},5\n" for h in range(24))}),
     Case("agents-csv-without-the-column", set_at("agents.tables", [{"id": "pool", "agents_csv": "pool.csv"}]),
-         ("agents.tables[0].agents_csv", "agents"), ("hour", "staff"),
+         ("agents.tables[pool].agents_csv", "agents"), ("hour", "staff"),
          csvs={"pool.csv": "hour,staff\n" + "".join(f"{h},2\n" for h in range(24))}),
     Case("volume-csv-with-header-only", set_at("contact_types[0].volume", {"table_csv": "calls.csv"}),
-         ("contact_types[0].volume.table_csv",), ("calls.csv",), csvs={"calls.csv": "expected_incidents\n"}),
+         ("contact_types[calls].volume.table_csv",), ("calls.csv",), csvs={"calls.csv": "expected_incidents\n"}),
     Case("volume-csv-of-wrong-length", set_at("contact_types[0].volume", {"table_csv": "calls.csv"}),
-         ("contact_types[0].volume.table",), ("5",), csvs={"calls.csv": "expected_incidents\n" + "1\n" * 5}),
+         ("contact_types[calls].volume.table",), ("5",), csvs={"calls.csv": "expected_incidents\n" + "1\n" * 5}),
     Case("volume-csv-and-inline-table-together",
          set_at("contact_types[0].volume", {"table_csv": "calls.csv", "table": [3] * 24}),
-         ("contact_types[0].volume", "table_csv"), csvs={"calls.csv": "expected_incidents\n" + "1\n" * 24}),
+         ("contact_types[calls].volume", "table_csv"), csvs={"calls.csv": "expected_incidents\n" + "1\n" * 24}),
 ]
 
 
@@ -277,7 +285,7 @@ def test_several_mistakes_are_all_reported_at_once(minimal_scenario, tmp_path, w
     with pytest.raises(sim.ScenarioError) as excinfo:
         sim.load_scenario(write_scenario(tmp_path, minimal_scenario))
     message = str(excinfo.value)
-    for path in ("days", "contact_types[0].balk_probability", "agents.shifts[0].length_h"):
+    for path in ("days", "contact_types[calls].balk_probability", "agents.shifts[day].length_h"):
         assert path in message
     assert len(excinfo.value.problems) == 3
 
@@ -325,7 +333,7 @@ def test_minimal_scenario_loads(minimal_scenario, tmp_path, write_scenario):
                      id="break-ending-exactly-at-shift-end"),
         pytest.param(both(set_at("days", 2), set_at("agents.tables", [{"id": "pool", "agents": [1] * 48}])),
                      id="staffing-table-for-every-interval-of-the-horizon"),
-        pytest.param(set_at("warmup_h", 23.5), id="warmup-just-under-the-horizon"),
+        pytest.param(set_at("warmup_h", 23), id="warmup-one-interval-under-the-horizon"),
         pytest.param(set_at("contact_types[0].balk_probability", 1), id="probability-of-exactly-1"),
     ],
 )
@@ -349,11 +357,22 @@ def test_volume_table_from_csv_equals_the_inline_table(minimal_scenario, tmp_pat
     assert list(loaded.contact_types[0].volume.table) == [float(v) for v in HOURLY_TABLE]
 
 
-def test_single_column_csv_is_used_whatever_its_header(minimal_scenario, tmp_path, write_scenario):
+def test_csv_whose_column_is_misnamed_names_the_file_the_column_expected_and_the_columns_found(
+    minimal_scenario, tmp_path, write_scenario
+):
     minimal_scenario["contact_types"][0]["volume"] = {"table_csv": "calls.csv"}
-    csv_text = "calls\n" + "".join(f"{v}\n" for v in HOURLY_TABLE)
-    scenario = sim.load_scenario(write_scenario(tmp_path, minimal_scenario, {"calls.csv": csv_text}))
-    assert list(scenario.contact_types[0].volume.table) == [float(v) for v in HOURLY_TABLE]
+    csv_text = "expected_incident\n" + "".join(f"{v}\n" for v in HOURLY_TABLE)
+    with pytest.raises(sim.ScenarioError) as excinfo:
+        sim.load_scenario(write_scenario(tmp_path, minimal_scenario, {"calls.csv": csv_text}))
+    (problem,) = excinfo.value.problems
+    assert problem.startswith("contact_types[calls].volume.table_csv: 'calls.csv'")
+    assert "'expected_incidents'" in problem and "'expected_incident'" in problem
+
+
+def test_unquoted_clock_time_is_read_as_the_clock_time(minimal_scenario, tmp_path, write_scenario):
+    """YAML 1.1 would read an unquoted 22:00 as the base-60 number 1320; here it is text, as in YAML 1.2."""
+    scenario = sim.load_scenario(write_scenario(tmp_path, unquoted_shift_start_22_00(minimal_scenario)))
+    assert scenario.agents.shifts[0].start == "22:00"
 
 
 def test_staffing_tables_from_csv_equal_the_inline_tables(minimal_scenario, tmp_path, write_scenario):
@@ -411,7 +430,7 @@ def test_scenario_using_every_section_round_trips_through_yaml(tmp_path, write_s
         "days": 2,
         "start_weekday": "fri",
         "interval_min": 60,
-        "warmup_h": 1.5,
+        "warmup_h": 2.0,
         "busyness_cv": 0.2,
         "guarantee_s": 90,
         "contact_types": [
@@ -463,7 +482,7 @@ def test_scenario_using_every_section_round_trips_through_yaml(tmp_path, write_s
         ],
         "replications": 3,
         "seed": 99,
-        "sources": {"contact_types[0].volume.per_day": "made up"},
+        "sources": {"contact_types[calls].volume.per_day": "made up"},
     }
     scenario = sim.load_scenario(write_scenario(tmp_path, rich))
     assert _roundtrip(scenario) == scenario

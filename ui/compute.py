@@ -9,6 +9,7 @@ pages only format it.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,10 @@ import pandas as pd
 
 import sim
 from sim.export import provenance
+from sim.run_guard import NonFiniteResult, run_checked
+from sim.size_guard import RunTooLarge
 from sim.sweep import sweep
+from sim.workers import capped_workers
 
 
 Progress = Callable[[int, int], None]
@@ -31,6 +35,47 @@ FRONTIER_MAX_REPLICATIONS = 2
 # Counts calls that actually simulate (cache misses), so tests can check that
 # switching pages does not rerun anything.
 SIMULATION_CALLS = {"comparison": 0, "frontier": 0, "classroom": 0}
+
+
+# ------------------------------------------------------- failures of a run
+# A scenario that validates can still fail to run (too large, or a defect of the
+# model). The app must then say so in one clear sentence and keep what it showed
+# before; the traceback goes to the server log, never to the page.
+
+_log = logging.getLogger("humanline.app")
+
+
+class RunFailed(RuntimeError):
+    """A run the app could not complete; ``str()`` is for the user: no traceback, no server paths."""
+
+
+class RunCancelled(RuntimeError):
+    """The run was stopped because ``should_stop()`` said so (its session is gone)."""
+
+
+def _guarded(what: str, should_stop: Callable[[], bool] | None, progress: Progress | None, fn):
+    """Call ``fn(progress)``; turn any failure into ``RunFailed`` and a stop request into ``RunCancelled``.
+
+    ``should_stop`` is checked at every progress report (after each replication).
+    """
+
+    def report(done: int, total: int, *label) -> None:
+        if should_stop is not None and should_stop():
+            raise RunCancelled(f"{what}: stopped, nobody is waiting for it")
+        if progress is not None:
+            progress(done, total)
+
+    try:
+        return fn(report)
+    except RunCancelled:
+        raise
+    except (RunTooLarge, NonFiniteResult, sim.ScenarioError) as exc:
+        raise RunFailed(f"{what} could not run: {exc}") from None
+    except Exception as exc:  # a defect of the model: log it in full, show one sentence
+        _log.exception("%s failed", what)
+        raise RunFailed(
+            f"{what} failed on this scenario ({type(exc).__name__}); the details are in the server log"
+        ) from None
 
 
 def scenario_from_yaml(text: str) -> sim.Scenario:
@@ -74,6 +119,7 @@ class Comparison:
     agents: pd.DataFrame
     provenance: dict
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # Scenario.warnings and the worker cap's, to show
 
 
 @dataclass
@@ -94,12 +140,23 @@ class Frontier:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def run_comparison(scenario_yaml: str, workers: int = 1, progress: Progress | None = None) -> Comparison:
-    """Run every policy of the scenario (its own replications and seed) and tabulate."""
+def run_comparison(
+    scenario_yaml: str,
+    workers: int = 1,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Comparison:
+    """Run every policy of the scenario (its own replications and seed) and tabulate.
+
+    Raises ``RunFailed`` (a message for the user) if it cannot, ``RunCancelled`` if ``should_stop()``.
+    """
     SIMULATION_CALLS["comparison"] += 1
     t0 = time.perf_counter()
     scenario = scenario_from_yaml(scenario_yaml)
-    results = sim.run(scenario, workers=workers, progress=progress)
+    results, warnings = _guarded(
+        "The comparison", should_stop, progress,
+        lambda report: run_checked(scenario, workers=workers, progress=report),
+    )
     t1 = time.perf_counter()
     per_rep = results.per_replication()
     summary = results.summary()
@@ -131,6 +188,7 @@ def run_comparison(scenario_yaml: str, workers: int = 1, progress: Progress | No
         agents=results.agents,
         provenance=prov,
         timings={"simulate_s": t1 - t0, "statistics_s": t2 - t1},
+        warnings=warnings,
     )
 
 
@@ -145,21 +203,28 @@ def run_frontier(
     replications: int | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Frontier:
-    """Sweep the share of ``template``'s human agents kept, paired against the baseline."""
+    """Sweep the share of ``template``'s human agents kept, paired against the baseline.
+
+    Raises ``RunFailed`` / ``RunCancelled`` as ``run_comparison`` does.
+    """
     SIMULATION_CALLS["frontier"] += 1
     t0 = time.perf_counter()
     scenario = scenario_from_yaml(scenario_yaml)
     reps = replications if replications is not None else frontier_replications(scenario.replications)
-    table = sweep(
-        scenario,
-        "staffing",
-        values=list(values),
-        template=template,
-        replications=reps,
-        seed=scenario.seed,
-        workers=workers,
-        progress=progress,
+    table = _guarded(
+        "The frontier", should_stop, progress,
+        lambda report: sweep(
+            scenario,
+            "staffing",
+            values=list(values),
+            template=template,
+            replications=reps,
+            seed=scenario.seed,
+            workers=capped_workers(workers)[0],
+            progress=report,
+        ),
     )
     return Frontier(
         scenario_yaml=scenario_yaml,
@@ -305,7 +370,7 @@ def run_classroom(
     )
     lam = arrivals_per_hour / 3600.0
     load = lam * mean_handle_s
-    results = sim.run(scenario)
+    results, _ = _guarded("The classroom run", None, None, lambda report: run_checked(scenario, progress=report))
     summary = results.summary()
 
     def simulated(metric: str) -> tuple[float, float, float]:

@@ -1,0 +1,95 @@
+"""Worker processes for parallel replications: as many as there are cores, and never outliving the run.
+
+Two failures seen (issue 8): ``--workers 64`` started 66 processes on 2 cores,
+and a SIGKILL of the parent left its workers blocked for ever, holding
+~300 MB each. So the worker count is capped at the cores this process may use
+(more is a warning, not an error), and every worker asks the kernel to kill
+it when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``; elsewhere a
+watchdog thread polls the parent's pid). Workers ignore SIGINT, so a Ctrl-C
+reaches the parent alone, which then kills its workers instead of waiting for
+them to finish their replications.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+
+_PR_SET_PDEATHSIG = 1
+_WATCHDOG_PERIOD_S = 1.0
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity, which containers and taskset restrict)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def capped_workers(requested: int) -> tuple[int, str | None]:
+    """(workers to use, a warning or None): 0 means one per core; more than the cores is capped."""
+    cores = available_cores()
+    if requested <= 0:
+        return cores, None
+    if requested > cores:
+        return cores, f"{requested} workers asked for, but only {cores} core(s) are available: using {cores}"
+    return requested, None
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Worker initializer: ignore Ctrl-C (the parent handles it) and end when the parent ends."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    armed = False
+    libc_name = ctypes.util.find_library("c")
+    if libc_name and hasattr(os, "sched_getaffinity"):  # Linux
+        try:
+            libc = ctypes.CDLL(libc_name, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True, name="parent-watchdog").start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        threading.Event().wait(_WATCHDOG_PERIOD_S)
+    os._exit(1)
+
+
+@contextmanager
+def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A ``ProcessPoolExecutor`` of ``workers`` processes that die with this one.
+
+    On an exception (Ctrl-C included) the workers are killed at once rather
+    than left to finish replications nobody will read.
+    """
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:
+        _kill_workers(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14+
+    if kill is not None:
+        kill()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            process.kill()
+        except (OSError, ValueError):
+            pass

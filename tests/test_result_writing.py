@@ -1,0 +1,173 @@
+"""Results are written all or nothing, and the CLI fails with a message, never a traceback (issue 8, defect 7).
+
+The SIGINT case kills a real ``python -m sim run`` subprocess; the failures
+during the save (a full disk, Ctrl-C between two files) are injected
+in-process into the one function that writes the tables.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CLASSROOM = ROOT / "scenarios" / "classroom_mmc.yaml"  # three policies, seconds to run
+
+
+def _run(out: Path, *extra: str) -> int:
+    return main(["run", str(CLASSROOM), "--replications", "2", "--out", str(out), *extra])
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}."))
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_the_wrote_line_lists_exactly_the_files_written(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run(out) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    listed = line.split(": ", 1)[1].split(", ")
+    assert sorted(listed) == sorted(p.name for p in out.iterdir())
+    assert sorted(listed) == json.loads((out / "provenance.json").read_text())["files"]
+
+
+def test_provenance_states_currency_commit_and_the_time_of_the_export(tmp_path, capsys):
+    out = tmp_path / "out"
+    before = pd.Timestamp.now(tz="UTC").floor("s")
+    assert _run(out) == 0
+    record = json.loads((out / "provenance.json").read_text())
+    assert record["currency"] == "USD" and "agent_cost" in record["money_columns"]
+    assert before <= pd.Timestamp(record["created_utc"]) <= pd.Timestamp.now(tz="UTC")
+    assert "git_commit" in record  # None outside a checkout, a commit inside one
+    dictionary = pd.read_csv(out / "data_dictionary.csv")
+    money = dictionary[(dictionary.file == "replications.csv") & (dictionary.column == "customer_loss")]
+    assert list(money.unit) == ["USD"]
+
+
+def test_rerun_with_fewer_policies_leaves_no_stale_compare_csv(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run(out) == 0 and (out / "compare.csv").exists()
+    assert _run(out, "--policy", "n14") == 0
+    assert not (out / "compare.csv").exists()
+    assert json.loads((out / "provenance.json").read_text())["policies"] == ["n14"]
+    assert _leftovers(out) == []
+
+
+def test_a_folder_named_replications_csv_inside_out_is_refused_before_the_run(tmp_path, capsys):
+    out = tmp_path / "out"
+    (out / "replications.csv").mkdir(parents=True)
+    assert _run(out) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "replications.csv" in err and "Traceback" not in err
+    assert [p.name for p in out.iterdir()] == ["replications.csv"]
+
+
+def test_a_folder_with_other_files_is_never_replaced(tmp_path, capsys):
+    out = tmp_path / "home"
+    out.mkdir()
+    (out / "thesis.docx").write_text("years of work")
+    assert _run(out) == 2
+    assert "holds other things than results" in capsys.readouterr().err
+    assert (out / "thesis.docx").read_text() == "years of work"
+
+
+def _fail_on_third_file(monkeypatch, exc: BaseException) -> None:
+    real = pd.DataFrame.to_csv
+    calls = {"n": 0}
+
+    def to_csv(self, path=None, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise exc
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+
+
+def test_a_full_disk_during_the_save_exits_1_and_keeps_the_previous_results(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    assert _run(out) == 0
+    before = _snapshot(out)
+    capsys.readouterr()
+    _fail_on_third_file(monkeypatch, OSError(errno.ENOSPC, "No space left on device"))
+    assert _run(out) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "nothing was written" in err and "Traceback" not in err
+    assert _snapshot(out) == before and _leftovers(out) == []
+
+
+def test_ctrl_c_during_the_save_exits_130_and_keeps_the_previous_results(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    assert _run(out) == 0
+    before = _snapshot(out)
+    capsys.readouterr()
+    _fail_on_third_file(monkeypatch, KeyboardInterrupt())
+    assert _run(out) == 130
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == ["interrupted: stopped; no results were written"]
+    assert _snapshot(out) == before and _leftovers(out) == []
+
+
+def test_ctrl_c_during_the_save_into_a_new_folder_leaves_nothing(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "new"
+    _fail_on_third_file(monkeypatch, KeyboardInterrupt())
+    assert _run(out) == 130
+    assert (not out.exists() or not any(out.iterdir())) and _leftovers(out) == []
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process CPU time from /proc")
+def test_sigint_during_a_real_run_prints_one_line_and_exits_130(tmp_path):
+    out = tmp_path / "out"
+    scenario = ROOT / "scenarios" / "payment_platform.yaml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(scenario), "--replications", "20", "--out", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        # The state to wait for: the process is simulating (imports take ~2 s of CPU; the run minutes).
+        deadline = time.monotonic() + 120
+        while _cpu_seconds(proc.pid) < 4.0 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert stderr.strip().splitlines() == ["interrupted: stopped; no results were written"]
+    assert (not out.exists() or not any(out.iterdir())) and _leftovers(out) == []
+
+
+def test_an_unexpected_failure_is_one_line_and_exit_1(tmp_path, capsys, monkeypatch):
+    import sim.cli
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(sim.cli, "render_summary", broken)
+    monkeypatch.delenv("HUMANLINE_TRACEBACK", raising=False)
+    assert _run(tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert "unexpected failure (ZeroDivisionError" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "replications.csv").exists()
