@@ -12,9 +12,7 @@ replications in parallel processes gives exactly the sequential results.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -26,6 +24,7 @@ from .results import Results
 from .roster import build_roster
 from .scenario import Scenario
 from .stats import ROUGH_BELOW
+from .workers import capped_workers, process_pool
 from .workload import draw_workload
 
 Progress = Callable[[int, int], None]
@@ -79,7 +78,7 @@ def run(
         # A half-width estimated from fewer replications is itself too rough to stop on.
         n_reps = min(max(n_reps, ROUGH_BELOW), max_replications)
     resolved = {pid: scenario.for_policy(pid) for pid in policy_ids}
-    workers = (os.cpu_count() or 1) if workers == 0 else workers
+    workers = capped_workers(workers)[0]  # 0: one per core; never more than the cores (sim.workers)
 
     def report(done: int, planned: int) -> None:
         if progress:
@@ -114,7 +113,7 @@ def _replicate_range(scenario, resolved, seed, reps: range, keep_incidents, work
             parts.append(_replicate(*task))
             report(len(parts), planned)
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+        with process_pool(min(workers, len(tasks))) as pool:
             for part in pool.map(_replicate_packed, tasks):
                 parts.append(part)
                 report(len(parts), planned)

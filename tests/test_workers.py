@@ -100,10 +100,6 @@ def test_pool_workers_die_when_their_parent_is_killed(tmp_path):
                 os.kill(pid, signal.SIGKILL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs sim.runner to start its pool with sim.workers.process_pool (the lead's one-line change)",
-)
 def test_run_workers_die_when_the_cli_is_killed():
     """``python -m sim run --workers 2``, SIGKILLed mid-run: its two workers must not be left behind."""
     scenario = ROOT / "scenarios" / "payment_platform.yaml"

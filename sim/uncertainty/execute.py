@@ -16,16 +16,16 @@ the number of runs, and a killed experiment resumes where it stopped.
 from __future__ import annotations
 
 import math
-import os
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..runner import run_replications
+from ..workers import capped_workers, process_pool
 from .designs import design_points
 from .spec import Experiment, ExperimentError, load_experiment
 from .store import KEY, finished_keys, prepare_folder, read_runs, write_batch
@@ -125,7 +125,7 @@ def _execute(experiment, design, tasks, workers: int, dask: str | None):
         for keys in tasks:
             yield run_keys(experiment, design, keys)
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1, len(tasks))) as pool:
+        with process_pool(min(capped_workers(workers)[0], len(tasks))) as pool:
             futures = [pool.submit(run_keys, experiment, design, keys) for keys in tasks]
             for future in as_completed(futures):
                 yield future.result()
