@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim import knobs
 from sim.arrivals import expected_per_interval
-from sim.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
+from sim.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing  # noqa: F401  (the pages use them via tables)
 from sim.report import NET_LABELS, NET_TERMS
 from sim.scenario import Scenario
 
