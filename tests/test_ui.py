@@ -238,8 +238,10 @@ def test_headline_terms_sum_to_the_net_and_carry_their_intervals(comparison, vie
         for t in [*terms, head["net"]]:
             assert t["ci_low"] <= t["mean"] + 1e-9 and t["mean"] <= t["ci_high"] + 1e-9
         shown = tables.net_terms_table(head, "USD")
-        assert list(shown["Term"]) == [t["label"] for t in terms] + [head["net"]["label"]]
-        assert "Added liability paid" in list(shown["Term"]) if view == "net_saving_platform" else True
+        assert list(shown.index) == [t["label"] for t in terms] + [head["net"]["label"]]
+        assert "Added liability paid" in list(shown.index) if view == "net_saving_platform" else True
+        costs = shown.loc["Added customer losses" if view == "net_saving" else "Added liability paid", "USD per run"]
+        assert costs.startswith("-") or costs == "0"  # a cost counts against the net
         assert all(ci != "CI n/a" for ci in shown["95% CI"])
 
 

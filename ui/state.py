@@ -358,7 +358,7 @@ def sidebar() -> Context:
         hl_lo, _ = _bounds(hl_spec, 0.5)
         hl_default = round(float(hl_now), 1)
         hl = _knob(sb.number_input, "Drain half-life of emergency money (min)", knob_key(base_id, "half_life"),
-                   hl_default, min_value=float(hl_lo), step=5.0,
+                   hl_default, min_value=float(hl_lo), step=5.0, format="%.1f",
                    help=f"{hl_spec.description}; volume-weighted over the emergency types, each "
                         f"scaled in proportion.")
         if _changed(hl, hl_default):

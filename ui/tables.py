@@ -91,16 +91,21 @@ def headline(comparison, view: str = "net_saving") -> list[dict]:
 
 
 def net_terms_table(head: dict, currency: str) -> pd.DataFrame:
-    """A policy's net effect as a small table: each term (signed), then the net, with 95% intervals."""
+    """A policy's net effect as a small table: each term as it counts in the net (a cost is negative),
+    then the net, with their 95% intervals. The terms' figures sum to the net's (up to rounding)."""
     rows = [*head["terms"], head["net"]]
+
+    def signed(x: float) -> str:
+        text = fmt_money(x, compact=True)
+        return text if text.startswith("-") or text == "0" else "+" + text
+
     return pd.DataFrame({
-        "": ["+" if r["mean"] >= 0 else "−" for r in head["terms"]] + ["="],
         "Term": [r["label"] for r in rows],
-        f"{currency}, per run": [fmt_money(abs(r["mean"]) if r is not head["net"] else r["mean"], compact=True)
-                                 for r in rows],
-        "95% CI": [fmt_ci(r["ci_low"], r["ci_high"], "money", compact=True) + (" (rough)" if r["rough"] else "")
+        f"{currency} per run": [signed(r["mean"]) for r in head["terms"]] + [fmt_money(head["net"]["mean"],
+                                                                                      compact=True)],
+        "95% CI": [fmt_ci(r["ci_low"], r["ci_high"], "money", compact=True) + (" rough" if r["rough"] else "")
                    for r in rows],
-    }).set_index("")
+    }).set_index("Term")
 
 
 def comparison_table(comparison, compact: bool = False) -> pd.DataFrame:

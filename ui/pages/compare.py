@@ -64,23 +64,23 @@ for h in heads:
         if edits.get(h["policy"]):
             st.caption("Edited in the app: " + "; ".join(f"{c['parameter']} {c['before']} → {c['after']}"
                                                          for c in edits[h["policy"]]))
-        left, right = st.columns([3, 2])
+        left, right = st.columns([2, 3])
         with left:
             st.metric(net["label"], tables.fmt_money(net["mean"], cur, compact=True),
-                      help="The sum of the terms below: savings minus added costs, against the baseline.")
+                      help="The sum of the terms beside it: savings minus added costs, against the baseline.")
             st.caption("95% CI " + tables.fmt_ci(net["ci_low"], net["ci_high"], "money", cur, compact=True)
                        + (" (rough)" if net["rough"] else ""))
-        if result.emergency_types:
-            share = h["share_within_guarantee"]
-            delta = None if pd.isna(base_share) or pd.isna(share["mean"]) else (
-                f"{100 * (share['mean'] - base_share):+.1f} pp vs baseline")
-            with right:
+            if result.emergency_types:
+                share = h["share_within_guarantee"]
+                delta = None if pd.isna(base_share) or pd.isna(share["mean"]) else (
+                    f"{100 * (share['mean'] - base_share):+.1f} pp vs baseline")
                 st.metric(f"Emergencies within {result.guarantee_s:g} s", tables.fmt_value(share["mean"], "share"),
-                          delta=delta, help="Share of emergency incidents that reached a human within the guarantee "
-                                            f"(target {100 * result.guarantee_share:g}%).")
+                          delta=delta, help="Share of emergency incidents that reached a human within the "
+                                            f"guarantee (target {100 * result.guarantee_share:g}%).")
                 st.caption("95% CI " + tables.fmt_ci(share["ci_low"], share["ci_high"], "share")
                            + (" (rough)" if share["rough"] else ""))
-        st.table(tables.net_terms_table(h, cur))
+        with right:
+            st.table(tables.net_terms_table(h, cur))
 
 if len(heads) > 1:
     st.subheader("Savings and added costs")
