@@ -5,8 +5,13 @@ incident starts (a fraud in progress, a hijacked account); it leaves at a
 steady relative rate until a human who can freeze the account answers. With a
 half-life h the lost fraction after t seconds is ``1 - exp(-t ln 2 / h)``: the
 RUSI/Lloyds figure that about half of mule-account funds move on within an
-hour fits h near 60 minutes. An incident that never reaches a human loses what
-the curve reaches by the end of the run.
+hour fits h near 60 minutes. Draining stops at the first human answer, or at
+the end of the incident's loss window (``loss.window_h``, by default the
+48 hours of an emergency stop-payment freeze), whichever comes first: an
+incident that never reaches a human loses what the curve reaches at the end
+of its window, the same wherever in the week it began and however long the
+run. (Version 0.1 drained it until the run ended: a victim who gave up late
+on the last day lost less than one who gave up on Monday.)
 
 The curve is non-decreasing in t, so a policy that makes people wait longer
 never shows smaller losses for the same incident: the comparison cannot

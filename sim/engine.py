@@ -33,16 +33,26 @@ its delay. Contacts left waiting when the run ends abandoned at their instant.
 
 Agents start and end shifts, take breaks (after the contact in hand), and at
 shift end finish the contact in hand before leaving: that overtime is paid.
-When arrivals stop at the horizon, agents then on duty stay until every
-attempt has an outcome.
+
+The end of the run (docs/design.md): no new incident arrives after the
+horizon, but the world goes on. The roster keeps running as scheduled — the
+next day's shifts start as usual — until every incident that began before the
+horizon has its outcome, its redials and returns included; then everybody
+leaves. The roster is built past the horizon up to a bound on when the last
+outcome can happen, computed from the workload (``latest_outcome_s``). What
+the window's statistics and costs take from this is decided in ``metrics``.
 
 The model does no I/O: it returns raw logs (one row per attempt outcome, one
-per agent presence span) and ``metrics`` turns them into tables.
+per agent presence span) and ``metrics`` turns them into tables. The attempt
+log is a flat ``array('d')`` (80 bytes an attempt) and the workload's numbers
+are read through memoryviews of its numpy arrays, not copied into lists, so a
+run of ten million attempts fits in a few GB.
 """
 
 from __future__ import annotations
 
 import gc
+from array import array
 from collections import deque
 from dataclasses import dataclass
 
@@ -52,7 +62,13 @@ from simpy.core import NORMAL
 
 from .roster import Roster
 from .scenario import Scenario, in_daily_spans
-from .workload import Workload
+from .workload import TypeWorkload, Workload
+
+# How long past the horizon the roster may run on, at most. Realistic
+# behaviour (patience of minutes, returns after hours) needs a day or two;
+# the cap only bites on heavy-tailed inputs, whose last attempts then end
+# without agents (abandoned), as they would in a centre that had closed.
+MAX_RUN_ON_S = 28 * 86400.0
 
 # Attempt outcomes, as logged.
 ANSWERED, ABANDONED, BALKED, BOT_RESOLVED, BOT_FALSE_RESOLVED, BLOCKED = range(6)
@@ -81,7 +97,7 @@ class RunLog:
     """Raw output of one simulated policy-replication."""
 
     attempts: np.ndarray  # float array, one row per attempt, ATTEMPT_COLUMNS
-    agent_start_s: np.ndarray
+    agent_start_s: np.ndarray  # one entry per presence (sim.roster), the run-on past the horizon included
     agent_leave_s: np.ndarray
     agent_end_s: np.ndarray  # scheduled end
     agent_group: np.ndarray
@@ -136,6 +152,9 @@ class ContactCentre:
     """One run of the model. Build, then ``run()`` once."""
 
     def __init__(self, scenario: Scenario, workload: Workload, roster: Roster):
+        door = scenario.front_door
+        self._bot_possible = door.bot_enabled or bool(door.bot_only_hours)
+        roster = roster.covering(latest_outcome_s(scenario, workload, self._bot_possible))
         self.env = simpy.Environment()
         self._schedule = self.env.schedule
         self._service_done_cb = self._service_done
@@ -156,23 +175,22 @@ class ContactCentre:
         self.bot_false_p = [c.bot.false_resolution_probability for c in types]
         self.bot_recognise_p = [c.bot.recognise_emergency_probability for c in types]
 
-        door = scenario.front_door
         self.bot_enabled = door.bot_enabled
         self.bot_only_spans = door.bot_only_spans
-        self._bot_possible = self.bot_enabled or bool(self.bot_only_spans)
         self.menu_s = door.menu_s
         self.find_human_p = door.human_option_found_probability
         self.attempts_before_human = door.attempts_before_human
         self.line_share = door.emergency_line.share_of_emergency_callers if door.emergency_line.enabled else 0.0
 
-        # Workload attempt arrays as lists: indexing a list is several times
-        # faster than indexing a numpy array element by element.
-        def lists(name: str) -> list[list[float]]:
-            return [getattr(t, name).tolist() for t in workload.types]
+        # The workload's arrays read through memoryviews: indexing one yields a
+        # Python float as fast as indexing a list does (faster than indexing the
+        # numpy array), without a 32-byte boxed copy of every number.
+        def lists(name: str) -> list[memoryview]:
+            return [_floats(getattr(t, name)) for t in workload.types]
 
         self.w_arrival = [t.arrival_s for t in workload.types]
         self.w_patience = lists("patience_s")
-        self.w_service = [(t.handle_s + t.acw_s).tolist() for t in workload.types]
+        self.w_service = [_floats(t.handle_s + t.acw_s) for t in workload.types]
         self.w_balk = lists("u_balk")
         self.w_redial = lists("u_redial")
         self.w_redial_delay = lists("redial_delay_s")
@@ -206,18 +224,15 @@ class ContactCentre:
         self.roster = roster
         self.agent_leave_s = [np.nan] * len(self.agents)
         self.present: dict[_Agent, None] = {}
-        self.log: list[tuple] = []
+        self.log = array("d")  # ATTEMPT_COLUMNS, row after row
         self.break_log: list[tuple] = []
         self.end_s = 0.0
 
     # ------------------------------------------------------------------ run
     def run(self) -> RunLog:
         for agent, shift in zip(self.agents, self.roster.shifts):
-            if shift.start_s >= self.horizon_s:
-                continue
             self._at(shift.start_s, self._shift_start, agent)
-            if shift.end_s < self.horizon_s:
-                self._at(shift.end_s, self._shift_end, agent)
+            self._at(shift.end_s, self._shift_end, agent)
             for start, length in shift.breaks:
                 self._at(start, self._break_start, (agent, length))
         self._start_arrivals()
@@ -272,9 +287,15 @@ class ContactCentre:
             self._offer(att, now)
 
     def _schedule_retry(self, att: _Attempt, at_s: float, delay_s: float) -> None:
-        """Another attempt of the same incident: a redial or a return."""
+        """Another attempt of the same incident: a redial or a return.
+
+        ``at_s`` (an abandonment instant, say) was computed by us while SimPy's
+        clock took another float path to the same instant; with a zero delay
+        the sum can land one rounding step before ``now``. The retry then
+        arrives now: never before the instant it follows.
+        """
         j = att.j + 1
-        nxt = _Attempt(att.k, att.i, j, att.idx + 1, at_s + delay_s)
+        nxt = _Attempt(att.k, att.i, j, att.idx + 1, max(at_s + delay_s, self.env.now))
         self.open_attempts += 1
         self._at(nxt.arrive_s, self._on_retry, nxt)
 
@@ -283,7 +304,7 @@ class ContactCentre:
         self._begin(att, att.arrive_s)
 
     def _finish(self, att: _Attempt, outcome: int, at_s: float, agent: int = -1, service_s: float = 0.0) -> None:
-        self.log.append((att.k, att.i, att.j, att.arrive_s, att.bot, att.enqueue_s,
+        self.log.extend((att.k, att.i, att.j, att.arrive_s, att.bot, att.enqueue_s,
                          at_s if att.enqueue_s == att.enqueue_s else np.nan, outcome, agent, service_s))
         self.open_attempts -= 1
         if at_s > self.end_s:
@@ -515,7 +536,7 @@ class ContactCentre:
 
     # --------------------------------------------------------------- output
     def _result(self) -> RunLog:
-        attempts = np.array(self.log, dtype=float) if self.log else np.empty((0, len(ATTEMPT_COLUMNS)))
+        attempts = np.frombuffer(self.log, dtype=float).reshape(-1, len(ATTEMPT_COLUMNS))
         shifts = self.roster.shifts
         return RunLog(
             attempts=attempts,
@@ -526,6 +547,33 @@ class ContactCentre:
             breaks=np.array(self.break_log, dtype=float) if self.break_log else np.empty((0, 3)),
             end_s=max(self.end_s, self.horizon_s),
         )
+
+
+def _floats(values: np.ndarray) -> memoryview:
+    return memoryview(np.ascontiguousarray(values, dtype=float))
+
+
+def latest_outcome_s(scenario: Scenario, workload: Workload, bot_possible: bool) -> float:
+    """A time by which every incident of the workload has its outcome, whatever the agents do (capped).
+
+    Each attempt ends at the latest when its patience runs out after the bot
+    and the menus; the next one follows after its redial or return delay. An
+    answered attempt ends before its patience would have run out, so the sum
+    over an incident's attempts bounds its last outcome.
+    """
+    menu_s = scenario.front_door.menu_s if bot_possible else 0.0
+    latest = scenario.horizon_s
+    for tw in workload.types:
+        if tw.incidents:
+            latest = max(latest, float((tw.arrival_s + _attempt_time_bound_s(tw, bot_possible, menu_s)).max()))
+    return min(latest, scenario.horizon_s + MAX_RUN_ON_S)
+
+
+def _attempt_time_bound_s(tw: TypeWorkload, bot_possible: bool, menu_s: float) -> np.ndarray:
+    per_attempt = tw.patience_s + tw.redial_delay_s
+    if bot_possible:
+        per_attempt = np.maximum(per_attempt, tw.patience_s + tw.return_delay_s) + tw.bot_time_s + menu_s
+    return per_attempt.reshape(tw.incidents, tw.max_attempts).sum(axis=1)
 
 
 def simulate(scenario: Scenario, workload: Workload, roster: Roster) -> RunLog:

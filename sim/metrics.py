@@ -13,9 +13,24 @@ Conventions (stated because tools disagree, see reference/erlang_cases.md):
 - ``delayed`` is offered attempts not answered at the instant they arrived.
 - Time-to-human runs from the incident's first attempt to the first answer by
   a human, across redials, bot time and returns.
-- Warm-up: incidents that started before the warm-up ends are left out, with
-  all their attempts; agent and bot costs before it are left out too.
-- Per-interval rows attribute an attempt to the interval it arrived in.
+- The statistics window is [warm-up, horizon) (docs/design.md, "end of the
+  run"). An incident counts if it began inside it, with all its attempts,
+  including those the run-on past the horizon gave their outcome; one that
+  began in the warm-up is left out with all its attempts.
+- Per-interval rows attribute every incident, with all its attempts, to the
+  interval where it began, so interval sums equal the totals and the last
+  day is counted like any other. Clock quantities (mean queue length, agents
+  on duty) are averages over the interval's own time.
+- Costs are those of the window: each presence's scheduled time inside it,
+  plus the real overtime of presences whose scheduled end falls inside it or
+  on the horizon itself (finishing the contact in hand), at the group's rate and night premium.
+  Busy time is counted inside paid time only, so occupancy <= 1. Bot cost:
+  sessions of counted incidents, plus the fixed cost of the window's days.
+- Losses: an emergency's amount at risk drains from the moment the incident
+  began until the first human answer, or until its loss window
+  (``loss.window_h``) closes, whichever comes first. An incident that never
+  reaches a human therefore loses what its curve reaches at the end of the
+  window, the same wherever in the week it began.
 """
 
 from __future__ import annotations
@@ -138,7 +153,7 @@ def summarise_run(
         last_outcome = _last_outcome(inc, a["attempt"][sel], out, tw.incidents)
         false_resolved = np.bincount(inc[out == BOT_FALSE_RESOLVED], minlength=tw.incidents) > 0
 
-        elapsed = np.where(reached, tth, log.end_s - tw.arrival_s)
+        elapsed = np.minimum(np.where(reached, tth, np.inf), ct.loss.window_h * 3600.0)
         loss = tw.amount_at_risk * drained_fraction(elapsed, ct.loss.half_life_min * 60.0)
         loss = np.where(counted_incident, loss, 0.0)
         unresolved = counted_incident & np.isin(last_outcome, (ABANDONED, BALKED, BLOCKED))
@@ -197,8 +212,8 @@ def summarise_run(
                 )
             )
         interval_frames.append(
-            _interval_rows(ct.id, ct.target_s, edges, a["arrive_s"][sel], a["enqueue_s"][sel],
-                           a["leave_queue_s"][sel], out, off, w)
+            _interval_rows(ct.id, ct.target_s, edges, tw.arrival_s[counted_incident], tw.arrival_s[inc],
+                           a["enqueue_s"][sel], a["leave_queue_s"][sel], out, off, w)
         )
 
     intervals = pd.concat(interval_frames, ignore_index=True)
@@ -222,9 +237,15 @@ def _interval_edges(scenario: Scenario) -> np.ndarray:
     return np.arange(scenario.intervals_per_day * scenario.days + 1) * float(scenario.interval_s)
 
 
-def _interval_rows(type_id, target_s, edges, arrive, enqueue, leave, out, off, wait) -> pd.DataFrame:
+def _interval_rows(type_id, target_s, edges, incident_start, attempt_incident_start, enqueue, leave, out, off,
+                   wait) -> pd.DataFrame:
+    """Rows per interval: each attempt counted where its incident began; queue length by the clock."""
     n = edges.size - 1
-    slot = np.clip(np.searchsorted(edges, arrive, side="right") - 1, 0, n - 1)
+
+    def slot_of(t):
+        return np.searchsorted(edges, t, side="right") - 1  # every incident began inside the horizon
+
+    slot = slot_of(attempt_incident_start)
 
     def count(mask):
         return np.bincount(slot[mask], minlength=n)
@@ -243,7 +264,8 @@ def _interval_rows(type_id, target_s, edges, arrive, enqueue, leave, out, off, w
                 "interval": np.arange(n),
                 "interval_start_s": edges[:-1],
                 "day": (edges[:-1] // 86400).astype(int),
-                "arrivals": count(np.ones_like(off)),
+                "incidents": np.bincount(slot_of(incident_start), minlength=n),
+                "attempts": count(np.ones_like(off)),
                 "offered": offered,
                 "answered": count(answered),
                 "abandoned": count(abandoned),
@@ -263,34 +285,52 @@ def _agents_on_duty(log: RunLog, edges: np.ndarray) -> np.ndarray:
 
 
 def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_service_start, a_service):
-    """Agent cost per contact type, and a per-group table of hours and cost.
+    """Agent cost per contact type, and a per-group table of hours and cost, for the statistics window.
+
+    Paid time of a presence: its scheduled time inside [warm-up, horizon),
+    plus its overtime when its scheduled end falls inside that window or on
+    the horizon (the contact in hand is finished and paid, even past it). Time on
+    duty in the run-on after the horizon is the next period's, not this one's.
 
     Each agent's cost is shared among contact types in proportion to the time
     it spent on each; an agent who served nobody is charged to the types its
     group may serve. Shares sum to the total, so summing types gives the bill.
     """
     n_types = len(scenario.contact_types)
-    n_agents = len(roster.shifts)
+    n_agents = log.agent_group.size
+    window_start, window_end = scenario.warmup_s, scenario.horizon_s
     worked = ~np.isnan(log.agent_leave_s)
-    start = np.maximum(log.agent_start_s, scenario.warmup_s)
-    leave = np.where(worked, np.maximum(log.agent_leave_s, start), start)
-    paid_s = leave - start
-    overtime_s = np.where(worked, np.clip(log.agent_leave_s - np.maximum(log.agent_end_s, start), 0, None), 0.0)
+    start, end = log.agent_start_s, log.agent_end_s
+    leave = np.where(worked, log.agent_leave_s, start)
+    # Two paid segments per presence: the scheduled part and the overtime part.
+    sched_lo = np.maximum(start, window_start)
+    sched_hi = np.maximum(np.minimum.reduce([leave, end, np.full(n_agents, window_end)]), sched_lo)
+    overtime_lo = np.maximum(end, window_start)
+    overtime_hi = np.where(worked & (end <= window_end), np.maximum(leave, overtime_lo), overtime_lo)
+    scheduled_s = sched_hi - sched_lo
+    overtime_s = overtime_hi - overtime_lo
+    paid_s = scheduled_s + overtime_s
     econ = scenario.economics
-    night_s = (
-        overlap_with_daily_span(start, leave, parse_daily_span(econ.night_hours))
-        if econ.night_premium > 0 and n_agents
-        else np.zeros(n_agents)
-    )
+    if econ.night_premium > 0 and n_agents:
+        span = parse_daily_span(econ.night_hours)
+        night_s = overlap_with_daily_span(sched_lo, sched_hi, span) + overlap_with_daily_span(
+            overtime_lo, overtime_hi, span
+        )
+    else:
+        night_s = np.zeros(n_agents)
     rate = np.array([roster.groups[g].cost_per_hour for g in log.agent_group], dtype=float) / 3600.0
     cost = rate * (paid_s + econ.night_premium * night_s)
 
     served = a_agent >= 0
-    # Busy time inside the counted window only, like paid time.
+    who = a_agent[served].astype(int)
     begin = a_service_start[served]
-    busy_s = np.clip(begin + a_service[served] - np.maximum(begin, scenario.warmup_s), 0, None)
+    finish = begin + a_service[served]
+    # Busy time inside paid time only, so busy <= paid for every presence.
+    busy_s = _overlap(begin, finish, sched_lo[who], sched_hi[who]) + _overlap(
+        begin, finish, overtime_lo[who], overtime_hi[who]
+    )
     busy = np.zeros((n_agents, n_types))
-    np.add.at(busy, (a_agent[served].astype(int), a_type[served]), busy_s)
+    np.add.at(busy, (who, a_type[served]), busy_s)
     eligible = np.array(
         [[g.can_serve(c.id, c.required_skill) for c in scenario.contact_types] for g in roster.groups], dtype=float
     ).reshape(len(roster.groups), n_types)
@@ -308,7 +348,7 @@ def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_servi
     groups = pd.DataFrame(
         {
             "group": [roster.groups[g].id for g in log.agent_group],
-            "agent_shifts": 1,
+            "presences": (paid_s > 0).astype(int),
             "paid_hours": paid_s / 3600.0,
             "overtime_hours": overtime_s / 3600.0,
             "busy_hours": busy.sum(axis=1) / 3600.0,
@@ -321,6 +361,11 @@ def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_servi
     with np.errstate(invalid="ignore", divide="ignore"):
         table["occupancy"] = table["busy_hours"] / table["paid_hours"]
     return by_type, table.reset_index()
+
+
+def _overlap(a_lo, a_hi, b_lo, b_hi) -> np.ndarray:
+    """Length of the intersection of [a_lo, a_hi) and [b_lo, b_hi), elementwise."""
+    return np.clip(np.minimum(a_hi, b_hi) - np.maximum(a_lo, b_lo), 0.0, None)
 
 
 def _bot_costs(scenario: Scenario, a_type, a_bot, counted) -> np.ndarray:

@@ -156,6 +156,15 @@ class Loss(_Model):
         None, description="money at risk per emergency incident (currency units)"
     )
     half_life_min: PositiveFloat = Field(60.0, description="minutes for half the amount at risk to be gone")
+    window_h: PositiveFloat = Field(
+        48.0,
+        le=24 * 366,
+        description=(
+            "hours after an incident begins by which the victim's losses stop, reached or not: an incident "
+            "that never reaches a human loses what the drain curve reaches then. Default 48 h: China's "
+            "emergency stop-payment freezes the account receive-only for 48 hours (docs/reference/parameters.md)"
+        ),
+    )
     churn_cost_per_abandoned: NonNegativeFloat = Field(
         0.0, description="cost of an incident that never reached a human (lost customer)"
     )

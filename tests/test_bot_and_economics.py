@@ -130,15 +130,36 @@ def test_half_of_the_amount_is_gone_after_one_half_life():
     assert drained_fraction(0.0, 3600.0) == 0.0
 
 
-def test_an_unanswered_emergency_loses_what_the_curve_reaches_by_the_end():
+def test_an_unanswered_emergency_loses_what_the_curve_reaches_at_the_end_of_its_loss_window():
     fraud = contact_type("fraud", emergency=True, loss={"amount_at_risk": {"dist": "deterministic", "value": 1000},
-                                                        "half_life_min": 60})
+                                                        "half_life_min": 600, "window_h": 20})
     sc = scenario(types=[fraud], shifts=[shift(headcount=0)])
-    _, log, tables = run_hand(sc, {"fraud": [86400.0 - 3600.0]}, patience_s=60.0, amount_at_risk=1000.0)
+    _, _, tables = run_hand(sc, {"fraud": [86400.0 - 3600.0]}, patience_s=60.0, amount_at_risk=1000.0)
     incident = tables.incidents.iloc[0]
     assert not incident["reached_human"]
-    elapsed = log.end_s - (86400.0 - 3600.0)
-    assert incident["loss"] == pytest.approx(1000.0 * (1 - 0.5 ** (elapsed / 3600.0)))
+    assert incident["loss"] == pytest.approx(1000.0 * (1 - 0.5 ** (20 * 60 / 600)))
+
+
+def test_unreached_incidents_that_began_on_different_days_lose_the_same_share():
+    fraud = contact_type("fraud", emergency=True, loss={"half_life_min": 60, "window_h": 48,
+                                                        "amount_at_risk": {"dist": "deterministic", "value": 1}})
+    sc = scenario(types=[fraud], shifts=[shift(headcount=0)], days=7)
+    monday, sunday_night = 3600.0, 7 * 86400.0 - 60.0
+    _, _, tables = run_hand(sc, {"fraud": [monday, sunday_night]}, patience_s=30.0, amount_at_risk=500.0)
+    losses = tables.incidents.set_index("arrival_s")["loss"]
+    assert losses[monday] == losses[sunday_night] == pytest.approx(500.0 * (1 - 0.5 ** 48))
+
+
+def test_a_victim_reached_after_the_loss_window_loses_no_more_than_one_never_reached():
+    fraud = contact_type("fraud", emergency=True, loss={"half_life_min": 60, "window_h": 2,
+                                                        "amount_at_risk": {"dist": "deterministic", "value": 1}})
+    sc = scenario(types=[fraud], shifts=[shift(start="05:00", length_h=1, headcount=1)])
+    # Both wait from 00:00; the first is answered at 05:00, three hours after its window closed.
+    _, _, tables = run_hand(sc, {"fraud": [0.0, 1.0]}, patience_s={"fraud": [1e9, 60.0]}, handle_s=60.0,
+                            amount_at_risk=100.0)
+    inc = tables.incidents.set_index("arrival_s")
+    assert bool(inc.loc[0.0, "reached_human"]) and not bool(inc.loc[1.0, "reached_human"])
+    assert inc.loc[0.0, "loss"] == pytest.approx(inc.loc[1.0, "loss"]) == pytest.approx(75.0)
 
 
 def test_money_columns_reconcile_with_the_per_incident_data_and_the_agent_table():

@@ -9,6 +9,7 @@ from sim.engine import ABANDONED, ANSWERED, BALKED
 from support import contact_type, run_hand, scenario, shift
 
 HOUR = 3600.0
+DAY = 86400.0
 
 
 def outcomes_by_incident(cols, type_index=0):
@@ -139,12 +140,30 @@ def test_balking_callers_leave_at_once_only_when_no_agent_is_free():
     assert row["balked"] == 1 and row["abandoned"] == 1 and row["delayed"] == 1
 
 
-def test_agents_on_duty_at_the_horizon_stay_until_every_attempt_has_an_outcome():
-    sc = scenario(shifts=[shift(start="20:00", length_h=4, headcount=1)])
-    late = [86400.0 - 10.0, 86400.0 - 5.0]
-    cols, log, _ = run_hand(sc, {"calls": late}, handle_s=600.0)
+def test_after_the_horizon_the_roster_runs_on_as_scheduled_until_every_incident_has_its_outcome():
+    sc = scenario(shifts=[shift(start="20:00", length_h=4, headcount=1, cost_per_hour=60.0)])
+    late = [DAY - 10.0, DAY - 5.0]
+    cols, log, tables = run_hand(sc, {"calls": late}, handle_s=600.0)
     assert (cols["outcome"] == ANSWERED).all()
-    assert log.agent_leave_s[0] == pytest.approx(86400.0 - 10.0 + 1200.0)
+    # The agent finishes the call in hand past the shift's end and leaves; the
+    # second caller is answered when the next day's shift starts, as scheduled.
+    assert sorted(cols["leave_queue_s"]) == [DAY - 10.0, DAY + 20 * HOUR]
+    first_day = int(np.argmin(log.agent_start_s))
+    assert log.agent_leave_s[first_day] == pytest.approx(DAY - 10.0 + 600.0)
+    # Paid: the window's 4 scheduled hours plus the 590 s of overtime of the
+    # shift that ended on the horizon; nothing of the next day's shift.
+    agents = tables.agents.set_index("group").loc["all"]
+    assert agents["paid_hours"] == pytest.approx(4 + 590 / 3600)
+    assert agents["overtime_hours"] == pytest.approx(590 / 3600)
+    assert agents["agent_cost"] == pytest.approx(60.0 * (4 + 590 / 3600))
+
+
+def test_nobody_stays_on_duty_past_the_horizon_once_every_incident_has_its_outcome():
+    sc = scenario(shifts=[shift(start="00:00", length_h=24, headcount=3)])
+    _, log, tables = run_hand(sc, {"calls": [DAY - 100.0]}, handle_s=60.0)
+    assert np.nanmax(log.agent_leave_s) == DAY
+    assert tables.agents["overtime_hours"].sum() == 0
+    assert tables.agents["paid_hours"].sum() == pytest.approx(3 * 24)
 
 
 def test_breaks_take_the_agent_off_the_floor_after_the_contact_in_hand():
@@ -179,5 +198,5 @@ def test_absent_agents_do_not_work_and_are_not_paid():
     _, _, tables = run_hand(sc, {"calls": []})
     group = tables.agents.iloc[0]
     assert group["scheduled"] == 200
-    assert 100 < group["agent_shifts"] < 180  # 140 expected; 6 standard deviations either side
-    assert group["agent_cost"] == pytest.approx(group["agent_shifts"] * 24 * 10.0)
+    assert 100 < group["presences"] < 180  # 140 expected; 6 standard deviations either side
+    assert group["agent_cost"] == pytest.approx(group["presences"] * 24 * 10.0)

@@ -302,7 +302,7 @@ def demand_chart(
     colours = policy_colours(policies)
     base = intervals[intervals.policy == show_arrivals_of]
     fig.add_bar(
-        x=_timestamps(base["interval_start_s"], start_weekday_index), y=base["arrivals"],
+        x=_timestamps(base["interval_start_s"], start_weekday_index), y=base["attempts"],
         name=f"attempts arriving ({labels.get(show_arrivals_of, show_arrivals_of)})",
         marker_color="rgba(120,120,120,0.45)", secondary_y=False,
         hovertemplate="%{x|%a %H:%M}: %{y:.0f} attempts<extra></extra>",

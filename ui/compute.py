@@ -242,7 +242,7 @@ def interval_means(intervals: pd.DataFrame) -> pd.DataFrame:
         return intervals
     frame = intervals.copy()
     frame["wait_sum_s"] = (frame["mean_wait_s"] * frame["offered"]).fillna(0.0)
-    counts = ["arrivals", "offered", "answered", "abandoned", "answered_within_target", "wait_sum_s"]
+    counts = ["incidents", "attempts", "offered", "answered", "abandoned", "answered_within_target", "wait_sum_s"]
     keys = ["policy", "replication", "interval", "interval_start_s", "day"]
     per_rep = frame.groupby(keys, sort=False)[counts].sum()
     # agents_on_duty is interval-level, repeated on each contact type's row
