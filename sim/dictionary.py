@@ -74,6 +74,7 @@ _COLUMNS = {
     "loss": ("money this incident lost", "money"),
     "scheduled": ("agents rostered in the group", "count"),
     "agent_shifts": ("agent shifts worked (absences left out)", "count"),
+    "presences": ("agent presences with paid time in the window (continuous cover counts once)", "count"),
     "paid_hours": ("paid agent hours, overtime included", "hours"),
     "overtime_hours": ("paid hours past shift end to finish a contact", "hours"),
     "busy_hours": ("agent hours spent handling", "hours"),

@@ -36,5 +36,6 @@ st.subheader("Incidents that never reached a human")
 st.dataframe(tables.unreached_table(result), key="unreached_table")
 st.caption(
     f"Per run of {result.days} day(s), mean over {result.replications_n} replications (95% CI for the count). "
-    "Those never reached lose what their drain curve reaches by the end of the run."
+    "Those never reached lose what their drain curve reaches by the end of their loss window (the scenario's "
+    "`loss.window_h`, per contact type)."
 )
