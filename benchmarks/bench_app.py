@@ -41,7 +41,7 @@ def split_from_page(page) -> str:
 def bench(workers: int, repeats: int, screenshots: Path | None) -> dict:
     clicks, frontier = [], None
     with browser.serve_app(env={"HUMANLINE_WORKERS": str(workers)}) as url, browser.chromium() as chrome:
-        page = browser.open_app(chrome, url)
+        page = browser.open_app(chrome, url, width=1400, height=1000)
         default_seed = int(browser.sidebar_seed(page))
         for i in range(repeats):
             if i:

@@ -174,7 +174,8 @@ def frontier_chart(
         fig.add_annotation(x=100 * marker, y=0.98, yref="y domain", text=f"as configured: {100 * marker:.0f}%",
                            showarrow=False, yanchor="top", xanchor="right" if marker > 0.5 else "left",
                            font={"color": "grey"}, bgcolor="rgba(255,255,255,0.8)")
-    fig.update_xaxes(title_text="share of human agents kept (%)", range=[-2, 102], row=2, col=1)
+    fig.update_xaxes(title_text="share of the roster kept (%; 100% = the roster before any scale)", range=[-2, 102],
+                     row=2, col=1)
     fig.update_yaxes(title_text=currency, row=1, col=1)
     wages = table[table.metric == "wages_saved"]["mean"].abs()
     if zoom and not wages.empty and wages.max() > 0:
