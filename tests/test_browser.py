@@ -113,7 +113,7 @@ PAGES = (  # navigation title, what marks the page as drawn (a chart title, else
     ("Roster and demand", "chart", "Demand and roster by interval"),
     ("Classroom", "chart", "Simulation next to Erlang C"),
     ("Assumptions", "text", "All parameters"),
-    ("Downloads", "text", "One at a time"),
+    ("Downloads", "download", "Everything in one zip"),
 )
 
 
@@ -141,6 +141,10 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
         browser.sidebar(page).locator('[data-testid="stSidebarNav"]').get_by_text(nav, exact=True).click()
         if kind == "chart":
             browser.wait_for_chart(page, marker)
+        elif kind == "download":
+            buttons = page.get_by_test_id("stDownloadButton")
+            buttons.filter(has_text=marker).wait_for(state="visible")
+            expect(buttons).to_have_count(11)  # the zip and its ten files, each on its own (frontier included)
         else:
             page.get_by_text(marker, exact=True).wait_for(state="visible")
         _no_exception(page)

@@ -197,10 +197,14 @@ def upload_files(page, *paths) -> None:
 
 
 def truncated_texts(page, selector: str) -> list[str]:
-    """Texts inside ``selector`` elements that are cut (wider than their box, i.e. shown with an ellipsis)."""
+    """Texts inside ``selector`` elements that are cut (wider than their box, i.e. shown with an ellipsis).
+
+    Only what is on screen counts: an element in a collapsed expander has no box to overflow.
+    """
     return page.evaluate(
         """sel => [...document.querySelectorAll(sel)].flatMap(el => [el, ...el.querySelectorAll('*')])
-               .filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible')
+               .filter(e => e.getClientRects().length > 0 && e.clientWidth > 0 && (e.innerText || '').trim() !== ''
+                            && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible')
                .map(e => e.innerText)""",
         selector,
     )
