@@ -106,6 +106,7 @@ def open_app(browser, url: str, width: int = 1500, height: int = 1100):
     page.set_default_timeout(60_000)
     page.goto(url, wait_until="domcontentloaded")
     page.get_by_role("button", name="Run simulation").wait_for(state="visible")
+    wait_idle(page)  # the first run done: every widget shows its value
     return page
 
 
@@ -224,6 +225,7 @@ def run_default(page, timeout_ms: int = 120_000) -> float:
 
     Returns the seconds from the click to the drawn chart and table.
     """
+    wait_idle(page, timeout_ms)  # read the seed the run will use, not a widget still being drawn
     seed = sidebar_seed(page)
     start = time.perf_counter()
     page.get_by_role("button", name="Run simulation").click()
