@@ -21,7 +21,7 @@ test: $(STAMP)  ## the whole suite, slow statistical validation included
 test-fast: $(STAMP)  ## everything but the long validation runs
 	$(PY) -m pytest -m "not slow"
 
-bench: $(STAMP)  ## engine throughput against idiomatic SimPy (DESIGN.md §6)
+bench: $(STAMP)  ## engine throughput against idiomatic SimPy (docs/design.md §6)
 	$(PY) benchmarks/bench_engine.py
 
 clean:

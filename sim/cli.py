@@ -2,10 +2,13 @@
 
     python -m sim validate SCENARIO
     python -m sim run SCENARIO [--policy ID ...] [--replications N] [--seed S] [--out DIR]
+                          [--precision P [--max-replications N]]
     python -m sim compare SCENARIO [--baseline ID] [same options as run]
     python -m sim erlang --calls-per-hour X --aht-s S (--agents N | --service-level P) [--patience-s S]
     python -m sim staff SCENARIO [--policy ID] [--method M ...] [--by pooled|type] [--out DIR]
     python -m sim breakeven SCENARIO [--kind staffing|bot_resolve] [--template ID] [--out DIR]
+    python -m sim experiment FILE --out DIR [--workers N] [--dask ADDR|local]
+    python -m sim analyse DIR
 
 The last three live in ``sim.analytic_cli``.
 
@@ -25,9 +28,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import analytic_cli
-from .experiment import run
+from .uncertainty import cli as uncertainty_cli
+from .runner import DEFAULT_MAX_REPLICATIONS, run
 from .report import render_comparison, render_summary
 from .scenario_io import ScenarioError, load_scenario, with_run_settings
+from .stats import ROUGH_BELOW
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -77,6 +82,17 @@ def _whole_number(minimum: int, meaning: str):
 _positive_int = _whole_number(1, "at least 1")
 _seed = _whole_number(0, "0 or more")
 _workers = _whole_number(0, "0 (one per core) or more")
+_at_least_two = _whole_number(2, "at least 2")
+
+
+def _relative_half_width(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.05, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a relative half-width between 0 and 1 (0.05 = 5%), got {text}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,8 +111,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=_seed, metavar="S")
         p.add_argument("--workers", type=_workers, default=1, metavar="W", help="parallel processes (0: one per core)")
         p.add_argument("--out", type=Path, metavar="DIR", help="write CSV tables and provenance.json here")
+        p.add_argument("--precision", type=_relative_half_width, metavar="P",
+                       help="add replications until the 95%% CI half-width of every net effect and guarantee "
+                            "share is within P of its mean (e.g. 0.05); --replications is then the first batch")
+        p.add_argument("--max-replications", type=_at_least_two, default=DEFAULT_MAX_REPLICATIONS, metavar="N",
+                       help=f"with --precision: stop after N replications (default {DEFAULT_MAX_REPLICATIONS})")
     p_compare.add_argument("--baseline", metavar="ID", help="policy to compare against (default: the scenario's)")
     analytic_cli.add_parsers(sub)
+    uncertainty_cli.add_parsers(sub, _whole_number)
     return parser
 
 
@@ -105,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     command_line = "python -m sim " + shlex.join(sys.argv[1:] if argv is None else argv)
     if args.command == "erlang":  # a calculator: no scenario file
         return analytic_cli.run_erlang(args, command_line)
+    if args.command in uncertainty_cli.COMMANDS:  # an experiment file or folder, not a scenario
+        return uncertainty_cli.run_command(args, command_line, progress_bar)
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:
@@ -171,11 +195,17 @@ def _run(scenario, args, command_line: str) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     with progress_bar() as progress:
-        results = run(scenario, policies=args.policy, workers=args.workers, progress=progress)
+        results = run(scenario, policies=args.policy, workers=args.workers, progress=progress,
+                      precision=args.precision, max_replications=args.max_replications)
     if args.command == "compare":
         print(render_comparison(results, baseline=args.baseline))
     else:
         print(render_summary(results))
+    if results.precision is not None:
+        print("\n" + results.precision.describe())
+    if results.n_replications < ROUGH_BELOW:
+        print(f"\nnote: {results.n_replications} replication(s): every interval above is rough (fewer than "
+              f"{ROUGH_BELOW}); raise --replications or set --precision")
     if args.out:
         results.save(args.out, command=command_line)
         print(f"\nwrote {args.out}/: replications.csv, summary.csv, intervals.csv, agents.csv, provenance.json")

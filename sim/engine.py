@@ -3,9 +3,9 @@
 SimPy is used as the event queue only: every event is a ready-made callback
 event put on SimPy's schedule (``Environment.schedule``), and its callback
 moves the state on. There are no per-customer processes and no
-condition events (``request | timeout``); DESIGN.md §6 measured that design at
-about 7x the throughput of the idiomatic process-per-customer model, and the
-sample paths are the same.
+condition events (``request | timeout``), and the sample paths are those of
+the idiomatic process-per-customer model at several times its speed
+(docs/design.md §6, ``benchmarks/bench_engine.py``).
 
 Flow of one attempt (an incident's first try, a redial, or a return after a
 false bot "resolved"):
@@ -137,15 +137,20 @@ class _Attempt:
 
 
 class _Agent:
-    __slots__ = ("n", "group", "state", "leave_pending", "break_pending", "start_s")
+    __slots__ = ("n", "group", "state", "leave_pending", "break_pending", "start_s", "done", "done_callbacks")
 
-    def __init__(self, n, group, start_s):
+    def __init__(self, n, group, start_s, on_service_done):
         self.n = n
         self.group = group
         self.start_s = start_s
         self.state = _OFF
         self.leave_pending = False
         self.break_pending = 0.0
+        # An agent has at most one contact in hand, so one end-of-service event
+        # serves all its contacts: SimPy empties ``callbacks`` once it has run
+        # them and the same list goes back before the event is scheduled again.
+        self.done = _Call(on_service_done, self)
+        self.done_callbacks = self.done.callbacks
 
 
 class ContactCentre:
@@ -157,7 +162,6 @@ class ContactCentre:
         roster = roster.covering(latest_outcome_s(scenario, workload, self._bot_possible))
         self.env = simpy.Environment()
         self._schedule = self.env.schedule
-        self._service_done_cb = self._service_done
         self.horizon_s = scenario.horizon_s
         self.closed = False  # arrivals have stopped
         self.open_attempts = 0  # attempts scheduled or in progress without an outcome yet
@@ -188,12 +192,16 @@ class ContactCentre:
         def lists(name: str) -> list[memoryview]:
             return [_floats(getattr(t, name)) for t in workload.types]
 
+        def where(wanted: list, name: str) -> list[memoryview | None]:
+            # Only the numbers a type can use are read, so only those are drawn (sim.workload).
+            return [_floats(getattr(t, name)) if want else None for t, want in zip(workload.types, wanted)]
+
         self.w_arrival = [t.arrival_s for t in workload.types]
         self.w_patience = lists("patience_s")
-        self.w_service = [_floats(t.handle_s + t.acw_s) for t in workload.types]
-        self.w_balk = lists("u_balk")
-        self.w_redial = lists("u_redial")
-        self.w_redial_delay = lists("redial_delay_s")
+        self.w_service = [_floats(t.service_s) for t in workload.types]
+        self.w_balk = where([p > 0 for p in self.balk_p], "u_balk")
+        self.w_redial = where([p > 0 for p in self.redial_p], "u_redial")
+        self.w_redial_delay = where([p > 0 for p in self.redial_p], "redial_delay_s")
         if self._bot_possible:  # the bot's numbers are only read when a bot can be in front
             self.w_line = lists("u_emergency_line")
             self.w_bot_time = lists("bot_time_s")
@@ -220,7 +228,7 @@ class ContactCentre:
         self.idle: list[dict[_Agent, None]] = [dict() for _ in groups]  # insertion-ordered sets
         self.queues: list[deque[_Attempt]] = [deque() for _ in types]
 
-        self.agents = [_Agent(n, s.group, s.start_s) for n, s in enumerate(roster.shifts)]
+        self.agents = [_Agent(n, s.group, s.start_s, self._service_done) for n, s in enumerate(roster.shifts)]
         self.roster = roster
         self.agent_leave_s = [np.nan] * len(self.agents)
         self.present: dict[_Agent, None] = {}
@@ -247,6 +255,7 @@ class ContactCentre:
         finally:
             if gc_was_enabled:
                 gc.enable()
+        self._arrivals = None  # the sorted arrival arrays are not needed past the run
         self._sweep_waiting()
         self._dismiss_all(self.end_s)
         return self._result()
@@ -263,28 +272,65 @@ class ContactCentre:
     # ------------------------------------------------------------- arrivals
     def _start_arrivals(self) -> None:
         times = np.concatenate(self.w_arrival) if self.n_types else np.empty(0)
-        kinds = np.concatenate([np.full(t.size, k) for k, t in enumerate(self.w_arrival)])
-        index = np.concatenate([np.arange(t.size) for t in self.w_arrival])
+        kinds = np.concatenate([np.full(t.size, k, dtype=np.int32) for k, t in enumerate(self.w_arrival)])
+        index = np.concatenate([np.arange(t.size, dtype=np.int32) for t in self.w_arrival])
         order = np.argsort(times, kind="stable")
         # One pending arrival event at a time keeps the heap small; each
-        # arrival schedules the next one from this iterator of (time, type, incident).
-        self._arrivals = zip(times[order].tolist(), kinds[order].tolist(), index[order].tolist())
-        self._arrival_cb = self._on_arrival  # bound once: the hot path schedules it 100,000s of times
+        # arrival schedules the next one from this iterator of (time, type,
+        # incident), read through memoryviews rather than lists of boxed numbers.
+        self._arrivals = zip(memoryview(times[order]), memoryview(kinds[order]), memoryview(index[order]))
+        # Bound once: the hot path schedules it 100,000s of times. Without a bot
+        # in front, arrivals take the direct path straight to the human queue.
+        self._arrival_cb = self._on_arrival if self._bot_possible else self._on_arrival_direct
         first = next(self._arrivals, None)
         if first is not None:
-            self._at(first[0], self._arrival_cb, first)
+            # One event object carries every arrival in turn (at most one is pending).
+            self._arrival = _Call(self._arrival_cb, first)
+            self._arrival_callbacks = self._arrival.callbacks
+            self._schedule(self._arrival, NORMAL, first[0])
+
+    def _next_arrival(self, now: float) -> None:
+        following = next(self._arrivals, None)
+        if following is not None:
+            event = self._arrival
+            event._value = following
+            event.callbacks = self._arrival_callbacks
+            self._schedule(event, NORMAL, following[0] - now)
 
     def _on_arrival(self, event) -> None:
         now, k, i = event._value
-        following = next(self._arrivals, None)
-        if following is not None:
-            self._schedule(_Call(self._arrival_cb, following), NORMAL, following[0] - now)
+        self._next_arrival(now)
         self.open_attempts += 1
-        att = _Attempt(k, i, 0, i * self.max_attempts[k], now)
-        if self._bot_possible:
-            self._begin(att, now)
-        else:
-            self._offer(att, now)
+        self._begin(_Attempt(k, i, 0, i * self.max_attempts[k], now), now)
+
+    def _on_arrival_direct(self, event) -> None:
+        """A first attempt with no bot in front: ``_offer`` inlined for the common case of a free agent.
+
+        A caller answered at once needs no ``_Attempt`` object and no queue
+        entry: the outcome is logged straight away, exactly as ``_serve``
+        would log it. This path carries most of the calls of a staffed line.
+        """
+        now, k, i = event._value
+        self._next_arrival(now)
+        idx = i * self.max_attempts[k]
+        for g in self.groups_of_type[k]:
+            idle = self.idle[g]
+            if idle:
+                agent = next(iter(idle))
+                del idle[agent]
+                agent.state = _BUSY
+                service = self.w_service[k][idx]
+                self.log.extend((k, i, 0, now, 0, now, now, ANSWERED, agent.n, service))
+                if now > self.end_s:
+                    self.end_s = now
+                done = agent.done
+                done.callbacks = agent.done_callbacks
+                self._schedule(done, NORMAL, service)
+                return
+        self.open_attempts += 1
+        att = _Attempt(k, i, 0, idx, now)
+        att.enqueue_s = now
+        self._wait(att, now)
 
     def _schedule_retry(self, att: _Attempt, at_s: float, delay_s: float) -> None:
         """Another attempt of the same incident: a redial or a return.
@@ -314,7 +360,8 @@ class ContactCentre:
 
     def _will_redial(self, att: _Attempt) -> bool:
         k = att.k
-        return att.j + 1 < self.max_attempts[k] and self.w_redial[k][att.idx] < self.redial_p[k]
+        p = self.redial_p[k]
+        return p > 0 and att.j + 1 < self.max_attempts[k] and self.w_redial[k][att.idx] < p
 
     def _give_up(self, att: _Attempt, outcome: int, at_s: float) -> None:
         """The attempt ends without a human (balked, abandoned, blocked); maybe redial."""
@@ -384,7 +431,12 @@ class ContactCentre:
                 del idle[agent]
                 self._serve(agent, att, now)
                 return
-        if self.w_balk[k][att.idx] < self.balk_p[k]:
+        self._wait(att, now)
+
+    def _wait(self, att: _Attempt, now: float) -> None:
+        """No eligible agent is free: the caller balks or joins the queue."""
+        k = att.k
+        if self.balk_p[k] and self.w_balk[k][att.idx] < self.balk_p[k]:
             self._give_up(att, BALKED, now)
             return
         patience = self.w_patience[k][att.idx]
@@ -439,24 +491,36 @@ class ContactCentre:
         agent.state = _BUSY
         service = self.w_service[att.k][att.idx]
         self._finish(att, ANSWERED, now, agent.n, service)
-        self._schedule(_Call(self._service_done_cb, agent), NORMAL, service)
+        done = agent.done
+        done.callbacks = agent.done_callbacks
+        self._schedule(done, NORMAL, service)
 
     def _service_done(self, event) -> None:
-        agent = event.value
+        agent = event._value
         if agent.leave_pending:
             self._leave(agent)
         elif agent.break_pending:
             length, agent.break_pending = agent.break_pending, 0.0
             self._begin_break(agent, length)
         else:
-            self._look_for_work(agent)
+            queues = self.queues
+            for k in self.types_of_group[agent.group]:
+                if queues[k]:
+                    self._look_for_work(agent)
+                    return
+            self._rest(agent)  # nobody waits for this agent's skills: the usual case on a staffed line
 
     def _look_for_work(self, agent: _Agent) -> None:
         now = self.env.now
         att = self._next_contact(agent.group, now)
         if att is not None:
             self._serve(agent, att, now)
-        elif self.closed and self.open_attempts == 0:
+        else:
+            self._rest(agent)
+
+    def _rest(self, agent: _Agent) -> None:
+        """Nothing to serve: idle, or gone if the run is over."""
+        if self.closed and self.open_attempts == 0:
             self._leave(agent)
         else:
             agent.state = _IDLE
@@ -563,17 +627,24 @@ def latest_outcome_s(scenario: Scenario, workload: Workload, bot_possible: bool)
     """
     menu_s = scenario.front_door.menu_s if bot_possible else 0.0
     latest = scenario.horizon_s
-    for tw in workload.types:
+    for ct, tw in zip(scenario.contact_types, workload.types):
         if tw.incidents:
-            latest = max(latest, float((tw.arrival_s + _attempt_time_bound_s(tw, bot_possible, menu_s)).max()))
+            bound = tw.arrival_s + _incident_time_bound_s(ct, tw, bot_possible, menu_s)
+            latest = max(latest, float(bound.max()))
     return min(latest, scenario.horizon_s + MAX_RUN_ON_S)
 
 
-def _attempt_time_bound_s(tw: TypeWorkload, bot_possible: bool, menu_s: float) -> np.ndarray:
-    per_attempt = tw.patience_s + tw.redial_delay_s
-    if bot_possible:
-        per_attempt = np.maximum(per_attempt, tw.patience_s + tw.return_delay_s) + tw.bot_time_s + menu_s
-    return per_attempt.reshape(tw.incidents, tw.max_attempts).sum(axis=1)
+def _incident_time_bound_s(ct, tw: TypeWorkload, bot_possible: bool, menu_s: float) -> np.ndarray:
+    per_attempt = tw.patience_s + (tw.bot_time_s + menu_s if bot_possible else 0.0)
+    redials = ct.redial.probability > 0
+    returns = bot_possible and ct.bot.false_resolution_probability > 0
+    if tw.max_attempts == 1 or not (redials or returns):
+        return per_attempt[:: tw.max_attempts]  # a single attempt
+    if redials and returns:
+        delay = np.maximum(tw.redial_delay_s, tw.return_delay_s)
+    else:
+        delay = tw.redial_delay_s if redials else tw.return_delay_s
+    return (per_attempt + delay).reshape(tw.incidents, tw.max_attempts).sum(axis=1)
 
 
 def simulate(scenario: Scenario, workload: Workload, roster: Roster) -> RunLog:

@@ -25,7 +25,7 @@ Erlang A  (M/M/N+M, "Palm", exponential patience)
     ``mean_patience_s``. Always stable, even with more load than agents or no
     agents at all. Here "service level" is ambiguous, because an abandoned
     call has no answer time; tools disagree (see
-    shared/reference/erlang_cases.md). ``ErlangA`` therefore reports each
+    docs/reference/erlang_cases.md). ``ErlangA`` therefore reports each
     candidate separately, all as fractions of *all arrivals*:
 
     * ``answered_within_target``: answered with wait <= target_s (including

@@ -1,7 +1,7 @@
 """Results of an experiment, as tidy tables, and the statistics users read off them.
 
 ``replications`` has one row per policy x replication x contact type with the
-raw counts, sums and money of DESIGN.md §4. Everything else is derived from
+raw counts, sums and money of docs/design.md §4. Everything else is derived from
 it: rates are computed per replication (a replication where a rate is
 undefined, e.g. nothing offered, is left out of that rate's interval) and then
 averaged with a t interval across replications. "all" rows sum the contact
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ import pandas as pd
 from .metrics import COUNT_COLUMNS, MONEY_COLUMNS
 from .scenario import Scenario
 from .stats import Range, t_intervals
+
+if TYPE_CHECKING:
+    from .precision import Precision
 
 KEYS = ["policy", "replication", "contact_type"]
 ALL_TYPES = "all"
@@ -120,6 +124,7 @@ class Results:
     agents: pd.DataFrame
     incidents: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    precision: Precision | None = None  # what a precision target reached (sim.precision), if one was set
 
     # ------------------------------------------------------------ per replication
     def per_replication(self) -> pd.DataFrame:
@@ -209,16 +214,48 @@ class Results:
         feasible range ([-1, 1] for shares); ``rough`` as in ``summary``.
         """
         baseline = baseline or self._default_baseline()
+        paired = self.paired(baseline)
+        table = self.per_replication().set_index(KEYS).sort_index()
+        levels_of = [m for m in COMPARE_METRICS if m in table.columns]
+        frames = []
+        for policy in self.policies:
+            mine = paired[paired["policy"] == policy].drop(columns=["policy", "replication"])
+            diffs = t_intervals(
+                mine, "contact_type", confidence, feasible={m: difference_range(m) for m in levels_of}
+            )
+            levels = pd.DataFrame(
+                {
+                    "baseline": table.loc[baseline, levels_of].groupby(level="contact_type", sort=False).mean()
+                    .stack(future_stack=True),
+                    "value": table.loc[policy, levels_of].groupby(level="contact_type", sort=False).mean()
+                    .stack(future_stack=True),
+                }
+            )
+            levels.index.names = ["contact_type", "metric"]
+            part = diffs.merge(levels.reset_index(), on=["contact_type", "metric"], how="left")
+            part.insert(0, "policy", policy)
+            frames.append(part)
+        out = pd.concat(frames, ignore_index=True).rename(columns={"mean": "difference"})
+        return out[["policy", "contact_type", "metric", "baseline", "value", "difference", "ci_low", "ci_high", "n",
+                    "rough"]]
+
+    def paired(self, baseline: str | None = None) -> pd.DataFrame:
+        """Per policy x replication x contact type: differences against ``baseline`` in the same replication.
+
+        The COMPARE_METRICS as policy minus baseline, and the SAVINGS signed so
+        that positive is good for the policy (see ``compare``). ``compare`` is
+        the t interval of these rows; experiments read them per run.
+        """
+        baseline = baseline or self._default_baseline()
         if baseline not in self.policies:
             raise KeyError(f"baseline {baseline!r} is not among the policies run: {', '.join(self.policies)}")
-        table = self.per_replication().set_index(["policy", "replication", "contact_type"]).sort_index()
+        table = self.per_replication().set_index(KEYS).sort_index()
         metrics = [m for m in COMPARE_METRICS if m in table.columns]
         base = table.loc[baseline, metrics]
         frames = []
         for policy in self.policies:
             mine = table.loc[policy, metrics]
-            theirs = base.reindex(mine.index)
-            paired = mine - theirs
+            paired = mine - base.reindex(mine.index)
             saved = -paired["agent_cost"] - paired["bot_cost"]
             savings = pd.DataFrame(
                 {
@@ -231,25 +268,9 @@ class Results:
                     "net_saving_platform": saved - paired["platform_liability"] - paired["churn_cost"],
                 }
             )
-            diffs = t_intervals(
-                paired.join(savings).reset_index(level="replication", drop=True).reset_index(),
-                "contact_type",
-                confidence,
-                feasible={m: difference_range(m) for m in metrics},
-            )
-            levels = pd.DataFrame(
-                {
-                    "baseline": theirs.groupby(level="contact_type", sort=False).mean().stack(future_stack=True),
-                    "value": mine.groupby(level="contact_type", sort=False).mean().stack(future_stack=True),
-                }
-            )
-            levels.index.names = ["contact_type", "metric"]
-            part = diffs.merge(levels.reset_index(), on=["contact_type", "metric"], how="left")
-            part.insert(0, "policy", policy)
-            frames.append(part)
-        out = pd.concat(frames, ignore_index=True).rename(columns={"mean": "difference"})
-        return out[["policy", "contact_type", "metric", "baseline", "value", "difference", "ci_low", "ci_high", "n",
-                    "rough"]]
+            frames.append(paired.join(savings).reset_index().assign(policy=policy))
+        out = pd.concat(frames, ignore_index=True)
+        return out[["policy", "replication", "contact_type", *metrics, *SAVINGS]]
 
     def _default_baseline(self) -> str:
         wanted = self.scenario.baseline_policy.id

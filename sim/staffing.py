@@ -129,7 +129,7 @@ from .erlang import (
     erlang_c_servers_needed,
     square_root_staffing,
 )
-from .experiment import replication_streams
+from .runner import replication_streams
 from .metrics import integrate_level
 from .roster import build_roster
 from .scenario import WEEKDAYS, Agents, ContactType, Scenario, StaffingTable

@@ -17,7 +17,7 @@ from typing import Literal
 
 import pandas as pd
 
-from .experiment import Progress, run
+from .runner import Progress, run
 from .results import SAVINGS
 from .scenario import Policy, Scenario
 

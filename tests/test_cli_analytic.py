@@ -4,7 +4,7 @@ Most cases call ``sim.cli.main`` in-process (what ``python -m sim`` runs; an
 exception escaping it would be a traceback); two real subprocesses, started
 together at module start, check the installed entry point: a calculator run
 and a bad-input exit. Numbers checked are the published Erlang cases of
-shared/reference/erlang_cases.md (C1 and A1: 100 calls per 30 minutes, AHT
+docs/reference/erlang_cases.md (C1 and A1: 100 calls per 30 minutes, AHT
 180 s, 14 agents).
 """
 

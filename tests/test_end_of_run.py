@@ -18,7 +18,7 @@ import yaml
 import sim
 from sim.erlang import erlang_c
 from sim.scenario import Scenario
-from tests.support import contact_type, run_hand, scenario, shift
+from support import contact_type, run_hand, scenario, shift
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = 86400.0

@@ -1,7 +1,7 @@
 """Erlang B / C / A formulas against published figures and independent computations.
 
 Expected values come from three places, never from sim.erlang itself:
-the published cases in shared/reference/erlang_cases.md, textbook formulas
+the published cases in docs/reference/erlang_cases.md, textbook formulas
 re-implemented here in the simplest possible way (Erlang B recursion, exact
 decimal arithmetic, a dense birth-death chain with matrix exponentials), and
 the Mandelbaum-Zeltyn incomplete-gamma closed forms.
@@ -167,7 +167,7 @@ def assert_printed(value: float, printed: str) -> None:
 
 
 # ---------------------------------------------------------------------------
-# published cases (shared/reference/erlang_cases.md)
+# published cases (docs/reference/erlang_cases.md)
 
 C1_RATE = 100 / 1800  # 100 calls per 30 min
 C1_AHT = 180.0

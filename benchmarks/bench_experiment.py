@@ -1,0 +1,80 @@
+"""Experiment throughput: one worker, two local workers, a two-worker Dask LocalCluster; overhead per run.
+
+Runs the bundled experiment (experiments/payment_platform_what_matters.yaml,
+or --file) into a fresh temporary folder per executor, each in its own fresh
+interpreter, and prints runs per second, the speed-up over one worker, the
+peak memory of the parent, and the overhead per run: the experiment's
+wall-clock time per run against the same runs simulated bare with
+``run_replications`` (keying, scenario building, Parquet writing and
+scheduling are the difference).
+
+    .venv/bin/python benchmarks/bench_experiment.py [--file F] [--replications R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from sim.uncertainty import load_experiment, run_experiment
+from sim.uncertainty.designs import design_points
+from sim.runner import run_replications
+path, out, mode, reps = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+experiment = load_experiment(path)
+if reps:
+    experiment.spec = experiment.spec.model_copy(update={"replications": reps})
+start = time.perf_counter()
+if mode == "bare":
+    design = design_points(experiment)
+    runs = 0
+    for r in range(experiment.spec.replications):
+        for point in design.index:
+            run_replications(experiment.scenario_at(design.loc[point].to_dict()), experiment.policies,
+                             range(r, r + 1), experiment.spec.seed)
+            runs += 1
+else:
+    workers = {"one": 1, "local2": 2, "dask2": 2}[mode]
+    table = run_experiment(experiment, out, workers=workers, dask="local" if mode == "dask2" else None)
+    runs = table[["point", "replication"]].drop_duplicates().shape[0]
+seconds = time.perf_counter() - start
+print(json.dumps({"runs": runs, "seconds": seconds,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def measure(file: Path, mode: str, replications: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run([sys.executable, "-c", CHILD, str(file), str(Path(tmp) / "out"), mode,
+                               str(replications)], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--file", type=Path, default=ROOT / "experiments" / "payment_platform_what_matters.yaml")
+    parser.add_argument("--replications", type=int, default=0, help="override the file's replications (0: keep)")
+    args = parser.parse_args()
+    rows = {mode: measure(args.file, mode, args.replications) for mode in ("bare", "one", "local2", "dask2")}
+    one = rows["one"]["seconds"]
+    print(f"{args.file.name}: {rows['one']['runs']} runs\n")
+    print(f"{'executor':<28}{'seconds':>9}{'runs/s':>9}{'vs one':>8}{'parent MiB':>12}")
+    labels = {"bare": "bare simulation (no store)", "one": "experiment, 1 worker", "local2": "experiment, 2 processes",
+              "dask2": "experiment, Dask 2 workers"}
+    for mode, row in rows.items():
+        print(f"{labels[mode]:<28}{row['seconds']:>9.1f}{row['runs'] / row['seconds']:>9.2f}"
+              f"{one / row['seconds']:>8.2f}{row['peak_mib']:>12,.0f}")
+    overhead = rows["one"]["seconds"] / rows["bare"]["seconds"] - 1
+    print(f"\noverhead per run (1 worker against bare simulation): {overhead:+.1%}")
+
+
+if __name__ == "__main__":
+    main()

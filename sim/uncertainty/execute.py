@@ -1,0 +1,162 @@
+"""Running an experiment's keyed runs: in this process, on local cores, or on a Dask cluster.
+
+A *run* is one point of the design x one replication, every policy
+simulated on the same workload (``sim.runner.run_replications``): within a
+replication every point and policy meet the same incidents, because
+replication r always runs on child r of the experiment's seed and every
+random number comes from a stream keyed by name. A run's rows depend on its
+key only, so the three executors give identical tables.
+
+Runs are grouped into tasks — a few per worker and at least a second's work,
+so scheduling costs little next to simulating — and each finished task is
+written to the folder at once (``store.write_batch``): memory stays flat in
+the number of runs, and a killed experiment resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..runner import run_replications
+from .designs import design_points
+from .spec import Experiment, ExperimentError, load_experiment
+from .store import KEY, finished_keys, prepare_folder, read_runs, write_batch
+
+# What each run records per policy: paired against the baseline on the 'all'
+# rows, plus the emergency guarantee and a few levels.
+PAIRED = ("net_saving", "net_saving_platform", "wages_saved", "bot_cost_saved", "added_customer_loss",
+          "added_liability", "added_churn")
+LEVELS_ALL = ("agent_cost", "bot_cost", "customer_loss", "churn_cost", "service_level", "abandonment")
+LEVELS_EMERGENCY = ("share_within_guarantee", "share_reached_human", "mean_time_to_human_s")
+TASKS_PER_WORKER = 4
+
+Progress = Callable[[int, int], None]
+
+
+def run_experiment(
+    experiment: Experiment | str | Path,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    dask: str | None = None,
+    progress: Progress | None = None,
+    command: str | None = None,
+) -> pd.DataFrame:
+    """Run every run of ``experiment`` not yet in ``out``; return the whole table of runs.
+
+    ``workers``: processes on this machine (1: this process). ``dask``: the
+    address of a Dask scheduler (``tcp://host:8786``) or ``"local"`` for a
+    LocalCluster of ``workers`` processes.
+    """
+    if not isinstance(experiment, Experiment):
+        experiment = load_experiment(experiment)
+    folder = Path(out)
+    design = design_points(experiment)
+    prepare_folder(experiment, folder, design, command)
+    done = finished_keys(folder)
+    todo = [k for k in _all_keys(len(design), experiment.spec.replications) if k not in done]
+    total = len(design) * experiment.spec.replications
+    if progress:
+        progress(total - len(todo), total)
+    tasks = _tasks(todo, max(1, workers))
+    finished = total - len(todo)
+    for rows in _execute(experiment, design, tasks, workers, dask):
+        write_batch(folder, rows)
+        finished += rows[KEY].drop_duplicates().shape[0]
+        if progress:
+            progress(finished, total)
+    return read_runs(folder)
+
+
+def run_keys(experiment: Experiment, design: pd.DataFrame, keys: Iterable[tuple[int, int]]) -> pd.DataFrame:
+    """The rows of the runs ``keys``: one per key x policy."""
+    frames = []
+    for point, replication in keys:
+        values = design.loc[point].to_dict()
+        scenario = experiment.scenario_at(values)
+        results = run_replications(
+            scenario, experiment.policies, range(replication, replication + 1), experiment.spec.seed
+        )
+        frames.append(_rows(results, experiment.baseline, point, replication))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _rows(results, baseline: str, point: int, replication: int) -> pd.DataFrame:
+    table = results.per_replication().set_index(["policy", "contact_type"])
+    paired = results.paired(baseline).set_index(["policy", "contact_type"])
+    rows = []
+    for policy in results.policies:
+        row = {"point": point, "replication": replication, "policy": policy}
+        row.update({m: float(paired.loc[(policy, "all"), m]) for m in PAIRED})
+        row.update({m: float(table.loc[(policy, "all"), m]) for m in LEVELS_ALL})
+        has_emergency = (policy, "emergency") in table.index
+        row.update({m: float(table.loc[(policy, "emergency"), m]) if has_emergency else np.nan
+                    for m in LEVELS_EMERGENCY})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _all_keys(points: int, replications: int) -> list[tuple[int, int]]:
+    # Replication-major: an experiment stopped early has every point at its first replications.
+    return [(p, r) for r in range(replications) for p in range(points)]
+
+
+def _tasks(keys: list[tuple[int, int]], workers: int) -> list[list[tuple[int, int]]]:
+    if not keys:
+        return []
+    size = max(1, math.ceil(len(keys) / (workers * TASKS_PER_WORKER)))
+    return [keys[i : i + size] for i in range(0, len(keys), size)]
+
+
+def _execute(experiment, design, tasks, workers: int, dask: str | None):
+    if not tasks:
+        return
+    if dask is not None:
+        yield from _on_dask(experiment, design, tasks, workers, dask)
+    elif workers <= 1:
+        for keys in tasks:
+            yield run_keys(experiment, design, keys)
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1, len(tasks))) as pool:
+            futures = [pool.submit(run_keys, experiment, design, keys) for keys in tasks]
+            for future in as_completed(futures):
+                yield future.result()
+
+
+def _on_dask(experiment, design, tasks, workers: int, address: str):
+    try:
+        from distributed import Client, LocalCluster, as_completed as dask_completed
+    except ImportError:  # pragma: no cover - a dependency of humanline
+        raise ExperimentError(["--dask needs the dask[distributed] package"]) from None
+    cluster = None
+    try:
+        if address == "local":
+            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(address, timeout=30)
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise ExperimentError([f"--dask: cannot reach the scheduler at {address}: {exc}"]) from None
+    try:
+        # Scatter the experiment once instead of pickling it into every task.
+        shared = client.scatter([experiment, design], broadcast=True)
+        futures = [client.submit(run_keys, *shared, keys, pure=False) for keys in tasks]
+        for future in dask_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
