@@ -25,6 +25,8 @@ PAGES = [
 
 page = st.navigation(PAGES)
 state.keep_widget_state()
-if page.url_path != CLASSROOM.url_path:  # the classroom has its own inputs; the scenario sidebar does nothing there
+# Compared by identity: st.navigation returns one of PAGES, and outside a Streamlit run (a process that
+# re-imports this script as __main__, e.g. a spawned worker) the page has no url_path to compare.
+if page is not CLASSROOM:  # the classroom has its own inputs; the scenario sidebar does nothing there
     state.sidebar()
 page.run()
