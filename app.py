@@ -12,16 +12,21 @@ from ui import state
 st.set_page_config(page_title="humanline: the cost of cutting human agents", page_icon=":telephone_receiver:",
                    layout="wide")
 
+CLASSROOM = st.Page("ui/pages/classroom.py", title="Classroom", icon=":material/school:")
 PAGES = [
     st.Page("ui/pages/compare.py", title="Compare policies", icon=":material/balance:", default=True),
     st.Page("ui/pages/frontier.py", title="Cost of cutting", icon=":material/trending_down:"),
     st.Page("ui/pages/emergencies.py", title="Emergencies", icon=":material/emergency:"),
     st.Page("ui/pages/roster.py", title="Roster and demand", icon=":material/calendar_month:"),
-    st.Page("ui/pages/classroom.py", title="Classroom", icon=":material/school:"),
+    CLASSROOM,
     st.Page("ui/pages/assumptions.py", title="Assumptions", icon=":material/fact_check:"),
     st.Page("ui/pages/downloads.py", title="Downloads", icon=":material/download:"),
 ]
 
 page = st.navigation(PAGES)
-state.sidebar()
+state.keep_widget_state()
+# Compared by identity: st.navigation returns one of PAGES, and outside a Streamlit run (a process that
+# re-imports this script as __main__, e.g. a spawned worker) the page has no url_path to compare.
+if page is not CLASSROOM:  # the classroom has its own inputs; the scenario sidebar does nothing there
+    state.sidebar()
 page.run()

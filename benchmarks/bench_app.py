@@ -41,18 +41,18 @@ def split_from_page(page) -> str:
 def bench(workers: int, repeats: int, screenshots: Path | None) -> dict:
     clicks, frontier = [], None
     with browser.serve_app(env={"HUMANLINE_WORKERS": str(workers)}) as url, browser.chromium() as chrome:
-        page = browser.open_app(chrome, url)
+        page = browser.open_app(chrome, url, width=1400, height=1000)
         default_seed = int(browser.sidebar_seed(page))
         for i in range(repeats):
             if i:
-                browser.set_seed(page, default_seed + i)
+                browser.set_seed(page, default_seed + i, differences_after=2)  # quick replications + seed
             load = os.getloadavg()[0]
             seconds = browser.run_default(page)
             clicks.append(seconds)
             print(f"  workers={workers} click {i + 1}: {seconds:5.2f} s to charts ({split_from_page(page)}; "
                   f"load avg {load:.2f})", flush=True)
         if screenshots is not None:
-            browser.set_seed(page, default_seed)  # cached: the default comparison again
+            browser.set_seed(page, default_seed, differences_after=1)  # cached: the default comparison again
             browser.run_default(page)
             browser.clear_hover(page)
             screenshots.mkdir(parents=True, exist_ok=True)

@@ -54,6 +54,8 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from .formatting import fmt_estimate, fmt_money
+from .knobs import roster_headcount
 from .scenario import Scenario
 from .sweep import KINDS, family, sweep
 
@@ -69,12 +71,13 @@ class BreakEvenError(ValueError):
         self.detail = message
 
 
-# criterion -> (metric it is judged on, starts at the shallowest value?, description)
+# criterion -> (metric it is judged on, starts at the shallowest value?, what it asks). The description
+# names the test, not its outcome, so that "not met" after it never reads as a contradiction.
 CRITERIA: dict[str, tuple[str, bool, str]] = {
-    "guarantee_confident": ("share_within_guarantee", True, "emergency guarantee holds with confidence"),
-    "guarantee_mean": ("share_within_guarantee", True, "emergency guarantee holds on the mean"),
-    "saving_confident": ("net_saving", False, "net saving positive with confidence"),
-    "saving_mean": ("net_saving", False, "net saving positive on the mean"),
+    "guarantee_confident": ("share_within_guarantee", True, "emergency guarantee met with confidence (lower bound)"),
+    "guarantee_mean": ("share_within_guarantee", True, "emergency guarantee met on the mean"),
+    "saving_confident": ("net_saving", False, "net saving above 0 with confidence (lower bound)"),
+    "saving_mean": ("net_saving", False, "net saving above 0 on the mean"),
 }
 # Metrics carried from the sweep into the per-member table.
 MEMBER_METRICS = (
@@ -232,8 +235,8 @@ class _Members:
         except ValidationError as exc:
             problem = exc.errors()[0]["msg"]
             raise BreakEvenError(f"{value:g} is not a valid {self.kind} value ({problem})", "values") from None
-        agents = resolved.agents
-        headcount = float(sum(s.headcount for s in agents.shifts) + sum(max(t.agents) for t in agents.tables))
+        share = value if self.kind == "staffing" else None
+        headcount = roster_headcount(self.scenario, self.template, share)
         digest = hashlib.sha256(resolved.model_dump_json().encode()).hexdigest()
         return digest, headcount
 
@@ -431,20 +434,20 @@ def _finding(criterion, last, fail, scenario: Scenario, kind: str) -> Finding:
 
     mean, low, high = stats(last)
     n_mean, n_low, n_high = stats(fail)
-    what = "staffing share kept" if kind == "staffing" else "bot deflection multiplier"
+    def at(rec) -> str:
+        where = f"{what(kind)} {rec['value']:g}"
+        return where + (f" ({rec['headcount']:g} agents)" if kind == "staffing" else "")
+
     if guarantee and not any(ct.emergency for ct in scenario.contact_types):
-        message = "no emergency contact type, so no guarantee to test"
+        message = "does not apply: no emergency contact type"
     elif last is None and guarantee:
-        message = (
-            f"fails already at the shallowest value tested ({what} {fail['value']:g})" if fail is not None
-            else "nothing tested"
-        )
+        message = f"not met even at the shallowest value tested, {at(fail)}" if fail is not None else "nothing tested"
     elif last is None:
-        message = "no value tested gives a positive net saving"
+        message = "not met at any value tested"
     elif fail is None:
-        message = f"holds at every value tested, down to {what} {last['value']:g}: the break-even lies beyond"
+        message = f"met at every value tested, down to {at(last)}: the break-even lies beyond"
     else:
-        message = f"{what} {last['value']:g} passes, {fail['value']:g} fails"
+        message = f"met down to {at(last)}; not met at {at(fail)}"
     return Finding(
         criterion=criterion,
         metric=metric,
@@ -465,19 +468,34 @@ def _finding(criterion, last, fail, scenario: Scenario, kind: str) -> Finding:
 # -------------------------------------------------------------- rendering
 
 
+def what(kind: str) -> str:
+    return "share of the roster kept" if kind == "staffing" else "bot deflection multiplier"
+
+
+def share_meaning(scenario: Scenario, template: str) -> str:
+    """What 1.0 means on the staffing scale, in agents: the same meaning as the app's "share of the roster kept"."""
+    policy = scenario.policy(template)
+    full = roster_headcount(scenario, template, 1.0)
+    own = roster_headcount(scenario, template)
+    return (f"share of the roster kept = the policy's staffing_scale: 1.0 = {template!r}'s roster before any "
+            f"scale ({full:g} agents); as written it keeps {policy.staffing_scale:g} ({own:g} agents)")
+
+
 def render_breakeven(result: BreakEven, scenario: Scenario) -> str:
     """Plain-text report: the four answers with their intervals, then every member tested."""
     currency = scenario.economics.currency
-    what = "staffing share kept" if result.kind == "staffing" else "bot deflection multiplier"
     pct = int(round(100 * result.confidence))
     lines = [
-        f"{scenario.name}: break-even of {result.template!r} ({what}) against baseline {result.baseline!r}; "
-        f"{result.replications} replications, seed {result.seed}, resolution {result.resolution:g}",
+        f"{scenario.name}: break-even of {result.template!r} ({what(result.kind)}) against baseline "
+        f"{result.baseline!r}; {result.replications} replications, seed {result.seed}, "
+        f"resolution {result.resolution:g}",
         f"guarantee: {100 * result.guarantee_share:g}% of emergencies reach a human within "
         f"{result.guarantee_s:g} s; net saving in {currency} per {scenario.days} day(s) = wages and bot costs "
         "saved - added customer losses - added churn",
-        "",
     ]
+    if result.kind == "staffing":
+        lines.append(share_meaning(scenario, result.template))
+    lines.append("")
     for f in result.findings.values():
         lines.append(f"{f.criterion}: {f.message}")
         if f.value is None:
@@ -533,11 +551,7 @@ def _yes(flag) -> str:
 
 
 def _money_ci(mean, low, high) -> str:
-    if pd.isna(mean):
-        return "–"
-    if pd.isna(low) or pd.isna(high):
-        return f"{mean:,.0f}"
-    return f"{mean:,.0f} [{low:,.0f}, {high:,.0f}]"
+    return "–" if pd.isna(mean) else fmt_estimate(mean, low, high, "money")
 
 
 def _point(value, headcount, metric, mean, low, high, result: BreakEven, pct: int, currency: str) -> str:
@@ -547,4 +561,5 @@ def _point(value, headcount, metric, mean, low, high, result: BreakEven, pct: in
             f"at {where}: {100 * mean:.1f}% within {result.guarantee_s:g} s "
             f"({pct}% CI {100 * low:.1f}% to {100 * high:.1f}%; target {100 * result.guarantee_share:g}%)"
         )
-    return f"at {where}: net saving {mean:,.0f} {currency} ({pct}% CI {low:,.0f} to {high:,.0f})"
+    return (f"at {where}: net saving {fmt_money(mean)} {currency} "
+            f"({pct}% CI {fmt_money(low)} to {fmt_money(high)})")

@@ -15,6 +15,17 @@ number in proportion, so the differences the scenario states are kept.
 
 Policy-level knobs (share of agents kept, friction) edit one policy, by
 default the first policy that is not the baseline.
+
+"Share of agents kept" has one meaning everywhere (app, ``sweep``,
+``breakeven``): the policy's ``staffing_scale``, a share of the roster the
+policy is written with *before* any scale (its own ``agents`` block, else the
+scenario's). 1.0 is that roster in full, whatever scale the policy ships
+with; ``roster_headcount`` says how many agents a share means, so every
+output can state it ("0.6 of 46 agents = 28").
+
+``changes`` lists what an edited scenario differs from the one loaded,
+parameter by parameter: the app shows exactly that list, writes it into the
+downloaded scenario and into the provenance record.
 """
 
 from __future__ import annotations
@@ -120,6 +131,18 @@ def _weighted_mean(values: list[float], weights: list[float]) -> float:
 
 
 # ------------------------------------------------------------ policy knobs
+
+
+def roster_headcount(scenario: Scenario, policy_id: str | None = None, share: float | None = None) -> float:
+    """Agents on the policy's roster at ``share`` kept (None: as the policy is written, its own scale).
+
+    Shifts count their headcount, staffing tables their peak; ``share`` 1.0
+    is the roster before any scale.
+    """
+    policy = scenario.policy(adjustable_policy(scenario, policy_id))
+    scale = policy.staffing_scale if share is None else share
+    agents = scenario.for_policy(policy.model_copy(update={"staffing_scale": scale})).agents
+    return float(sum(s.headcount for s in agents.shifts) + sum(max(t.agents) for t in agents.tables))
 
 
 def agents_kept(scenario: Scenario, policy_id: str | None = None) -> float:
@@ -276,3 +299,44 @@ def with_run_settings(scenario: Scenario, replications: int | None = None, seed:
         data["seed"] = seed
     return _rebuild(data)
 
+
+# ------------------------------------------------------------------ changes
+
+
+def flatten(obj: Any, path: str = "", out: list[tuple[str, Any]] | None = None) -> list[tuple[str, Any]]:
+    """(field path, value) leaves of plain scenario data; distributions and number lists stay whole."""
+    out = [] if out is None else out
+    if isinstance(obj, dict) and "dist" not in obj:
+        for key, value in obj.items():
+            flatten(value, f"{path}.{key}" if path else str(key), out)
+    elif isinstance(obj, list) and obj and all(isinstance(x, dict) and "dist" not in x for x in obj):
+        for i, value in enumerate(obj):
+            flatten(value, f"{path}[{i}]", out)
+    else:
+        out.append((path, obj))
+    return out
+
+
+def parameters(scenario: Scenario) -> list[tuple[str, Any]]:
+    """Every parameter of the scenario as (field path, JSON value), source notes left out.
+
+    Policies are listed as ``effective_policies`` (a scenario without policies
+    runs one implicit baseline), so making that baseline explicit to edit it
+    is not itself a change.
+    """
+    data = scenario.model_dump(mode="json", exclude={"sources"})
+    data["policies"] = [p.model_dump(mode="json") for p in scenario.effective_policies]
+    return flatten(data)
+
+
+def changes(base: Scenario, edited: Scenario) -> list[dict]:
+    """Parameters whose value in ``edited`` differs from ``base``: [{parameter, before, after}]."""
+    before, after = dict(parameters(base)), dict(parameters(edited))
+    missing = object()
+    out = []
+    for path, value in after.items():
+        old = before.get(path, missing)
+        if old != value:
+            out.append({"parameter": path, "before": None if old is missing else old, "after": value})
+    out.extend({"parameter": p, "before": v, "after": None} for p, v in before.items() if p not in after)
+    return out

@@ -10,40 +10,42 @@ import math
 
 import pandas as pd
 
+from .formatting import fmt_money, fmt_pm, fmt_value
+
+# What each net effect is made of, as Results.compare defines it: (term, sign, label). The terms with
+# their signs sum to the net exactly, replication by replication, so they sum on the mean too. The app's
+# cards and charts and the terminal report show these and no other breakdown.
+NET_TERMS: dict[str, tuple[tuple[str, int, str], ...]] = {
+    "net_saving": (
+        ("wages_saved", 1, "Wages saved"),
+        ("bot_cost_saved", 1, "Bot cost saved"),
+        ("added_customer_loss", -1, "Added customer losses"),
+        ("added_churn", -1, "Added churn cost"),
+    ),
+    "net_saving_platform": (
+        ("wages_saved", 1, "Wages saved"),
+        ("bot_cost_saved", 1, "Bot cost saved"),
+        ("added_liability", -1, "Added liability paid"),
+        ("added_churn", -1, "Added churn cost"),
+    ),
+}
+NET_LABELS = {"net_saving": "Net effect for society", "net_saving_platform": "Net effect for the platform"}
+
 # (metric, heading, kind) for the per-policy table.
 HEADLINE = (
-    ("incidents", "incidents", "count"),
-    ("offered", "offered", "count"),
-    ("service_level", "SL", "pct"),
-    ("abandonment", "abandoned", "pct"),
-    ("asa_s", "ASA s", "num"),
+    ("incidents", "incidents", "integer"),
+    ("offered", "offered", "integer"),
+    ("service_level", "SL", "share"),
+    ("abandonment", "abandoned", "share"),
+    ("asa_s", "ASA s", "number"),
     ("agent_cost", "agent cost", "money"),
     ("bot_cost", "bot cost", "money"),
     ("customer_loss", "customer loss", "money"),
 )
 EMERGENCY = (
-    ("share_within_guarantee", "emerg. within guarantee", "pct"),
-    ("mean_time_to_human_s", "emerg. mean to human s", "num"),
+    ("share_within_guarantee", "emerg. within guarantee", "share"),
+    ("mean_time_to_human_s", "emerg. mean to human s", "number"),
 )
-
-
-def fmt(value: float, kind: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if kind == "pct":
-        return f"{100 * value:.1f}%"
-    if kind == "count":
-        return f"{value:,.0f}"
-    if kind == "money":
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
-
-
-def fmt_ci(mean: float, low: float, high: float, kind: str) -> str:
-    if math.isnan(low) or math.isnan(high):
-        return fmt(mean, kind)
-    half = (high - low) / 2
-    return f"{fmt(mean, kind)} ± {fmt(half, kind).rstrip('%')}{'%' if kind == 'pct' else ''}"
 
 
 def summary_table(summary: pd.DataFrame, policies: list[str], has_emergency: bool) -> pd.DataFrame:
@@ -55,7 +57,7 @@ def summary_table(summary: pd.DataFrame, policies: list[str], has_emergency: boo
         for metric, heading, kind in columns:
             scope = "emergency" if (metric, heading, kind) in EMERGENCY else "all"
             hit = summary[(summary.policy == policy) & (summary.contact_type == scope) & (summary.metric == metric)]
-            row[heading] = fmt_ci(*hit[["mean", "ci_low", "ci_high"]].iloc[0], kind) if len(hit) else "–"
+            row[heading] = fmt_pm(*hit[["mean", "ci_low", "ci_high"]].iloc[0], kind) if len(hit) else "–"
         table[policy] = row
     frame = pd.DataFrame.from_dict(table, orient="index")
     frame.index.name = "policy"
@@ -81,12 +83,14 @@ def period_phrase(days: int) -> str:
 
 
 def _money(value: float) -> str:
-    return f"{value:,.0f}"
+    return fmt_money(value)
 
 
-def _change(amount: float, saving: str, cost: str) -> str:
-    """'saves 1,200 in wages' / 'costs 1,200 more in wages' from a signed saving."""
-    return f"{saving} {_money(amount)}" if amount >= 0 else f"{cost} {_money(-amount)}"
+def _change(amount: float, saving: str, cost: str, what: str) -> str:
+    """'saves 1,200 in wages' / 'costs 1,200 in wages' / 'no change in wages' from a signed saving."""
+    if fmt_money(amount) == "0":  # rounds to nothing: neither a saving nor a cost
+        return f"no change {what}"
+    return f"{saving} {_money(amount)} {what}" if amount > 0 else f"{cost} {_money(-amount)} {what}"
 
 
 def comparison_sentence(compare: pd.DataFrame, policy: str, days: int, guarantee_s: float,
@@ -95,15 +99,16 @@ def comparison_sentence(compare: pd.DataFrame, policy: str, days: int, guarantee
     rows = compare[(compare.policy == policy) & (compare.contact_type == "all")].set_index("metric")
     d = rows["difference"]
     parts = [
-        _change(d["wages_saved"], "saves", "costs") + " in wages",
+        _change(d["wages_saved"], "saves", "costs", "in wages"),
     ]
     if abs(d["bot_cost_saved"]) >= 0.5:
-        parts.append(_change(d["bot_cost_saved"], "saves", "spends") + (" on bots" if d["bot_cost_saved"] < 0 else " in bot costs"))
+        parts.append(_change(d["bot_cost_saved"], "saves", "spends", "on bots" if d["bot_cost_saved"] < 0
+                             else "in bot costs"))
     harm = [
-        _change(-d["added_customer_loss"], "saves customers", "adds") + " in customer losses",
+        _change(-d["added_customer_loss"], "spares customers", "adds", "in customer losses"),
     ]
     if abs(d["added_churn"]) >= 0.5:
-        harm.append(_change(-d["added_churn"], "avoids", "adds") + " in churn")
+        harm.append(_change(-d["added_churn"], "avoids", "adds", "in churn"))
     net = rows.loc["net_saving"]
     ci = (
         f" ({int(confidence * 100)}% CI {_money(net['ci_low'])} to {_money(net['ci_high'])})"
@@ -162,11 +167,11 @@ def _comparison_table(compare: pd.DataFrame, baseline: str, policies: list[str],
         row = {}
         for metric, scope, heading, kind in COMPARISON_COLUMNS:
             hit = compare[(compare.policy == policy) & (compare.contact_type == scope) & (compare.metric == metric)]
-            row[heading] = fmt_ci(*hit[["difference", "ci_low", "ci_high"]].iloc[0], kind) if len(hit) else "–"
+            row[heading] = fmt_pm(*hit[["difference", "ci_low", "ci_high"]].iloc[0], kind) if len(hit) else "–"
         if has_emergency:
             hit = compare[(compare.policy == policy) & (compare.contact_type == "emergency")
                           & (compare.metric == "share_within_guarantee")]
-            row["emerg. within guarantee"] = fmt(hit["value"].iloc[0], "pct") if len(hit) else "–"
+            row["emerg. within guarantee"] = fmt_value(hit["value"].iloc[0], "share") if len(hit) else "–"
         table[policy] = row
     frame = pd.DataFrame.from_dict(table, orient="index")
     frame.index.name = "policy"

@@ -29,11 +29,13 @@ Per type, each contact type is treated as if it had agents of its own: an
 emergency type is staffed for the scenario's guarantee (``guarantee_share``
 answered within ``guarantee_s``), any other type for ``service_level`` within
 its own ``target_s``. Pooled, the types share agents: rates are summed, the
-mean service time and mean patience are rate-weighted, and every contact is
-held to the emergency guarantee (or, without emergency types, to
-``service_level`` within the shortest ``target_s``), an upper bound on what the
-emergencies need when they are served first. ``target_s`` and
-``service_level`` arguments override those defaults for every row.
+mean service time and mean patience are rate-weighted, and every type is held
+to its own target, the same one as per type (emergencies to the guarantee,
+the others to ``service_level`` within their ``target_s``), against the pool's
+one waiting time (first come, first served): the agents needed in an interval
+are the most any type arriving in it asks for, and ``binding_type`` names
+that type. ``target_s`` and ``service_level`` arguments override those
+defaults for every row (``binding_type`` is then empty).
 
 The analytic methods see first attempts only, as if every contact came
 straight to the human queue: no bot in front, no redials or returns. For a bot
@@ -113,7 +115,7 @@ import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -258,12 +260,22 @@ class _Stream:
     target_s: float
     service_level: float
     contact_type: ContactType | None  # None: pooled
+    # pooled: (type id, target_s, service_level, arrives in the interval) of every type; empty: one target
+    targets: tuple = ()
 
 
 def _streams(
     scenario: Scenario, by: str, lagged: bool, target_s: float | None, service_level: float | None
 ) -> list[_Stream]:
     n = scenario.intervals_per_day * scenario.days
+
+    def own_target(ct: ContactType) -> tuple[float, float]:
+        t = target_s if target_s is not None else (scenario.guarantee_s if ct.emergency else ct.target_s)
+        sl = service_level if service_level is not None else (
+            scenario.guarantee_share if ct.emergency else DEFAULT_SERVICE_LEVEL
+        )
+        return t, sl
+
     per_type = []
     for ct in scenario.contact_types:
         rate = arrival_rates_per_s(scenario, ct)
@@ -279,10 +291,7 @@ def _streams(
     if by == "type":
         out = []
         for ct, rate, service, patience in per_type:
-            t = target_s if target_s is not None else (scenario.guarantee_s if ct.emergency else ct.target_s)
-            sl = service_level if service_level is not None else (
-                scenario.guarantee_share if ct.emergency else DEFAULT_SERVICE_LEVEL
-            )
+            t, sl = own_target(ct)
             out.append(_Stream(ct.id, rate, np.full(n, service), np.full(n, patience), t, sl, ct))
         return out
     rates = np.array([r for _, r, _, _ in per_type])
@@ -293,16 +302,29 @@ def _streams(
     # Idle intervals get the plain mean so the column never shows nan.
     idle = total <= 0
     weights[:, idle] = 1.0 / len(per_type)
-    t, sl = _pooled_target(scenario)
-    t = target_s if target_s is not None else t
-    sl = service_level if service_level is not None else sl
-    return [_Stream(POOLED, total, services @ weights, patiences @ weights, t, sl, None)]
+    overridden = target_s is not None and service_level is not None
+    targets = () if overridden else tuple((ct.id, *own_target(ct), rate > 0) for ct, rate, _, _ in per_type)
+    t, sl = own_target(per_type[0][0])
+    return [_Stream(POOLED, total, services @ weights, patiences @ weights, t, sl, None, targets)]
 
 
-def _pooled_target(scenario: Scenario) -> tuple[float, float]:
-    if any(ct.emergency for ct in scenario.contact_types):
-        return scenario.guarantee_s, scenario.guarantee_share
-    return min(ct.target_s for ct in scenario.contact_types), DEFAULT_SERVICE_LEVEL
+def _solve_pooled(stream: _Stream, formula: str, frame: pd.DataFrame, max_occupancy, max_agents):
+    """Agents for the pool: per interval the most that any type arriving then needs for its own target.
+
+    Returns (needed, predicted service level of the binding type, target_s, service level target, binding type).
+    """
+    n = stream.rates_per_s.size
+    best = (np.zeros(n, dtype=int), np.ones(n), np.full(n, stream.target_s), np.full(n, stream.service_level),
+            np.full(n, "", dtype=object))
+    for type_id, t, sl, arrives in stream.targets:
+        needed, predicted = _solve(replace(stream, target_s=t, service_level=sl, label=f"{POOLED} ({type_id})"),
+                                   formula, frame, max_occupancy, max_agents)
+        needed = np.where(arrives, needed, 0)
+        # the first type asking for the most agents binds; in an idle interval nobody does
+        wins = arrives & ((needed > best[0]) | (best[4] == ""))
+        for column, values in zip(best, (needed, predicted, t, sl, type_id)):
+            column[wins] = values if np.ndim(values) == 0 else np.asarray(values)[wins]
+    return best
 
 
 def requirements(
@@ -320,8 +342,9 @@ def requirements(
 
     One row per interval x row label (contact type or 'pooled') x method, with
     columns interval, interval_start_s, day, weekday, time, contact_type,
-    method, calls (expected first attempts in the interval), load_erlangs,
-    target_s, service_level_target, agents_needed, predicted_service_level
+    method, calls_per_interval (expected first attempts in the interval),
+    load_erlangs, target_s, service_level_target, binding_type (pooled: the
+    type whose target sets the agents needed), agents_needed, predicted_service_level
     (of the formula at agents_needed; answered within target over all
     arrivals), rostered and gap = rostered - agents_needed (negative: short).
     An interval with no arrivals needs 0 agents. ``max_occupancy`` applies to
@@ -346,14 +369,19 @@ def requirements(
         lagged = method.endswith("_lagged")
         formula = method.removesuffix("_lagged")
         for stream in _streams(resolved, by, lagged, target_s, service_level):
-            needed, predicted = _solve(stream, formula, frame, max_occupancy, max_agents)
+            if stream.targets:
+                needed, predicted, t, sl, binding = _solve_pooled(stream, formula, frame, max_occupancy, max_agents)
+            else:
+                needed, predicted = _solve(stream, formula, frame, max_occupancy, max_agents)
+                t, sl, binding = stream.target_s, stream.service_level, ""
             part = frame.copy()
             part["contact_type"] = stream.label
             part["method"] = method
-            part["calls"] = stream.rates_per_s * resolved.interval_s
+            part["calls_per_interval"] = stream.rates_per_s * resolved.interval_s
             part["load_erlangs"] = stream.rates_per_s * stream.service_s
-            part["target_s"] = stream.target_s
-            part["service_level_target"] = stream.service_level
+            part["target_s"] = t
+            part["service_level_target"] = sl
+            part["binding_type"] = binding
             part["agents_needed"] = needed
             part["predicted_service_level"] = predicted
             part["rostered"] = rostered[stream.label]
@@ -769,7 +797,7 @@ def iterative_staffing(
     table = frame.copy()
     table["contact_type"] = POOLED
     table["method"] = "isa"
-    table["calls"] = total_rate * resolved.interval_s
+    table["calls_per_interval"] = total_rate * resolved.interval_s
     table["load_erlangs"] = rates.T @ services
     table["target_s"] = resolved.guarantee_s if criterion == "guarantee" else math.nan
     table["service_level_target"] = target if criterion == "guarantee" else 1.0 - alpha
@@ -865,6 +893,13 @@ def render_staffing(table: pd.DataFrame, scenario: Scenario, isa: IterativeStaff
                 f"the emergency guarantee, {100 * scenario.guarantee_share:g}% of emergency incidents reach a "
                 f"human within {scenario.guarantee_s:g} s (only that: other contacts get what is left)"
             )
+        elif "binding_type" in part and part["binding_type"].ne("").any():
+            binding = part[part["binding_type"] != ""].drop_duplicates(["binding_type", "target_s",
+                                                                         "service_level_target"])
+            what = "each type its own, against the pool's wait (types that set the agents somewhere): " + "; ".join(
+                f"{row.binding_type}: {100 * row.service_level_target:g}% within {row.target_s:g} s"
+                for row in binding.itertuples()
+            )
         else:
             what = "; ".join(
                 f"{row.contact_type}: {100 * row.service_level_target:g}% within {row.target_s:g} s"
@@ -880,7 +915,7 @@ def render_staffing(table: pd.DataFrame, scenario: Scenario, isa: IterativeStaff
     for label in labels:
         part = table[table.contact_type == label]
         first = part["method"].iloc[0]
-        wide = part[part.method == first][["interval", "weekday", "time", "calls", "rostered"]].copy()
+        wide = part[part.method == first][["interval", "weekday", "time", "calls_per_interval", "rostered"]].copy()
         for method in methods:
             rows = part[part.method == method].set_index("interval")
             if rows.empty:
@@ -892,7 +927,9 @@ def render_staffing(table: pd.DataFrame, scenario: Scenario, isa: IterativeStaff
         elif len(labels) > 1:
             lines.append("all contact types, pooled:")
         shown = wide.drop(columns="interval").rename(columns={"weekday": "day"})
-        shown["calls"] = shown["calls"].map(lambda v: f"{v:.1f}")
+        calls = f"calls per {scenario.interval_min} min"
+        shown = shown.rename(columns={"calls_per_interval": calls})
+        shown[calls] = shown[calls].map(lambda v: f"{v:.1f}")
         shown["rostered"] = shown["rostered"].map(lambda v: f"{v:.1f}")
         for column in shown.columns:
             if column.startswith("gap_"):

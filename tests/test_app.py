@@ -2,18 +2,26 @@
 
 Runs use a one-day cut of the payment preset (uploaded, which also tests the
 upload path) with 2 replications, so a whole comparison takes about a second.
+
+AppTest resets widget values that a real browser keeps, so the settings that
+carry over between scenarios in a browser are tested in tests/test_browser.py
+too; here the model side: what the app runs is the loaded file plus exactly
+the user's edits, and it gives the CLI's figures.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
 import sim
-from ui import compute
+from sim import cli, knobs
+from ui import compute, tables
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["frontier", "emergencies", "roster", "classroom", "assumptions", "downloads"]
@@ -39,7 +47,7 @@ def app(monkeypatch) -> AppTest:
 
 def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
     """Put ``files`` in the sidebar's uploader (none: clear it) and rerun."""
-    at.sidebar.file_uploader(key="upload").set_value([(name, data, "text/plain") for name, data in files] or None)
+    at.sidebar.file_uploader[0].set_value([(name, data, "text/plain") for name, data in files] or None)
     return at.run()
 
 
@@ -49,8 +57,19 @@ def run(at: AppTest) -> AppTest:
     return at
 
 
+def knob(at: AppTest, kind: str, label: str):
+    """The sidebar widget of ``kind`` (slider, number_input, selectbox) with this label."""
+    hits = [w for w in getattr(at.sidebar, kind) if w.label == label]
+    assert len(hits) == 1, [w.label for w in getattr(at.sidebar, kind)]
+    return hits[0]
+
+
 def using(at: AppTest) -> str:
     return next(c.value for c in at.sidebar.caption if c.value.startswith("Using"))
+
+
+def ctx(at: AppTest):
+    return at.session_state["ctx"]
 
 
 def metrics(at: AppTest) -> dict[str, list[str]]:
@@ -69,40 +88,125 @@ def test_first_page_opens_on_the_default_preset_and_every_page_waits_for_run(app
     assert "Payment platform week" in using(app)
     assert any("Run simulation" in i.value for i in app.info)
     assert len(charts(app)) == 1  # expected demand, straight from the scenario
-    assert app.sidebar.number_input(key="knob_reps").value == 3  # the app default, below the preset's 10
-    assert app.session_state["ctx"].scenario.replications == 3
+    assert knob(app, "number_input", "Replications").value == 3  # the app's quick start, below the file's 10
+    assert any("The file asks for 10 replications; this run uses 3" in c.value for c in app.sidebar.caption)
+    assert ctx(app).changes == [{"parameter": "replications", "before": 10, "after": 3}]
     calls = dict(compute.SIMULATION_CALLS)
     for page in ["frontier", "emergencies", "roster", "downloads"]:
         app.switch_page(f"ui/pages/{page}.py").run()
         assert not app.exception, page
         assert any("Run simulation" in i.value for i in app.info), page
     app.switch_page("ui/pages/assumptions.py").run()
-    assert not app.exception and len(app.dataframe[0].value) > 300
+    assert not app.exception and sum(len(t.value) for t in app.table) > 300
     assert compute.SIMULATION_CALLS == calls  # nothing simulated before Run
 
 
-def test_compare_runs_and_a_changed_knob_changes_the_result(app):
+def test_switching_preset_after_changing_knobs_gives_that_presets_own_values_and_the_clis_figures(app, tmp_path):
+    knob(app, "slider", "Share of the roster kept").set_value(0.3).run()
+    knob(app, "number_input", "Seed").set_value(5).run()
+    knob(app, "slider", "Platform liability share").set_value(0.1).run()
+    assert len(ctx(app).changes) == 4  # staffing scale, seed, liability and the quick replications
+
+    app.sidebar.selectbox(key="preset").set_value("classroom_mmc.yaml").run()
+    assert not app.exception and "Classroom M/M/c" in using(app)
+    assert knob(app, "number_input", "Seed").value == 2024  # the file's seed, not the last scenario's
+    assert knob(app, "slider", "Share of the roster kept").value == 1.0  # 12 agents as written
+    assert knob(app, "slider", "Platform liability share").value == ctx(app).base.economics.liability_share
+    assert ctx(app).changes == [{"parameter": "replications", "before": 20, "after": 3}]  # nothing else
+    run(app)
+    shown = ctx(app)
+    assert shown.scenario.policy("n12").staffing_scale == 1.0
+
+    # the CLI on the same file, seed and replications writes the same comparison, and the cards show it
+    out = tmp_path / "cli"
+    assert cli.main(["compare", str(ROOT / "scenarios" / "classroom_mmc.yaml"), "--replications", "3",
+                     "--seed", "2024", "--out", str(out)]) == 0
+    from_cli = pd.read_csv(out / "compare.csv")
+    requested = app.session_state["requested"]["yaml"]  # exactly what the app ran (and cached)
+    from_app = compute.run_comparison(requested).compare
+    pd.testing.assert_frame_equal(pd.read_csv(io.StringIO(from_app.to_csv(index=False))), from_cli)
+    net = from_cli.query("contact_type == 'all' and metric == 'net_saving'").set_index("policy")["difference"]
+    assert metrics(app)["Net effect for society"] == [tables.fmt_money(net[p], "USD", compact=True)
+                                                       for p in ("n12", "n11")]
+
+
+def test_an_upload_gives_exactly_its_values_after_knobs_were_changed(app):
+    knob(app, "slider", "Share of the roster kept").set_value(0.3).run()
+    knob(app, "slider", "Platform liability share").set_value(0.1).run()
+    knob(app, "number_input", "Drain half-life of emergency money (min)").set_value(20.0).run()
+    data = small_payment()
+    data.update(seed=777, replications=2)
+    data["economics"]["liability_share"] = 0.5
+    data["contact_types"][2]["volume"]["per_day"] = 25
+    upload(app, ("mine.yaml", yaml.safe_dump(data).encode()))
+    assert "upload: mine.yaml" in using(app)
+    assert knob(app, "number_input", "Seed").value == 777
+    assert knob(app, "number_input", "Replications").value == 2
+    assert knob(app, "slider", "Platform liability share").value == 0.5
+    half_life = knob(app, "number_input", "Drain half-life of emergency money (min)").value
+    assert half_life == round(knobs.half_life(ctx(app).base), 1)  # the file's (volume-weighted) value
+    assert knob(app, "slider", "Share of the roster kept").value == 0.6
+    assert ctx(app).changes == []  # nothing the user did not do
+    assert ctx(app).scenario == ctx(app).base
+    app.switch_page("ui/pages/assumptions.py").run()
+    assert any("Nothing: the next run uses the scenario exactly as loaded" in m.value for m in app.markdown)
+    run(app)
+    app.switch_page("ui/pages/downloads.py").run()
+    assert not app.exception
+    assert any("exactly as loaded." in c.value for c in app.caption)
+
+
+def test_card_terms_sum_to_the_net_on_screen(app):
+    upload(app, ("small.yaml", SMALL))
+    run(app)
+    comparison = compute.run_comparison(app.session_state["requested"]["yaml"])
+    for view in ("net_saving", "net_saving_platform"):
+        app.radio(key="savings_view").set_value(view).run()
+        heads = [h for h in tables.headline(comparison, view) if not h["baseline"]]
+        cards = app.table
+        assert len(cards) == len(heads) == 4
+        for head, card in zip(heads, cards):
+            shown = card.value
+            expected = tables.net_terms_table(head, "USD")
+            assert list(shown.index) == list(expected.index)  # every term, then the net
+            assert list(shown.iloc[:, 0]) == list(expected.iloc[:, 0])
+            assert sum(t["mean"] for t in head["terms"]) == pytest.approx(head["net"]["mean"], abs=1e-6)
+        nets = metrics(app)[tables.NET_LABELS[view]]
+        assert nets == [tables.fmt_money(h["net"]["mean"], "USD", compact=True) for h in heads]
+    assert any("Rough" in c.value for c in app.caption)  # 2 replications: intervals flagged rough
+
+
+def test_compare_runs_and_a_changed_knob_changes_only_that_policy(app):
     upload(app, ("small.yaml", SMALL))
     assert "Payment platform, one day" in using(app)
     run(app)
     before = metrics(app)
-    assert len(before) == 5 and all(len(v) == 4 for v in before.values())  # 4 policies x 5 figures
+    assert len(before["Net effect for society"]) == 4  # a card per policy but the baseline
     assert app.get("plotly_chart") and app.dataframe
     table = app.dataframe[0].value
     assert "Net effect for society (USD)" in table.index and "Bot first, 40% fewer agents" in table.columns
 
-    app.sidebar.slider(key="knob_kept").set_value(0.2).run()
+    knob(app, "slider", "Share of the roster kept").set_value(0.2).run()
     assert any("changed since the last run" in i.value for i in app.info)
     assert metrics(app) == before  # no rerun of the simulation until Run is pressed
     run(app)
     after = metrics(app)
-    assert after["Wages + bot cost saved"][0] != before["Wages + bot cost saved"][0]  # the adjusted policy
-    assert after["Wages + bot cost saved"][1:] == before["Wages + bot cost saved"][1:]  # the others as written
+    assert after["Net effect for society"][0] != before["Net effect for society"][0]  # the adjusted policy
+    assert after["Net effect for society"][1:] == before["Net effect for society"][1:]  # the others as written
     assert not any("changed since the last run" in i.value for i in app.info)
+    card = next(m.value for m in app.markdown if m.value.startswith("**Bot first, 40% fewer agents"))
+    assert "(edited)" in card and "9 agents" in card  # 0.2 of 46, not the label's 40% fewer
+    assert any("staffing_scale 0.6 → 0.2" in c.value for c in app.caption)
 
-    app.sidebar.slider(key="knob_liability").set_value(0.1).run()
-    assert app.session_state["ctx"].scenario.economics.liability_share == 0.1
-    assert not app.sidebar.error
+
+def test_edits_of_one_policy_stay_when_another_is_adjusted(app):
+    upload(app, ("small.yaml", SMALL))
+    knob(app, "slider", "Share of the roster kept").set_value(0.4).run()
+    knob(app, "selectbox", "Policy to adjust").set_value("emergency_line").run()
+    knob(app, "slider", "Share of the roster kept").set_value(0.8).run()
+    sc = ctx(app).scenario
+    assert sc.policy("bot_cut40").staffing_scale == 0.4 and sc.policy("emergency_line").staffing_scale == 0.8
+    assert {c["parameter"] for c in ctx(app).changes} == {"policies[1].staffing_scale", "policies[4].staffing_scale"}
 
 
 def test_every_page_draws_after_a_run_and_switching_pages_does_not_rerun(app, monkeypatch):
@@ -121,36 +225,57 @@ def test_every_page_draws_after_a_run_and_switching_pages_does_not_rerun(app, mo
         assert not app.exception
     assert compute.SIMULATION_CALLS == calls  # everything came from the cache
     # another scenario: the last run's results are not shown as if they were its own
-    upload(app)
+    app.sidebar.button(key="forget_upload").click().run()
     app.switch_page("ui/pages/compare.py").run()
     assert "Payment platform week" in using(app)
     assert any("Run simulation" in i.value for i in app.info) and not app.metric
 
 
+def test_classroom_shows_only_its_own_inputs_and_the_scenario_survives_it(app):
+    upload(app, ("small.yaml", SMALL))
+    knob(app, "slider", "Platform liability share").set_value(0.3).run()
+    app.switch_page("ui/pages/classroom.py").run()
+    assert not app.exception
+    assert not app.sidebar.slider and not app.sidebar.number_input and not app.sidebar.button
+    app.switch_page("ui/pages/compare.py").run()
+    assert "upload: small.yaml" in using(app)  # the upload is kept
+    assert knob(app, "slider", "Platform liability share").value == 0.3  # and so is the edit
+
+
 def test_pages_content(app, monkeypatch):
     monkeypatch.setattr(compute, "FRONTIER_VALUES", (1.0, 0.5, 0.0))
     upload(app, ("small.yaml", SMALL))
+    knob(app, "number_input", "Replications").set_value(3).run()
     run(app)
     app.switch_page("ui/pages/frontier.py").run()
-    assert any("emergency guarantee" in m.value for m in app.markdown)
+    statement = " ".join(m.value for m in app.markdown)
+    assert "emergency guarantee" in statement and "95% confidence" in statement
+    assert "3 replications per share" in statement  # the sidebar's, not a fixed 2
+    frontier_table = app.table[0].value
+    assert "Net effect for society (USD)" in frontier_table.columns and "net_saving" not in frontier_table.columns
+    assert frontier_table.iloc[0]["Wages saved (USD)"].count("(") == 1  # with its interval
     app.switch_page("ui/pages/emergencies.py").run()
     never = app.dataframe[0].value
     assert "Never reached a human" in never.columns and len(never) == 5
     app.switch_page("ui/pages/assumptions.py").run()
-    params = app.dataframe[0].value
+    params = pd.concat([t.value for t in app.table[1:]])
     assert params["source"].str.contains("UK Finance").any() and len(params) > 300
+    assert "contact_types[2].loss.half_life_min" in params.index  # whole names, not cut
     app.switch_page("ui/pages/downloads.py").run()
     labels = [b.label for b in app.get("download_button")]
-    assert any("Scenario as edited" in x for x in labels) and any("Provenance" in x for x in labels)
-    assert any("Replications (CSV)" in x for x in labels)
-    edited = sim.parse_scenario(app.session_state["ctx"].yaml, read_csv=lambda n: "", source="download")
-    assert edited.days == 1 and edited.replications == 2
+    assert any(x.startswith("Everything in one zip") for x in labels)
+    for name in ("replications.csv", "summary.csv", "compare.csv", "frontier.csv", "data_dictionary.csv",
+                 "scenario.yaml", "provenance.json"):
+        assert any(x.startswith(name) for x in labels), name
+    edited = sim.parse_scenario(ctx(app).yaml, read_csv=lambda n: "", source="download")
+    assert edited.days == 1 and edited.replications == 3
 
 
 def test_classroom_knob_changes_the_result(app):
     app.switch_page("ui/pages/classroom.py").run()
     first = app.dataframe[0].value
     assert list(first.columns) == ["Measure", "Simulated (mean)", "95% CI", "Erlang C"]
+    assert first.set_index("Measure").loc["Mean wait, s (ASA)", "Erlang C"] == "7.8 s"  # as the preset promises
     app.number_input(key="cls_servers").set_value(12).run()
     second = app.dataframe[0].value
     assert not app.exception
@@ -192,5 +317,5 @@ def test_upload_with_a_csv_table(app):
     csv = ("expected_incidents\n" + "\n".join(["1.5"] * 24)).encode()
     upload(app, ("with_table.yaml", text), ("fraud.csv", csv))
     assert not app.sidebar.error
-    fraud = app.session_state["ctx"].scenario.contact_types[2]
+    fraud = ctx(app).scenario.contact_types[2]
     assert fraud.volume.table == [1.5] * 24

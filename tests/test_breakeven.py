@@ -141,8 +141,8 @@ def test_a_template_that_already_misses_the_guarantee_has_no_break_even_point():
     result = _search(fake, values=[1.0, 0.5])
     f = result.findings["guarantee_confident"]
     assert f.value is None and f.next_value == 1.0
-    assert "fails already at the shallowest value" in f.message
-    assert "no value tested gives a positive net saving" in result.findings["saving_mean"].message
+    assert "not met even at the shallowest value tested" in f.message
+    assert "not met at any value tested" in result.findings["saving_mean"].message
     assert len(fake.calls) == 1  # nothing to refine
 
 

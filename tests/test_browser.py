@@ -1,11 +1,14 @@
-"""The app in a real headless Chromium: what a person sees after pressing Run (DESIGN.md §8).
+"""The app in a real headless Chromium: what a person sees (DESIGN.md §8).
 
-Starts `streamlit run app.py` on a free port, opens it in Debian's Chromium
-through Playwright, runs the default comparison (default preset, default
-knobs) and waits for the drawn plots themselves — the savings chart and the
-table on Compare, the frontier on "Cost of cutting", the time-to-human ECDF on
-"Emergencies". Screenshots go to the test's tmp dir, and also to
-$HUMANLINE_SCREENSHOT_DIR when set.
+Starts `streamlit run app.py` on a free port and opens it in Debian's
+Chromium through Playwright, at 1280x900 — the narrowest window the app
+promises to fit. Every wait is on an element state (a text, a widget value,
+a drawn plot), never a fixed sleep. Screenshots go to the test's tmp dir,
+and also to $HUMANLINE_SCREENSHOT_DIR when set.
+
+Only a browser shows one of the bugs these tests guard: it keeps the value of
+a widget whose key it has seen, so settings leaked from one scenario into the
+next although AppTest (which resets widgets) saw nothing wrong.
 
 Skipped only outside CI when Chromium or Playwright is missing; with CI set it
 fails instead (.ci/run installs Chromium).
@@ -18,10 +21,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ui import browser
 
 pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+WIDTH, HEIGHT = 1280, 900
 
 
 def _need(ok: bool, why: str) -> None:
@@ -32,52 +38,128 @@ def _need(ok: bool, why: str) -> None:
     pytest.skip(why)
 
 
-def test_default_comparison_draws_frontier_emergency_chart_and_table(tmp_path: Path):
+@pytest.fixture(scope="module")
+def chrome():
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         _need(False, "the playwright package is not installed")
     _need(browser.chromium_path() is not None, "chromium is not installed (apt-get install chromium)")
+    with browser.serve_app() as url, browser.chromium() as chromium:
+        yield chromium, url
 
-    shots = {}
-    with browser.serve_app() as url, browser.chromium() as chrome:
-        page = browser.open_app(chrome, url)
-        page.get_by_text("What does cutting human agents cost?").wait_for(state="visible")
 
-        seconds = browser.run_default(page)
-        plot = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text="Against the baseline"))
-        assert plot.locator("g.trace.bars").count() == 5  # savings, losses and net, one bar group each
-        table = page.locator(browser.TABLE).last
-        assert table.is_visible() and table.bounding_box()["height"] > 100
-        assert page.get_by_test_id("stMetricLabel").filter(has_text="Net effect for society").count() == 4
-        assert page.locator('[data-testid="stException"]').count() == 0
-        browser.clear_hover(page)
-        shots["compare"] = tmp_path / "compare.png"
-        page.screenshot(path=str(shots["compare"]))
-
-        frontier_s = browser.go_to(page, "Cost of cutting", "The cost of cutting")
-        frontier = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text="The cost of cutting"))
-        assert frontier.locator("g.trace.scatter").count() >= 8  # 4 series and their confidence bands
-        assert frontier.get_by_text("guarantee:").count() == 1  # the target line's label
-        assert page.get_by_text("The emergency guarantee").first.is_visible()
-        browser.clear_hover(page)
-        shots["frontier"] = tmp_path / "frontier.png"
-        page.screenshot(path=str(shots["frontier"]))
-
-        emergencies_s = browser.go_to(page, "Emergencies", "Emergency time to a human")
-        ecdf = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text="Emergency time to a human"))
-        assert ecdf.locator("g.trace.scatter").count() == 6  # five policies and the guarantee line
-        assert ecdf.get_by_text("guarantee: 60 s").count() == 1
-        assert page.get_by_text("Incidents that never reached a human", exact=True).is_visible()
-        assert page.locator('[data-testid="stException"]').count() == 0
-        shots["emergencies"] = tmp_path / "emergencies.png"
-        page.screenshot(path=str(shots["emergencies"]), full_page=True)
-
+def _keep(shots: dict[str, Path]) -> None:
     for path in shots.values():
         assert path.stat().st_size > 20_000
     target = os.environ.get("HUMANLINE_SCREENSHOT_DIR")
     if target:
         Path(target).mkdir(parents=True, exist_ok=True)
-        for name, path in shots.items():
+        for path in shots.values():
             shutil.copy(path, Path(target) / path.name)
-    print(f"click to charts {seconds:.1f} s; frontier page {frontier_s:.1f} s; emergencies page {emergencies_s:.1f} s")
+
+
+def _no_exception(page) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+
+
+def test_a_new_preset_or_upload_shows_its_own_values_not_the_last_scenarios(chrome, tmp_path):
+    from playwright.sync_api import expect
+
+    chromium, url = chrome
+    page = browser.open_app(chromium, url, WIDTH, HEIGHT)
+    page.get_by_text("Using Payment platform week").wait_for(state="visible")
+    browser.wait_for_differences(page, 1)  # the app's quick replications, said so
+    browser.set_seed(page, 5, differences_after=2)
+    browser.slider_to_start(page, "Share of the roster kept")
+    browser.wait_for_differences(page, 3)
+    assert browser.slider_value(page, "Share of the roster kept") == "0.00"
+
+    browser.choose_preset(page, "Classroom M/M/c (Erlang C case C1)")
+    browser.wait_for_differences(page, 1)  # only the quick replications: nothing carried over
+    assert browser.number_box(page, "Seed").input_value() == "2024"  # the file's seed
+    assert browser.number_box(page, "Replications").input_value() == "3"
+    assert browser.slider_value(page, "Share of the roster kept") == "1.00"  # "12 agents" as written
+    expect(browser.sidebar(page).get_by_text("= 12 agents")).to_be_visible()
+
+    data = yaml.safe_load((ROOT / "scenarios" / "payment_platform.yaml").read_text())
+    data.update(days=1, replications=2, seed=777, name="My platform, one day")
+    data["economics"]["liability_share"] = 0.5
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(yaml.safe_dump(data, sort_keys=False))
+    browser.upload_files(page, mine)
+    page.get_by_text("Using My platform, one day").wait_for(state="visible")
+    browser.wait_for_differences(page, 0)  # exactly the file
+    assert browser.number_box(page, "Seed").input_value() == "777"
+    assert browser.number_box(page, "Replications").input_value() == "2"
+    assert browser.slider_value(page, "Platform liability share") == "0.50"
+    assert browser.slider_value(page, "Share of the roster kept") == "0.60"
+
+    page.get_by_role("button", name="Run simulation").click()
+    page.get_by_text("2 replications, seed 777.").wait_for(state="visible", timeout=120_000)
+    expect(page.get_by_test_id("stMetricLabel").filter(has_text="Net effect for society")).to_have_count(4)
+    _no_exception(page)
+    browser.clear_hover(page)
+    shots = {"upload": tmp_path / "after_upload.png"}
+    page.screenshot(path=str(shots["upload"]))
+    _keep(shots)
+
+
+PAGES = (  # navigation title, what marks the page as drawn (a chart title, else a heading)
+    ("Cost of cutting", "chart", "The cost of cutting"),
+    ("Emergencies", "chart", "Emergency time to a human"),
+    ("Roster and demand", "chart", "Demand and roster by interval"),
+    ("Classroom", "chart", "Simulation next to Erlang C"),
+    ("Assumptions", "text", "All parameters"),
+    ("Downloads", "download", "Everything in one zip"),
+)
+
+
+def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exception(chrome, tmp_path):
+    from playwright.sync_api import expect
+
+    chromium, url = chrome
+    page = browser.open_app(chromium, url, WIDTH, HEIGHT)
+    page.get_by_text("What does cutting human agents cost?").wait_for(state="visible")
+    seconds = browser.run_default(page)
+    plot = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text="Against the baseline"))
+    expect(plot.locator("g.trace.bars")).to_have_count(5)  # the four terms and the net
+    labels = page.get_by_test_id("stMetricLabel")
+    expect(labels.filter(has_text="Net effect for society")).to_have_count(4)
+    expect(labels.filter(has_text="Emergencies within 60 s")).to_have_count(4)
+    expect(page.locator('[data-testid="stTable"]')).to_have_count(4)  # every card's terms
+    assert browser.truncated_texts(page, '[data-testid="stMetric"]') == []
+    assert browser.truncated_texts(page, '[data-testid="stTable"]') == []
+    _no_exception(page)
+    browser.clear_hover(page)
+    shots = {"compare": tmp_path / "compare.png"}
+    page.screenshot(path=str(shots["compare"]))
+
+    for nav, kind, marker in PAGES:
+        browser.sidebar(page).locator('[data-testid="stSidebarNav"]').get_by_text(nav, exact=True).click()
+        if kind == "chart":
+            browser.wait_for_chart(page, marker)
+        elif kind == "download":
+            buttons = page.get_by_test_id("stDownloadButton")
+            buttons.filter(has_text=marker).wait_for(state="visible")
+            expect(buttons).to_have_count(11)  # the zip and its ten files, each on its own (frontier included)
+        else:
+            page.get_by_text(marker, exact=True).wait_for(state="visible")
+        _no_exception(page)
+        assert browser.truncated_texts(page, '[data-testid="stTable"]') == [], nav
+        if nav == "Cost of cutting":
+            frontier = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text=marker))
+            expect(frontier.locator("g.trace.scatter")).to_have_count(8)  # 4 series and their bands
+            expect(page.get_by_text("with 95% confidence").first).to_be_visible()
+        if nav == "Emergencies":
+            ecdf = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text=marker))
+            expect(ecdf.locator("g.trace.scatter")).to_have_count(6)  # five policies and the guarantee line
+        if nav == "Classroom":  # its own inputs only: no scenario sidebar
+            expect(browser.sidebar(page).get_by_role("button", name="Run simulation")).to_have_count(0)
+        browser.clear_hover(page)
+        shots[nav] = tmp_path / f"{nav.lower().replace(' ', '_')}.png"
+        page.screenshot(path=str(shots[nav]))
+    _keep(shots)
+    print(f"click to charts {seconds:.1f} s")

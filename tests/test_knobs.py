@@ -219,3 +219,29 @@ def test_a_knob_changes_the_simulated_result():
     pick = lambda t: float(t.loc[t.contact_type == "all", "abandonment"].iloc[0])  # noqa: E731
     assert pick(after) > pick(before) + 0.05
     assert np.array_equal(before["incidents"], after["incidents"])  # same customers
+
+
+def test_changes_list_exactly_the_edited_parameters_with_before_and_after():
+    sc = sim.load_scenario(ROOT / "scenarios" / "payment_platform.yaml")
+    assert knobs.changes(sc, sc) == []
+    edited = knobs.with_liability(knobs.with_agents_kept(sc, 0.8, "bot_cut40"), 0.5)
+    assert knobs.changes(sc, edited) == [
+        {"parameter": "economics.liability_share", "before": 0.62, "after": 0.5},
+        {"parameter": "policies[1].staffing_scale", "before": 0.6, "after": 0.8},
+    ]
+
+
+def test_a_scenario_without_policies_is_not_changed_by_making_its_baseline_explicit(minimal_scenario):
+    sc = sim.build_scenario(minimal_scenario)
+    assert not sc.policies
+    assert knobs.changes(sc, knobs.with_agents_kept(sc, 1.0)) == []
+    assert knobs.changes(sc, knobs.with_agents_kept(sc, 0.5)) == [
+        {"parameter": "policies[0].staffing_scale", "before": 1.0, "after": 0.5}]
+
+
+def test_share_kept_means_the_roster_before_any_scale_in_agents():
+    sc = sim.load_scenario(ROOT / "scenarios" / "payment_platform.yaml")
+    assert knobs.roster_headcount(sc, "bot_cut40", 1.0) == 46  # share 1.0: the roster as written
+    assert knobs.roster_headcount(sc, "bot_cut40") == knobs.roster_headcount(sc, "bot_cut40", 0.6)
+    mmc = sim.load_scenario(ROOT / "scenarios" / "classroom_mmc.yaml")
+    assert knobs.roster_headcount(mmc, "n12", 1.0) == 12  # its own roster, not the scenario's 14

@@ -93,7 +93,7 @@ def test_lagged_equals_plain_when_the_rate_is_constant():
         plain = table[table.method == formula].reset_index(drop=True)
         lagged = table[table.method == f"{formula}_lagged"].reset_index(drop=True)
         assert (plain["agents_needed"] == lagged["agents_needed"]).all()
-        assert np.allclose(plain["calls"], lagged["calls"])
+        assert np.allclose(plain["calls_per_interval"], lagged["calls_per_interval"])
 
 
 def test_lagged_rate_is_the_step_series_shifted_by_the_mean_service_time_and_interpolated():
@@ -145,8 +145,27 @@ def test_by_type_holds_emergencies_to_the_guarantee_and_others_to_their_own_targ
     assert targets.loc["fraud", "target_s"] == 45 and targets.loc["fraud", "service_level_target"] == 0.95
     fraud_rows = table[table.contact_type == "fraud"]
     assert (fraud_rows["agents_needed"] == erlang_c_servers_needed(200 / 86400, 600, 45, 0.95).servers).all()
-    pooled = requirements(sc, methods=["erlang_c"])  # pooled: everyone held to the emergency guarantee
-    assert pooled["target_s"].iloc[0] == 45 and pooled["service_level_target"].iloc[0] == 0.95
+
+    # pooled: each type held to its own target against the pool's wait; the most demanding one binds
+    pooled = requirements(sc, methods=["erlang_c"])
+    lam = (4000 + 200) / 86400
+    service = (4000 * 180 + 200 * 600) / 4200  # rate-weighted mean handle time (the _type default is 180 s)
+    own = {"routine": erlang_c_servers_needed(lam, service, 30, 0.8).servers,
+           "fraud": erlang_c_servers_needed(lam, service, 45, 0.95).servers}
+    binding = max(own, key=own.get)
+    assert (pooled["agents_needed"] == max(own.values())).all()
+    assert set(pooled["binding_type"]) == {binding}
+    row = pooled.iloc[0]
+    assert (row["target_s"], row["service_level_target"]) == ((45, 0.95) if binding == "fraud" else (30, 0.8))
+
+
+def test_pooled_routine_target_binds_when_it_is_the_stricter_one():
+    routine = _type("routine", per_day=4000, target_s=5)  # 80% within 5 s asks more than 95% within 600 s
+    fraud = _type("fraud", per_day=200, aht_s=600, emergency=True, priority=5)
+    sc = _scenario([routine, fraud], guarantee_s=600, guarantee_share=0.95)
+    pooled = requirements(sc, methods=["erlang_c"])
+    assert set(pooled["binding_type"]) == {"routine"} and set(pooled["target_s"]) == {5}
+    assert "calls per" in render_staffing(pooled, sc)  # the count says what it counts
 
 
 def test_an_interval_without_arrivals_needs_no_agents():

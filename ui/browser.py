@@ -106,6 +106,7 @@ def open_app(browser, url: str, width: int = 1500, height: int = 1100):
     page.set_default_timeout(60_000)
     page.goto(url, wait_until="domcontentloaded")
     page.get_by_role("button", name="Run simulation").wait_for(state="visible")
+    wait_idle(page)  # the first run done: every widget shows its value
     return page
 
 
@@ -120,25 +121,103 @@ def wait_for_chart(page, title_text: str, timeout_ms: int = 120_000) -> None:
     chart.first.locator("g.trace").first.wait_for(state="attached", timeout=timeout_ms)
 
 
+def sidebar(page):
+    return page.locator('[data-testid="stSidebar"]')
+
+
 def sidebar_seed(page) -> str:
-    return page.locator('[data-testid="stSidebar"]').get_by_role("spinbutton", name="Seed", exact=True).input_value()
+    return number_box(page, "Seed").input_value()
 
 
-def set_seed(page, seed: int) -> None:
-    """Type a seed into the sidebar and wait for the rerun it triggers."""
-    box = page.locator('[data-testid="stSidebar"]').get_by_role("spinbutton", name="Seed", exact=True)
+def number_box(page, label: str):
+    return sidebar(page).get_by_role("spinbutton", name=label, exact=True)
+
+
+def slider(page, label: str):
+    # the range input itself is visually hidden behind the drawn track, so it is found by its label
+    return sidebar(page).locator(f'input[type="range"][aria-label="{label}"]')
+
+
+def slider_value(page, label: str) -> str:
+    return slider(page, label).get_attribute("aria-valuetext")
+
+
+def differences(page):
+    """The sidebar's "Differences from the file (n)" expander: it changes with every edit, so it says a rerun
+    with that edit has finished."""
+    return sidebar(page).locator('[data-testid="stExpander"] summary')
+
+
+def wait_for_differences(page, n: int, timeout_ms: int = 60_000) -> None:
+    from playwright.sync_api import expect
+
+    label = f"Differences from the file ({n})" if n else "No differences from the file"
+    expect(differences(page)).to_contain_text(label, timeout=timeout_ms)
+    wait_idle(page, timeout_ms)
+
+
+def set_seed(page, seed: int, differences_after: int) -> None:
+    """Type a seed into the sidebar; wait until the rerun shows ``differences_after`` differences."""
+    box = number_box(page, "Seed")
     box.fill(str(seed))
     box.press("Enter")
-    page.wait_for_function(
-        "seed => document.querySelector('[data-testid=\"stSidebar\"] input[aria-label=\"Seed\"]').value == seed",
-        arg=str(seed))
+    wait_for_differences(page, differences_after)
+
+
+def slider_to_start(page, label: str) -> None:
+    """Move a sidebar slider to its lowest value with the keyboard, as a person can."""
+    handle = slider(page, label)
+    handle.focus()
+    handle.press("Home")
+
+
+def choose_preset(page, name: str, attempts: int = 3) -> None:
+    """Pick a preset from the sidebar's list.
+
+    A rerun that lands while the list is open (a widget committing its value on blur) closes it again, so
+    the list is reopened until the option shows, a few times at most.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    option = page.get_by_role("option").get_by_text(name, exact=True)
+    for attempt in range(attempts):
+        wait_idle(page)
+        sidebar(page).locator('[data-testid="stSelectbox"]').filter(has_text="Preset").click()
+        try:
+            option.click(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+    page.get_by_text(f"Using {name}").wait_for(state="visible")
     wait_idle(page)
 
 
+def upload_files(page, *paths) -> None:
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(p) for p in paths])
+
+
+def truncated_texts(page, selector: str) -> list[str]:
+    """Texts inside ``selector`` elements that are cut (wider than their box, i.e. shown with an ellipsis).
+
+    Only what is on screen counts: an element in a collapsed expander has no box to overflow.
+    """
+    return page.evaluate(
+        """sel => [...document.querySelectorAll(sel)].flatMap(el => [el, ...el.querySelectorAll('*')])
+               .filter(e => e.getClientRects().length > 0 && e.clientWidth > 0 && (e.innerText || '').trim() !== ''
+                            && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible')
+               .map(e => e.innerText)""",
+        selector,
+    )
+
+
 def wait_idle(page, timeout_ms: int = 60_000) -> None:
-    """Wait until the app is not running a script (the status widget is gone)."""
-    page.wait_for_timeout(300)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout_ms)
+    """Wait until the app is not running its script (Streamlit marks its root element with the state).
+
+    Call it after waiting for something the awaited run draws: before that, the run may not have begun.
+    """
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(state="attached",
+                                                                                       timeout=timeout_ms)
 
 
 def run_default(page, timeout_ms: int = 120_000) -> float:
@@ -146,6 +225,7 @@ def run_default(page, timeout_ms: int = 120_000) -> float:
 
     Returns the seconds from the click to the drawn chart and table.
     """
+    wait_idle(page, timeout_ms)  # read the seed the run will use, not a widget still being drawn
     seed = sidebar_seed(page)
     start = time.perf_counter()
     page.get_by_role("button", name="Run simulation").click()
@@ -154,13 +234,15 @@ def run_default(page, timeout_ms: int = 120_000) -> float:
     wait_for_chart(page, "Against the baseline", timeout_ms)
     page.locator(f"{TABLE} canvas").last.wait_for(state="attached", timeout=timeout_ms)
     page.locator(TABLE).last.wait_for(state="visible", timeout=timeout_ms)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    wait_idle(page, timeout_ms)
+    return seconds
 
 
 def clear_hover(page) -> None:
     """Move the mouse off every widget and let tooltips fade, before a screenshot."""
     page.mouse.move(900, 60)
-    page.wait_for_timeout(700)
+    page.locator('[data-testid="stTooltipContent"]').first.wait_for(state="hidden")
 
 
 def go_to(page, nav_title: str, chart_title: str, timeout_ms: int = 120_000) -> float:

@@ -16,6 +16,8 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from sim.formatting import fmt_money, fmt_value
+from sim.report import NET_TERMS
 from sim.scenario import WEEKDAYS
 
 PALETTE = qualitative.Safe + qualitative.Vivid
@@ -49,22 +51,6 @@ def _err(mean: float, lo: float, hi: float) -> tuple[float, float]:
 # ------------------------------------------------------------------ compare
 
 
-SAVINGS_VIEWS = {
-    "society": (
-        ("wages_saved", "Wages saved", 1),
-        ("bot_cost_saved", "Bot cost saved", 1),
-        ("added_customer_loss", "Added customer losses", -1),
-        ("added_churn", "Added churn cost", -1),
-        ("net_saving", "Net effect", 1),
-    ),
-    "platform": (
-        ("wages_saved", "Wages saved", 1),
-        ("bot_cost_saved", "Bot cost saved", 1),
-        ("added_liability", "Added liability paid", -1),
-        ("added_churn", "Added churn cost", -1),
-        ("net_saving_platform", "Net effect", 1),
-    ),
-}
 _COMPONENT_COLOURS = ("#1b7837", "#7fbc41", "#b2182b", "#f4a582", "#2166ac")
 
 
@@ -74,13 +60,17 @@ def savings_chart(
     labels: dict[str, str],
     baseline: str,
     currency: str,
-    view: str = "society",
+    view: str = "net_saving",
 ) -> go.Figure:
-    """Per policy against the baseline: what it saves (up), what it adds in losses (down), and the net."""
+    """Per policy against the baseline: what it saves (up), what it adds in losses (down), and the net.
+
+    ``view``: the net effect shown (``sim.report.NET_TERMS``), with exactly its terms.
+    """
     fig = go.Figure()
     others = [p for p in policies if p != baseline]
     scoped = compare[compare.contact_type == "all"].set_index(["policy", "metric"])
-    for (metric, name, sign), colour in zip(SAVINGS_VIEWS[view], _COMPONENT_COLOURS):
+    series = [*NET_TERMS[view], (view, 1, "Net effect")]
+    for (metric, sign, name), colour in zip(series, _COMPONENT_COLOURS):
         ys, plus, minus, text = [], [], [], []
         for p in others:
             try:
@@ -93,7 +83,7 @@ def savings_chart(
             ys.append(mean)
             plus.append(up)
             minus.append(down)
-            text.append(f"{currency} {mean:,.0f}" if not math.isnan(mean) else "n/a")
+            text.append(fmt_money(mean, currency))
         fig.add_bar(
             name=name,
             x=[labels.get(p, p) for p in others],
@@ -121,31 +111,6 @@ def savings_chart(
 # ----------------------------------------------------------------- frontier
 
 
-def guarantee_break(table: pd.DataFrame, guarantee_share: float) -> dict:
-    """Where along the frontier the emergency guarantee stops holding (judged on the mean).
-
-    Returns {"status": "holds" | "fails" | "breaks" | "unknown", "x": share kept or None}.
-    "breaks": it holds at the largest share and fails further down; ``x`` is the
-    share kept where the mean share within the guarantee crosses the target
-    (linear between grid points).
-    """
-    share = table[table.metric == "share_within_guarantee"].sort_values("value", ascending=False)
-    share = share.dropna(subset=["mean"])
-    if share.empty:
-        return {"status": "unknown", "x": None}
-    holds = (share["mean"] >= guarantee_share).to_numpy()
-    values = share["value"].to_numpy(dtype=float)
-    means = share["mean"].to_numpy(dtype=float)
-    if holds.all():
-        return {"status": "holds", "x": None}
-    if not holds[0]:
-        return {"status": "fails", "x": None}
-    k = int(np.argmin(holds))  # first failing point going down
-    v0, v1, m0, m1 = values[k - 1], values[k], means[k - 1], means[k]
-    x = v1 + (v0 - v1) * (guarantee_share - m1) / (m0 - m1) if m0 != m1 else v1
-    return {"status": "breaks", "x": float(x)}
-
-
 def frontier_chart(
     table: pd.DataFrame,
     currency: str,
@@ -154,13 +119,17 @@ def frontier_chart(
     template_label: str = "",
     marker: float | None = None,
     zoom: bool = False,
+    finding=None,
+    confidence: float = 0.95,
 ) -> go.Figure:
     """The cost-of-cutting frontier from ``sim.sweep.sweep(kind="staffing")`` output.
 
     Top: wages saved, added customer losses and net effect (with CI bands)
     against the share of human agents kept. Bottom: the share of emergencies
-    reaching a human within the guarantee, with the target line. The region
-    where the guarantee no longer holds is shaded and its edge marked.
+    reaching a human within the guarantee, with the target line. ``finding``
+    (``sim.breakeven.Finding`` of ``guarantee_confident``) marks where the
+    guarantee stops being met with confidence: the region from the first
+    share that fails is shaded and the last share that passes is marked.
     ``zoom``: clip the money axis to a few times the largest wages saved, so the
     region around break-even stays readable when deep cuts lose far more.
     """
@@ -183,31 +152,30 @@ def frontier_chart(
         annotation_text=f"guarantee: {100 * guarantee_share:g}% within {guarantee_s:g} s",
         annotation_position="bottom left", annotation_font_color=GUARANTEE_COLOUR,
     )
-    brk = guarantee_break(table, guarantee_share)
+    pct = f"{100 * confidence:g}%"
     lo_x = 100 * float(table["value"].min()) if not table.empty else 0.0
-    if brk["status"] == "breaks":
-        x = 100 * brk["x"]
-        fig.add_vrect(x0=lo_x, x1=x, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0)
-        fig.add_vline(x=x, line_dash="dot", line_color=GUARANTEE_COLOUR, line_width=2)
-        fig.add_annotation(x=x, y=0.02, xref="x2", yref="y2 domain", text=f"guarantee breaks below ~{x:.0f}% kept",
-                           showarrow=False, xanchor="right", yanchor="bottom", bgcolor="rgba(255,255,255,0.8)",
-                           font={"color": GUARANTEE_COLOUR})
-    elif brk["status"] == "fails":
+    note, colour = None, GUARANTEE_COLOUR
+    if finding is not None and finding.value is not None and finding.next_value is not None:
+        x_pass, x_fail = 100 * finding.value, 100 * finding.next_value
+        fig.add_vrect(x0=lo_x, x1=x_fail, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0)
+        fig.add_vline(x=x_pass, line_dash="dot", line_color=GUARANTEE_COLOUR, line_width=2)
+        note = f"met with {pct} confidence down to {x_pass:.0f}% kept, not at {x_fail:.0f}%"
+    elif finding is not None and finding.value is None and finding.next_value is not None:
         hi_x = 100 * float(table["value"].max())
         fig.add_vrect(x0=lo_x, x1=hi_x, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0)
+        note = f"not met with {pct} confidence at any share kept"
+    elif finding is not None and finding.value is not None:
+        note, colour = f"met with {pct} confidence at every share kept", "#1b7837"
+    if note:
         fig.add_annotation(x=0.5, y=0.02, xref="x2 domain", yref="y2 domain", showarrow=False, yanchor="bottom",
-                           text="guarantee fails at every share kept", font={"color": GUARANTEE_COLOUR},
-                           bgcolor="rgba(255,255,255,0.8)")
-    elif brk["status"] == "holds":
-        fig.add_annotation(x=0.5, y=0.02, xref="x2 domain", yref="y2 domain", showarrow=False, yanchor="bottom",
-                           text="guarantee holds at every share kept", font={"color": "#1b7837"},
-                           bgcolor="rgba(255,255,255,0.8)")
+                           text=note, font={"color": colour}, bgcolor="rgba(255,255,255,0.8)")
     if marker is not None:
         fig.add_vline(x=100 * marker, line_color="grey", line_width=1)
         fig.add_annotation(x=100 * marker, y=0.98, yref="y domain", text=f"as configured: {100 * marker:.0f}%",
                            showarrow=False, yanchor="top", xanchor="right" if marker > 0.5 else "left",
                            font={"color": "grey"}, bgcolor="rgba(255,255,255,0.8)")
-    fig.update_xaxes(title_text="share of human agents kept (%)", range=[-2, 102], row=2, col=1)
+    fig.update_xaxes(title_text="share of the roster kept (%; 100% = the roster before any scale)", range=[-2, 102],
+                     row=2, col=1)
     fig.update_yaxes(title_text=currency, row=1, col=1)
     wages = table[table.metric == "wages_saved"]["mean"].abs()
     if zoom and not wages.empty and wages.max() > 0:
@@ -255,12 +223,16 @@ def ecdf_chart(
     guarantee_s: float,
     guarantee_share: float,
     log_x: bool = True,
+    never: dict[str, float] | None = None,
 ) -> go.Figure:
     """Time from an emergency's first attempt to a human, as an ECDF per policy.
 
     The curve is over *all* emergency incidents, so it levels off below 100%
     by the share that never reached a human. The guarantee is the vertical
-    line; the target share the horizontal one.
+    line; the target share the horizontal one. ``never``: per policy, the
+    share never reaching a human to print in the legend — the summary's mean
+    over replications, so the legend says what the table says; without it,
+    the pooled share of these incidents.
     """
     fig = go.Figure()
     colours = policy_colours(policies)
@@ -272,17 +244,17 @@ def ecdf_chart(
             continue
         t = np.sort(mine["time_to_human_s"].dropna().to_numpy(dtype=float)) / 60.0
         y = np.arange(1, t.size + 1) / n
+        never_share = never[p] if never and p in never else 1.0 - t.size / n  # before thinning the curve
         if log_x:
             t = np.maximum(t, floor_min)
         if t.size > 2000:  # keep the browser light: the step shape survives thinning
             keep = np.unique(np.linspace(0, t.size - 1, 2000).astype(int))
             t, y = t[keep], y[keep]
         start = floor_min if log_x else 0.0
-        reached = t.size / n if n else 0.0
         fig.add_trace(
             go.Scatter(
                 x=np.concatenate([[start], t]), y=100 * np.concatenate([[0.0], y]),
-                mode="lines", line_shape="hv", name=f"{labels.get(p, p)} (never: {100 * (1 - reached):.1f}%)",
+                mode="lines", line_shape="hv", name=f"{labels.get(p, p)} (never: {fmt_value(never_share, 'share')})",
                 line={"color": colours[p], "width": 2},
                 hovertemplate="%{y:.1f}% within %{x:.2f} min<extra>" + labels.get(p, p) + "</extra>",
             )
@@ -346,11 +318,26 @@ def demand_chart(
         )
     fig.update_xaxes(tickformat="%a %H:%M")
     fig.update_yaxes(title_text="attempts per interval (first tries, redials, returns)", secondary_y=False)
-    fig.update_yaxes(title_text="agents on duty (mean over the interval)", secondary_y=True, rangemode="tozero")
+    # whole-agent ticks of their own: left to itself the right axis lines its ticks up with the left one's
+    top = float(intervals["agents_on_duty"].max()) if len(intervals) else 1.0
+    fig.update_yaxes(title_text="agents on duty (mean over the interval)", secondary_y=True, rangemode="tozero",
+                     tickmode="linear", tick0=0, dtick=_nice_step(top), tickformat=",d", showgrid=False)
     fig.update_layout(title="Demand and roster by interval (mean over replications)", height=460,
                       legend={"orientation": "h", "y": -0.2}, bargap=0.05, margin={"t": 60})
     return fig
 
+
+def _nice_step(top: float, ticks: int = 5) -> int:
+    """A whole-number tick step (1, 2, 5, 10, 20, ...) giving about ``ticks`` ticks up to ``top``."""
+    raw = max(top, 1.0) / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if raw <= m * magnitude:
+            return max(1, int(m * magnitude))
+    return max(1, int(10 * magnitude))
+
+
+HEATMAP_CAP_PERCENTILE = 95
 
 HEATMAP_METRICS = {
     "mean_wait_s": ("Mean wait in queue (s)", "YlOrRd", False),
@@ -366,7 +353,12 @@ def heatmap_chart(
     labels: dict[str, str],
     start_weekday_index: int = 0,
 ) -> go.Figure:
-    """Hour of day x day, one panel per policy, all on one colour scale."""
+    """Hour of day x day, one panel per policy, all on one colour scale.
+
+    Waits and abandonment have their colour scale capped at the 95th
+    percentile of the cells, so one extreme cell (the queue at the end of a
+    run) does not wash out every other; hover shows each cell's own value.
+    """
     title, scale, as_pct = HEATMAP_METRICS[metric]
     frame = intervals.copy()
     frame["hour"] = ((frame["interval_start_s"] % 86400) // 3600).astype(int)
@@ -382,10 +374,16 @@ def heatmap_chart(
     rows = math.ceil(n / cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=[labels.get(p, p) for p in policies],
                         shared_yaxes=True, horizontal_spacing=0.04, vertical_spacing=0.12)
-    zmax = float(np.nanmax(sums["z"])) if sums["z"].notna().any() else 1.0
-    zmin = 0.0
+    zmin, capped = 0.0, False
     if metric == "service_level":
         zmax = 100.0
+    elif sums["z"].notna().any():
+        top = float(np.nanmax(sums["z"]))
+        zmax = float(np.nanpercentile(sums["z"], HEATMAP_CAP_PERCENTILE)) or top
+        capped = top > zmax
+    else:
+        zmax = 1.0
+    zmax = max(zmax, 1e-9)
     days = sorted(frame["day"].unique())
     day_names = [f"{WEEKDAYS[(start_weekday_index + d) % 7].title()}" + (f" {d + 1}" if len(days) > 7 else "")
                  for d in days]
@@ -394,12 +392,14 @@ def heatmap_chart(
             index=range(24), columns=days)
         fig.add_trace(
             go.Heatmap(z=grid.to_numpy(), x=day_names, y=list(range(24)), colorscale=scale, zmin=zmin, zmax=zmax,
-                       showscale=(i == 0), colorbar={"title": "%" if as_pct else "s"},
+                       showscale=(i == 0),
+                       colorbar={"title": ("%" if as_pct else "s") + (f"<br>top: ≥ {zmax:,.0f}" if capped else "")},
                        hovertemplate="%{x} %{y}:00 — %{z:.1f}<extra>" + labels.get(p, p) + "</extra>"),
             row=i // cols + 1, col=i % cols + 1,
         )
     fig.update_yaxes(autorange="reversed", title_text="hour", col=1)
-    fig.update_layout(title=f"{title} by hour and day (mean over replications)", height=300 * rows + 80,
+    note = f"<br><sup>colours capped at the {HEATMAP_CAP_PERCENTILE}th percentile of cells</sup>" if capped else ""
+    fig.update_layout(title=f"{title} by hour and day (mean over replications){note}", height=300 * rows + 80,
                       margin={"t": 90})
     return fig
 

@@ -10,6 +10,7 @@ pages only format it.
 from __future__ import annotations
 
 import logging
+
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,23 +19,15 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim import knobs
+from sim.breakeven import BreakEven, BreakEvenError, breakeven
 from sim.export import provenance
 from sim.run_guard import NonFiniteResult, run_checked
 from sim.size_guard import RunTooLarge
-from sim.sweep import sweep
 from sim.workers import capped_workers
 
 
 Progress = Callable[[int, int], None]
-
-# The frontier runs on a coarser grid and with fewer replications than the
-# comparison, so that it is ready a few seconds after the comparison is.
-FRONTIER_VALUES: tuple[float, ...] = (1.0, 0.8, 0.6, 0.4, 0.2, 0.0)
-FRONTIER_MAX_REPLICATIONS = 2
-
-# Counts calls that actually simulate (cache misses), so tests can check that
-# switching pages does not rerun anything.
-SIMULATION_CALLS = {"comparison": 0, "frontier": 0, "classroom": 0}
 
 
 # ------------------------------------------------------- failures of a run
@@ -78,6 +71,16 @@ def _guarded(what: str, should_stop: Callable[[], bool] | None, progress: Progre
         ) from None
 
 
+
+# The frontier runs on a coarser grid than the break-even search (no bisection), with the
+# replications and seed of the comparison, so that it is ready a few seconds after it.
+FRONTIER_VALUES: tuple[float, ...] = (1.0, 0.8, 0.6, 0.4, 0.2, 0.0)
+
+# Counts calls that actually simulate (cache misses), so tests can check that
+# switching pages does not rerun anything.
+SIMULATION_CALLS = {"comparison": 0, "frontier": 0, "classroom": 0}
+
+
 def scenario_from_yaml(text: str) -> sim.Scenario:
     """A scenario YAML as written by ``sim.scenario_to_yaml`` (CSV tables already inlined)."""
 
@@ -87,8 +90,21 @@ def scenario_from_yaml(text: str) -> sim.Scenario:
     return sim.parse_scenario(text, read_csv=no_csv, source="app")
 
 
-def policy_labels(scenario: sim.Scenario) -> dict[str, str]:
-    return {p.id: (p.label or p.id) for p in scenario.effective_policies}
+def policy_labels(scenario: sim.Scenario, changes: Sequence[dict] = ()) -> dict[str, str]:
+    """Policy id -> label; a policy the app edited says so, since its label may describe the file's version."""
+    policies = scenario.effective_policies
+    edited = {i for i, _ in enumerate(policies) for c in changes if c["parameter"].startswith(f"policies[{i}].")}
+    return {p.id: (p.label or p.id) + (" (edited)" if i in edited else "") for i, p in enumerate(policies)}
+
+
+def policy_changes(scenario: sim.Scenario, changes: Sequence[dict]) -> dict[str, list[dict]]:
+    """Policy id -> the changes that touch it (its own fields, with the 'policies[i].' prefix removed)."""
+    out: dict[str, list[dict]] = {p.id: [] for p in scenario.effective_policies}
+    for i, p in enumerate(scenario.effective_policies):
+        prefix = f"policies[{i}]."
+        out[p.id] = [{**c, "parameter": c["parameter"][len(prefix):]} for c in changes
+                     if c["parameter"].startswith(prefix)]
+    return out
 
 
 @dataclass
@@ -110,6 +126,9 @@ class Comparison:
     replications_n: int
     seed: int
     workers: int
+    source: str  # "preset: x.yaml" / "upload: x.yaml"
+    changes: list[dict]  # sim.knobs.changes(loaded, run): what the app changed, parameter by parameter
+    headcounts: dict[str, float]  # agents on each policy's roster as run
     replications: pd.DataFrame  # DESIGN §4: policy x replication x contact type
     per_replication: pd.DataFrame
     summary: pd.DataFrame
@@ -132,27 +151,31 @@ class Frontier:
     baseline: str
     values: list[float]
     replications_n: int
+    seed: int
     template_scale: float  # the template's own staffing scale, a point on the curve
+    full_headcount: float  # agents at share 1.0 (the template's roster before any scale)
     guarantee_s: float
     guarantee_share: float
+    has_emergency: bool
     currency: str
     table: pd.DataFrame  # sim.sweep.sweep output
+    search: BreakEven  # the break-even search on this grid (no bisection): findings and members
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def run_comparison(
-    scenario_yaml: str,
-    workers: int = 1,
-    progress: Progress | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> Comparison:
+def run_comparison(scenario_yaml: str, base_yaml: str | None = None, source: str = "", workers: int = 1,
+                   progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> Comparison:
     """Run every policy of the scenario (its own replications and seed) and tabulate.
 
+    ``base_yaml``: the scenario as loaded, before the app's edits; the edits
+    (``sim.knobs.changes``) go into the labels and the provenance record.
     Raises ``RunFailed`` (a message for the user) if it cannot, ``RunCancelled`` if ``should_stop()``.
     """
     SIMULATION_CALLS["comparison"] += 1
     t0 = time.perf_counter()
     scenario = scenario_from_yaml(scenario_yaml)
+    base = scenario_from_yaml(base_yaml) if base_yaml is not None else scenario
+    changes = knobs.changes(base, scenario)
     results, warnings = _guarded(
         "The comparison", should_stop, progress,
         lambda report: run_checked(scenario, workers=workers, progress=report),
@@ -162,6 +185,8 @@ def run_comparison(
     summary = results.summary()
     compare = results.compare()
     prov = provenance(results, command="streamlit run app.py (humanline app)")
+    prov["app_scenario_source"] = source
+    prov["in_app_edits"] = changes
     t2 = time.perf_counter()
     return Comparison(
         scenario_yaml=scenario_yaml,
@@ -173,12 +198,15 @@ def run_comparison(
         guarantee_share=scenario.guarantee_share,
         baseline=scenario.baseline_policy.id,
         policies=list(results.policies),
-        labels=policy_labels(scenario),
+        labels=policy_labels(scenario, changes),
         descriptions={p.id: p.description for p in scenario.effective_policies},
         emergency_types=[c.id for c in scenario.contact_types if c.emergency],
         replications_n=results.n_replications,
         seed=results.seed,
         workers=workers,
+        source=source,
+        changes=changes,
+        headcounts={p.id: knobs.roster_headcount(scenario, p.id) for p in scenario.effective_policies},
         replications=results.replications,
         per_replication=per_rep,
         summary=summary,
@@ -192,54 +220,82 @@ def run_comparison(
     )
 
 
-def frontier_replications(comparison_replications: int) -> int:
-    return max(1, min(FRONTIER_MAX_REPLICATIONS, comparison_replications))
-
-
 def run_frontier(
     scenario_yaml: str,
     template: str,
     values: Sequence[float] = FRONTIER_VALUES,
-    replications: int | None = None,
     workers: int = 1,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
-) -> Frontier:
-    """Sweep the share of ``template``'s human agents kept, paired against the baseline.
+) -> Frontier | str:
+    """Scale ``template``'s roster over ``values`` with the scenario's replications and seed.
 
-    Raises ``RunFailed`` / ``RunCancelled`` as ``run_comparison`` does.
+    It is the break-even search (``sim.breakeven``) on this grid without
+    bisection, so the break point is stated as ``breakeven`` states it.
+    Returns the model's message (a str) when it refuses, e.g. one replication;
+    raises ``RunFailed`` / ``RunCancelled`` as ``run_comparison`` does.
     """
     SIMULATION_CALLS["frontier"] += 1
     t0 = time.perf_counter()
     scenario = scenario_from_yaml(scenario_yaml)
-    reps = replications if replications is not None else frontier_replications(scenario.replications)
-    table = _guarded(
-        "The frontier", should_stop, progress,
-        lambda report: sweep(
-            scenario,
-            "staffing",
-            values=list(values),
-            template=template,
-            replications=reps,
-            seed=scenario.seed,
-            workers=capped_workers(workers)[0],
-            progress=report,
-        ),
-    )
+
+    def search_grid(report):
+        try:
+            return breakeven(scenario, "staffing", template, values=list(values), max_rounds=0,
+                             workers=capped_workers(workers)[0],
+                             progress=lambda _batch, done, total: report(done, total))
+        except BreakEvenError as exc:  # the model refuses (one replication, say): its message is the answer
+            return str(exc)
+
+    search = _guarded("The frontier", should_stop, progress, search_grid)
+    if isinstance(search, str):
+        return search
     return Frontier(
         scenario_yaml=scenario_yaml,
         template=template,
         template_label=policy_labels(scenario)[template],
         baseline=scenario.baseline_policy.id,
         values=list(values),
-        replications_n=reps,
+        replications_n=search.replications,
+        seed=search.seed,
         template_scale=scenario.policy(template).staffing_scale,
+        full_headcount=knobs.roster_headcount(scenario, template, 1.0),
         guarantee_s=scenario.guarantee_s,
         guarantee_share=scenario.guarantee_share,
+        has_emergency=any(c.emergency for c in scenario.contact_types),
         currency=scenario.economics.currency,
-        table=table,
+        table=search.runs.drop(columns=["batch"]),
+        search=search,
         timings={"total_s": time.perf_counter() - t0},
     )
+
+
+def scenario_as_run(comparison: Comparison) -> str:
+    """The run's scenario YAML, headed by where it came from and every change the app made to it."""
+    lines = [f"# humanline scenario as run in the app, from {comparison.source or 'the app'};"]
+    if comparison.changes:
+        lines.append("# changed in the app (file value -> value run):")
+        lines += [f"#   {c['parameter']}: {c['before']} -> {c['after']}" for c in comparison.changes]
+    else:
+        lines.append("# no changes: exactly the file as loaded.")
+    return "\n".join(lines) + "\n" + comparison.scenario_yaml
+
+
+def export_tables(comparison: Comparison, frontier: "Frontier | None" = None) -> dict[str, pd.DataFrame]:
+    """Every table of a run by file stem, as the downloads offer them."""
+    tables = {
+        "replications": comparison.replications,
+        "summary": comparison.summary,
+        "compare": comparison.compare,
+        "intervals": comparison.intervals,
+        "incidents": comparison.incidents,
+        "agents": comparison.agents,
+    }
+    if frontier is not None:
+        members = frontier.search.members.set_index("value")["headcount"]
+        tables["frontier"] = frontier.table.assign(agents=frontier.table["value"].map(members),
+                                                   template=frontier.template)
+    return tables
 
 
 def interval_means(intervals: pd.DataFrame) -> pd.DataFrame:

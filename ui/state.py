@@ -41,9 +41,6 @@ DEFAULT_WORKERS = min(2, os.cpu_count() or 1)
 def workers() -> int:
     return int(os.environ.get("HUMANLINE_WORKERS", DEFAULT_WORKERS))
 
-POLICY_KNOBS = ("knob_kept", "knob_found", "knob_attempts")
-SCENARIO_KNOBS = ("knob_bot", "knob_emergency", "knob_half_life", "knob_liability", "knob_reps", "knob_seed",
-                  "knob_policy")
 
 
 @dataclass
@@ -58,6 +55,8 @@ class Context:
     base_id: str = ""  # identifies the loaded scenario (preset or upload), before knobs
     problems: list[str] = field(default_factory=list)  # knob values the model refused
     workers: int = 1
+    base_yaml: str = ""  # the loaded scenario's YAML: what ``changes`` are measured from
+    changes: list[dict] = field(default_factory=list)  # sim.knobs.changes(base, scenario)
 
 
 def ctx() -> Context:
@@ -122,50 +121,103 @@ def _parsed(text: str) -> Scenario:
     return compute.scenario_from_yaml(text)
 
 
+UPLOAD_GEN = "_upload_gen"  # bumping it gives the uploader a new key, i.e. an empty uploader
+
+
+def _uploader_key() -> str:
+    return f"upload_{st.session_state.get(UPLOAD_GEN, 0)}"
+
+
+def _on_upload() -> None:
+    """Parse what the user put in the uploader; an empty uploader means they removed the files."""
+    files = st.session_state.get(_uploader_key()) or []
+    if not files:
+        forget_upload(clear_widget=False)
+        return
+    name, text, problems = parse_upload(files)
+    st.session_state["_upload_problems"] = problems
+    if not problems:
+        yaml_name = next(f.name for f in files if f.name.lower().endswith((".yaml", ".yml")))
+        st.session_state["upload_ok"] = {"name": name, "yaml": text, "file": yaml_name}
+
+
+def forget_upload(clear_widget: bool = True) -> None:
+    st.session_state.pop("upload_ok", None)
+    st.session_state.pop("_upload_problems", None)
+    if clear_widget:
+        st.session_state[UPLOAD_GEN] = st.session_state.get(UPLOAD_GEN, 0) + 1
+
+
 def _scenario_input() -> tuple[str, str, Scenario]:
     sb = st.sidebar
     sb.subheader("Scenario")
     options = presets()
     names = list(options)
+    if st.session_state.get("preset") not in names:
+        st.session_state["preset"] = DEFAULT_PRESET if DEFAULT_PRESET in names else names[0]
     preset = sb.selectbox(
-        "Preset", names, index=names.index(DEFAULT_PRESET) if DEFAULT_PRESET in names else 0,
-        format_func=lambda n: options[n][0], key="preset",
+        "Preset", names, format_func=lambda n: options[n][0], key="preset", on_change=forget_upload,
         help="Bundled scenarios (scenarios/*.yaml). Each file's comments say where its numbers come from.",
     )
-    files = sb.file_uploader(
+    # The upload lives in session state, not in the uploader: the uploader is gone on pages without this
+    # sidebar (Classroom), and coming back must not silently swap the user's scenario for a preset.
+    sb.file_uploader(
         "…or upload a scenario YAML with its CSV files", type=["yaml", "yml", "csv"],
-        accept_multiple_files=True, max_upload_size=MAX_UPLOAD_MB, key="upload",
+        accept_multiple_files=True, max_upload_size=MAX_UPLOAD_MB, key=_uploader_key(), on_change=_on_upload,
         help=f"One YAML file, plus any CSV tables it names (volume.table_csv, agents_csv). "
              f"Up to {MAX_UPLOAD_MB} MB per file.",
     )
-    if files:
-        signature = tuple((f.name, f.size, f.file_id) for f in files)
-        if st.session_state.get("_upload_seen") != signature:
-            st.session_state["_upload_seen"] = signature
-            name, text, problems = parse_upload(files)
-            st.session_state["_upload_problems"] = problems
-            if not problems:
-                st.session_state["upload_ok"] = {"name": name, "yaml": text, "file": next(
-                    f.name for f in files if f.name.lower().endswith((".yaml", ".yml")))}
-        problems = st.session_state.get("_upload_problems") or []
-        if problems:
-            kept = st.session_state.get("upload_ok")
-            keeping = f"the previous upload ({kept['file']})" if kept else "the preset"
-            sb.error("\n\n".join([*problems[:1], *(f"- {p}" for p in problems[1:12])])
-                     + f"\n\nKeeping {keeping}.")
-    else:
-        st.session_state.pop("upload_ok", None)
-        st.session_state.pop("_upload_seen", None)
-        st.session_state.pop("_upload_problems", None)
+    problems = st.session_state.get("_upload_problems") or []
+    if problems:
+        kept = st.session_state.get("upload_ok")
+        keeping = f"the previous upload ({kept['file']})" if kept else "the preset"
+        sb.error("\n\n".join([*problems[:1], *(f"- {p}" for p in problems[1:12])]) + f"\n\nKeeping {keeping}.")
     upload = st.session_state.get("upload_ok")
     if upload:
         source, text = f"upload: {upload['file']}", upload["yaml"]
+        sb.button("Back to the presets", key="forget_upload", on_click=forget_upload,
+                  help="Stop using the uploaded scenario; the preset above is loaded with its own values.")
     else:
         source, text = f"preset: {preset}", options[preset][1]
     return source, text, _parsed(text)
 
 
 # -------------------------------------------------------------------- knobs
+#
+# Every knob's key carries the token of the scenario loaded (its source and text), so a newly loaded
+# scenario gets new widgets that start from its own values. Clearing session state is not enough: a
+# browser keeps the value of a widget whose key it has seen before. Keys of other scenarios are dropped.
+
+KNOB_PREFIX = "knob:"
+
+
+def knob_key(token: str, name: str, policy: str | None = None) -> str:
+    return f"{KNOB_PREFIX}{token}:{name}" + (f":{policy}" if policy else "")
+
+
+def keep_widget_state() -> None:
+    """Keep the sidebar's values while a page without the sidebar (Classroom) is shown.
+
+    Streamlit forgets the value of a widget that a run does not draw; assigning it to itself first
+    turns it into plain session state, which survives until the widget is drawn again.
+    """
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and (key.startswith(KNOB_PREFIX) or key == "preset"):
+            st.session_state[key] = st.session_state[key]
+
+
+def _forget_other_scenarios(token: str) -> None:
+    mine = f"{KNOB_PREFIX}{token}:"
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(KNOB_PREFIX) and not key.startswith(mine):
+            del st.session_state[key]
+
+
+def _knob(widget, label: str, key: str, initial, **kwargs):
+    """A widget whose first value is ``initial`` (the loaded scenario's) and which then keeps the user's."""
+    if key not in st.session_state:
+        st.session_state[key] = initial
+    return widget(label, key=key, **kwargs)
 
 
 def _bounds(spec: knobs.FieldSpec, step: float, cap: float | None = None) -> tuple[float, float | None]:
@@ -178,26 +230,60 @@ def _bounds(spec: knobs.FieldSpec, step: float, cap: float | None = None) -> tup
     return lo, hi
 
 
-def _reset_on_change(scope_key: str, scope: str, keys: tuple[str, ...]) -> None:
-    """Knob widgets start from the loaded scenario's values: forget them when the scenario changes."""
-    if st.session_state.get(scope_key) != scope:
-        for k in keys:
-            st.session_state.pop(k, None)
-        st.session_state[scope_key] = scope
-
-
 def _changed(new: float, old: float, tol: float = 1e-9) -> bool:
     return abs(float(new) - float(old)) > tol
+
+
+def _policy_knobs(base: Scenario, token: str, pid: str, draw: bool) -> dict:
+    """The policy knobs of ``pid``: drawn in the sidebar when ``draw``, else read from session state.
+
+    Returns {name: value} of those that differ from the loaded scenario (their edits).
+    """
+    sb = st.sidebar
+    edits: dict = {}
+    kept_now = knobs.agents_kept(base, pid)
+    door = knobs.front_door_of(base, pid)
+    has_bot = door.bot_enabled or bool(door.bot_only_hours)
+    keys = {name: knob_key(token, name, pid) for name in ("kept", "found", "attempts")}
+    if draw:
+        kept_spec = knobs.field_spec(Policy, "staffing_scale")
+        lo, hi = _bounds(kept_spec, 0.05, cap=max(1.0, kept_now))
+        full = knobs.roster_headcount(base, pid, 1.0)
+        kept = _knob(sb.slider, "Share of the roster kept", keys["kept"], float(kept_now), min_value=float(lo),
+                     max_value=float(hi), step=0.05, format="%.2f",
+                     help=f"The policy's staffing_scale: {kept_spec.description}. 1 = the roster this policy is "
+                          f"written with, before any scale ({full:g} agents); the same meaning as in "
+                          f"`python -m sim breakeven`.")
+        sb.caption(f"{kept:.2f} of {full:g} agents = **{knobs.roster_headcount(base, pid, kept):g} agents** "
+                   f"(as written: {kept_now:.2f}).")
+        found_spec = knobs.field_spec(FrontDoor, "human_option_found_probability")
+        _knob(sb.slider, "Customers who find the human option", keys["found"],
+              float(door.human_option_found_probability), min_value=float(found_spec.min),
+              max_value=float(found_spec.max), step=0.05, disabled=not has_bot,
+              help=f"Friction: {found_spec.description}.")
+        att_spec = knobs.field_spec(FrontDoor, "attempts_before_human")
+        _knob(sb.number_input, "Attempts before a human is offered", keys["attempts"],
+              int(door.attempts_before_human), min_value=int(att_spec.min), max_value=int(att_spec.max), step=1,
+              disabled=not has_bot, help=f"Friction: {att_spec.description} (1 = from the first call).")
+        if not has_bot:
+            sb.caption("This policy has no bot front door, so friction does not apply.")
+    state = st.session_state
+    if keys["kept"] in state and _changed(state[keys["kept"]], kept_now):
+        edits["kept"] = float(state[keys["kept"]])
+    if keys["found"] in state and _changed(state[keys["found"]], door.human_option_found_probability):
+        edits["found"] = float(state[keys["found"]])
+    if keys["attempts"] in state and int(state[keys["attempts"]]) != door.attempts_before_human:
+        edits["attempts"] = int(state[keys["attempts"]])
+    return edits
 
 
 def sidebar() -> Context:
     """Draw the sidebar and return the Context for the pages (also stored in session state)."""
     source, text, base = _scenario_input()
     base_id = short_hash(source + text)
-    _reset_on_change("_knob_scope", base_id, POLICY_KNOBS + SCENARIO_KNOBS)
+    _forget_other_scenarios(base_id)
     sb = st.sidebar
-    sb.caption(f"Using **{base.name}** ({source})."
-               + (" Remove the uploaded files to go back to the presets." if source.startswith("upload") else ""))
+    sb.caption(f"Using **{base.name}** ({source}).")
 
     sb.subheader("Run")
     run_clicked = sb.button("Run simulation", type="primary", key="run", width="stretch",
@@ -205,15 +291,17 @@ def sidebar() -> Context:
                                  "switching pages never reruns.")
     reps_spec = knobs.field_spec(Scenario, "replications")
     seed_spec = knobs.field_spec(Scenario, "seed")
+    quick_reps = int(min(base.replications, APP_DEFAULT_REPLICATIONS))
     c1, c2 = sb.columns(2)
-    reps = c1.number_input(
-        "Replications", min_value=int(reps_spec.min), max_value=int(reps_spec.max),
-        value=int(min(base.replications, APP_DEFAULT_REPLICATIONS)), step=1, key="knob_reps",
-        help=f"Independent runs; more give tighter confidence intervals but take longer. The scenario asks for "
-             f"{base.replications}; the app starts at {APP_DEFAULT_REPLICATIONS} at most to stay quick.",
-    )
-    seed = c2.number_input("Seed", min_value=int(seed_spec.min), max_value=seed_spec.max, value=int(base.seed),
-                           step=1, key="knob_seed", help="Same seed, same numbers.")
+    reps = _knob(c1.number_input, "Replications", knob_key(base_id, "reps"), quick_reps,
+                 min_value=int(reps_spec.min), max_value=int(reps_spec.max), step=1,
+                 help=f"Independent runs; more give tighter confidence intervals but take longer. The scenario "
+                      f"asks for {base.replications}; the app starts at {quick_reps} so the first run takes "
+                      f"seconds. Fewer than 5 give rough intervals.")
+    seed = _knob(c2.number_input, "Seed", knob_key(base_id, "seed"), int(base.seed), min_value=int(seed_spec.min),
+                 max_value=seed_spec.max, step=1, help=f"Same seed, same numbers. The scenario's: {base.seed}.")
+    if int(reps) != base.replications:
+        sb.caption(f"The file asks for {base.replications} replications; this run uses {int(reps)}.")
 
     problems: list[str] = []
     edited = base
@@ -225,58 +313,43 @@ def sidebar() -> Context:
         except ValueError as exc:  # sim.ScenarioError included
             problems.extend(getattr(exc, "problems", None) or [str(exc)])
 
-    # ---- policy knobs
+    # ---- policy knobs: drawn for the policy chosen, kept (and applied) for every policy edited before
     sb.subheader("Policy knobs")
     policies = base.effective_policies
     choices = [p.id for p in policies if not p.baseline] or [p.id for p in policies]
     labels = compute.policy_labels(base)
-    adjusted = sb.selectbox("Policy to adjust", choices, format_func=lambda p: labels[p], key="knob_policy",
-                            help="The knobs below change this policy only; the others run as written.")
-    _reset_on_change("_policy_scope", f"{base_id}:{adjusted}", POLICY_KNOBS)
-    kept_spec = knobs.field_spec(Policy, "staffing_scale")
-    kept_now = knobs.agents_kept(base, adjusted)
-    lo, hi = _bounds(kept_spec, 0.05, cap=max(1.0, kept_now))
-    kept = sb.slider("Share of its human agents kept", min_value=float(lo), max_value=float(hi),
-                     value=float(kept_now), step=0.05, key="knob_kept", format="%.2f",
-                     help=f"{kept_spec.description}. 1 = the policy's roster as written.")
-    if _changed(kept, kept_now):
-        apply(knobs.with_agents_kept, kept, adjusted)
-    door = knobs.front_door_of(base, adjusted)
-    has_bot = door.bot_enabled or bool(door.bot_only_hours)
-    found_spec = knobs.field_spec(FrontDoor, "human_option_found_probability")
-    found = sb.slider("Customers who find the human option", min_value=float(found_spec.min),
-                      max_value=float(found_spec.max), value=float(door.human_option_found_probability),
-                      step=0.05, key="knob_found", disabled=not has_bot,
-                      help=f"Friction: {found_spec.description}.")
-    att_spec = knobs.field_spec(FrontDoor, "attempts_before_human")
-    attempts = sb.number_input("Attempts before a human is offered", min_value=int(att_spec.min),
-                               max_value=int(att_spec.max), value=int(door.attempts_before_human), step=1,
-                               key="knob_attempts", disabled=not has_bot,
-                               help=f"Friction: {att_spec.description} (1 = from the first call).")
-    if not has_bot:
-        sb.caption("This policy has no bot front door, so friction does not apply.")
-    if _changed(found, door.human_option_found_probability) or attempts != door.attempts_before_human:
-        apply(knobs.with_friction, adjusted, human_option_found_probability=found,
-              attempts_before_human=int(attempts))
+    adjusted = _knob(sb.selectbox, "Policy to adjust", knob_key(base_id, "policy"), choices[0], options=choices,
+                     format_func=lambda p: labels[p],
+                     help="The knobs below change this policy only; the others run as written (or as you "
+                          "edited them before).")
+    for p in policies:
+        edits = _policy_knobs(base, base_id, p.id, draw=p.id == adjusted)
+        if "kept" in edits:
+            apply(knobs.with_agents_kept, edits["kept"], p.id)
+        if "found" in edits or "attempts" in edits:
+            door = knobs.front_door_of(base, p.id)
+            apply(knobs.with_friction, p.id,
+                  human_option_found_probability=edits.get("found", door.human_option_found_probability),
+                  attempts_before_human=edits.get("attempts", door.attempts_before_human))
 
-    # ---- scenario knobs
+    # ---- scenario knobs (each shown at the loaded scenario's value; rounding to the widget's step is no edit)
     sb.subheader("Scenario knobs")
     bot_spec = knobs.field_spec(BotBehaviour, "resolve_probability")
     bot_now = round(knobs.bot_resolve_rate(base), 3)
-    bot = sb.slider("Bot resolve rate (non-emergency contacts)", min_value=float(bot_spec.min),
-                    max_value=float(bot_spec.max), value=bot_now, step=0.01, key="knob_bot",
-                    help=f"{bot_spec.description}; volume-weighted over the non-emergency types, each scaled "
-                         f"in proportion. Applies wherever a policy puts the bot in front.")
+    bot = _knob(sb.slider, "Bot resolve rate (non-emergency contacts)", knob_key(base_id, "bot"), float(bot_now),
+                min_value=float(bot_spec.min), max_value=float(bot_spec.max), step=0.01,
+                help=f"{bot_spec.description}; volume-weighted over the non-emergency types, each scaled "
+                     f"in proportion. Applies wherever a policy puts the bot in front.")
     if _changed(bot, bot_now):
         apply(knobs.with_bot_resolve, bot)
     em_now = knobs.emergency_share(base)
     has_emergency = 0 < em_now < 1
     em_lo, em_hi = knobs.EMERGENCY_SHARE_BOUNDS
     em_default = round(min(max(em_now, em_lo), em_hi), 3)
-    em = sb.slider("Emergency share of volume", min_value=em_lo, max_value=em_hi, value=em_default,
-                   step=0.001, format="%.3f", key="knob_emergency", disabled=not has_emergency,
-                   help="Share of expected incidents that are emergencies; emergency volume is rescaled, the "
-                        "rest is unchanged.")
+    em = _knob(sb.slider, "Emergency share of volume", knob_key(base_id, "emergency"), float(em_default),
+               min_value=em_lo, max_value=em_hi, step=0.001, format="%.3f", disabled=not has_emergency,
+               help="Share of expected incidents that are emergencies; emergency volume is rescaled, the "
+                    "rest is unchanged.")
     if has_emergency and _changed(em, em_default):
         apply(knobs.with_emergency_share, em)
     hl_spec = knobs.field_spec(Loss, "half_life_min")
@@ -284,16 +357,17 @@ def sidebar() -> Context:
     if hl_now is not None:
         hl_lo, _ = _bounds(hl_spec, 0.5)
         hl_default = round(float(hl_now), 1)
-        hl = sb.number_input("Drain half-life of emergency money (min)", min_value=float(hl_lo),
-                             value=hl_default, step=5.0, key="knob_half_life",
-                             help=f"{hl_spec.description}; volume-weighted over the emergency types, each "
-                                  f"scaled in proportion.")
+        hl = _knob(sb.number_input, "Drain half-life of emergency money (min)", knob_key(base_id, "half_life"),
+                   hl_default, min_value=float(hl_lo), step=5.0, format="%.1f",
+                   help=f"{hl_spec.description}; volume-weighted over the emergency types, each "
+                        f"scaled in proportion.")
         if _changed(hl, hl_default):
             apply(knobs.with_half_life, hl)
     li_spec = knobs.field_spec(Economics, "liability_share")
     li_now = knobs.liability(base)
-    li = sb.slider("Platform liability share", min_value=float(li_spec.min), max_value=float(li_spec.max),
-                   value=float(li_now), step=0.01, key="knob_liability", help=f"{li_spec.description}.")
+    li = _knob(sb.slider, "Platform liability share", knob_key(base_id, "liability"), float(li_now),
+               min_value=float(li_spec.min), max_value=float(li_spec.max), step=0.01,
+               help=f"{li_spec.description}.")
     if _changed(li, li_now):
         apply(knobs.with_liability, li)
     if int(reps) != base.replications or int(seed) != base.seed:
@@ -301,12 +375,19 @@ def sidebar() -> Context:
 
     if problems:
         sb.error("These settings were refused by the scenario model:\n\n" + "\n".join(f"- {p}" for p in problems))
+    changes = knobs.changes(base, edited)
+    with sb.expander(f"Differences from the file ({len(changes)})" if changes else "No differences from the file"):
+        if changes:
+            st.markdown("\n".join(f"- `{c['parameter']}`: {c['before']} → {c['after']}" for c in changes))
+        else:
+            st.markdown("The next run uses the scenario exactly as loaded.")
     context = Context(source=source, base=base, scenario=edited,
                       yaml=text if edited is base else sim.scenario_to_yaml(edited),
-                      adjusted_policy=adjusted, base_id=base_id, problems=problems, workers=workers())
+                      adjusted_policy=adjusted, base_id=base_id, problems=problems, workers=workers(),
+                      base_yaml=text, changes=changes)
     st.session_state["ctx"] = context
     if run_clicked:
-        st.session_state["requested"] = {"yaml": context.yaml, "base": base_id}
+        st.session_state["requested"] = {"yaml": context.yaml, "base": base_id, "base_yaml": text}
     return context
 
 
@@ -314,13 +395,15 @@ def sidebar() -> Context:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _comparison_cached(scenario_yaml: str, _workers: int = 1, _progress=None) -> compute.Comparison:
-    return compute.run_comparison(scenario_yaml, workers=_workers, progress=_progress)
+def _comparison_cached(scenario_yaml: str, base_yaml: str, source: str, _workers: int = 1,
+                       _progress=None) -> compute.Comparison:
+    return compute.run_comparison(scenario_yaml, base_yaml=base_yaml, source=source, workers=_workers,
+                                  progress=_progress)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _frontier_cached(scenario_yaml: str, template: str, values: tuple[float, ...], _workers: int = 1,
-                     _progress=None) -> compute.Frontier:
+                     _progress=None) -> compute.Frontier | str:
     return compute.run_frontier(scenario_yaml, template, values=values, workers=_workers, progress=_progress)
 
 
@@ -377,15 +460,32 @@ def comparison() -> compute.Comparison | None:
     text = requested()
     if text is None:
         return None
-    return _with_progress("Simulating the policies", _comparison_cached, text, ctx().workers)
+    req = st.session_state["requested"]
+    return _with_progress("Simulating the policies", _comparison_cached, text, req["base_yaml"],
+                          ctx().source, ctx().workers)
 
 
-def frontier(template: str) -> compute.Frontier | None:
+def frontier(template: str) -> compute.Frontier | str | None:
+    """The frontier of ``template`` for the last run's scenario (its replications and seed).
+
+    None before a run; a message (str) when the model refuses it (e.g. one replication: no interval).
+    """
     text = requested()
     if text is None:
         return None
     values = tuple(compute.FRONTIER_VALUES)
-    return _with_progress("Tracing the frontier", _frontier_cached, text, template, values, ctx().workers)
+    front = _with_progress("Tracing the frontier", _frontier_cached, text, template, values, ctx().workers)
+    st.session_state["last_frontier"] = {"yaml": text, "template": template}  # Downloads offers its table
+    return front
+
+
+def last_frontier() -> compute.Frontier | None:
+    """The frontier last drawn for the last run (from the cache), if any."""
+    last = st.session_state.get("last_frontier")
+    if not last or last["yaml"] != requested():
+        return None
+    front = frontier(last["template"])
+    return front if isinstance(front, compute.Frontier) else None
 
 
 def classroom(**params) -> compute.Classroom:

@@ -13,7 +13,10 @@ from typing import Any
 
 import pandas as pd
 
+from sim import knobs
 from sim.arrivals import expected_per_interval
+from sim.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing  # noqa: F401  (the pages use them via tables)
+from sim.report import NET_LABELS, NET_TERMS
 from sim.scenario import Scenario
 
 # (metric, scope, label, kind): savings come from Results.compare (paired vs baseline),
@@ -40,41 +43,7 @@ LEVEL_ROWS: tuple[tuple[str, str, str, str], ...] = (
 
 
 def _nan(x: Any) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def fmt_money(x: float, currency: str = "", compact: bool = False) -> str:
-    if _nan(x):
-        return "n/a"
-    sign = "-" if x < 0 else ""
-    v = abs(x)
-    if compact and v >= 1e6:
-        text = f"{v / 1e6:,.2f}M"
-    elif compact and v >= 1e4:
-        text = f"{v / 1e3:,.1f}k"
-    else:
-        text = f"{v:,.0f}"
-    return f"{sign}{currency + ' ' if currency else ''}{text}"
-
-
-def fmt_value(x: float, kind: str, currency: str = "", compact: bool = False) -> str:
-    if _nan(x):
-        return "n/a"
-    if kind == "money":
-        return fmt_money(x, currency, compact)
-    if kind == "share":
-        return f"{100 * x:.1f}%"
-    if kind == "seconds":
-        return f"{x:,.0f} s" if abs(x) < 600 else f"{x / 60:,.1f} min"
-    if kind == "count":
-        return f"{x:,.1f}"
-    return f"{x:,.3g}"
-
-
-def fmt_ci(lo: float, hi: float, kind: str, currency: str = "", compact: bool = False) -> str:
-    if _nan(lo) or _nan(hi):
-        return "CI n/a"
-    return f"{fmt_value(lo, kind, '', compact)} to {fmt_value(hi, kind, '', compact)}"
+    return is_missing(x)
 
 
 def _pick(frame: pd.DataFrame, policy: str, scope: str, metric: str) -> pd.Series | None:
@@ -82,33 +51,61 @@ def _pick(frame: pd.DataFrame, policy: str, scope: str, metric: str) -> pd.Serie
     return None if hit.empty else hit.iloc[0]
 
 
-def headline(comparison) -> list[dict]:
-    """Per policy: the figures the Compare page leads with, each as (mean, ci_low, ci_high)."""
+def _estimate(row: pd.Series | None, column: str, sign: int = 1) -> dict:
+    """{mean, ci_low, ci_high, rough} of a summary/compare row, multiplied by ``sign``."""
+    if row is None:
+        return {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "rough": False}
+    lo, hi = sign * row["ci_low"], sign * row["ci_high"]
+    return {"mean": sign * row[column], "ci_low": min(lo, hi), "ci_high": max(lo, hi),
+            "rough": bool(row.get("rough", False))}
+
+
+def headline(comparison, view: str = "net_saving") -> list[dict]:
+    """Per policy: its net effect (``view``: net_saving or net_saving_platform) and every term of it.
+
+    ``terms``: [{metric, label, sign, mean, ci_low, ci_high, rough}] with the
+    sign applied (a cost is negative), so the terms' means sum to ``net``'s
+    mean; each interval is the paired one of that term. ``share_within_guarantee``
+    is the policy's own level.
+    """
     out = []
     for pid in comparison.policies:
-        figures: dict[str, tuple[float, float, float]] = {}
-        for metric in ("wages_saved", "bot_cost_saved", "added_customer_loss", "added_liability",
-                       "net_saving", "net_saving_platform"):
+        terms = []
+        for metric, sign, label in NET_TERMS[view]:
             row = _pick(comparison.compare, pid, "all", metric)
-            figures[metric] = (row["difference"], row["ci_low"], row["ci_high"]) if row is not None else (
-                math.nan, math.nan, math.nan)
-        w, b = figures["wages_saved"], figures["bot_cost_saved"]
-        figures["costs_saved"] = (w[0] + b[0], math.nan, math.nan)
-        costs = _pick(comparison.compare, pid, "all", "total_cost")
-        if costs is not None:  # paired interval of the total cost difference, sign flipped
-            figures["costs_saved"] = (-costs["difference"], -costs["ci_high"], -costs["ci_low"])
-        row = _pick(comparison.summary, pid, "emergency", "share_within_guarantee")
-        figures["share_within_guarantee"] = (
-            (row["mean"], row["ci_low"], row["ci_high"]) if row is not None else (math.nan,) * 3
-        )
+            terms.append({"metric": metric, "label": label, "sign": sign, **_estimate(row, "difference", sign)})
         out.append({
             "policy": pid,
             "label": comparison.labels.get(pid, pid),
             "description": comparison.descriptions.get(pid, ""),
             "baseline": pid == comparison.baseline,
-            "figures": figures,
+            "view": view,
+            "net": {"metric": view, "label": NET_LABELS[view],
+                    **_estimate(_pick(comparison.compare, pid, "all", view), "difference")},
+            "terms": terms,
+            "share_within_guarantee": _estimate(_pick(comparison.summary, pid, "emergency", "share_within_guarantee"),
+                                                "mean"),
+            "unreached": _estimate(_pick(comparison.summary, pid, "emergency", "unreached"), "mean"),
         })
     return out
+
+
+def net_terms_table(head: dict, currency: str) -> pd.DataFrame:
+    """A policy's net effect as a small table: each term as it counts in the net (a cost is negative),
+    then the net, with their 95% intervals. The terms' figures sum to the net's (up to rounding)."""
+    rows = [*head["terms"], head["net"]]
+
+    def signed(x: float) -> str:
+        text = fmt_money(x, compact=True)
+        return text if text.startswith("-") or text == "0" else "+" + text
+
+    return pd.DataFrame({
+        "Term": [r["label"] for r in rows],
+        f"{currency} per run": [signed(r["mean"]) for r in head["terms"]] + [fmt_money(head["net"]["mean"],
+                                                                                      compact=True)],
+        "95% CI": [fmt_ci(r["ci_low"], r["ci_high"], "money", compact=True) + (" rough" if r["rough"] else "")
+                   for r in rows],
+    }).set_index("Term")
 
 
 def comparison_table(comparison, compact: bool = False) -> pd.DataFrame:
@@ -137,10 +134,18 @@ def comparison_table(comparison, compact: bool = False) -> pd.DataFrame:
 
 
 def _cell(row: pd.Series, column: str, kind: str, compact: bool) -> str:
-    value = fmt_value(row[column], kind, "", compact)
-    if _nan(row["ci_low"]):
-        return value
-    return f"{value} ({fmt_ci(row['ci_low'], row['ci_high'], kind, '', compact)})"
+    text = fmt_estimate(row[column], row["ci_low"], row["ci_high"], kind, "", compact)
+    return text + (" rough" if bool(row.get("rough", False)) and not _nan(row["ci_low"]) else "")
+
+
+def never_reached(comparison) -> dict[str, float]:
+    """Per policy: mean share of emergency incidents that never reached a human (the summary's)."""
+    out = {}
+    for pid in comparison.policies:
+        row = _pick(comparison.summary, pid, "emergency", "share_unreached")
+        if row is not None:
+            out[pid] = float(row["mean"])
+    return out
 
 
 def unreached_table(comparison) -> pd.DataFrame:
@@ -150,13 +155,15 @@ def unreached_table(comparison) -> pd.DataFrame:
         def stat(metric: str) -> pd.Series:
             return _pick(comparison.summary, pid, "emergency", metric)
 
-        never = stat("unreached")
+        def estimate(metric: str, kind: str) -> str:
+            row = stat(metric)
+            return _cell(row, "mean", kind, compact=False) if row is not None else "n/a"
+
         rows.append({
             "Policy": comparison.labels.get(pid, pid),
-            "Emergency incidents": f"{stat('incidents')['mean']:,.1f}",
-            "Never reached a human": f"{never['mean']:,.1f}" + (
-                "" if _nan(never["ci_low"]) else f" ({max(never['ci_low'], 0):,.1f} to {never['ci_high']:,.1f})"),
-            "Share never reached": fmt_value(stat("share_unreached")["mean"], "share"),
+            "Emergency incidents": fmt_value(stat("incidents")["mean"], "count"),
+            "Never reached a human": estimate("unreached", "count"),
+            "Share never reached": estimate("share_unreached", "share"),
             "Attempts before giving up (mean)": fmt_value(stat("attempts_per_unreached")["mean"], "count"),
             f"Lost by those never reached ({comparison.currency})": fmt_money(stat("unreached_loss")["mean"]),
             f"All emergency losses ({comparison.currency})": fmt_money(stat("customer_loss")["mean"]),
@@ -185,17 +192,6 @@ def _fmt_scalar(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.6g}"
     return str(v)
-
-
-def _flatten(obj: Any, path: str, out: list[tuple[str, Any]]) -> None:
-    if isinstance(obj, dict) and "dist" not in obj:
-        for key, value in obj.items():
-            _flatten(value, f"{path}.{key}" if path else str(key), out)
-    elif isinstance(obj, list) and obj and all(isinstance(x, dict) and "dist" not in x for x in obj):
-        for i, value in enumerate(obj):
-            _flatten(value, f"{path}[{i}]", out)
-    else:
-        out.append((path, obj))
 
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -237,29 +233,41 @@ def source_note(path: str, patterns) -> str:
     return best[1] if best else ""
 
 
-def parameter_rows(scenario: Scenario, base: Scenario | None = None) -> pd.DataFrame:
-    """Every parameter of ``scenario`` with its meaning and source note.
+def parameter_rows(scenario: Scenario, changes: list[dict] | None = None) -> pd.DataFrame:
+    """Every parameter of ``scenario`` with its section, meaning and source note.
 
-    ``base``: the scenario as loaded; parameters the knobs changed are marked.
+    ``changes``: ``sim.knobs.changes(loaded, scenario)``; those parameters are
+    marked, with the value the file gave.
     """
-    flat: list[tuple[str, Any]] = []
-    _flatten(scenario.model_dump(mode="json", exclude={"sources"}), "", flat)
-    before: dict[str, Any] = {}
-    if base is not None:
-        base_flat: list[tuple[str, Any]] = []
-        _flatten(base.model_dump(mode="json", exclude={"sources"}), "", base_flat)
-        before = dict(base_flat)
+    before = {c["parameter"]: c["before"] for c in changes or []}
     patterns = _source_patterns(scenario.sources)
     rows = []
-    for path, value in flat:
+    for path, value in knobs.parameters(scenario):
         rows.append({
+            "section": _section(scenario, path),
             "parameter": path,
             "value": _fmt_param(value),
             "meaning": field_description(scenario, path),
             "source": source_note(path, patterns),
-            "changed in the app": bool(base is not None and before.get(path, object()) != value),
+            "changed in the app": path in before,
+            "in the file": _fmt_param(before[path]) if path in before else "",
         })
     return pd.DataFrame(rows)
+
+
+def _section(scenario: Scenario, path: str) -> str:
+    head, _, _ = path.partition(".")
+    match = re.fullmatch(r"(contact_types|policies)\[(\d+)\]", head)
+    if match:
+        items = scenario.contact_types if match.group(1) == "contact_types" else scenario.effective_policies
+        item = items[int(match.group(2))]
+        kind = "Contact type" if match.group(1) == "contact_types" else "Policy"
+        return f"{kind}: {item.label or item.id}"
+    if head.startswith("agents"):
+        return "Agents"
+    if head in ("front_door", "economics", "routing"):
+        return head.replace("_", " ").capitalize()
+    return "Scenario"
 
 
 def expected_demand(scenario: Scenario) -> pd.DataFrame:
@@ -275,3 +283,56 @@ def expected_demand(scenario: Scenario) -> pd.DataFrame:
             "expected": expected,
         }))
     return pd.concat(frames, ignore_index=True)
+
+
+# ----------------------------------------------------------------- frontier
+
+FRONTIER_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("wages_saved", "Wages saved", "money"),
+    ("added_customer_loss", "Added customer losses", "money"),
+    ("net_saving", "Net effect for society", "money"),
+    ("share_within_guarantee", "Emergencies within the guarantee", "share"),
+)
+
+
+def frontier_statement(front) -> str:
+    """Where the guarantee stops being met, as the break-even search states it: with confidence and its runs."""
+    f = front.search.findings["guarantee_confident"]
+    pct = f"{100 * front.search.confidence:g}%"
+    target = f"{100 * front.guarantee_share:g}% of emergencies reaching a human within {front.guarantee_s:g} s"
+    runs = f"{front.replications_n} replications per share"
+
+    def point(value, headcount, mean, lo, hi) -> str:
+        return (f"**{100 * value:.0f}%** kept ({headcount:g} agents): {fmt_value(mean, 'share')} "
+                f"({pct} CI {fmt_ci(lo, hi, 'share')})")
+
+    if not front.has_emergency:
+        return "This scenario has no emergency types, so there is no guarantee to check."
+    if f.value is None and f.next_value is not None:
+        return (f"The emergency guarantee ({target}) is **not met with {pct} confidence even with the whole roster "
+                f"kept**: at " + point(f.next_value, f.next_headcount, f.next_mean, f.next_ci_low, f.next_ci_high)
+                + f"; {runs}.")
+    if f.value is not None and f.next_value is None:
+        return (f"The emergency guarantee ({target}) is met with {pct} confidence at every share tested, down to "
+                + point(f.value, f.headcount, f.mean, f.ci_low, f.ci_high) + f"; {runs}.")
+    if f.value is None:
+        return "Nothing was tested."
+    return (f"The emergency guarantee ({target}) is met with {pct} confidence down to "
+            + point(f.value, f.headcount, f.mean, f.ci_low, f.ci_high) + "; it is not at "
+            + point(f.next_value, f.next_headcount, f.next_mean, f.next_ci_low, f.next_ci_high)
+            + f". The break point lies between these two grid points ({runs}); `python -m sim breakeven` narrows it.")
+
+
+def frontier_table(front) -> pd.DataFrame:
+    """Share kept as rows; wages, losses, net and the guarantee as 'mean (low to high)' columns."""
+    members = front.search.members.sort_values("value", ascending=False)
+    rows = []
+    for _, m in members.iterrows():
+        row = {"Share kept": f"{100 * m['value']:.0f}%", "Agents": f"{m['headcount']:g}"}
+        for metric, label, kind in FRONTIER_ROWS:
+            unit = f" ({front.currency})" if kind == "money" else ""
+            row[label + unit] = fmt_estimate(m[metric], m[f"{metric}_ci_low"], m[f"{metric}_ci_high"], kind,
+                                             compact=True)
+        row["Guarantee met with confidence"] = "yes" if m["guarantee_holds_confident"] else "no"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("Share kept")

@@ -32,18 +32,18 @@ reps = knobs.field_spec(Scenario, "replications")
 # Upper limits here keep a playground run within a few seconds; the model itself has none.
 c1, c2, c3 = st.columns(3)
 lam = c1.number_input("Calls per hour", min_value=1.0, max_value=3000.0, value=float(defaults["arrivals_per_hour"]),
-                      step=10.0, key="cls_lambda",
+                      step=10.0, format="%.0f", key="cls_lambda",
                       help=f"Arrival rate: the scenario's volume.per_day / 24 ({per_day.description}).")
 aht = c2.number_input("Mean handle time (s)", min_value=1.0, value=float(defaults["mean_handle_s"]), step=10.0,
-                      key="cls_aht", help="Exponentially distributed.")
+                      format="%.0f", key="cls_aht", help="Exponentially distributed.")
 servers = c3.number_input("Agents", min_value=int(head.min), max_value=500, value=int(defaults["servers"]),
                           step=1, key="cls_servers")
 c4, c5, c6 = st.columns(3)
 abandon = c4.toggle("Callers hang up (M/M/c+M)", value=False, key="cls_abandon")
 patience = c4.number_input("Mean patience (s)", min_value=1.0, value=float(defaults["mean_patience_s"]), step=30.0,
-                           key="cls_patience", disabled=not abandon)
+                           format="%.0f", key="cls_patience", disabled=not abandon)
 tgt = c5.number_input("Service-level target (s)", min_value=1.0, value=float(defaults["target_s"]), step=5.0,
-                      key="cls_target", help=target.description)
+                      format="%.0f", key="cls_target", help=target.description)
 n_reps = c6.number_input("Replications (days)", min_value=int(reps.min), max_value=20, value=5, step=1,
                          key="cls_reps")
 seed = c6.number_input("Seed", min_value=0, value=1, step=1, key="cls_seed")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from ui import charts, state, tables
+from ui import charts, compute, state, tables
 
 ctx = state.ctx()
 sc = ctx.scenario
@@ -36,52 +36,54 @@ if result is None:
 
 state.stale_notice()
 cur = result.currency
+rough = result.replications_n < 5
 st.caption(
-    f"{result.replications_n} replications, seed {result.seed}. Figures are per run of {result.days} day(s); "
-    f"the range under each is its 95% confidence interval (Student t over replications). Positive savings are "
-    f"good for the policy; added losses are costs."
+    f"{result.replications_n} replications, seed {result.seed}. Figures are per run of {result.days} day(s) in "
+    f"{cur}; each range is its 95% confidence interval (Student t over replications, paired against the "
+    f"baseline for savings)." + (" **Rough**: fewer than 5 replications stand behind these intervals; raise "
+                                 "Replications for firmer ones." if rough else "")
 )
 
 st.subheader("Headline, per policy against the baseline")
-heads = tables.headline(result)
-base_share = next(h for h in heads if h["baseline"])["figures"]["share_within_guarantee"][0]
+view = st.radio("Whose money", ["net_saving", "net_saving_platform"], horizontal=True, key="savings_view",
+                format_func=lambda v: {"net_saving": "Society (customer losses count)",
+                                       "net_saving_platform": "The platform (only the liability it pays counts)"}[v])
+heads = tables.headline(result, view)
+base_share = next(h for h in heads if h["baseline"])["share_within_guarantee"]["mean"]
 if len(heads) == 1:
     st.info("This scenario has a single policy, so there is nothing to compare it with: add policies to the "
             "scenario (or use the Cost of cutting page to cut its staff). Its own figures are in the table below.")
+edits = compute.policy_changes(ctx.base, result.changes)  # the run's edits, which the stale notice flags
 for h in heads:
     if h["baseline"]:
         continue
-    f = h["figures"]
-    with st.container(border=True):
-        st.markdown(f"**{h['label']}**" + (f" — {h['description']}" if h["description"] else ""))
-        items = [
-            ("Net effect for society", "net_saving", "money",
-             "Wages and bot cost saved, minus added customer losses and churn."),
-            ("Wages + bot cost saved", "costs_saved", "money",
-             "Agent and bot cost of the baseline minus the policy's."),
-            ("Added customer losses", "added_customer_loss", "money",
-             "Money drained from emergency victims while they could not reach a human, minus the baseline's."),
-            ("Added liability", "added_liability", "money",
-             "The share of added customer losses the platform pays back to its customers."),
-            (f"Emergencies within {result.guarantee_s:g} s", "share_within_guarantee", "share",
-             "Share of emergency incidents that reached a human within the guarantee."),
-        ]
-        if not result.emergency_types:
-            items = items[:2]
-        cols = st.columns(len(items))
-        for col, (label, key, kind, help_text) in zip(cols, items):
-            mean, lo, hi = f[key]
-            delta = None
-            if key == "share_within_guarantee" and not pd.isna(base_share) and not pd.isna(mean):
-                delta = f"{100 * (mean - base_share):+.1f} pp vs baseline"
-            col.metric(label, tables.fmt_value(mean, kind, cur, compact=True), delta=delta, help=help_text)
-            col.caption("95% CI " + tables.fmt_ci(lo, hi, kind, cur, compact=True))
+    net = h["net"]
+    with st.container(border=True, key=f"card_{h['policy']}"):
+        st.markdown(f"**{h['label']}**" + (f" — {h['description']}" if h["description"] else "")
+                    + f"  \n{result.headcounts[h['policy']]:g} agents on its roster as run.")
+        if edits.get(h["policy"]):
+            st.caption("Edited in the app: " + "; ".join(f"{c['parameter']} {c['before']} → {c['after']}"
+                                                         for c in edits[h["policy"]]))
+        left, right = st.columns([2, 3])
+        with left:
+            st.metric(net["label"], tables.fmt_money(net["mean"], cur, compact=True),
+                      help="The sum of the terms beside it: savings minus added costs, against the baseline.")
+            st.caption("95% CI " + tables.fmt_ci(net["ci_low"], net["ci_high"], "money", cur, compact=True)
+                       + (" (rough)" if net["rough"] else ""))
+            if result.emergency_types:
+                share = h["share_within_guarantee"]
+                delta = None if pd.isna(base_share) or pd.isna(share["mean"]) else (
+                    f"{100 * (share['mean'] - base_share):+.1f} pp vs baseline")
+                st.metric(f"Emergencies within {result.guarantee_s:g} s", tables.fmt_value(share["mean"], "share"),
+                          delta=delta, help="Share of emergency incidents that reached a human within the "
+                                            f"guarantee (target {100 * result.guarantee_share:g}%).")
+                st.caption("95% CI " + tables.fmt_ci(share["ci_low"], share["ci_high"], "share")
+                           + (" (rough)" if share["rough"] else ""))
+        with right:
+            st.table(tables.net_terms_table(h, cur))
 
 if len(heads) > 1:
     st.subheader("Savings and added costs")
-    view = st.radio("Whose money", ["society", "platform"], horizontal=True, key="savings_view",
-                    format_func=lambda v: {"society": "Society (customer losses count)",
-                                           "platform": "The platform (only the liability it pays counts)"}[v])
     st.plotly_chart(
         charts.savings_chart(result.compare, result.policies, result.labels, result.baseline, cur, view=view),
         key="savings_chart",

@@ -1,44 +1,73 @@
-"""Downloads: the results as CSV, the scenario as edited (YAML), and the provenance record."""
+"""Downloads: every table of the last run, the scenario as run, its provenance and a data dictionary.
 
+One zip holds them all; each is also offered on its own.
+"""
+
+import io
 import json
+import zipfile
 
 import streamlit as st
 
-from ui import state
+from sim.dictionary import data_dictionary
+from ui import compute, state
 
 ctx = state.ctx()
 st.title("Downloads")
 slug = "".join(ch if ch.isalnum() else "_" for ch in ctx.scenario.name.lower()).strip("_") or "scenario"
 
-st.subheader("Scenario")
-st.markdown("The scenario with the sidebar's edits, replications and seed: load it with `python -m sim run` or "
-            "upload it again here.")
-st.download_button("Scenario as edited (YAML)", ctx.yaml, file_name=f"{slug}.yaml", mime="application/x-yaml",
-                   key="dl_scenario", icon=":material/description:")
-
-st.subheader("Results of the last run")
 result = state.comparison()
 if result is None:
+    st.subheader("Scenario")
+    st.download_button("Scenario with the sidebar's settings (YAML)", ctx.yaml, file_name=f"{slug}.yaml",
+                       mime="application/x-yaml", key="dl_scenario", icon=":material/description:")
     state.need_run()
     st.stop()
 state.stale_notice()
+
+front = state.last_frontier()
+tables = compute.export_tables(result, front)
+dictionary = data_dictionary(tables, result.currency)
+files = {f"{name}.csv": frame.to_csv(index=False) for name, frame in tables.items()}
+files["data_dictionary.csv"] = dictionary.to_csv(index=False)
+files["scenario.yaml"] = compute.scenario_as_run(result)
+files["provenance.json"] = json.dumps(result.provenance, indent=2, default=str) + "\n"
+
+buffer = io.BytesIO()
+with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    for name, text in files.items():
+        archive.writestr(f"{slug}/{name}", text)
+st.download_button(f"Everything in one zip ({len(files)} files)", buffer.getvalue(), file_name=f"{slug}.zip",
+                   mime="application/zip", key="dl_zip", type="primary", icon=":material/folder_zip:")
+st.caption(
+    f"The last run: {result.replications_n} replications, seed {result.seed}, from {result.source}"
+    + (f", with {len(result.changes)} change(s) made in the app (listed at the top of scenario.yaml and in "
+       "provenance.json)." if result.changes else ", exactly as loaded.")
+    + ("" if front is not None else " Open **Cost of cutting** to add its frontier table.")
+)
+
+DESCRIPTIONS = {
+    "replications.csv": "one row per policy x replication x contact type",
+    "summary.csv": "mean and 95% CI per policy x contact type x metric",
+    "compare.csv": "paired differences against the baseline",
+    "intervals.csv": "per policy x interval, mean over replications",
+    "incidents.csv": "emergency incidents, one row each",
+    "agents.csv": "per policy x replication x agent group: paid, busy and overtime hours",
+    "frontier.csv": "the cost-of-cutting frontier: one row per share kept x metric",
+    "data_dictionary.csv": "every column above: meaning, unit, currency",
+    "scenario.yaml": "the scenario as run, headed by the app's changes",
+    "provenance.json": "scenario hash, seed, versions, the app's changes",
+}
+st.subheader("One at a time")
+for name, text in files.items():
+    mime = "text/csv" if name.endswith(".csv") else ("application/json" if name.endswith(".json")
+                                                     else "application/x-yaml")
+    st.download_button(f"{name}: {DESCRIPTIONS.get(name, '')}", text, file_name=f"{slug}_{name}", mime=mime,
+                       key=f"dl_{name}", icon=":material/download:")
 if result.scenario_yaml != ctx.yaml:
-    st.download_button("Scenario of the last run (YAML)", result.scenario_yaml, file_name=f"{slug}_last_run.yaml",
-                       mime="application/x-yaml", key="dl_scenario_run")
-files = [
-    ("Replications (CSV): one row per policy x replication x contact type", "replications.csv",
-     result.replications.to_csv(index=False), "text/csv", "dl_replications"),
-    ("Summary (CSV): mean and 95% CI per policy x contact type x metric", "summary.csv",
-     result.summary.to_csv(index=False), "text/csv", "dl_summary"),
-    ("Paired comparison (CSV): differences against the baseline", "compare.csv",
-     result.compare.to_csv(index=False), "text/csv", "dl_compare"),
-    ("Emergency incidents (CSV)", "incidents.csv", result.incidents.to_csv(index=False), "text/csv", "dl_incidents"),
-    ("Intervals (CSV): per policy x interval, mean over replications", "intervals.csv",
-     result.intervals.to_csv(index=False), "text/csv", "dl_intervals"),
-    ("Provenance (JSON): scenario hash, seed, versions", "provenance.json",
-     json.dumps(result.provenance, indent=2, default=str) + "\n", "application/json", "dl_provenance"),
-]
-for label, name, data, mime, key in files:
-    st.download_button(label, data, file_name=f"{slug}_{name}", mime=mime, key=key, icon=":material/download:")
+    st.download_button("Scenario with the sidebar's current settings (YAML), not yet run", ctx.yaml,
+                       file_name=f"{slug}_next.yaml", mime="application/x-yaml", key="dl_scenario_next")
+with st.expander("Data dictionary"):
+    st.table(dictionary.set_index(["table", "column"]))
 with st.expander("Provenance"):
     st.json(result.provenance)

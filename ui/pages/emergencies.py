@@ -24,16 +24,18 @@ log_x = st.toggle("Logarithmic time axis", value=True, key="ecdf_log",
                   help="Shows seconds and hours on one chart; switch off for a plain minute scale.")
 st.plotly_chart(
     charts.ecdf_chart(result.incidents, result.policies, result.labels, result.guarantee_s,
-                      result.guarantee_share, log_x=log_x),
+                      result.guarantee_share, log_x=log_x, never=tables.never_reached(result)),
     key="ecdf_chart",
 )
 st.caption(
     "Read a curve at the dashed line: that is the share of emergencies answered within the guarantee; it should "
-    "be above the dotted target. A curve that levels off below 100% has incidents that never reached a human."
+    "be above the dotted target. A curve that levels off below 100% has incidents that never reached a human; "
+    "the legend gives that share as the table below does (mean over replications)."
 )
 st.subheader("Incidents that never reached a human")
 st.dataframe(tables.unreached_table(result), key="unreached_table")
 st.caption(
     f"Per run of {result.days} day(s), mean over {result.replications_n} replications (95% CI for the count). "
-    "Those never reached lose what their drain curve reaches by the end of the run."
+    "Those never reached lose what their drain curve reaches by the end of their loss window (the scenario's "
+    "`loss.window_h`, per contact type)."
 )

@@ -9,7 +9,8 @@ st.title("The cost of cutting")
 st.markdown(
     "How much is saved, and what it costs the people who need a human, as a policy keeps fewer and fewer of its "
     "human agents. Every point meets the same customers as the baseline (common random numbers), so the curve "
-    "shows the effect of the cut, not noise between runs."
+    "shows the effect of the cut, not noise between runs. The break point is found the way "
+    "`python -m sim breakeven` finds it, on this grid."
 )
 
 result = state.comparison()
@@ -27,41 +28,32 @@ template = st.selectbox(
          "its front door and bot stay as they are.",
 )
 front = state.frontier(template)
+if isinstance(front, str):
+    st.warning(f"No frontier for these settings: {front}. Set Replications to 2 or more in the sidebar and run "
+               "again.")
+    st.stop()
 reps = front.replications_n
+finding = front.search.findings["guarantee_confident"]
+pct = f"{100 * front.search.confidence:g}%"
 st.caption(
-    f"Grid: {', '.join(f'{100 * v:.0f}%' for v in sorted(front.values, reverse=True))} of the roster kept; "
-    f"{reps} replication{'s' if reps != 1 else ''} per point, seed {result.seed}. This is a coarser grid and "
-    f"fewer replications than the comparison ({result.replications_n}) so that it is ready in seconds; bands "
-    f"are 95% confidence intervals and are wide with so few replications. Raise the replications in the sidebar "
-    f"and run again for tighter bands."
+    f"Share of the roster kept = the policy's staffing scale: 100% is {front.template_label}'s roster before any "
+    f"scale ({front.full_headcount:g} agents), the meaning `python -m sim breakeven` uses; as configured it keeps "
+    f"{100 * front.template_scale:.0f}%. Grid: {', '.join(f'{100 * v:.0f}%' for v in sorted(front.values, reverse=True))}; "
+    f"{reps} replication{'s' if reps != 1 else ''} per point (the sidebar's), seed {front.seed}, the same customers "
+    f"at every point. Bands are {pct} confidence intervals"
+    + (": **rough**, fewer than 5 replications stand behind them." if reps < 5 else ".")
 )
 zoom = st.toggle("Zoom the money axis to the scale of the wages saved", value=True, key="frontier_zoom",
                  help="Deep cuts can lose far more than they save; zooming keeps break-even readable.")
 st.plotly_chart(
     charts.frontier_chart(front.table, front.currency, front.guarantee_share, front.guarantee_s,
-                          template_label=front.template_label, marker=front.template_scale, zoom=zoom),
+                          template_label=front.template_label, marker=front.template_scale, zoom=zoom,
+                          finding=finding, confidence=front.search.confidence),
     key="frontier_chart",
 )
-brk = charts.guarantee_break(front.table, front.guarantee_share)
-message = {
-    "breaks": lambda: (f"The emergency guarantee ({100 * front.guarantee_share:g}% within {front.guarantee_s:g} s) "
-                       f"holds down to about **{100 * brk['x']:.0f}%** of the roster kept and breaks below."),
-    "fails": lambda: ("The emergency guarantee fails even with the whole roster kept: the front door or the "
-                      "roster of this policy already keeps emergencies from a human."),
-    "holds": lambda: "The emergency guarantee holds at every share kept on this grid.",
-    "unknown": lambda: "This scenario has no emergency types, so there is no guarantee to check.",
-}[brk["status"]]()
-st.markdown(message)
+st.markdown(tables.frontier_statement(front))
 
-with st.expander("The numbers behind the chart"):
-    t = front.table
-    pick = t[t.metric.isin(["wages_saved", "added_customer_loss", "net_saving", "share_within_guarantee"])]
-    wide = pick.pivot(index="value", columns="metric", values="mean").sort_index(ascending=False)
-    shown = wide.copy()
-    for col in shown.columns:
-        kind = "share" if col == "share_within_guarantee" else "money"
-        shown[col] = [tables.fmt_value(v, kind, front.currency) for v in wide[col]]
-    shown.index = [f"{100 * v:.0f}%" for v in wide.index]
-    shown.index.name = "agents kept"
-    st.dataframe(shown)
-    st.caption(f"Computed in {front.timings.get('total_s', 0):.1f} s. Full table in Downloads.")
+st.subheader("The numbers behind the chart")
+st.table(tables.frontier_table(front))
+st.caption(f"Mean ({pct} CI) per run against the baseline; 'agents' is the roster at that share. "
+           f"Computed in {front.timings.get('total_s', 0):.1f} s. This table is in Downloads as CSV.")
