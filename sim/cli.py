@@ -9,6 +9,7 @@
     python -m sim breakeven SCENARIO [--kind staffing|bot_resolve] [--template ID] [--out DIR]
     python -m sim experiment FILE --out DIR [--workers N] [--dask ADDR|local]
     python -m sim analyse DIR
+    python -m sim roster SCENARIO [--plan FILE] [--method M] [--budget B] --out DIR
 
 The last three live in ``sim.analytic_cli``.
 
@@ -33,7 +34,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import analytic_cli
+from . import analytic_cli, planning_cli
 from .export import OutputFolderError, check_output_folder, written_files
 from .report import render_comparison, render_summary
 from .run_guard import NonFiniteResult, run_checked
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_compare.add_argument("--baseline", metavar="ID", help="policy to compare against (default: the scenario's)")
     analytic_cli.add_parsers(sub)
     uncertainty_cli.add_parsers(sub, _whole_number)
+    planning_cli.add_parsers(sub, _whole_number)
     return parser
 
 
@@ -176,6 +178,8 @@ def _main(argv: list[str] | None) -> int:
         return EXIT_OK
     if args.command in ("run", "compare"):
         return _run(scenario, args, command_line)
+    if args.command in planning_cli.COMMANDS:
+        return planning_cli.run_command(scenario, args, command_line)
     if args.command in analytic_cli.SCENARIO_COMMANDS:
         return analytic_cli.run_command(scenario, args, command_line)
     return EXIT_BAD_INPUT  # pragma: no cover - argparse rejects unknown commands

@@ -1,4 +1,4 @@
-"""Closed-form queueing formulas for call centres: Erlang B, Erlang C, Erlang A.
+"""Closed-form queueing formulas for call centres: Erlang B, Erlang C, Erlang A, Erlang X.
 
 These are the stationary (steady-state) answers the simulation is checked
 against, and the numbers a planner would get from a staffing calculator.
@@ -76,6 +76,7 @@ __all__ = [
     "ErlangA",
     "ErlangC",
     "ErlangInputError",
+    "ErlangX",
     "agents_to_schedule",
     "erlang_a_metrics",
     "erlang_a_servers_needed",
@@ -83,6 +84,7 @@ __all__ = [
     "erlang_c",
     "erlang_c_metrics",
     "erlang_c_servers_needed",
+    "erlang_x_metrics",
     "halfin_whitt_p_wait",
     "square_root_staffing",
 ]
@@ -535,7 +537,20 @@ def _phase_sum_cdf(a: float, k1: np.ndarray, u: float) -> tuple[np.ndarray, np.n
     return 1.0 - upper, upper
 
 
-def _erlang_a_result(lam: float, aht: float, patience: float, n: int, t: float) -> ErlangA:
+def _erlang_a_result(lam: float, aht: float, patience: float, n: int, t: float,
+                     waiting_places: float = math.inf) -> tuple[ErlangA, float]:
+    """(results over all arrivals, P(blocked)) for M/M/N/N+W+M; W = ``waiting_places`` (inf: Erlang A).
+
+    A blocked arrival (all N + W lines busy) is turned away at once: it is
+    neither answered nor abandoned, so with finite W the probabilities of
+    answered, abandoned and blocked add up to 1.
+    """
+    if math.isinf(waiting_places):
+        return _erlang_a_unblocked(lam, aht, patience, n, t), 0.0
+    return _erlang_a_with_lines(lam, aht, patience, n, t, int(waiting_places))
+
+
+def _erlang_a_unblocked(lam: float, aht: float, patience: float, n: int, t: float) -> ErlangA:
     a = lam * aht
     if n == 0:
         # Nobody is ever answered: everyone waits until patience runs out.
@@ -614,6 +629,31 @@ def _erlang_a_result(lam: float, aht: float, patience: float, n: int, t: float) 
     p_wait = float(special.expit(log_busy - log_idle))
     p_no_wait = float(special.expit(log_idle - log_busy))  # not 1 - p_wait: keeps digits when p_wait ~ 1
 
+    p_ans_k, p_ab_k, ans_le_t, virt_le_t, ab_le_t, wait_ans_k = _given_ahead(ks, x, theta, t)
+
+    p_ab = p_wait * float(np.dot(w, p_ab_k))
+    # Summed, not 1 - p_ab, so that a nearly-all-abandon queue keeps its digits.
+    p_answered = p_no_wait + p_wait * float(np.dot(w, p_ans_k))
+    wait_answered_sum = p_wait * float(np.dot(w, wait_ans_k))
+    mean_wait_answered = wait_answered_sum / p_answered if p_answered > 0 else math.nan
+    return ErlangA(
+        servers=n,
+        load_erlangs=a,
+        p_wait=p_wait,
+        p_abandon=_clip01(p_ab),
+        mean_wait_s=p_ab * patience,
+        mean_wait_answered_s=mean_wait_answered,
+        answered_within_target=_clip01(p_no_wait + p_wait * float(np.dot(w, ans_le_t))),
+        virtual_wait_within_target=_clip01(p_no_wait + p_wait * float(np.dot(w, virt_le_t))),
+        abandoned_within_target=_clip01(p_wait * float(np.dot(w, ab_le_t))),
+        occupancy=_clip01(a * p_answered / n),
+        target_s=t,
+    )
+
+
+def _given_ahead(ks: np.ndarray, x: float, theta: float, t: float):
+    """Per number ``k`` of customers ahead (consecutive ks): P(answered), P(abandoned), P(answered, wait <= t),
+    P(virtual wait <= t), P(abandoned, wait <= t) and E[wait; answered]."""
     k1 = ks + 1.0
     p_ans_k = x / (x + k1)
     p_ab_k = k1 / (x + k1)  # computed directly, not 1 - p_ans_k, so tiny values keep their digits
@@ -634,25 +674,123 @@ def _erlang_a_result(lam: float, aht: float, patience: float, n: int, t: float) 
     offset = (special.digamma(x + 1.0 + first) - special.digamma(x + 1.0)) if first else 0.0
     harmonic = offset + np.cumsum(1.0 / (x + k1))
     wait_ans_k = p_ans_k * harmonic / theta
+    return p_ans_k, p_ab_k, ans_le_t, virt_le_t, ab_le_t, wait_ans_k
 
-    p_ab = p_wait * float(np.dot(w, p_ab_k))
-    # Summed, not 1 - p_ab, so that a nearly-all-abandon queue keeps its digits.
-    p_answered = p_no_wait + p_wait * float(np.dot(w, p_ans_k))
-    wait_answered_sum = p_wait * float(np.dot(w, wait_ans_k))
-    mean_wait_answered = wait_answered_sum / p_answered if p_answered > 0 else math.nan
-    return ErlangA(
+
+def _erlang_a_with_lines(lam: float, aht: float, patience: float, n: int, t: float,
+                         waiting: int) -> tuple[ErlangA, float]:
+    """M/M/N/N+W+M: the birth-death chain on 0..N+W summed in log space, then the same conditional formulas.
+
+    An arrival that finds n < N is answered at once, N <= n < N+W waits with
+    k = n - N ahead, n = N + W is blocked (PASTA: arrivals see the
+    time-stationary distribution).
+    """
+    if n < 1 or patience <= 0 or lam <= 0:
+        raise ErlangInputError("finite lines need servers >= 1, mean_patience_s > 0 and arrival_rate_per_s > 0")
+    a = lam * aht
+    mu, theta = 1.0 / aht, 1.0 / patience
+    x, y = n * mu / theta, lam / theta
+    below = np.arange(n + 1)
+    log_low = below * math.log(a) - special.gammaln(below + 1.0)  # log pi_j / pi_0, j = 0..N
+    ks = np.arange(waiting + 1)  # k = n - N = 0..W
+    log_high = log_low[-1] + np.concatenate([[0.0], np.cumsum(np.log(y / (x + ks[1:])))])
+    log_all = np.concatenate([log_low[:-1], log_high])
+    pi = np.exp(log_all - special.logsumexp(log_all))
+    p_no_wait = float(pi[:n].sum())
+    p_block = float(pi[-1])
+    p_ans_k, p_ab_k, ans_le_t, virt_le_t, ab_le_t, wait_ans_k = _given_ahead(ks[:-1], x, theta, t) if waiting else (
+        np.zeros(0),) * 6
+    w = pi[n:-1]  # admitted and waiting, by k ahead
+    p_ab = float(np.dot(w, p_ab_k))
+    p_answered = p_no_wait + float(np.dot(w, p_ans_k))
+    mean_wait_answered = float(np.dot(w, wait_ans_k)) / p_answered if p_answered > 0 else math.nan
+    result = ErlangA(
         servers=n,
         load_erlangs=a,
-        p_wait=p_wait,
+        p_wait=_clip01(float(w.sum())),
         p_abandon=_clip01(p_ab),
         mean_wait_s=p_ab * patience,
         mean_wait_answered_s=mean_wait_answered,
-        answered_within_target=_clip01(p_no_wait + p_wait * float(np.dot(w, ans_le_t))),
-        virtual_wait_within_target=_clip01(p_no_wait + p_wait * float(np.dot(w, virt_le_t))),
-        abandoned_within_target=_clip01(p_wait * float(np.dot(w, ab_le_t))),
+        answered_within_target=_clip01(p_no_wait + float(np.dot(w, ans_le_t))),
+        virtual_wait_within_target=_clip01(p_no_wait + float(np.dot(w, virt_le_t))),
+        abandoned_within_target=_clip01(float(np.dot(w, ab_le_t))),
         occupancy=_clip01(a * p_answered / n),
         target_s=t,
     )
+    return result, p_block
+
+
+@dataclass(frozen=True)
+class ErlangX:
+    """Erlang X (Koole): M/M/N/L+M with finite lines, abandonment and redials, at its fixed point.
+
+    ``queue`` is the Erlang A (lines: M/M/N/L+M) result for the *total*
+    offered stream — fresh calls plus redials — so its probabilities are per
+    attempt. ``p_block``: an attempt finds all ``lines`` busy. Per fresh call:
+    ``p_lost`` — it gives up in the end (blocked or abandoned on its last
+    try). ``retrial_rate_per_s`` = total - fresh. ``iterations`` of the
+    fixed point until the total rate moved by less than 1e-12 relative.
+    """
+
+    fresh_rate_per_s: float
+    total_rate_per_s: float
+    retrial_rate_per_s: float
+    redial_probability: float
+    lines: int | None
+    queue: ErlangA
+    p_block: float
+    p_lost: float
+    iterations: int
+
+
+def erlang_x_metrics(
+    arrival_rate_per_s: float,
+    mean_service_s: float,
+    mean_patience_s: float,
+    servers: int,
+    lines: int | None = None,
+    redial_probability: float = 0.0,
+    target_s: float = 20.0,
+    max_iterations: int = 100_000,
+) -> ErlangX:
+    """Erlang X by fixed-point iteration on the total offered load.
+
+    An attempt that is blocked or abandons is redialled with probability
+    ``redial_probability`` (after a delay, which does not change the
+    stationary rates). The total rate solves
+    ``total = fresh + redial_probability * total * (p_block + p_abandon)(total)``;
+    the map is increasing in ``total``, so iterating from ``fresh`` climbs
+    monotonically to its least fixed point. Redials are taken as Poisson (the
+    classical approximation), so the simulation, whose redials are not, is the
+    check. ``lines=None``: unlimited lines. With no redials and unlimited
+    lines this is Erlang A exactly.
+    """
+    lam = _non_negative("arrival_rate_per_s", arrival_rate_per_s)
+    aht = _positive("mean_service_s", mean_service_s)
+    patience = _non_negative("mean_patience_s", mean_patience_s)
+    n = _count("servers", servers, 0)
+    t = _non_negative("target_s", target_s)
+    r = _fraction("redial_probability", redial_probability, allow_zero=True, allow_one=False)
+    waiting = math.inf
+    if lines is not None:
+        lines = _count("lines", lines, max(n, 1))
+        waiting = lines - n
+    total, iterations = lam, 0
+    while True:
+        queue, p_block = _erlang_a_result(total, aht, patience, n, t, waiting)
+        lost = p_block + queue.p_abandon
+        following = lam + r * total * lost
+        iterations += 1
+        if abs(following - total) <= 1e-12 * max(following, 1e-300) or iterations >= max_iterations:
+            break
+        total = following
+    if iterations >= max_iterations:
+        raise ErlangInputError(f"the Erlang X fixed point did not settle in {max_iterations} iterations")
+    queue, p_block = _erlang_a_result(following, aht, patience, n, t, waiting)
+    lost = p_block + queue.p_abandon
+    # A fresh call is lost when every one of its tries is: lost on a try, and not redialled.
+    p_lost = lost * (1 - r) / (1 - r * lost) if lost < 1 else 1.0
+    return ErlangX(lam, following, following - lam, r, lines, queue, p_block, p_lost, iterations)
 
 
 def _clip01(p: float) -> float:
@@ -678,7 +816,7 @@ def erlang_a_metrics(
     patience = _non_negative("mean_patience_s", mean_patience_s)
     n = _count("servers", servers, 0)
     t = _non_negative("target_s", target_s)
-    return _erlang_a_result(lam, aht, patience, n, t)
+    return _erlang_a_unblocked(lam, aht, patience, n, t)
 
 
 def erlang_a_servers_needed(
@@ -707,7 +845,7 @@ def erlang_a_servers_needed(
         cap = _fraction("max_abandon", max_abandon, allow_zero=False, allow_one=True)
 
     def ok(n: int) -> ErlangA | None:
-        res = _erlang_a_result(lam, aht, patience, n, t)
+        res = _erlang_a_unblocked(lam, aht, patience, n, t)
         good = res.answered_within_target >= sl and (cap is None or res.p_abandon <= cap)
         return res if good else None
 

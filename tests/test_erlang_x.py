@@ -1,0 +1,70 @@
+"""Erlang X: finite lines, abandonment and redials (Koole), against Erlang A, Erlang B and the simulation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import sim
+from sim.erlang import ErlangInputError, erlang_a_metrics, erlang_b, erlang_x_metrics
+from support import contact_type, scenario, shift
+
+CASES = [(200 / 3600, 180.0, 300.0, 14), (0.5, 120.0, 200.0, 60), (0.02, 300.0, 60.0, 3), (0.1, 240.0, 120.0, 20)]
+
+
+@pytest.mark.parametrize("lam, aht, patience, n", CASES)
+def test_without_redials_and_with_unlimited_lines_erlang_x_is_erlang_a(lam, aht, patience, n):
+    x = erlang_x_metrics(lam, aht, patience, n)
+    a = erlang_a_metrics(lam, aht, patience, n)
+    for field in ("p_wait", "p_abandon", "mean_wait_s", "answered_within_target", "occupancy"):
+        assert getattr(x.queue, field) == pytest.approx(getattr(a, field), rel=1e-9, abs=1e-12), field
+    assert x.p_block == 0 and x.total_rate_per_s == lam
+
+
+@pytest.mark.parametrize("lam, aht, patience, n", CASES)
+def test_many_spare_lines_change_nothing_but_few_lines_block(lam, aht, patience, n):
+    a = erlang_a_metrics(lam, aht, patience, n)
+    wide = erlang_x_metrics(lam, aht, patience, n, lines=n + 2000)
+    assert wide.queue.p_abandon == pytest.approx(a.p_abandon, rel=1e-9, abs=1e-15)
+    assert wide.queue.answered_within_target == pytest.approx(a.answered_within_target, rel=1e-9)
+    narrow = erlang_x_metrics(lam, aht, patience, n, lines=n + 1)
+    answered = narrow.queue.occupancy * n / (lam * aht)
+    assert answered + narrow.queue.p_abandon + narrow.p_block == pytest.approx(1.0, abs=1e-12)
+
+
+def test_lines_equal_to_agents_block_as_erlang_b():
+    x = erlang_x_metrics(10 / 180, 180.0, 300.0, 14, lines=14)
+    assert x.p_block == pytest.approx(erlang_b(14, 10.0), rel=1e-12)
+    assert x.queue.p_wait == 0 and x.queue.p_abandon == 0
+
+
+def test_redials_raise_the_offered_load_to_a_fixed_point():
+    x = erlang_x_metrics(110 / 3600, 300.0, 120.0, 10, lines=14, redial_probability=0.6)
+    lost = x.p_block + x.queue.p_abandon
+    assert x.total_rate_per_s == pytest.approx(x.fresh_rate_per_s + 0.6 * x.total_rate_per_s * lost, rel=1e-10)
+    assert x.total_rate_per_s > x.fresh_rate_per_s and 0 < x.p_lost < lost
+
+
+def test_a_certain_redial_is_refused_as_the_load_would_never_settle():
+    with pytest.raises(ErlangInputError, match="redial_probability"):
+        erlang_x_metrics(0.1, 120.0, 60.0, 5, redial_probability=1.0)
+
+
+@pytest.mark.slow
+def test_erlang_x_with_redials_matches_the_simulation_within_four_standard_errors():
+    lam_h, aht, patience, n, r = 110.0, 300.0, 120.0, 10, 0.5
+    x = erlang_x_metrics(lam_h / 3600, aht, patience, n, redial_probability=r)
+    ct = contact_type(volume={"per_day": lam_h * 24}, handle_time_s={"dist": "exponential", "mean": aht},
+                      patience_s={"dist": "exponential", "mean": patience},
+                      redial={"probability": r, "max_attempts": 50, "delay_s": {"dist": "exponential", "mean": 1800}})
+    sc = scenario(types=[ct], shifts=[shift(headcount=n)], days=6, warmup_h=24)
+    reps = sim.run(sc, replications=20, seed=5, workers=2, keep_incidents="none").replications
+    for observed, expected in (
+        (reps["abandoned"] / reps["offered"], x.queue.p_abandon),
+        (reps["delayed"] / reps["offered"], x.queue.p_wait),
+        (reps["attempts"] / (5 * 86400), x.total_rate_per_s),
+    ):
+        se = observed.std(ddof=1) / math.sqrt(observed.size)
+        assert abs(observed.mean() - expected) <= 4 * se, (observed.mean(), expected, se)
