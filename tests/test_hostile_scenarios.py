@@ -253,3 +253,30 @@ def test_cli_refuses_an_oversized_run_with_exit_2_and_the_estimate(minimal_scena
     assert main(["run", str(path), "--replications", "1"]) == 2
     err = capsys.readouterr().err
     assert "too large" in err and "attempts" in err and "Traceback" not in err
+
+
+# ------------------------------------------- found by the fuzz harness (the lead's engine)
+
+
+@pytest.mark.xfail(
+    strict=True, raises=ValueError,
+    reason="sim/engine.py: _begin(att, now) is given the computed arrival/redial time, not env.now; with a "
+           "zero-length bot session _at(now + 0) lands one float step before env.now (issue 8, defect 2)",
+)
+def test_a_zero_length_bot_session_after_a_redial_runs():
+    """Found by benchmarks/fuzz_scenarios.py (3 of 10,000 scenarios, seed 3); seed 8 reproduces it here."""
+    data = {
+        "days": 2, "interval_min": 15,
+        "contact_types": [{
+            "id": "fraud", "emergency": True, "volume": {"per_day": 3000},
+            "handle_time_s": {"dist": "exponential", "mean": 180},
+            "patience_s": {"dist": "exponential", "mean": 300},
+            "redial": {"probability": 1.0, "delay_s": {"dist": "exponential", "mean": 30}, "max_attempts": 5},
+            "bot": {"time_s": {"dist": "deterministic", "value": 0}, "recognise_emergency_probability": 1},
+        }],
+        "agents": {"shifts": [{"id": "a", "start": "00:00", "length_h": 24, "headcount": 2}]},
+        "front_door": {"bot_enabled": True},
+    }
+    results, _ = run_checked(_scenario(data), replications=1, seed=8)
+    rows = results.replications
+    assert (rows["offered"] == rows["answered"] + rows["abandoned"]).all()
