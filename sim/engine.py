@@ -261,9 +261,18 @@ class ContactCentre:
         return self._result()
 
     def _at(self, time_s: float, callback, value) -> None:
+        """Schedule ``callback`` at ``time_s``, which the model computed (an arrival plus a bot time, say).
+
+        SimPy's clock reaches the same instants by another float path (now +
+        delay), so a time computed from an earlier instant plus a zero-length
+        step can land a rounding step before ``now``: that is ``now``. Anything
+        further in the past is a defect and raises.
+        """
         delay = time_s - self.env.now
         if delay < 0:
-            raise ValueError(f"cannot schedule in the past ({time_s} < {self.env.now})")
+            if delay < -1e-9 * max(1.0, abs(time_s)):
+                raise ValueError(f"cannot schedule in the past ({time_s} < {self.env.now})")
+            delay = 0.0
         self._schedule(_Call(callback, value), NORMAL, delay)
 
     def _after(self, delay_s: float, callback, value) -> None:
@@ -333,15 +342,9 @@ class ContactCentre:
         self._wait(att, now)
 
     def _schedule_retry(self, att: _Attempt, at_s: float, delay_s: float) -> None:
-        """Another attempt of the same incident: a redial or a return.
-
-        ``at_s`` (an abandonment instant, say) was computed by us while SimPy's
-        clock took another float path to the same instant; with a zero delay
-        the sum can land one rounding step before ``now``. The retry then
-        arrives now: never before the instant it follows.
-        """
+        """Another attempt of the same incident: a redial or a return."""
         j = att.j + 1
-        nxt = _Attempt(att.k, att.i, j, att.idx + 1, max(at_s + delay_s, self.env.now))
+        nxt = _Attempt(att.k, att.i, j, att.idx + 1, at_s + delay_s)
         self.open_attempts += 1
         self._at(nxt.arrive_s, self._on_retry, nxt)
 

@@ -258,11 +258,6 @@ def test_cli_refuses_an_oversized_run_with_exit_2_and_the_estimate(minimal_scena
 # ------------------------------------------- found by the fuzz harness (the lead's engine)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=ValueError,
-    reason="sim/engine.py: _begin(att, now) is given the computed arrival/redial time, not env.now; with a "
-           "zero-length bot session _at(now + 0) lands one float step before env.now (issue 8, defect 2)",
-)
 def test_a_zero_length_bot_session_after_a_redial_runs():
     """Found by benchmarks/fuzz_scenarios.py (3 of 10,000 scenarios, seed 3); seed 8 reproduces it here."""
     data = {
