@@ -319,3 +319,31 @@ def test_upload_with_a_csv_table(app):
     assert not app.sidebar.error
     fraud = ctx(app).scenario.contact_types[2]
     assert fraud.volume.table == [1.5] * 24
+
+
+def test_a_run_that_fails_shows_one_sentence_and_keeps_the_last_good_results(app, monkeypatch):
+    upload(app, ("small.yaml", SMALL))
+    run(app)
+    assert app.metric, "the first run draws its cards"
+    from sim import run_guard
+
+    def crash(*args, **kwargs):
+        raise ValueError(f"cannot schedule in the past ({ROOT}/sim/engine.py)")
+
+    monkeypatch.setattr(run_guard, "run", crash)
+    seed = next(w for w in app.sidebar.number_input if w.label.lower().startswith("seed"))
+    seed.set_value(seed.value + 1).run()
+    run(app)
+    errors = [e.value for e in app.error]
+    assert any("server log" in e for e in errors), errors
+    assert not any(str(ROOT) in e or "Traceback" in e for e in errors)
+    assert any("last run that succeeded" in i.value for i in app.info)
+    assert app.metric, "the last good results stay on screen"
+
+
+def test_the_sidebar_shows_the_scenarios_warnings(app):
+    data = small_payment()
+    data["front_door"] = {"emergency_line": {"share_of_emergency_callers": 0.5}}  # settings without enabled: true
+    upload(app, ("warned.yaml", yaml.safe_dump(data, sort_keys=False).encode()))
+    warnings = " ".join(w.value for w in app.sidebar.warning)
+    assert "emergency_line" in warnings

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -375,6 +376,9 @@ def sidebar() -> Context:
 
     if problems:
         sb.error("These settings were refused by the scenario model:\n\n" + "\n".join(f"- {p}" for p in problems))
+    if edited.warnings:
+        sb.warning("The scenario runs, but check:\n\n" + "\n".join(f"- {w}" for w in edited.warnings),
+                   icon=":material/warning:")
     changes = knobs.changes(base, edited)
     with sb.expander(f"Differences from the file ({len(changes)})" if changes else "No differences from the file"):
         if changes:
@@ -396,38 +400,45 @@ def sidebar() -> Context:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _comparison_cached(scenario_yaml: str, base_yaml: str, source: str, _workers: int = 1,
-                       _progress=None) -> compute.Comparison:
+                       _progress=None, _should_stop=None) -> compute.Comparison:
     return compute.run_comparison(scenario_yaml, base_yaml=base_yaml, source=source, workers=_workers,
-                                  progress=_progress)
+                                  progress=_progress, should_stop=_should_stop)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _frontier_cached(scenario_yaml: str, template: str, values: tuple[float, ...], _workers: int = 1,
-                     _progress=None) -> compute.Frontier | str:
-    return compute.run_frontier(scenario_yaml, template, values=values, workers=_workers, progress=_progress)
+                     _progress=None, _should_stop=None) -> compute.Frontier | str:
+    return compute.run_frontier(scenario_yaml, template, values=values, workers=_workers, progress=_progress,
+                                should_stop=_should_stop)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _classroom_cached(params: tuple, _progress=None) -> compute.Classroom:
+def _classroom_cached(params: tuple, _progress=None, _should_stop=None) -> compute.Classroom:
     return compute.run_classroom(**dict(params))
 
 
 def _with_progress(label: str, fn, *args):
-    """Call ``fn(*args, _progress=cb)`` in a worker thread and show a progress bar while it runs.
+    """Call ``fn(*args, _progress=cb, _should_stop=...)`` in a worker thread and show a progress bar meanwhile.
 
     The worker thread keeps Streamlit calls out of the cached function (they
     would be recorded and replayed on every cache hit); a cache hit returns
-    at once and draws no bar.
+    at once and draws no bar. When this script run ends early — the browser
+    closed the session, the user clicked again, the server is shutting down —
+    Streamlit stops it at its next call, the ``finally`` raises the stop flag,
+    and the simulation gives up at its next progress report instead of
+    keeping a core busy for nobody (``compute.RunCancelled``).
     """
     box = {"done": 0, "total": 0}
+    stop = threading.Event()
 
     def progress(done: int, total: int) -> None:
         box["done"], box["total"] = done, total
 
     bar = None
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="humanline-run") as pool:
-        future = pool.submit(fn, *args, _progress=progress)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="humanline-run")
+    try:
+        future = pool.submit(fn, *args, _progress=progress, _should_stop=stop.is_set)
         while True:
             try:
                 result = future.result(timeout=0.2)
@@ -440,9 +451,18 @@ def _with_progress(label: str, fn, *args):
                     bar = st.progress(share, text=text)
                 else:
                     bar.progress(share, text=text)
+    finally:
+        stop.set()
+        pool.shutdown(wait=False)
     if bar is not None:
         bar.empty()
     return result
+
+
+def _failed(kind: str, text: str, exc: Exception):
+    """Say why a run failed, once per scenario text (no rerun on every page), and keep what was shown before."""
+    st.session_state.setdefault("failed", {})[(kind, text)] = str(exc)
+    st.error(str(exc), icon=":material/error:")
 
 
 def requested() -> str | None:
@@ -457,12 +477,33 @@ def requested() -> str | None:
 
 
 def comparison() -> compute.Comparison | None:
+    """The last requested run's results; if that run failed, the message and the last good results (or None)."""
     text = requested()
     if text is None:
         return None
+    failure = st.session_state.get("failed", {}).get(("comparison", text))
+    if failure is not None:
+        st.error(failure, icon=":material/error:")
+        return _last_good()
     req = st.session_state["requested"]
-    return _with_progress("Simulating the policies", _comparison_cached, text, req["base_yaml"],
-                          ctx().source, ctx().workers)
+    try:
+        result = _with_progress("Simulating the policies", _comparison_cached, text, req["base_yaml"],
+                                ctx().source, ctx().workers)
+    except compute.RunCancelled:
+        st.stop()
+    except compute.RunFailed as exc:
+        _failed("comparison", text, exc)
+        return _last_good()
+    st.session_state["last_good"] = {"base": ctx().base_id, "result": result}
+    return result
+
+
+def _last_good() -> compute.Comparison | None:
+    good = st.session_state.get("last_good")
+    if good is None or good["base"] != ctx().base_id:
+        return None
+    st.info("Showing the results of the last run that succeeded.", icon=":material/history:")
+    return good["result"]
 
 
 def frontier(template: str) -> compute.Frontier | str | None:
@@ -474,7 +515,16 @@ def frontier(template: str) -> compute.Frontier | str | None:
     if text is None:
         return None
     values = tuple(compute.FRONTIER_VALUES)
-    front = _with_progress("Tracing the frontier", _frontier_cached, text, template, values, ctx().workers)
+    failure = st.session_state.get("failed", {}).get(("frontier", text + template))
+    if failure is not None:
+        return failure
+    try:
+        front = _with_progress("Tracing the frontier", _frontier_cached, text, template, values, ctx().workers)
+    except compute.RunCancelled:
+        st.stop()
+    except compute.RunFailed as exc:
+        st.session_state.setdefault("failed", {})[("frontier", text + template)] = str(exc)
+        return str(exc)
     st.session_state["last_frontier"] = {"yaml": text, "template": template}  # Downloads offers its table
     return front
 
@@ -489,7 +539,13 @@ def last_frontier() -> compute.Frontier | None:
 
 
 def classroom(**params) -> compute.Classroom:
-    return _with_progress("Simulating the queue", _classroom_cached, tuple(sorted(params.items())))
+    try:
+        return _with_progress("Simulating the queue", _classroom_cached, tuple(sorted(params.items())))
+    except compute.RunCancelled:
+        st.stop()
+    except compute.RunFailed as exc:
+        st.error(str(exc), icon=":material/error:")
+        st.stop()
 
 
 def stale_notice() -> None:
