@@ -53,7 +53,8 @@ LIMITS = {
 # attempt. With the workload and the summary's arrays, a run of 300,000 attempts peaked
 # at ~370 B an attempt (ru_maxrss, Dec 2026, 3 attempts an incident); this estimate gives ~470 B.
 BYTES_PER_ATTEMPT = 80
-_WORKLOAD_ARRAYS_PER_ATTEMPT = 11  # sim.workload: patience, handle, acw, ... one float64 each
+# sim.workload draws a per-attempt array only when the scenario can read it (_attempt_arrays).
+_WORKLOAD_ARRAYS_PER_ATTEMPT = 11  # at most: patience, handle, acw, ... one float64 each
 _WORKLOAD_ARRAYS_PER_INCIDENT = 3  # arrival, amount at risk, emergency-line draw
 _SUMMARY_BYTES_PER_ATTEMPT = 100  # sim.metrics' per-attempt arrays (measured, see above)
 _BYTES_PER_AGENT_SHIFT = 600  # the AgentShift object, its engine state and its log row
@@ -101,6 +102,16 @@ class RunTooLarge(ValueError):
         )
 
 
+def _attempt_arrays(ct, bot_possible: bool) -> int:
+    """How many per-attempt arrays ``sim.workload`` draws for a type (those the engine can read)."""
+    arrays = 2  # patience, handle time
+    arrays += ct.after_contact_work_s.expectation() > 0 or ct.after_contact_work_s.dist != "deterministic"
+    arrays += ct.balk_probability > 0
+    arrays += 2 * (ct.redial.probability > 0)  # the redial draw and its delay
+    arrays += 5 * bot_possible  # bot time, outcome, recognition, finding the human, return delay
+    return int(arrays)
+
+
 def _gib(n: float) -> str:
     return f"{n / 2**30:,.1f} GiB"
 
@@ -116,14 +127,18 @@ def estimate_run_size(
     reps = int(replications if replications is not None else scenario.replications)
     processes = max(1, min(int(workers), reps))
     incidents = 0.0
-    attempt_slots = 0.0  # incidents x max_attempts: the workload's pre-drawn arrays
+    attempt_floats = 0.0  # incidents x max_attempts x the arrays drawn: the workload's per-attempt numbers
     kept = 0.0  # emergency incidents kept per policy run
+    bot = any(
+        scenario.for_policy(pid).front_door.bot_enabled or scenario.for_policy(pid).front_door.bot_only_hours
+        for pid in policy_ids
+    )
     for ct in scenario.contact_types:
         n = float(expected_per_interval(scenario, ct).sum())
         incidents += n
-        attempt_slots += n * ct.redial.max_attempts
+        attempt_floats += n * ct.redial.max_attempts * _attempt_arrays(ct, bot)
         kept += n if ct.emergency else 0.0
-    workload_bytes = 8 * (attempt_slots * _WORKLOAD_ARRAYS_PER_ATTEMPT + incidents * _WORKLOAD_ARRAYS_PER_INCIDENT)
+    workload_bytes = 8 * (attempt_floats + incidents * _WORKLOAD_ARRAYS_PER_INCIDENT)
     attempts = 0.0
     shifts = 0
     for pid in policy_ids:

@@ -197,12 +197,20 @@ def test_a_negative_figure_is_refused(minimal_scenario):
 # ------------------------------------------------------------ defect 4: size guard
 
 
-def test_a_run_of_1e7_calls_a_day_is_refused_before_it_starts_with_the_estimate(minimal_scenario):
+def test_three_days_of_1e7_calls_a_day_are_refused_before_they_start_with_the_estimate(minimal_scenario):
+    # 1e7 attempts fit (benchmarks/bench_memory.py: ~360 B an attempt); three times that does not.
     data = _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e7)
+    data["days"] = 3
     with pytest.raises(RunTooLarge) as excinfo:
         check_run_size(_scenario(data))
     message = str(excinfo.value)
-    assert "about 10,000,000 incidents" in message and "GiB of memory" in message and "--allow-large" in message
+    assert "about 30,000,000 incidents" in message and "GiB of memory" in message and "--allow-large" in message
+
+
+def test_ten_million_attempts_in_one_replication_are_within_the_limits(minimal_scenario):
+    data = _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e7)
+    size = check_run_size(_scenario(data))
+    assert size.attempts == pytest.approx(1e7) and size.memory_bytes < 4 * 2**30
 
 
 def test_a_week_of_2e6_calls_a_day_is_refused_for_its_attempts(minimal_scenario):
@@ -222,6 +230,7 @@ def test_ten_thousand_agents_for_a_year_is_refused_for_its_agent_shifts(minimal_
 
 def test_allow_large_lets_an_oversized_run_past_the_check(minimal_scenario):
     data = _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e7)
+    data["days"] = 3
     size = check_run_size(_scenario(data), allow_large=True)
     assert size.over_limits()
 
@@ -249,6 +258,7 @@ def test_the_agent_shift_estimate_includes_the_run_on_after_the_horizon(minimal_
 
 def test_cli_refuses_an_oversized_run_with_exit_2_and_the_estimate(minimal_scenario, tmp_path, write_scenario, capsys):
     data = _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e7)
+    data["days"] = 3
     path = write_scenario(tmp_path, data)
     assert main(["run", str(path), "--replications", "1"]) == 2
     err = capsys.readouterr().err
