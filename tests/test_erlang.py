@@ -455,21 +455,10 @@ def test_erlang_a_heavily_overloaded_stays_finite_and_abandons_the_excess():
 
 
 def test_absurd_queues_are_refused_with_a_clear_error_instead_of_hanging():
-    # 5,000 Erlangs on 4,000 agents with 30 years of patience: ~1e10 callers queue.
-    start = time.perf_counter()
+    # 5,000 Erlangs on 4,000 agents with 30 years of patience: ~1e10 callers queue. (How fast the
+    # formulas are is measured in benchmarks/bench_erlang.py, never asserted here.)
     with pytest.raises(ErlangInputError, match="mean_patience_s"):
         erlang_a_metrics(5000 / 180, 180, 1e9, 4000)
-    assert time.perf_counter() - start < 1.0
-
-
-def test_erlang_a_is_fast_for_500_servers():
-    def timed() -> float:
-        start = time.perf_counter()
-        erlang_a_metrics(480 / 180, 180, 300, 500, 20)
-        return time.perf_counter() - start
-
-    # Best of three, so that a busy CI neighbour does not fail the build.
-    assert min(timed() for _ in range(3)) < 0.2
 
 
 @settings(max_examples=40, deadline=None)
