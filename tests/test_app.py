@@ -347,3 +347,30 @@ def test_the_sidebar_shows_the_scenarios_warnings(app):
     upload(app, ("warned.yaml", yaml.safe_dump(data, sort_keys=False).encode()))
     warnings = " ".join(w.value for w in app.sidebar.warning)
     assert "emergency_line" in warnings
+
+
+def test_what_matters_runs_the_quick_experiment_and_draws_the_tornado(app):
+    upload(app, ("small.yaml", SMALL))
+    app.switch_page("ui/pages/what_matters.py").run()
+    assert not app.exception
+    app.button(key="what_matters_run").click().run()
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    titles = [c.proto.spec for c in charts(app)]
+    assert titles and any("half_life_min" in t for t in titles)  # the fraud half-life is a factor
+    assert any("never" in m.value or "where" in m.value for m in app.markdown), "the verdict map is stated"
+
+
+def test_what_matters_opens_a_finished_experiment_folder(app, tmp_path):
+    from sim.uncertainty import run_experiment
+    from sim.uncertainty.defaults import default_experiment
+
+    scenario = sim.build_scenario(small_payment())
+    run_experiment(default_experiment(scenario, "bot_cut40"), tmp_path / "exp")
+    app.switch_page("ui/pages/what_matters.py").run()
+    app.radio(key="what_matters_source").set_value("A finished experiment folder").run()
+    app.text_input(key="what_matters_folder").input(str(tmp_path / "exp")).run()
+    assert not app.exception and not app.error
+    assert charts(app)
+    app.text_input(key="what_matters_folder").input(str(tmp_path / "nothing")).run()
+    assert any("not an experiment folder" in e.value for e in app.error)

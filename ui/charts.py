@@ -449,3 +449,32 @@ def classroom_chart(table: pd.DataFrame, model: str) -> go.Figure:
     fig.update_layout(barmode="group", yaxis_title="%", yaxis_range=[0, 105], height=360,
                       title=f"Simulation next to {model}", legend={"orientation": "h", "y": -0.2})
     return fig
+
+
+def tornado_chart(tornado: pd.DataFrame, figure_label: str, value_kind: str, currency: str = "") -> go.Figure:
+    """One-at-a-time swings: per factor, the change from the base point at its low and its high value, with CIs.
+
+    Factors are sorted by the size of their swing, largest on top (the
+    table comes sorted from sim.uncertainty.analysis.tornado).
+    """
+    rows = tornado.iloc[::-1]  # Plotly draws the first category at the bottom
+    fig = go.Figure()
+    scale = 100.0 if value_kind == "share" else 1.0
+    for side, colour in (("low", "#4c78a8"), ("high", "#f58518")):
+        change = rows[f"{side}_change"] * scale
+        plus = (rows[f"{side}_ci_high"] * scale - change).clip(lower=0).fillna(0)
+        minus = (change - rows[f"{side}_ci_low"] * scale).clip(lower=0).fillna(0)
+        fig.add_trace(go.Bar(
+            y=rows["factor"], x=change, orientation="h", name=f"factor at its {side} value", marker_color=colour,
+            error_x=dict(type="data", array=plus, arrayminus=minus, visible=True),
+            customdata=rows[f"{side}_value"],
+            hovertemplate=f"%{{y}} = %{{customdata:.4g}}<br>change: %{{x:,.3g}}{'%' if scale == 100 else ''}"
+                          "<extra></extra>",
+        ))
+    unit = "percentage points" if value_kind == "share" else (currency or "money")
+    fig.update_layout(
+        barmode="overlay", height=120 + 48 * len(rows), margin=dict(l=10, r=10, t=40, b=40),
+        title=f"{figure_label}: change from the base point ({unit})", legend=dict(orientation="h", y=-0.15),
+        xaxis=dict(zeroline=True, zerolinewidth=2, zerolinecolor="#444"),
+    )
+    return fig

@@ -10,10 +10,11 @@ pages only format it.
 from __future__ import annotations
 
 import logging
-
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -475,4 +476,67 @@ def run_classroom(
         load_erlangs=load,
         stable=stable,
         note=note,
+    )
+
+
+# ------------------------------------------------------------- what matters
+
+
+@dataclass
+class WhatMatters:
+    """The tables of an experiment (``sim.uncertainty.analyse``) and what it was."""
+
+    name: str
+    description: str
+    policies: list[str]
+    baseline: str
+    factors: list[str]
+    replications_n: int
+    folder: str
+    tables: dict[str, pd.DataFrame]
+    currency: str
+
+
+def run_what_matters(scenario_yaml: str, policy: str, replications: int = 2, workers: int = 1,
+                     progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> WhatMatters:
+    """The default one-at-a-time experiment for ``policy`` (sim.uncertainty.defaults), run and analysed.
+
+    Its folder lives under the system's temporary folder, named by the
+    scenario and policy, so a run the server stopped half-way resumes.
+    """
+    from sim.uncertainty import analyse, run_experiment
+    from sim.uncertainty.defaults import default_experiment
+
+    scenario = scenario_from_yaml(scenario_yaml)
+    experiment = default_experiment(scenario, policy, replications=replications)
+    folder = Path(tempfile.gettempdir()) / "humanline-what-matters" / experiment.fingerprint[:16]
+    _guarded("The experiment", should_stop, progress,
+             lambda report: run_experiment(experiment, folder, workers=capped_workers(workers)[0], progress=report))
+    return _what_matters(folder, scenario.economics.currency)
+
+
+def open_experiment(folder: str) -> WhatMatters:
+    """A finished (or partly finished) experiment folder, analysed. Raises RunFailed with the reason if it is none."""
+    from sim.uncertainty import ExperimentError
+
+    path = Path(folder).expanduser()
+    try:
+        return _what_matters(path, None)
+    except (ExperimentError, OSError) as exc:
+        raise RunFailed(f"Cannot open {folder!r} as an experiment folder: {exc}") from None
+
+
+def _what_matters(folder: Path, currency: str | None) -> WhatMatters:
+    import json
+
+    from sim.uncertainty import analyse
+
+    tables = analyse(folder)
+    record = json.loads((folder / "experiment.json").read_text(encoding="utf-8"))
+    design = pd.read_csv(folder / "design.csv", index_col="point")
+    return WhatMatters(
+        name=record.get("name", folder.name), description=record.get("scenario", ""),
+        policies=list(record.get("policies", [])), baseline=record.get("baseline", ""),
+        factors=list(design.columns), replications_n=int(record.get("replications", 0)), folder=str(folder),
+        tables=tables, currency=currency or record.get("currency", ""),
     )

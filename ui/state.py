@@ -538,6 +538,25 @@ def last_frontier() -> compute.Frontier | None:
     return front if isinstance(front, compute.Frontier) else None
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _what_matters_cached(scenario_yaml: str, policy: str, replications: int, _workers: int = 1, _progress=None,
+                         _should_stop=None) -> compute.WhatMatters:
+    return compute.run_what_matters(scenario_yaml, policy, replications=replications, workers=_workers,
+                                    progress=_progress, should_stop=_should_stop)
+
+
+def what_matters(policy: str, replications: int) -> compute.WhatMatters | None:
+    """The default experiment for ``policy`` on the scenario as edited; None (with the reason shown) if it fails."""
+    try:
+        return _with_progress("Running the experiment", _what_matters_cached, ctx().yaml, policy, replications,
+                              ctx().workers)
+    except compute.RunCancelled:
+        st.stop()
+    except compute.RunFailed as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
 def classroom(**params) -> compute.Classroom:
     try:
         return _with_progress("Simulating the queue", _classroom_cached, tuple(sorted(params.items())))

@@ -176,30 +176,31 @@ def verdict_map(points: pd.DataFrame, design: pd.DataFrame, guarantee_share: flo
             known = group[verdict].notna()
             y = group.loc[known, verdict].to_numpy(dtype=bool)
             boxes.extend(_flip_box(policy, verdict, group.loc[known, factors], y))
-    return wide, pd.DataFrame(boxes, columns=["policy", "verdict", "where", "factor", "low", "high", "coverage",
-                                              "density", "points"])
+    return wide, pd.DataFrame(boxes, columns=["policy", "verdict", "value", "where", "factor", "low", "high",
+                                              "coverage", "density", "points"])
 
 
 def _flip_box(policy: str, verdict: str, x: pd.DataFrame, y: np.ndarray) -> list[dict]:
     """The factor ranges where the minority verdict lives, or one row saying it never flips."""
     share = y.mean()
     if share in (0.0, 1.0):
-        return [{"policy": policy, "verdict": verdict, "where": f"never flips: {verdict} is {bool(share)} at every point",
-                 "factor": None, "low": np.nan, "high": np.nan, "coverage": np.nan, "density": np.nan,
+        return [{"policy": policy, "verdict": verdict, "value": bool(share),
+                 "where": f"never flips: {verdict} is {bool(share)} at every point", "factor": None, "low": np.nan, "high": np.nan, "coverage": np.nan, "density": np.nan,
                  "points": int(y.size)}]
     minority = ~y if share > 0.5 else y
-    label = f"{verdict} is {not (share > 0.5)}"
+    value = not (share > 0.5)  # the minority's verdict, which the box locates
+    label = f"{verdict} is {value}"
     if x.shape[1] <= 2:
         # Two factors: the grid itself is the map; state the hull of the minority points.
         rows = []
         for factor in x.columns:
             values = x.loc[minority, factor]
-            rows.append({"policy": policy, "verdict": verdict, "where": label, "factor": factor,
+            rows.append({"policy": policy, "verdict": verdict, "value": value, "where": label, "factor": factor,
                          "low": float(values.min()), "high": float(values.max()), "coverage": 1.0,
                          "density": float(minority[(x[factor] >= values.min()) & (x[factor] <= values.max())].mean()),
                          "points": int(minority.sum())})
         return rows
-    return _cart_box(policy, verdict, label, x, minority)
+    return [dict(row, value=value) for row in _cart_box(policy, verdict, label, x, minority)]
 
 
 def _cart_box(policy: str, verdict: str, label: str, x: pd.DataFrame, minority: np.ndarray) -> list[dict]:
