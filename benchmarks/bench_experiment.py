@@ -2,7 +2,9 @@
 
 Runs the bundled experiment (experiments/payment_platform_what_matters.yaml,
 or --file) into a fresh temporary folder per executor, each in its own fresh
-interpreter, and prints runs per second, the speed-up over one worker, the
+interpreter — on a Dask cluster twice: ``--dask local``, whose cluster and
+worker start-up (fresh interpreters importing humanline) is in the time, and
+a cluster already running with warm workers, as ``--dask tcp://host:8786`` is — and prints runs per second, the speed-up over one worker, the
 peak memory of the parent, and the overhead per run: the experiment's
 wall-clock time per run against the same runs simulated bare with
 ``run_replications`` (keying, scenario building, Parquet writing and
@@ -32,6 +34,13 @@ path, out, mode, reps = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.arg
 experiment = load_experiment(path)
 if reps:
     experiment.spec = experiment.spec.model_copy(update={"replications": reps})
+cluster = None
+if mode == "dask2-running":
+    # A cluster that is already up, its workers warm (sim imported), as a user's --dask tcp://host:8786 is.
+    from distributed import Client, LocalCluster
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with Client(cluster) as client:
+        client.run(lambda: __import__("sim.uncertainty.execute"))
 start = time.perf_counter()
 if mode == "bare":
     design = design_points(experiment)
@@ -42,10 +51,13 @@ if mode == "bare":
                              range(r, r + 1), experiment.spec.seed)
             runs += 1
 else:
-    workers = {"one": 1, "local2": 2, "dask2": 2}[mode]
-    table = run_experiment(experiment, out, workers=workers, dask="local" if mode == "dask2" else None)
+    workers = {"one": 1, "local2": 2, "dask2": 2, "dask2-running": 2}[mode]
+    dask = {"dask2": "local", "dask2-running": cluster.scheduler_address if cluster else None}.get(mode)
+    table = run_experiment(experiment, out, workers=workers, dask=dask)
     runs = table[["point", "replication"]].drop_duplicates().shape[0]
 seconds = time.perf_counter() - start
+if cluster is not None:
+    cluster.close()
 print(json.dumps({"runs": runs, "seconds": seconds,
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -63,12 +75,13 @@ def main() -> None:
     parser.add_argument("--file", type=Path, default=ROOT / "experiments" / "payment_platform_what_matters.yaml")
     parser.add_argument("--replications", type=int, default=0, help="override the file's replications (0: keep)")
     args = parser.parse_args()
-    rows = {mode: measure(args.file, mode, args.replications) for mode in ("bare", "one", "local2", "dask2")}
+    modes = ("bare", "one", "local2", "dask2", "dask2-running")
+    rows = {mode: measure(args.file, mode, args.replications) for mode in modes}
     one = rows["one"]["seconds"]
     print(f"{args.file.name}: {rows['one']['runs']} runs\n")
     print(f"{'executor':<28}{'seconds':>9}{'runs/s':>9}{'vs one':>8}{'parent MiB':>12}")
     labels = {"bare": "bare simulation (no store)", "one": "experiment, 1 worker", "local2": "experiment, 2 processes",
-              "dask2": "experiment, Dask 2 workers"}
+              "dask2": "--dask local (2, start-up in)", "dask2-running": "Dask, a running cluster of 2"}
     for mode, row in rows.items():
         print(f"{labels[mode]:<28}{row['seconds']:>9.1f}{row['runs'] / row['seconds']:>9.2f}"
               f"{one / row['seconds']:>8.2f}{row['peak_mib']:>12,.0f}")

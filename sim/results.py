@@ -127,10 +127,12 @@ class Results:
     precision: Precision | None = None  # what a precision target reached (sim.precision), if one was set
 
     # ------------------------------------------------------------ per replication
-    def per_replication(self) -> pd.DataFrame:
+    def per_replication(self, quantiles: bool = True) -> pd.DataFrame:
         """One row per policy x replication x contact type, plus 'all' and 'emergency' rows, with rates.
 
-        ``occupancy`` (busy over paid agent time) is on the 'all' rows only.
+        ``occupancy`` (busy over paid agent time) is on the 'all' rows only;
+        ``quantiles=False`` leaves out the time-to-human percentiles (the
+        costliest columns), for callers that do not read them.
         """
         cols = [c for c in SUMMED if c in self.replications]
         totals = self.replications.groupby(["policy", "replication"], sort=False)[cols].sum().reset_index()
@@ -148,9 +150,9 @@ class Results:
         with np.errstate(invalid="ignore", divide="ignore"):
             occupancy = (hours["busy_hours"] / hours["paid_hours"]).rename("occupancy").reset_index()
         table = table.merge(occupancy.assign(contact_type=ALL_TYPES), on=KEYS, how="left")
-        quantiles = self._time_to_human_quantiles()
-        if quantiles is not None:
-            table = table.merge(quantiles, on=KEYS, how="left")
+        percentiles = self._time_to_human_quantiles() if quantiles else None
+        if percentiles is not None:
+            table = table.merge(percentiles, on=KEYS, how="left")
         return table
 
     def _time_to_human_quantiles(self) -> pd.DataFrame | None:
@@ -214,8 +216,9 @@ class Results:
         feasible range ([-1, 1] for shares); ``rough`` as in ``summary``.
         """
         baseline = baseline or self._default_baseline()
-        paired = self.paired(baseline)
-        table = self.per_replication().set_index(KEYS).sort_index()
+        per_replication = self.per_replication()
+        paired = self.paired(baseline, per_replication)
+        table = per_replication.set_index(KEYS).sort_index()
         levels_of = [m for m in COMPARE_METRICS if m in table.columns]
         frames = []
         for policy in self.policies:
@@ -239,37 +242,36 @@ class Results:
         return out[["policy", "contact_type", "metric", "baseline", "value", "difference", "ci_low", "ci_high", "n",
                     "rough"]]
 
-    def paired(self, baseline: str | None = None) -> pd.DataFrame:
+    def paired(self, baseline: str | None = None, per_replication: pd.DataFrame | None = None) -> pd.DataFrame:
         """Per policy x replication x contact type: differences against ``baseline`` in the same replication.
 
         The COMPARE_METRICS as policy minus baseline, and the SAVINGS signed so
         that positive is good for the policy (see ``compare``). ``compare`` is
         the t interval of these rows; experiments read them per run.
+        ``per_replication``: that table, if the caller has it already.
         """
         baseline = baseline or self._default_baseline()
         if baseline not in self.policies:
             raise KeyError(f"baseline {baseline!r} is not among the policies run: {', '.join(self.policies)}")
-        table = self.per_replication().set_index(KEYS).sort_index()
+        table = (self.per_replication() if per_replication is None else per_replication).set_index(KEYS).sort_index()
         metrics = [m for m in COMPARE_METRICS if m in table.columns]
-        base = table.loc[baseline, metrics]
-        frames = []
-        for policy in self.policies:
-            mine = table.loc[policy, metrics]
-            paired = mine - base.reindex(mine.index)
-            saved = -paired["agent_cost"] - paired["bot_cost"]
-            savings = pd.DataFrame(
-                {
-                    "wages_saved": -paired["agent_cost"],
-                    "bot_cost_saved": -paired["bot_cost"],
-                    "added_customer_loss": paired["customer_loss"],
-                    "added_liability": paired["platform_liability"],
-                    "added_churn": paired["churn_cost"],
-                    "net_saving": saved - paired["customer_loss"] - paired["churn_cost"],
-                    "net_saving_platform": saved - paired["platform_liability"] - paired["churn_cost"],
-                }
-            )
-            frames.append(paired.join(savings).reset_index().assign(policy=policy))
-        out = pd.concat(frames, ignore_index=True)
+        mine = table.loc[list(self.policies), metrics]
+        # The baseline's row of the same replication and contact type, beside every policy's row.
+        theirs = table.loc[baseline, metrics].reindex(mine.index.droplevel("policy"))
+        paired = mine - theirs.to_numpy()
+        saved = -paired["agent_cost"] - paired["bot_cost"]
+        savings = pd.DataFrame(
+            {
+                "wages_saved": -paired["agent_cost"],
+                "bot_cost_saved": -paired["bot_cost"],
+                "added_customer_loss": paired["customer_loss"],
+                "added_liability": paired["platform_liability"],
+                "added_churn": paired["churn_cost"],
+                "net_saving": saved - paired["customer_loss"] - paired["churn_cost"],
+                "net_saving_platform": saved - paired["platform_liability"] - paired["churn_cost"],
+            }
+        )
+        out = paired.join(savings).reset_index()
         return out[["policy", "replication", "contact_type", *metrics, *SAVINGS]]
 
     def _default_baseline(self) -> str:

@@ -77,36 +77,58 @@ def run_experiment(
 
 
 def run_keys(experiment: Experiment, design: pd.DataFrame, keys: Iterable[tuple[int, int]]) -> pd.DataFrame:
-    """The rows of the runs ``keys``: one per key x policy."""
-    frames = []
+    """The rows of the runs ``keys``: one per key x policy.
+
+    The replications of one point run together (one scenario built, one set
+    of tables derived for all of them); each is still replication r of the
+    seed, so the rows are those of running the keys one by one.
+    """
+    by_point: dict[int, list[int]] = {}
     for point, replication in keys:
-        values = design.loc[point].to_dict()
-        scenario = experiment.scenario_at(values)
-        results = run_replications(
-            scenario, experiment.policies, range(replication, replication + 1), experiment.spec.seed
-        )
-        frames.append(_rows(results, experiment.baseline, point, replication))
+        by_point.setdefault(point, []).append(replication)
+    frames = []
+    for point, replications in by_point.items():
+        scenario = experiment.scenario_at(design.loc[point].to_dict())
+        for reps in _consecutive(sorted(replications)):
+            results = run_replications(scenario, experiment.policies, reps, experiment.spec.seed)
+            frames.append(_rows(results, experiment.baseline, point))
     return pd.concat(frames, ignore_index=True)
 
 
-def _rows(results, baseline: str, point: int, replication: int) -> pd.DataFrame:
-    table = results.per_replication().set_index(["policy", "contact_type"])
-    paired = results.paired(baseline).set_index(["policy", "contact_type"])
-    rows = []
-    for policy in results.policies:
-        row = {"point": point, "replication": replication, "policy": policy}
-        row.update({m: float(paired.loc[(policy, "all"), m]) for m in PAIRED})
-        row.update({m: float(table.loc[(policy, "all"), m]) for m in LEVELS_ALL})
-        has_emergency = (policy, "emergency") in table.index
-        row.update({m: float(table.loc[(policy, "emergency"), m]) if has_emergency else np.nan
-                    for m in LEVELS_EMERGENCY})
-        rows.append(row)
-    return pd.DataFrame(rows)
+def _consecutive(values: list[int]) -> list[range]:
+    runs, start = [], values[0]
+    for previous, value in zip(values, values[1:] + [None]):
+        if value != previous + 1:
+            runs.append(range(start, previous + 1))
+            start = value
+    return runs
+
+
+def _rows(results, baseline: str, point: int) -> pd.DataFrame:
+    per_replication = results.per_replication(quantiles=False)  # the percentiles are not recorded per run
+    paired = results.paired(baseline, per_replication)
+    keys = ["replication", "policy"]
+
+    def scope(frame: pd.DataFrame, contact_type: str, columns) -> pd.DataFrame:
+        return frame.loc[frame["contact_type"] == contact_type].set_index(keys)[list(columns)]
+
+    order = pd.MultiIndex.from_product([sorted(per_replication["replication"].unique()), results.policies],
+                                       names=keys)
+    rows = (
+        scope(paired, "all", PAIRED)
+        .join(scope(per_replication, "all", LEVELS_ALL))
+        .join(scope(per_replication, "emergency", LEVELS_EMERGENCY))  # NaN without emergency types
+        .reindex(order)
+        .astype(float)
+        .reset_index()
+    )
+    rows.insert(0, "point", point)
+    return rows
 
 
 def _all_keys(points: int, replications: int) -> list[tuple[int, int]]:
-    # Replication-major: an experiment stopped early has every point at its first replications.
-    return [(p, r) for r in range(replications) for p in range(points)]
+    # Point-major: a task's runs share points, whose replications then run together (run_keys).
+    return [(p, r) for p in range(points) for r in range(replications)]
 
 
 def _tasks(keys: list[tuple[int, int]], workers: int) -> list[list[tuple[int, int]]]:
