@@ -163,3 +163,18 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
         page.screenshot(path=str(shots[nav]))
     _keep(shots)
     print(f"click to charts {seconds:.1f} s")
+
+
+def test_what_matters_draws_its_tornado_in_the_browser(chrome, tmp_path):
+    chromium, url = chrome
+    page = browser.open_app(chromium, url, WIDTH, HEIGHT)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("What matters", exact=True).click()
+    page.get_by_role("button", name="Run the experiment").click()
+    browser.wait_for_chart(page, "change from the base point", timeout_ms=300_000)
+    browser.wait_idle(page, timeout_ms=300_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("Where the verdict flips").count() == 1
+    browser.clear_hover(page)
+    shot = tmp_path / "what_matters.png"
+    page.screenshot(path=str(shot), full_page=True)
+    _keep({"what_matters": shot})
