@@ -17,7 +17,6 @@ the option).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
@@ -33,7 +32,7 @@ from .erlang import (
     erlang_c_metrics,
     erlang_c_servers_needed,
 )
-from .export import provenance_record
+from .export import provenance_record, write_folder
 from .scenario_io import ScenarioError, with_run_settings
 from .staffing import METHODS, StaffingError, render_staffing, staffing_requirements
 from .sweep import KINDS
@@ -181,16 +180,10 @@ def _option(exc: StaffingError | BreakEvenError, options: dict[str, str]) -> str
 
 
 def _write(out: Path, tables: dict[str, pd.DataFrame], provenance: dict) -> None:
-    for name, table in tables.items():
-        table.to_csv(out / name, index=False)
-    (out / "provenance.json").write_text(json.dumps(provenance, indent=2, default=_json_default) + "\n")
-    print(f"\nwrote {out}/: {', '.join([*tables, 'provenance.json'])}")
-
-
-def _json_default(value):
-    if hasattr(value, "item"):
-        return value.item()
-    return str(value)
+    """All the files or none: the folder is filled beside ``out`` and renamed into place (sim.export)."""
+    names = write_folder(out, {name.removesuffix(".csv"): t for name, t in tables.items()}, provenance,
+                         provenance.get("currency"))
+    print(f"\nwrote {out}/: {', '.join(names)}")
 
 
 def _prepare_out(out: Path | None) -> str | None:

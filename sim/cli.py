@@ -199,8 +199,7 @@ def _prepare_out(out: Path | None) -> str | None:
         return None
     try:
         check_output_folder(out)
-        # An empty folder now: the results replace it in one rename (sim.export); the analytic
-        # commands (sim.analytic_cli) write into it directly.
+        # An empty folder now: the results replace it in one rename (sim.export).
         out.mkdir(parents=True, exist_ok=True)
         if not os.access(out.absolute().parent, os.W_OK):
             return f"--out: cannot write beside {str(out)!r}: permission denied"

@@ -86,13 +86,13 @@ def test_a_folder_with_other_files_is_never_replaced(tmp_path, capsys):
     assert (out / "thesis.docx").read_text() == "years of work"
 
 
-def _fail_on_third_file(monkeypatch, exc: BaseException) -> None:
+def _fail_on_third_file(monkeypatch, exc: BaseException, nth: int = 3) -> None:
     real = pd.DataFrame.to_csv
     calls = {"n": 0}
 
     def to_csv(self, path=None, *args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == nth:
             raise exc
         return real(self, path, *args, **kwargs)
 
@@ -171,3 +171,23 @@ def test_an_unexpected_failure_is_one_line_and_exit_1(tmp_path, capsys, monkeypa
     err = capsys.readouterr().err
     assert "unexpected failure (ZeroDivisionError" in err and "Traceback" not in err
     assert not (tmp_path / "out" / "replications.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["staff", str(CLASSROOM), "--method", "erlang_c"],
+        ["erlang", "--calls-per-hour", "200", "--aht-s", "180", "--agents", "14"],
+    ],
+    ids=["staff", "erlang"],
+)
+def test_the_planning_commands_write_their_folder_whole_and_atomically_too(tmp_path, capsys, monkeypatch, command):
+    out = tmp_path / "out"
+    assert main([*command, "--out", str(out)]) == 0
+    before = _snapshot(out)
+    assert "provenance.json" in before and "data_dictionary.csv" in before
+    capsys.readouterr()
+    _fail_on_third_file(monkeypatch, OSError(errno.ENOSPC, "No space left on device"), nth=2)  # mid-way
+    assert main([*command, "--out", str(out)]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert _snapshot(out) == before and _leftovers(out) == []
