@@ -765,11 +765,8 @@ def erlang_x_metrics(
     check. ``lines=None``: unlimited lines. With no redials and unlimited
     lines this is Erlang A exactly.
     """
-    lam = _non_negative("arrival_rate_per_s", arrival_rate_per_s)
-    aht = _positive("mean_service_s", mean_service_s)
-    patience = _non_negative("mean_patience_s", mean_patience_s)
-    n = _count("servers", servers, 0)
-    t = _non_negative("target_s", target_s)
+    lam, aht, patience, n, t = _erlang_a_inputs(arrival_rate_per_s, mean_service_s, mean_patience_s, servers,
+                                                target_s)
     r = _fraction("redial_probability", redial_probability, allow_zero=True, allow_one=False)
     waiting = math.inf
     if lines is not None:
@@ -811,12 +808,18 @@ def erlang_a_metrics(
     mean_patience_s = 0 is the loss-system limit (Erlang B): whoever finds all
     agents busy hangs up at once.
     """
-    lam = _non_negative("arrival_rate_per_s", arrival_rate_per_s)
-    aht = _positive("mean_service_s", mean_service_s)
-    patience = _non_negative("mean_patience_s", mean_patience_s)
-    n = _count("servers", servers, 0)
-    t = _non_negative("target_s", target_s)
-    return _erlang_a_unblocked(lam, aht, patience, n, t)
+    return _erlang_a_unblocked(*_erlang_a_inputs(arrival_rate_per_s, mean_service_s, mean_patience_s, servers,
+                                                 target_s))
+
+
+def _erlang_a_inputs(arrival_rate_per_s, mean_service_s, mean_patience_s, servers, target_s):
+    return (
+        _non_negative("arrival_rate_per_s", arrival_rate_per_s),
+        _positive("mean_service_s", mean_service_s),
+        _non_negative("mean_patience_s", mean_patience_s),
+        _count("servers", servers, 0),
+        _non_negative("target_s", target_s),
+    )
 
 
 def erlang_a_servers_needed(

@@ -54,6 +54,7 @@ from pydantic import ValidationError, field_validator, model_validator
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .economics import overlap_with_daily_span
+from .errors import InputProblems
 from .scenario import WEEKDAYS, Break, Identifier, Probability, Scenario, Weekday, clock_to_s, parse_daily_span
 from .scenario_io import ScenarioError, build_scenario, load_scenario
 from .staffing import StaffingError, iterative_staffing, requirements
@@ -62,13 +63,10 @@ REQUIREMENT_METHODS = ("erlang_c", "erlang_c_lagged", "erlang_a", "erlang_a_lagg
 PLAN_POLICY = "planned"
 
 
-class PlanningError(ValueError):
+class PlanningError(InputProblems):
     """A plan that cannot be made; ``problems`` has one line per field or interval at fault."""
 
-    def __init__(self, problems: list[str], source: str | None = None):
-        self.problems = problems
-        where = f"{source}: " if source else ""
-        super().__init__(where + "cannot plan a roster\n" + "\n".join(f"  - {p}" for p in problems))
+    heading = "cannot plan a roster"
 
 
 class _Model(BaseModel):

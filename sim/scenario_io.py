@@ -37,6 +37,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .errors import InputProblems
 from .scenario import MAX_INTERVALS, FieldError, Scenario
 
 MAX_DEPTH = 32  # the scenario schema nests 8 deep; anything far deeper is not a scenario
@@ -47,14 +48,10 @@ _SHOWN_NAME_CHARS = 40  # column names are quoted in messages, cut to this lengt
 Lines = dict[tuple, int]  # data path (keys and list indexes) -> 1-based line in the YAML file
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputProblems):
     """A scenario that cannot be used; ``problems`` has one line per field."""
 
-    def __init__(self, problems: list[str], source: str | None = None):
-        self.problems = problems
-        self.source = source
-        where = f"{source}: " if source else ""
-        super().__init__(where + "invalid scenario\n" + "\n".join(f"  - {p}" for p in problems))
+    heading = "invalid scenario"
 
 
 _UNION_TAGS = ("exponential", "lognormal", "gamma", "weibull", "deterministic", "empirical")

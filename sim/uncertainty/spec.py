@@ -34,6 +34,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
+from ..errors import InputProblems
 from ..scenario import Scenario
 from ..scenario_io import ScenarioError, build_scenario, load_scenario
 
@@ -43,13 +44,10 @@ _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?$")
 _OVERRIDES = ("agents", "front_door", "economics")
 
 
-class ExperimentError(ValueError):
+class ExperimentError(InputProblems):
     """An experiment that cannot be run; ``problems`` has one line per field or factor."""
 
-    def __init__(self, problems: list[str], source: str | None = None):
-        self.problems = problems
-        where = f"{source}: " if source else ""
-        super().__init__(where + "invalid experiment\n" + "\n".join(f"  - {p}" for p in problems))
+    heading = "invalid experiment"
 
 
 class _Model(BaseModel):
