@@ -374,3 +374,14 @@ def test_what_matters_opens_a_finished_experiment_folder(app, tmp_path):
     assert charts(app)
     app.text_input(key="what_matters_folder").input(str(tmp_path / "nothing")).run()
     assert any("not an experiment folder" in e.value for e in app.error)
+
+
+def test_downloaded_provenance_is_stamped_when_downloaded_not_when_the_run_was_cached():
+    from datetime import datetime, timezone
+
+    record = {"created_utc": "2020-01-01T00:00:00+00:00", "seed": 1}
+    fake = type("Result", (), {"provenance": record})()
+    stamped = compute.export_provenance(fake)
+    assert stamped["simulated_utc"] == "2020-01-01T00:00:00+00:00"
+    assert stamped["created_utc"][:10] == datetime.now(timezone.utc).isoformat()[:10]
+    assert record["created_utc"] == "2020-01-01T00:00:00+00:00"  # the cached record is left as it was

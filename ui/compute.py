@@ -540,3 +540,17 @@ def _what_matters(folder: Path, currency: str | None) -> WhatMatters:
         factors=list(design.columns), replications_n=int(record.get("replications", 0)), folder=str(folder),
         tables=tables, currency=currency or record.get("currency", ""),
     )
+
+
+def export_provenance(result: Comparison) -> dict:
+    """The run's provenance as of this export: ``created_utc`` now, ``simulated_utc`` when the run was made.
+
+    Runs are cached across sessions, so the time in the cached record is
+    whichever session first ran these settings, not when this file was made.
+    """
+    from datetime import datetime, timezone
+
+    record = dict(result.provenance)
+    record["simulated_utc"] = record.get("created_utc")
+    record["created_utc"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return record

@@ -31,7 +31,7 @@ dictionary = data_dictionary(tables, result.currency)
 files = {f"{name}.csv": frame.to_csv(index=False) for name, frame in tables.items()}
 files["data_dictionary.csv"] = dictionary.to_csv(index=False)
 files["scenario.yaml"] = compute.scenario_as_run(result)
-files["provenance.json"] = json.dumps(result.provenance, indent=2, default=str) + "\n"
+files["provenance.json"] = json.dumps(compute.export_provenance(result), indent=2, default=str) + "\n"
 
 buffer = io.BytesIO()
 with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
