@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cli_args import positive_int, prepare_out, progress_bar, seed_number, whole_number, workers_count
 from .breakeven import BreakEvenError, breakeven, render_breakeven
 from .erlang import (
     ErlangInputError,
@@ -100,8 +101,6 @@ def _values(text: str) -> list[float]:
 
 def add_parsers(sub) -> None:
     """Add the erlang, staff and breakeven subcommands to ``sim.cli``'s subparsers."""
-    from . import cli  # the parent module is fully loaded by the time its parser is built
-
     p = sub.add_parser(
         "erlang",
         help="Erlang C/A calculator: service level for N agents, or agents for a service level",
@@ -111,13 +110,13 @@ def add_parsers(sub) -> None:
     p.add_argument("--calls-per-hour", type=_positive, required=True, metavar="X", help="arrival rate")
     p.add_argument("--aht-s", type=_positive, required=True, metavar="S", help="mean handle time (s)")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--agents", type=cli._whole_number(0, "0 or more"), metavar="N", help="agents on the phones")
+    which.add_argument("--agents", type=whole_number(0, "0 or more"), metavar="N", help="agents on the phones")
     which.add_argument("--service-level", type=_share, metavar="P", help="find the agents needed for this share")
     p.add_argument("--patience-s", type=_positive, metavar="S", help="mean patience (s): use Erlang A")
     p.add_argument(
         "--target-s", type=_non_negative, default=20.0, metavar="S", help="service-level target (default 20)"
     )
-    p.add_argument("--max-agents", type=cli._positive_int, default=5000, metavar="N", help="search limit (default 5000)")
+    p.add_argument("--max-agents", type=positive_int, default=5000, metavar="N", help="search limit (default 5000)")
     p.add_argument("--max-occupancy", type=_share_up_to_1, metavar="P", help="Erlang C only: cap load/agents")
     p.add_argument("--shrinkage", type=_share_from_0, metavar="P", help="also show agents to roster")
     p.add_argument("--out", type=Path, metavar="DIR", help="write erlang.csv and provenance.json here")
@@ -136,13 +135,13 @@ def add_parsers(sub) -> None:
     p.add_argument("--target-s", type=_non_negative, metavar="S", help="override every target (s)")
     p.add_argument("--service-level", type=_share, metavar="P", help="override every service-level share")
     p.add_argument("--max-occupancy", type=_share_up_to_1, metavar="P", help="Erlang C only: cap load/agents")
-    p.add_argument("--max-agents", type=cli._positive_int, default=5000, metavar="N", help="per interval (default 5000)")
+    p.add_argument("--max-agents", type=positive_int, default=5000, metavar="N", help="per interval (default 5000)")
     p.add_argument("--criterion", choices=("guarantee", "delay"), default="guarantee",
                    help="isa: meet the emergency guarantee (default) or keep P(delay) <= --alpha")
     p.add_argument("--alpha", type=_share, default=0.2, metavar="P", help="isa --criterion delay (default 0.2)")
-    p.add_argument("--replications", type=cli._positive_int, metavar="N", help="isa: runs per iteration")
-    p.add_argument("--seed", type=cli._seed, metavar="S")
-    p.add_argument("--workers", type=cli._workers, default=1, metavar="W", help="parallel processes (0: one per core)")
+    p.add_argument("--replications", type=positive_int, metavar="N", help="isa: runs per iteration")
+    p.add_argument("--seed", type=seed_number, metavar="S")
+    p.add_argument("--workers", type=workers_count, default=1, metavar="W", help="parallel processes (0: one per core)")
     p.add_argument("--out", type=Path, metavar="DIR", help="write staffing.csv and provenance.json here")
 
     p = sub.add_parser(
@@ -158,9 +157,9 @@ def add_parsers(sub) -> None:
     )
     p.add_argument("--resolution", type=_positive, metavar="R", help="refine brackets to this width")
     p.add_argument("--confidence", type=_share, default=0.95, metavar="P", help="default 0.95")
-    p.add_argument("--replications", type=cli._positive_int, metavar="N")
-    p.add_argument("--seed", type=cli._seed, metavar="S")
-    p.add_argument("--workers", type=cli._workers, default=1, metavar="W", help="parallel processes (0: one per core)")
+    p.add_argument("--replications", type=positive_int, metavar="N")
+    p.add_argument("--seed", type=seed_number, metavar="S")
+    p.add_argument("--workers", type=workers_count, default=1, metavar="W", help="parallel processes (0: one per core)")
     p.add_argument("--out", type=Path, metavar="DIR", help="write breakeven CSVs and provenance.json here")
 
 
@@ -186,12 +185,6 @@ def _write(out: Path, tables: dict[str, pd.DataFrame], provenance: dict) -> None
     print(f"\nwrote {out}/: {', '.join(names)}")
 
 
-def _prepare_out(out: Path | None) -> str | None:
-    from .cli import _prepare_out as prepare
-
-    return prepare(out)
-
-
 def _settings(scenario, args):
     """The scenario with --replications/--seed applied; the Scenario model checks their bounds."""
     try:
@@ -204,7 +197,7 @@ def _settings(scenario, args):
 
 
 def run_erlang(args, command_line: str) -> int:
-    problem = _prepare_out(args.out)
+    problem = prepare_out(args.out)
     if problem:
         return _fail(problem)
     lam = args.calls_per_hour / 3600.0
@@ -334,7 +327,7 @@ def run_command(scenario, args, command_line: str) -> int:
     option, wanted = ("--policy", args.policy) if args.command == "staff" else ("--template", args.template)
     if wanted is not None and wanted not in known:
         return _fail(f"{option}: unknown policy {wanted!r}; this scenario has: {', '.join(known)}")
-    problem = _prepare_out(args.out)
+    problem = prepare_out(args.out)
     if problem:
         return _fail(problem)
     if args.command == "staff":
@@ -395,8 +388,6 @@ def _staff(scenario, args, command_line: str) -> int:
 
 
 def _breakeven(scenario, args, command_line: str) -> int:
-    from .cli import progress_bar
-
     with progress_bar() as update:
         try:
             result = breakeven(

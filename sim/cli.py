@@ -29,13 +29,24 @@ import argparse
 import os
 import shlex
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
-from tqdm import tqdm
-
 from . import analytic_cli, planning_cli
-from .export import OutputFolderError, check_output_folder, written_files
+from .cli_args import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Parser,
+    at_least_two,
+    positive_int,
+    prepare_out,
+    progress_bar,
+    seed_number,
+    whole_number,
+    workers_count,
+)
+from .export import OutputFolderError, written_files
 from .report import render_comparison, render_summary
 from .run_guard import NonFiniteResult, run_checked
 from .runner import DEFAULT_MAX_REPLICATIONS
@@ -44,55 +55,8 @@ from .size_guard import RunTooLarge
 from .stats import ROUGH_BELOW
 from .uncertainty import cli as uncertainty_cli
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse's own exit code for usage errors is 2 too
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
-
-
-@contextmanager
-def progress_bar():
-    """A progress callback ``(done, total, label=None)`` drawing a bar on stderr.
-
-    The bar shows only on a terminal and only for runs longer than a second.
-    """
-    bar = tqdm(desc="simulating", unit="run", delay=1.0, file=sys.stderr, leave=False, disable=None)
-
-    def update(done: int, total: int, label: str | None = None) -> None:
-        if label:
-            bar.set_description(label)
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    try:
-        yield update
-    finally:
-        bar.close()
-
-
-def _whole_number(minimum: int, meaning: str):
-    """An argparse type: a whole number of at least ``minimum``, else a message saying what it must be."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be {meaning}, got {value}")
-        return value
-
-    return parse
-
-
-_positive_int = _whole_number(1, "at least 1")
-_seed = _whole_number(0, "0 or more")
-_workers = _whole_number(0, "0 (one per core) or more")
-_at_least_two = _whole_number(2, "at least 2")
 
 
 def _relative_half_width(text: str) -> float:
@@ -106,8 +70,8 @@ def _relative_half_width(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m sim", description="humanline: contact-centre staffing simulator")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = Parser(prog="python -m sim", description="humanline: contact-centre staffing simulator")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p_validate = sub.add_parser("validate", help="check a scenario file without running it")
     p_validate.add_argument("scenario", type=Path)
@@ -117,21 +81,21 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (p_run, p_compare):
         p.add_argument("scenario", type=Path)
         p.add_argument("--policy", action="append", metavar="ID", help="policy to run (repeatable; default all)")
-        p.add_argument("--replications", type=_positive_int, metavar="N")
-        p.add_argument("--seed", type=_seed, metavar="S")
-        p.add_argument("--workers", type=_workers, default=1, metavar="W", help="parallel processes (0: one per core)")
+        p.add_argument("--replications", type=positive_int, metavar="N")
+        p.add_argument("--seed", type=seed_number, metavar="S")
+        p.add_argument("--workers", type=workers_count, default=1, metavar="W", help="parallel processes (0: one per core)")
         p.add_argument("--out", type=Path, metavar="DIR", help="write CSV tables and provenance.json here")
         p.add_argument("--precision", type=_relative_half_width, metavar="P",
                        help="add replications until the 95%% CI half-width of every net effect and guarantee "
                             "share is within P of its mean (e.g. 0.05); --replications is then the first batch")
-        p.add_argument("--max-replications", type=_at_least_two, default=DEFAULT_MAX_REPLICATIONS, metavar="N",
+        p.add_argument("--max-replications", type=at_least_two, default=DEFAULT_MAX_REPLICATIONS, metavar="N",
                        help=f"with --precision: stop after N replications (default {DEFAULT_MAX_REPLICATIONS})")
         p.add_argument("--allow-large", action="store_true",
                        help="run even when the size estimate is over the limits (see README: size limits)")
     p_compare.add_argument("--baseline", metavar="ID", help="policy to compare against (default: the scenario's)")
     analytic_cli.add_parsers(sub)
-    uncertainty_cli.add_parsers(sub, _whole_number)
-    planning_cli.add_parsers(sub, _whole_number)
+    uncertainty_cli.add_parsers(sub, whole_number)
+    planning_cli.add_parsers(sub, whole_number)
     return parser
 
 
@@ -193,23 +157,6 @@ def _check_policies(scenario, requested) -> str | None:
     return None
 
 
-def _prepare_out(out: Path | None) -> str | None:
-    """Check the output folder before a long run, so a bad --out fails in a second, not after it."""
-    if out is None:
-        return None
-    try:
-        check_output_folder(out)
-        # An empty folder now: the results replace it in one rename (sim.export).
-        out.mkdir(parents=True, exist_ok=True)
-        if not os.access(out.absolute().parent, os.W_OK):
-            return f"--out: cannot write beside {str(out)!r}: permission denied"
-    except OutputFolderError as exc:
-        return f"--out: {exc}"
-    except OSError as exc:
-        return f"--out: cannot use {str(out)!r} as a folder: {exc.strerror or type(exc).__name__}"
-    return None
-
-
 def _check_baseline(scenario, args) -> str | None:
     baseline = getattr(args, "baseline", None)
     if baseline is None:
@@ -233,7 +180,7 @@ def _run(scenario, args, command_line: str) -> int:
         for line in exc.problems:
             print(f"error: --{line}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    problem = _check_policies(scenario, args.policy) or _check_baseline(scenario, args) or _prepare_out(args.out)
+    problem = _check_policies(scenario, args.policy) or _check_baseline(scenario, args) or prepare_out(args.out)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT

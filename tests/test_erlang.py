@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from decimal import Decimal, localcontext
 
 import numpy as np

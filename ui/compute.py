@@ -504,7 +504,7 @@ def run_what_matters(scenario_yaml: str, policy: str, replications: int = 2, wor
     Its folder lives under the system's temporary folder, named by the
     scenario and policy, so a run the server stopped half-way resumes.
     """
-    from sim.uncertainty import analyse, run_experiment
+    from sim.uncertainty import run_experiment
     from sim.uncertainty.defaults import default_experiment
 
     scenario = scenario_from_yaml(scenario_yaml)

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import as_completed
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..runner import run_replications
