@@ -77,11 +77,6 @@ def _guarded(what: str, should_stop: Callable[[], bool] | None, progress: Progre
 # replications and seed of the comparison, so that it is ready a few seconds after it.
 FRONTIER_VALUES: tuple[float, ...] = (1.0, 0.8, 0.6, 0.4, 0.2, 0.0)
 
-# Counts calls that actually simulate (cache misses), so tests can check that
-# switching pages does not rerun anything.
-SIMULATION_CALLS = {"comparison": 0, "frontier": 0, "classroom": 0}
-
-
 def scenario_from_yaml(text: str) -> sim.Scenario:
     """A scenario YAML as written by ``sim.scenario_to_yaml`` (CSV tables already inlined)."""
 
@@ -172,7 +167,6 @@ def run_comparison(scenario_yaml: str, base_yaml: str | None = None, source: str
     (``sim.knobs.changes``) go into the labels and the provenance record.
     Raises ``RunFailed`` (a message for the user) if it cannot, ``RunCancelled`` if ``should_stop()``.
     """
-    SIMULATION_CALLS["comparison"] += 1
     t0 = time.perf_counter()
     scenario = scenario_from_yaml(scenario_yaml)
     base = scenario_from_yaml(base_yaml) if base_yaml is not None else scenario
@@ -236,7 +230,6 @@ def run_frontier(
     Returns the model's message (a str) when it refuses, e.g. one replication;
     raises ``RunFailed`` / ``RunCancelled`` as ``run_comparison`` does.
     """
-    SIMULATION_CALLS["frontier"] += 1
     t0 = time.perf_counter()
     scenario = scenario_from_yaml(scenario_yaml)
 
@@ -421,7 +414,6 @@ def run_classroom(
 ) -> Classroom:
     from sim.erlang import ErlangInputError, erlang_a_metrics, erlang_c_metrics
 
-    SIMULATION_CALLS["classroom"] += 1
     scenario = classroom_scenario(
         arrivals_per_hour, mean_handle_s, servers, mean_patience_s, target_s, days, replications, seed
     )
