@@ -32,6 +32,7 @@ from .erlang import (
     erlang_a_servers_needed,
     erlang_c_metrics,
     erlang_c_servers_needed,
+    erlang_x_metrics,
 )
 from .export import provenance_record, write_folder
 from .scenario_io import ScenarioError, with_run_settings
@@ -113,6 +114,10 @@ def add_parsers(sub) -> None:
     which.add_argument("--agents", type=whole_number(0, "0 or more"), metavar="N", help="agents on the phones")
     which.add_argument("--service-level", type=_share, metavar="P", help="find the agents needed for this share")
     p.add_argument("--patience-s", type=_positive, metavar="S", help="mean patience (s): use Erlang A")
+    p.add_argument("--lines", type=positive_int, metavar="L",
+                   help="Erlang X: lines (agents plus waiting places); a caller who finds all busy is blocked")
+    p.add_argument("--redial-probability", type=_share_from_0, default=0.0, metavar="R",
+                   help="Erlang X: share of blocked or abandoned attempts redialled (default 0)")
     p.add_argument(
         "--target-s", type=_non_negative, default=20.0, metavar="S", help="service-level target (default 20)"
     )
@@ -204,7 +209,16 @@ def run_erlang(args, command_line: str) -> int:
     aht, t = args.aht_s, args.target_s
     patience = args.patience_s
     load = lam * aht
+    erlang_x = args.lines is not None or args.redial_probability > 0
     model = "Erlang A (M/M/N+M)" if patience else "Erlang C (M/M/N)"
+    if erlang_x:
+        if patience is None or args.agents is None:
+            return _fail("--lines/--redial-probability: Erlang X needs --patience-s and --agents "
+                         "(it describes a given number of agents)")
+        if args.lines is not None and args.lines < args.agents:
+            return _fail(f"--lines: {args.lines} lines cannot hold {args.agents} agents' calls; give at least "
+                         f"{args.agents}")
+        model = "Erlang X (M/M/N/L+M with redials)"
     if patience is None and args.max_occupancy is None and args.agents is not None and load >= args.agents:
         return _fail(
             f"--agents: offered load {load:.4g} Erlangs >= {args.agents} agents: without abandonment the queue "
@@ -227,7 +241,10 @@ def run_erlang(args, command_line: str) -> int:
         rows = []
         low = max(0 if patience else int(math.floor(load)) + 1, focus - 2)
         for n in range(low, focus + 3):
-            rows.append(_erlang_row(lam, aht, patience, n, t))
+            if erlang_x and args.lines is not None and n > args.lines:
+                break
+            rows.append(_erlang_x_row(lam, aht, patience, n, t, args.lines, args.redial_probability) if erlang_x
+                        else _erlang_row(lam, aht, patience, n, t))
     except ErlangInputError as exc:
         text = str(exc)
         if "not reachable" in text:
@@ -251,6 +268,8 @@ def run_erlang(args, command_line: str) -> int:
                     "calls_per_hour": args.calls_per_hour,
                     "aht_s": aht,
                     "patience_s": patience,
+                    "lines": args.lines,
+                    "redial_probability": args.redial_probability,
                     "target_s": t,
                     "agents": args.agents,
                     "service_level": args.service_level,
@@ -279,6 +298,17 @@ def _erlang_row(lam, aht, patience, n, t) -> dict:
     }
 
 
+def _erlang_x_row(lam, aht, patience, n, t, lines, redial) -> dict:
+    r = erlang_x_metrics(lam, aht, patience, n, lines=lines, redial_probability=redial, target_s=t)
+    q = r.queue  # per attempt: fresh calls and redials together
+    return {
+        "agents": n, "load_erlangs": q.load_erlangs, "attempts_per_hour": r.total_rate_per_s * 3600,
+        "p_wait": q.p_wait, "p_abandon": q.p_abandon, "p_block": r.p_block, "p_lost": r.p_lost,
+        "mean_wait_s": q.mean_wait_s, "asa_s": q.mean_wait_answered_s, "service_level": q.answered_within_target,
+        "occupancy": q.occupancy,
+    }
+
+
 def _render_erlang(table: pd.DataFrame, args, model: str, load: float, focus: int) -> str:
     head = [
         f"{model}: {args.calls_per_hour:g} calls per hour, mean handle time {args.aht_s:g} s"
@@ -291,8 +321,19 @@ def _render_erlang(table: pd.DataFrame, args, model: str, load: float, focus: in
     if args.service_level is not None:
         head.append(f"needed for {100 * args.service_level:g}% within {args.target_s:g} s: {focus} agents"
                     + (f" (occupancy at most {100 * args.max_occupancy:g}%)" if args.max_occupancy else ""))
+    if "p_block" in table:
+        head.append(
+            f"Erlang X: {args.lines if args.lines is not None else 'unlimited'} lines, "
+            f"{100 * args.redial_probability:g}% of blocked or abandoned attempts redialled; P(wait), abandon, "
+            "blocked and SL are per attempt (redials included), lost is per call"
+        )
     shown = pd.DataFrame({"agents": table["agents"]})
+    if "attempts_per_hour" in table:
+        shown["attempts/h"] = table["attempts_per_hour"].map(lambda v: f"{v:,.1f}")
     shown["P(wait)"] = table["p_wait"].map(lambda v: f"{100 * v:.1f}%")
+    if "p_block" in table:
+        shown["blocked"] = table["p_block"].map(lambda v: f"{100 * v:.2f}%")
+        shown["lost"] = table["p_lost"].map(lambda v: f"{100 * v:.2f}%")
     if "p_abandon" in table:
         shown["abandon"] = table["p_abandon"].map(lambda v: f"{100 * v:.2f}%")
         shown["mean wait s"] = table["mean_wait_s"].map(lambda v: f"{v:.1f}")

@@ -67,3 +67,31 @@ def test_erlang_x_with_redials_matches_the_simulation_within_four_standard_error
     ):
         se = observed.std(ddof=1) / math.sqrt(observed.size)
         assert abs(observed.mean() - expected) <= 4 * se, (observed.mean(), expected, se)
+
+
+def test_the_erlang_command_gives_erlang_x_figures_for_lines_and_redials(tmp_path):
+    from sim.cli import main
+
+    out = tmp_path / "x"
+    assert main(["erlang", "--calls-per-hour", "110", "--aht-s", "300", "--agents", "10", "--patience-s", "120",
+                 "--lines", "14", "--redial-probability", "0.5", "--out", str(out)]) == 0
+    import pandas as pd
+
+    table = pd.read_csv(out / "erlang.csv").set_index("agents")
+    x = erlang_x_metrics(110 / 3600, 300.0, 120.0, 10, lines=14, redial_probability=0.5)
+    assert table.loc[10, "p_block"] == pytest.approx(x.p_block)
+    assert table.loc[10, "attempts_per_hour"] == pytest.approx(x.total_rate_per_s * 3600)
+    assert table.index.max() <= 14  # no row with more agents than lines
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [(["--agents", "10", "--lines", "14"], "needs --patience-s"),
+     (["--service-level", "0.8", "--patience-s", "120", "--redial-probability", "0.5"], "needs --patience-s and --agents"),
+     (["--agents", "10", "--patience-s", "120", "--lines", "8"], "--lines: 8 lines cannot hold 10")],
+)
+def test_erlang_x_options_that_cannot_work_are_refused_naming_the_option(extra, message, capsys):
+    from sim.cli import main
+
+    assert main(["erlang", "--calls-per-hour", "110", "--aht-s", "300", *extra]) == 2
+    assert message in capsys.readouterr().err
