@@ -55,7 +55,18 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .economics import overlap_with_daily_span
 from .errors import InputProblems
-from .scenario import WEEKDAYS, Break, Identifier, Probability, Scenario, Weekday, clock_to_s, parse_daily_span
+from .scenario import (
+    WEEKDAYS,
+    Break,
+    Identifier,
+    Probability,
+    Scenario,
+    Weekday,
+    check_breaks_inside,
+    clock_to_s,
+    parse_daily_span,
+    repeated,
+)
 from .scenario_io import ScenarioError, build_scenario, load_scenario
 from .staffing import StaffingError, iterative_staffing, requirements
 
@@ -104,9 +115,7 @@ class ShiftTemplate(_Model):
     def _limits(self):
         if self.max_per_day is not None and self.max_per_day < self.min_per_day:
             raise ValueError(f"max_per_day ({self.max_per_day}) is below min_per_day ({self.min_per_day})")
-        for i, brk in enumerate(self.breaks):
-            if brk.after_h + brk.length_min / 60 > self.length_h:
-                raise ValueError(f"breaks[{i}] ends after the shift")
+        check_breaks_inside(self.breaks, self.length_h)
         return self
 
     def start_times_s(self) -> list[int]:
@@ -152,8 +161,7 @@ class Plan(_Model):
 
     @model_validator(mode="after")
     def _unique(self):
-        ids = [t.id for t in self.templates]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        dupes = repeated(t.id for t in self.templates)
         if dupes:
             raise ValueError(f"templates: ids must be unique, repeated: {', '.join(dupes)}")
         return self

@@ -10,8 +10,10 @@ from pathlib import Path
 import yaml
 
 from .export import provenance_record
+from .formatting import fmt_ci, fmt_money, fmt_value
 from .planning import PLAN_POLICY, REQUIREMENT_METHODS, PlanningError, default_plan, load_plan, plan_roster
 from .runner import run
+from .stats import ROUGH_BELOW
 
 COMMANDS = ("roster",)
 
@@ -79,26 +81,29 @@ def _policy_entry(result) -> dict:
 def render_plan(result, comparison, compare) -> str:
     sc = result.scenario
     currency = sc.economics.currency
+
+    def pct(x: float) -> str:
+        return fmt_value(x, "share")
     last = result.rounds.iloc[-1]
     span = "a week" if sc.days == 7 else f"over the {sc.days}-day horizon"
 
     def wages(row) -> str:
-        return f"{currency} {row['cost_per_week'] if sc.days == 7 else row['wages_over_horizon']:,.0f} {span}"
+        return f"{fmt_money(row['cost_per_week'] if sc.days == 7 else row['wages_over_horizon'], currency)} {span}"
 
     lines = [
         f"Roster for {sc.name!r} ({result.requirement.method} requirement, {len(result.rounds)} round(s)):",
         f"  {len(result.agents['shifts'])} shift entries, {last['agent_hours_on_duty']:,.0f} agent-hours on duty "
         f"{span} (breaks out), wages {wages(last)} (solver: {last['status']}, gap {last['gap']:.2%}, "
         f"{last['solve_s']:.1f} s)",
-        f"  emergencies within {sc.guarantee_s:g} s: {last['guarantee_share_mean']:.1%} "
-        f"(95% CI {last['guarantee_share_ci_low']:.1%} to {last['guarantee_share_ci_high']:.1%}) against "
-        f"{sc.guarantee_share:.0%}: " + ("holds with confidence" if result.holds else "NOT shown to hold"),
+        f"  emergencies within {sc.guarantee_s:g} s: {pct(last['guarantee_share_mean'])} "
+        f"(95% CI {fmt_ci(last['guarantee_share_ci_low'], last['guarantee_share_ci_high'], 'share')}) against "
+        f"{pct(sc.guarantee_share)}: " + ("holds with confidence" if result.holds else "NOT shown to hold"),
         "",
         "Rounds:",
     ]
     for row in result.rounds.itertuples():
-        lines.append(f"  {row.round}: wages {wages(row._asdict())}, guarantee {row.guarantee_share_mean:.1%} "
-                     f"(low {row.guarantee_share_ci_low:.1%}) {'holds' if row.holds_with_confidence else 'fails'}")
+        lines.append(f"  {row.round}: wages {wages(row._asdict())}, guarantee {pct(row.guarantee_share_mean)} "
+                     f"(low {pct(row.guarantee_share_ci_low)}) {'holds' if row.holds_with_confidence else 'fails'}")
     net = compare[(compare["metric"].isin(["wages_saved", "net_saving"])) & (compare["contact_type"] == "all")]
     share = compare[(compare["metric"] == "share_within_guarantee") & (compare["contact_type"] == "emergency")]
     lines += ["", f"Against the baseline {comparison._default_baseline()!r} (same customers, "
@@ -108,7 +113,10 @@ def render_plan(result, comparison, compare) -> str:
         emerg = share[share["policy"] == policy]
         if mine.empty:
             continue
-        guarantee = f", emergencies within guarantee {emerg['value'].iloc[0]:.1%}" if len(emerg) else ""
-        lines.append(f"  {policy:<18} wages saved {currency} {mine.loc['wages_saved', 'difference']:>10,.0f}, "
-                     f"net {currency} {mine.loc['net_saving', 'difference']:>10,.0f}{guarantee}")
+        guarantee = f", emergencies within guarantee {pct(emerg['value'].iloc[0])}" if len(emerg) else ""
+        lines.append(f"  {policy:<18} wages saved {fmt_money(mine.loc['wages_saved', 'difference'], currency):>14}, "
+                     f"net {fmt_money(mine.loc['net_saving', 'difference'], currency):>14}{guarantee}")
+    if comparison.n_replications < ROUGH_BELOW:
+        lines.append(f"\nnote: {comparison.n_replications} replication(s): every interval above is rough (fewer "
+                     f"than {ROUGH_BELOW}); raise --replications")
     return "\n".join(lines)

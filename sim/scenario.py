@@ -84,6 +84,21 @@ class FieldError(ValueError):
         self.message = message
 
 
+def repeated(ids) -> list[str]:
+    """The ids that appear more than once, sorted: what a uniqueness check names."""
+    ids = list(ids)
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
+def check_breaks_inside(breaks, length_h: float) -> None:
+    """Every break ends within a shift of ``length_h`` hours, or FieldError naming the first that does not."""
+    for i, brk in enumerate(breaks):
+        if brk.after_h + brk.length_min / 60 > length_h:
+            raise FieldError(
+                f"breaks[{i}]", f"ends after the shift: {brk.after_h} h + {brk.length_min} min > {length_h} h"
+            )
+
+
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _SPAN = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
 
@@ -302,12 +317,7 @@ class Shift(_Group):
 
     @model_validator(mode="after")
     def _breaks_inside(self):
-        for i, brk in enumerate(self.breaks):
-            if brk.after_h + brk.length_min / 60 > self.length_h:
-                raise FieldError(
-                    f"breaks[{i}]",
-                    f"ends after the shift: {brk.after_h} h + {brk.length_min} min > {self.length_h} h"
-                )
+        check_breaks_inside(self.breaks, self.length_h)
         return self
 
     @property
@@ -336,8 +346,7 @@ class Agents(_Model):
 
     @model_validator(mode="after")
     def _unique_ids(self):
-        ids = [s.id for s in self.shifts] + [t.id for t in self.tables]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        dupes = repeated([s.id for s in self.shifts] + [t.id for t in self.tables])
         if dupes:
             raise FieldError("shifts", f"shift/table ids must be unique, repeated: {', '.join(dupes)}")
         return self
@@ -526,8 +535,7 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _consistent(self):
-        ids = [c.id for c in self.contact_types]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        dupes = repeated([c.id for c in self.contact_types])
         if dupes:
             raise FieldError("contact_types", f"ids must be unique, repeated: {', '.join(dupes)}")
         if self.warmup_s >= self.horizon_s:
@@ -552,8 +560,7 @@ class Scenario(_Model):
                     f"has {len(v.table)} values; need {self._table_lengths()}",
                 )
         self._check_agents(self.agents, "agents")
-        pids = [p.id for p in self.policies]
-        dupes = sorted({i for i in pids if pids.count(i) > 1})
+        dupes = repeated([p.id for p in self.policies])
         if dupes:
             raise FieldError("policies", f"ids must be unique, repeated: {', '.join(dupes)}")
         baselines = [p.id for p in self.policies if p.baseline]

@@ -459,10 +459,14 @@ def _with_progress(label: str, fn, *args):
     return result
 
 
-def _failed(kind: str, text: str, exc: Exception):
-    """Say why a run failed, once per scenario text (no rerun on every page), and keep what was shown before."""
-    st.session_state.setdefault("failed", {})[(kind, text)] = str(exc)
-    st.error(str(exc), icon=":material/error:")
+def _failure(kind: str, key: str) -> str | None:
+    """Why the run ``kind`` of ``key`` (its scenario text) failed before, if it did: failed runs are not rerun."""
+    return st.session_state.get("failed", {}).get((kind, key))
+
+
+def _remember_failure(kind: str, key: str, exc: Exception) -> str:
+    st.session_state.setdefault("failed", {})[(kind, key)] = str(exc)
+    return str(exc)
 
 
 def requested() -> str | None:
@@ -481,7 +485,7 @@ def comparison() -> compute.Comparison | None:
     text = requested()
     if text is None:
         return None
-    failure = st.session_state.get("failed", {}).get(("comparison", text))
+    failure = _failure("comparison", text)
     if failure is not None:
         st.error(failure, icon=":material/error:")
         return _last_good()
@@ -492,7 +496,7 @@ def comparison() -> compute.Comparison | None:
     except compute.RunCancelled:
         st.stop()
     except compute.RunFailed as exc:
-        _failed("comparison", text, exc)
+        st.error(_remember_failure("comparison", text, exc), icon=":material/error:")
         return _last_good()
     st.session_state["last_good"] = {"base": ctx().base_id, "result": result}
     return result
@@ -515,7 +519,7 @@ def frontier(template: str) -> compute.Frontier | str | None:
     if text is None:
         return None
     values = tuple(compute.FRONTIER_VALUES)
-    failure = st.session_state.get("failed", {}).get(("frontier", text + template))
+    failure = _failure("frontier", text + template)
     if failure is not None:
         return failure
     try:
@@ -523,8 +527,7 @@ def frontier(template: str) -> compute.Frontier | str | None:
     except compute.RunCancelled:
         st.stop()
     except compute.RunFailed as exc:
-        st.session_state.setdefault("failed", {})[("frontier", text + template)] = str(exc)
-        return str(exc)
+        return _remember_failure("frontier", text + template, exc)
     st.session_state["last_frontier"] = {"yaml": text, "template": template}  # Downloads offers its table
     return front
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..formatting import fmt_value
 from .analysis import analyse
 from .execute import run_experiment
 from .spec import ExperimentError, load_experiment
@@ -53,9 +54,11 @@ def render_analysis(tables) -> str:
     if tornado is not None and len(tornado):
         lines.append("Tornado: the change from the base point when one factor moves to its low / high value")
         for (policy, figure), group in tornado.groupby(["policy", "figure"], sort=False):
-            lines.append(f"\n  {policy}, {figure} (base {group['base_mean'].iloc[0]:,.3g}):")
+            kind = "share" if figure == "share_within_guarantee" else "money"
+            lines.append(f"\n  {policy}, {figure} (base {fmt_value(group['base_mean'].iloc[0], kind)}):")
             for row in group.itertuples():
-                lines.append(f"    {row.factor:<62} low {row.low_change:>+12,.3g}   high {row.high_change:>+12,.3g}")
+                lines.append(f"    {row.factor:<62} low {fmt_value(row.low_change, kind):>12}   "
+                             f"high {fmt_value(row.high_change, kind):>12}")
     for name, columns in (("morris", ("mu_star", "sigma")), ("sobol", ("S1", "ST"))):
         table = tables.get(name)
         if table is not None and len(table):

@@ -35,7 +35,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
 from ..errors import InputProblems
-from ..scenario import Scenario
+from ..scenario import Scenario, repeated
 from ..scenario_io import ScenarioError, build_scenario, load_scenario
 
 DesignKind = Literal["full_factorial", "one_at_a_time", "lhs", "sobol", "morris"]
@@ -108,8 +108,7 @@ class ExperimentSpec(_Model):
 
     @model_validator(mode="after")
     def _distinct_paths(self):
-        paths = [f.path for f in self.factors]
-        dupes = sorted({p for p in paths if paths.count(p) > 1})
+        dupes = repeated(f.path for f in self.factors)
         if dupes:
             raise ValueError(f"factors: each path once, repeated: {', '.join(dupes)}")
         if self.design.kind in ("lhs", "sobol", "morris"):
