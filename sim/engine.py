@@ -157,9 +157,8 @@ class ContactCentre:
     """One run of the model. Build, then ``run()`` once."""
 
     def __init__(self, scenario: Scenario, workload: Workload, roster: Roster):
-        door = scenario.front_door
-        self._bot_possible = door.bot_enabled or bool(door.bot_only_hours)
-        roster = roster.covering(latest_outcome_s(scenario, workload, self._bot_possible))
+        self._bot_possible = bot_can_be_in_front(scenario)
+        roster = roster.covering(latest_outcome_s(scenario, workload))  # itself when already built that far
         self.env = simpy.Environment()
         self._schedule = self.env.schedule
         self.horizon_s = scenario.horizon_s
@@ -179,6 +178,7 @@ class ContactCentre:
         self.bot_false_p = [c.bot.false_resolution_probability for c in types]
         self.bot_recognise_p = [c.bot.recognise_emergency_probability for c in types]
 
+        door = scenario.front_door
         self.bot_enabled = door.bot_enabled
         self.bot_only_spans = door.bot_only_spans
         self.menu_s = door.menu_s
@@ -620,7 +620,13 @@ def _floats(values: np.ndarray) -> memoryview:
     return memoryview(np.ascontiguousarray(values, dtype=float))
 
 
-def latest_outcome_s(scenario: Scenario, workload: Workload, bot_possible: bool) -> float:
+def bot_can_be_in_front(scenario: Scenario) -> bool:
+    """Whether a bot is ever the front door of this (policy-resolved) scenario."""
+    door = scenario.front_door
+    return door.bot_enabled or bool(door.bot_only_hours)
+
+
+def latest_outcome_s(scenario: Scenario, workload: Workload) -> float:
     """A time by which every incident of the workload has its outcome, whatever the agents do (capped).
 
     Each attempt ends at the latest when its patience runs out after the bot
@@ -628,6 +634,7 @@ def latest_outcome_s(scenario: Scenario, workload: Workload, bot_possible: bool)
     answered attempt ends before its patience would have run out, so the sum
     over an incident's attempts bounds its last outcome.
     """
+    bot_possible = bot_can_be_in_front(scenario)
     menu_s = scenario.front_door.menu_s if bot_possible else 0.0
     latest = scenario.horizon_s
     for ct, tw in zip(scenario.contact_types, workload.types):

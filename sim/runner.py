@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .engine import simulate
+from .engine import latest_outcome_s, simulate
 from .metrics import summarise_run
 from .precision import assess, replications_still_needed
 from .results import Results
@@ -156,7 +156,8 @@ def _replicate(scenario, resolved, replication, streams, keep_incidents) -> dict
     workload = draw_workload(scenario, workload_seed)
     out: dict[str, list[pd.DataFrame]] = {"by_type": [], "intervals": [], "agents": [], "incidents": []}
     for pid, policy_scenario in resolved.items():
-        roster = build_roster(policy_scenario, absence_seed)
+        # Built once, as far past the horizon as this workload can need (the engine would extend it otherwise).
+        roster = build_roster(policy_scenario, absence_seed, until_s=latest_outcome_s(policy_scenario, workload))
         log = simulate(policy_scenario, workload, roster)
         tables = summarise_run(policy_scenario, workload, roster, log, keep_incidents)
         for name in out:
