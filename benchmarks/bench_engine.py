@@ -131,7 +131,7 @@ def compare(customers: int, repeats: int) -> None:
     for r in range(repeats):
         for model in CHILDREN:  # interleaved
             runs[model].append(run_child(model, customers, 100 + r))
-    from sim.erlang import erlang_a_metrics
+    from sim.analytic.erlang import erlang_a_metrics
 
     exact = erlang_a_metrics(RATE_PER_MIN / 60, SERVICE_MIN * 60, PATIENCE_MIN * 60, SERVERS)
     print(f"M/M/{SERVERS}+M, {RATE_PER_MIN:g}/min, service {SERVICE_MIN:g} min, patience {PATIENCE_MIN:g} min; "

@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 
-from sim.erlang import erlang_a_metrics, erlang_x_metrics
+from sim.analytic.erlang import erlang_a_metrics, erlang_x_metrics
 
 CASES = [  # (label, arrival rate per s, AHT s, patience s, agents)
     ("A1, 14 agents", 200 / 3600, 180.0, 300.0, 14),

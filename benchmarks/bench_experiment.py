@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from sim.uncertainty import load_experiment, run_experiment
-from sim.uncertainty.designs import design_points
-from sim.runner import run_replications
+from sim.studies.uncertainty import load_experiment, run_experiment
+from sim.studies.uncertainty.designs import design_points
+from sim.runs.runner import run_replications
 path, out, mode, reps = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 experiment = load_experiment(path)
 if reps:
@@ -40,7 +40,7 @@ if mode == "dask2-running":
     from distributed import Client, LocalCluster
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     with Client(cluster) as client:
-        client.run(lambda: __import__("sim.uncertainty.execute"))
+        client.run(lambda: __import__("sim.studies.uncertainty.execute"))
 start = time.perf_counter()
 if mode == "bare":
     design = design_points(experiment)

@@ -2,7 +2,7 @@
 
 Each generated scenario goes through what a user's file goes through:
 ``sim.build_scenario`` (the Scenario model's checks), then
-``sim.run_guard.run_checked`` (size guard, run, finiteness), then
+``sim.runs.guard.run_checked`` (size guard, run, finiteness), then
 ``invariant_violations`` on the tables. Three kinds of scenario are made, in
 turn, from one seed:
 
@@ -57,8 +57,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 import sim  # noqa: E402
-from sim.run_guard import invariant_violations, run_checked  # noqa: E402
-from sim.size_guard import RunTooLarge, estimate_run_size  # noqa: E402
+from sim.runs.guard import invariant_violations, run_checked  # noqa: E402
+from sim.runs.size_guard import RunTooLarge, estimate_run_size  # noqa: E402
 
 MUST_BE_ZERO = ("exceptions", "hangs", "over-memory", "invariant violations")
 

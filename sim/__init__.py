@@ -10,11 +10,11 @@ emergency callers wait for a human and what that costs, per staffing policy.
     results.summary(); results.compare(); results.save("out/")
 """
 
-from .runner import run
-from .uncertainty import analyse, run_experiment as experiment
-from .results import Results
-from .scenario import Policy, Scenario
-from .scenario_io import ScenarioError, build_scenario, load_scenario, parse_scenario, scenario_to_yaml
+from sim.runs.runner import run
+from sim.studies.uncertainty import analyse, run_experiment as experiment
+from sim.runs.results import Results
+from sim.model.scenario import Policy, Scenario
+from sim.files.scenario_io import ScenarioError, build_scenario, load_scenario, parse_scenario, scenario_to_yaml
 
 __all__ = [
     "analyse",

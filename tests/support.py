@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine import ATTEMPT_COLUMNS, simulate
-from sim.metrics import summarise_run
-from sim.roster import build_roster
-from sim.scenario import Scenario
-from sim.workload import TypeWorkload, Workload
+from sim.model.engine import ATTEMPT_COLUMNS, simulate
+from sim.model.metrics import summarise_run
+from sim.model.roster import build_roster
+from sim.model.scenario import Scenario
+from sim.model.workload import TypeWorkload, Workload
 
 
 def contact_type(id="calls", **overrides) -> dict:

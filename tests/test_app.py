@@ -20,7 +20,8 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 import sim
-from sim import cli, knobs
+from sim import cli
+from sim.model import knobs
 from ui import compute, tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -344,7 +345,7 @@ def test_a_run_that_fails_shows_one_sentence_and_keeps_the_last_good_results(app
     upload(app, ("small.yaml", SMALL))
     run(app)
     assert app.metric, "the first run draws its cards"
-    from sim import run_guard
+    from sim.runs import guard as run_guard
 
     def crash(*args, **kwargs):
         raise ValueError(f"cannot schedule in the past ({ROOT}/sim/engine.py)")
@@ -381,8 +382,8 @@ def test_what_matters_runs_the_quick_experiment_and_draws_the_tornado(app):
 
 
 def test_what_matters_opens_a_finished_experiment_folder(app, tmp_path):
-    from sim.uncertainty import run_experiment
-    from sim.uncertainty.defaults import default_experiment
+    from sim.studies.uncertainty import run_experiment
+    from sim.studies.uncertainty.defaults import default_experiment
 
     scenario = sim.build_scenario(small_payment())
     run_experiment(default_experiment(scenario, "bot_cut40"), tmp_path / "exp")

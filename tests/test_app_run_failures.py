@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim import run_guard
+from sim.runs import guard as run_guard
 from ui import compute
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,12 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sim
-from sim.economics import drained_fraction, overlap_with_daily_span
-from sim.engine import ANSWERED, BLOCKED, BOT_FALSE_RESOLVED, BOT_RESOLVED
-from sim.scenario import in_daily_spans, parse_daily_span
-from sim.engine import simulate
-from sim.roster import build_roster
-from sim.workload import draw_workload
+from sim.model.economics import drained_fraction, overlap_with_daily_span
+from sim.model.engine import ANSWERED, BLOCKED, BOT_FALSE_RESOLVED, BOT_RESOLVED
+from sim.model.scenario import in_daily_spans, parse_daily_span
+from sim.model.engine import simulate
+from sim.model.roster import build_roster
+from sim.model.workload import draw_workload
 from support import contact_type, run_hand, scenario, shift
 
 HOUR = 3600.0

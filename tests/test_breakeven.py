@@ -1,6 +1,6 @@
-"""Break-even search (sim/breakeven.py).
+"""Break-even search (sim/studies/breakeven.py).
 
-The search logic is checked against a stand-in for ``sim.sweep.sweep`` whose
+The search logic is checked against a stand-in for ``sim.studies.sweep.sweep`` whose
 answers are known by construction (a threshold in the headcount), so the
 bisection, the brackets, the treatment of equivalent members, the
 monotonicity checks and the common-random-number bookkeeping are tested
@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.breakeven import CRITERIA, BreakEvenError, breakeven, render_breakeven
-from sim.erlang import erlang_a_metrics, erlang_a_servers_needed
-from sim.sweep import member_id
+from sim.studies.breakeven import CRITERIA, BreakEvenError, breakeven, render_breakeven
+from sim.analytic.erlang import erlang_a_metrics, erlang_a_servers_needed
+from sim.studies.sweep import member_id
 
 
 def _scenario(headcount=100, **extra) -> sim.Scenario:
@@ -45,7 +45,7 @@ def _scenario(headcount=100, **extra) -> sim.Scenario:
 
 
 class FakeSweep:
-    """Stands in for sim.sweep.sweep: the pass/fail of each member is a function of its headcount."""
+    """Stands in for sim.studies.sweep.sweep: the pass/fail of each member is a function of its headcount."""
 
     def __init__(self, holds_mean, holds_confident, saving_mean, saving_confident, headcount=100, kind="staffing"):
         self.rules = (holds_mean, holds_confident, saving_mean, saving_confident)

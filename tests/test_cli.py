@@ -6,11 +6,11 @@ representative bad input of each kind (a scenario that does not validate, so
 ``main`` returns 2; an argument argparse rejects, so it exits 2).
 
 Every ``python -m sim`` process spends ~2 s of CPU importing pandas and scipy
-before it does anything (sim/cli.py imports sim.runner at module level), so
+before it does anything (sim/cli/commands.py imports sim.runs.runner at module level), so
 one subprocess per case would take this file well past its time budget. The
 module therefore starts its few subprocesses together (``cli_runs``) and each
 test waits for its own; the full list of bad-input cases, and ``validate`` on
-every preset, call ``sim.cli.main`` in-process, which is what ``python -m sim``
+every preset, call ``sim.cli.commands`` in-process, which is what ``python -m sim``
 runs (sim/__main__.py: ``raise SystemExit(main())``): a traceback there would be
 an exception escaping ``main``.
 """

@@ -1,6 +1,6 @@
 """The analytic commands, end to end: ``python -m sim erlang|staff|breakeven``.
 
-Most cases call ``sim.cli.main`` in-process (what ``python -m sim`` runs; an
+Most cases call ``sim.cli.commands`` in-process (what ``python -m sim`` runs; an
 exception escaping it would be a traceback); two real subprocesses, started
 together at module start, check the installed entry point: a calculator run
 and a bad-input exit. Numbers checked are the published Erlang cases of

@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 import sim
-from sim.erlang import erlang_c
-from sim.scenario import Scenario
+from sim.analytic.erlang import erlang_c
+from sim.model.scenario import Scenario
 from support import contact_type, run_hand, scenario, shift
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,9 +126,9 @@ def test_24x7_cover_of_three_agents_is_three_presences_with_no_overtime(agents):
     assert results.agents["overtime_hours"].sum() == 0
     assert results.agents["paid_hours"].sum() == pytest.approx(3 * 24 * 28)
     # Straight from the model's log: never more than three agents on duty.
-    from sim.engine import simulate
-    from sim.roster import build_roster
-    from sim.workload import draw_workload
+    from sim.model.engine import simulate
+    from sim.model.roster import build_roster
+    from sim.model.workload import draw_workload
 
     ws, rs = np.random.SeedSequence(7).spawn(2)
     log = simulate(sc, draw_workload(sc, ws), build_roster(sc, rs))

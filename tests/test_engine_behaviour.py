@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.engine import ABANDONED, ANSWERED, BALKED
+from sim.model.engine import ABANDONED, ANSWERED, BALKED
 from support import contact_type, run_hand, scenario, shift
 
 HOUR = 3600.0

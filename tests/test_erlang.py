@@ -1,6 +1,6 @@
 """Erlang B / C / A formulas against published figures and independent computations.
 
-Expected values come from three places, never from sim.erlang itself:
+Expected values come from three places, never from sim.analytic.erlang itself:
 the published cases in docs/reference/erlang_cases.md, textbook formulas
 re-implemented here in the simplest possible way (Erlang B recursion, exact
 decimal arithmetic, a dense birth-death chain with matrix exponentials), and
@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import linalg, special
 
-from sim.erlang import (
+from sim.analytic.erlang import (
     ErlangA,
     ErlangC,
     ErlangInputError,
@@ -68,7 +68,7 @@ def birth_death_erlang_a(lam: float, aht: float, patience: float, servers: int, 
     the tagged customer's absorbing Markov chain solved with expm / linear algebra.
 
     Deliberately naive float64 so that it shares no code or derivation with
-    sim.erlang (which mixes incomplete-beta closed forms in log space).
+    sim.analytic.erlang (which mixes incomplete-beta closed forms in log space).
     """
     mu, theta = 1.0 / aht, 1.0 / patience
     weights = [1.0]

@@ -7,7 +7,7 @@ import math
 import pytest
 
 import sim
-from sim.erlang import ErlangInputError, erlang_a_metrics, erlang_b, erlang_x_metrics
+from sim.analytic.erlang import ErlangInputError, erlang_a_metrics, erlang_b, erlang_x_metrics
 from support import contact_type, scenario, shift
 
 CASES = [(200 / 3600, 180.0, 300.0, 14), (0.5, 120.0, 200.0, 60), (0.02, 300.0, 60.0, 3), (0.1, 240.0, 120.0, 20)]

@@ -19,10 +19,10 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.economics import overlap_with_daily_span
-from sim.run_guard import NonFiniteResult, check_finite, run_checked
-from sim.scenario import parse_daily_span
-from sim.size_guard import MAX_ATTEMPTS_PER_RUN, RunTooLarge, check_run_size, estimate_run_size
+from sim.model.economics import overlap_with_daily_span
+from sim.runs.guard import NonFiniteResult, check_finite, run_checked
+from sim.model.scenario import parse_daily_span
+from sim.runs.size_guard import MAX_ATTEMPTS_PER_RUN, RunTooLarge, check_run_size, estimate_run_size
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = 86400.0
@@ -96,7 +96,7 @@ def test_heaviest_allowed_handle_time_with_a_night_premium_runs_to_finite_figure
     data = _set(data, ["economics", "night_premium"], 0.25)
     code = (
         "import sys, sim\n"
-        "from sim.run_guard import run_checked\n"
+        "from sim.runs.guard import run_checked\n"
         f"sc = sim.build_scenario({data!r})\n"
         "results, _ = run_checked(sc, replications=2)\n"
         "print(float(results.replications['agent_cost'].sum()))\n"
@@ -252,7 +252,7 @@ def test_the_agent_shift_estimate_includes_the_run_on_after_the_horizon(minimal_
     data = _set(minimal_scenario, ["front_door"], {"bot_enabled": True})
     data["contact_types"][0]["bot"] = {"false_resolution_probability": 0.5,
                                        "return_delay_s": {"dist": "exponential", "mean": 3 * DAY}}
-    # 2 agents: the day before, the day, and the run-on, up to its cap of 28 days (sim.engine.MAX_RUN_ON_S).
+    # 2 agents: the day before, the day, and the run-on, up to its cap of 28 days (sim.model.engine.MAX_RUN_ON_S).
     assert estimate_run_size(_scenario(data)).agent_shifts == 2 * (1 + 1 + 28)
 
 

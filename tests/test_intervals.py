@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.results import SHARES
-from sim.stats import ROUGH_BELOW, t_interval
+from sim.runs.results import SHARES
+from sim.runs.stats import ROUGH_BELOW, t_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS = sorted((ROOT / "scenarios").glob("*.yaml"))

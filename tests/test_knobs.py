@@ -1,4 +1,4 @@
-"""sim.knobs: the app's knobs as pure, validated edits of a Scenario."""
+"""sim.model.knobs: the app's knobs as pure, validated edits of a Scenario."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim import knobs
-from sim.arrivals import expected_per_interval
-from sim.scenario import BotBehaviour, Economics, FrontDoor, Loss, Policy, Scenario
+from sim.model import knobs
+from sim.model.arrivals import expected_per_interval
+from sim.model.scenario import BotBehaviour, Economics, FrontDoor, Loss, Policy, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYMENT = sim.load_scenario(ROOT / "scenarios" / "payment_platform.yaml")

@@ -17,7 +17,7 @@ import yaml
 
 import sim
 from sim.cli import main
-from sim.scenario_io import MAX_CSV_BYTES
+from sim.files.scenario_io import MAX_CSV_BYTES
 
 SECRET = "root:x:0:0:secret-line-that-must-not-leak"
 

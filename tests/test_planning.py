@@ -1,4 +1,4 @@
-"""Roster planning: integer-programming cover of the requirement, checked and repaired by simulation (sim.planning)."""
+"""Roster planning: integer-programming cover of the requirement, checked and repaired by simulation (sim.studies.planning)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import sim
-from sim.planning import (
+from sim.studies.planning import (
     Plan,
     PlanningError,
     Repair,

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.precision import GUARANTEE_SHARE, NET_EFFECT
+from sim.runs.precision import GUARANTEE_SHARE, NET_EFFECT
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.engine import (
+from sim.model.engine import (
     ABANDONED,
     ANSWERED,
     BALKED,
@@ -18,10 +18,10 @@ from sim.engine import (
     BOT_RESOLVED,
     simulate,
 )
-from sim.metrics import summarise_run
-from sim.roster import build_roster
-from sim.scenario import Scenario
-from sim.workload import draw_workload
+from sim.model.metrics import summarise_run
+from sim.model.roster import build_roster
+from sim.model.scenario import Scenario
+from sim.model.workload import draw_workload
 
 DIST = st.sampled_from(
     [

@@ -1,11 +1,11 @@
-"""Terminal wording of results (sim.report): sentences a reader can quote without a sign error."""
+"""Terminal wording of results (sim.present.terminal): sentences a reader can quote without a sign error."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from sim.report import NET_TERMS, comparison_sentence
+from sim.present.terminal import NET_TERMS, comparison_sentence
 
 
 def compare_rows(**differences) -> pd.DataFrame:
@@ -33,7 +33,7 @@ def test_a_loss_reads_as_added_and_a_gain_as_spared():
 
 
 def test_net_terms_are_the_ones_results_compare_sums():
-    from sim.results import SAVINGS
+    from sim.runs.results import SAVINGS
 
     for net, terms in NET_TERMS.items():
         assert net in SAVINGS and all(metric in SAVINGS for metric, _, _ in terms)

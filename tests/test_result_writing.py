@@ -160,12 +160,12 @@ def test_sigint_during_a_real_run_prints_one_line_and_exits_130(tmp_path):
 
 
 def test_an_unexpected_failure_is_one_line_and_exit_1(tmp_path, capsys, monkeypatch):
-    import sim.cli
+    import sim.cli.commands
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("float division by zero")
 
-    monkeypatch.setattr(sim.cli, "render_summary", broken)
+    monkeypatch.setattr(sim.cli.commands, "render_summary", broken)
     monkeypatch.delenv("HUMANLINE_TRACEBACK", raising=False)
     assert _run(tmp_path / "out") == 1
     err = capsys.readouterr().err

@@ -29,8 +29,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.run_guard import invariant_violations, run_checked
-from sim.size_guard import RunTooLarge, estimate_run_size
+from sim.runs.guard import invariant_violations, run_checked
+from sim.runs.size_guard import RunTooLarge, estimate_run_size
 
 EVERY_SECTION: dict[str, Any] = {
     "name": "every section",

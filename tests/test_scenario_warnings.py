@@ -13,7 +13,7 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.run_guard import run_checked
+from sim.runs.guard import run_checked
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS = sorted((ROOT / "scenarios").glob("*.yaml"))

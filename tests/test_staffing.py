@@ -1,4 +1,4 @@
-"""Staffing requirements per interval (sim/staffing.py).
+"""Staffing requirements per interval (sim/studies/staffing.py).
 
 Known answers first: on a stationary queue the per-interval (SIPP) requirement
 is the Erlang formula's, exactly, and lagging a constant rate changes nothing.
@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 
 import sim
-from sim.erlang import (
+from sim.analytic.erlang import (
     erlang_a_servers_needed,
     erlang_c,
     erlang_c_servers_needed,
 )
-from sim.staffing import (
+from sim.studies.staffing import (
     StaffingError,
     arrival_rates_per_s,
     iterative_staffing,

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.stats import t_interval, t_intervals
+from sim.runs.stats import t_interval, t_intervals
 
 VALUES = st.one_of(st.floats(-1e6, 1e6), st.just(float("nan")), st.just(float("inf")))
 

@@ -10,10 +10,10 @@ import plotly.graph_objects as go
 import pytest
 
 import sim
-from sim import knobs
-from sim.breakeven import Finding, breakeven
-from sim.dictionary import data_dictionary
-from sim.report import NET_TERMS
+from sim.model import knobs
+from sim.studies.breakeven import Finding, breakeven
+from sim.present.dictionary import data_dictionary
+from sim.present.terminal import NET_TERMS
 from ui import charts, compute, tables
 
 ROOT = Path(__file__).resolve().parent.parent

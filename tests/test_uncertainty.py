@@ -1,4 +1,4 @@
-"""Experiments over uncertain inputs: designs, keyed resumable runs, executors, analysis (sim.uncertainty)."""
+"""Experiments over uncertain inputs: designs, keyed resumable runs, executors, analysis (sim.studies.uncertainty)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.uncertainty import analyse, load_experiment, run_experiment
-from sim.uncertainty.analysis import sobol_indices
-from sim.uncertainty.designs import design_points, salib_problem
-from sim.uncertainty.spec import ExperimentError
-from sim.uncertainty.store import read_runs
+from sim.studies.uncertainty import analyse, load_experiment, run_experiment
+from sim.studies.uncertainty.analysis import sobol_indices
+from sim.studies.uncertainty.designs import design_points, salib_problem
+from sim.studies.uncertainty.spec import ExperimentError
+from sim.studies.uncertainty.store import read_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -217,7 +217,7 @@ def test_an_unknown_folder_for_analysis_is_a_clear_error(tmp_path):
 
 
 def test_the_verdict_map_finds_the_box_where_the_verdict_flips():
-    from sim.uncertainty.analysis import verdict_map
+    from sim.studies.uncertainty.analysis import verdict_map
 
     rng = np.random.default_rng(5)
     design = pd.DataFrame(rng.random((400, 3)), columns=["a", "b", "c"])

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.erlang import erlang_a_metrics, erlang_c_metrics
+from sim.analytic.erlang import erlang_a_metrics, erlang_c_metrics
 
 Z = 4.0
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.workers import available_cores, capped_workers
+from sim.runs.workers import available_cores, capped_workers
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
@@ -71,7 +71,7 @@ def test_pool_workers_die_when_their_parent_is_killed(tmp_path):
     script.write_text(textwrap.dedent(f"""
         import os, threading
         from pathlib import Path
-        from sim.workers import process_pool
+        from sim.runs.workers import process_pool
 
         def block(folder):
             Path(folder, str(os.getpid())).write_text("running")
@@ -131,7 +131,7 @@ def test_ctrl_c_in_the_parent_kills_busy_workers_instead_of_waiting_for_them(tmp
     script.write_text(textwrap.dedent(f"""
         import os, threading, time
         from pathlib import Path
-        from sim.workers import process_pool
+        from sim.runs.workers import process_pool
 
         def block(folder):
             Path(folder, str(os.getpid())).write_text("running")

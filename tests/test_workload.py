@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.workload import ATTEMPT_PURPOSES, draw_workload, named_stream
+from sim.model.workload import ATTEMPT_PURPOSES, draw_workload, named_stream
 from support import contact_type, scenario
 
 SEED = np.random.SeedSequence(2024)
@@ -38,8 +38,8 @@ def test_a_new_purpose_name_gets_a_stream_of_its_own():
 
 
 def test_numbers_a_scenario_cannot_use_are_never_drawn():
-    from sim.engine import simulate
-    from sim.roster import build_roster
+    from sim.model.engine import simulate
+    from sim.model.roster import build_roster
 
     sc = scenario(types=[contact_type()])  # no bot in front, no balking, no redials
     workload = draw_workload(sc, SEED)

@@ -16,9 +16,9 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from sim.formatting import fmt_money, fmt_value
-from sim.report import NET_TERMS
-from sim.scenario import WEEKDAYS
+from sim.present.formatting import fmt_money, fmt_value
+from sim.present.terminal import NET_TERMS
+from sim.model.scenario import WEEKDAYS
 
 PALETTE = qualitative.Safe + qualitative.Vivid
 GUARANTEE_COLOUR = "#b2182b"
@@ -64,7 +64,7 @@ def savings_chart(
 ) -> go.Figure:
     """Per policy against the baseline: what it saves (up), what it adds in losses (down), and the net.
 
-    ``view``: the net effect shown (``sim.report.NET_TERMS``), with exactly its terms.
+    ``view``: the net effect shown (``sim.present.terminal.NET_TERMS``), with exactly its terms.
     """
     fig = go.Figure()
     others = [p for p in policies if p != baseline]
@@ -122,12 +122,12 @@ def frontier_chart(
     finding=None,
     confidence: float = 0.95,
 ) -> go.Figure:
-    """The cost-of-cutting frontier from ``sim.sweep.sweep(kind="staffing")`` output.
+    """The cost-of-cutting frontier from ``sim.studies.sweep.sweep(kind="staffing")`` output.
 
     Top: wages saved, added customer losses and net effect (with CI bands)
     against the share of human agents kept. Bottom: the share of emergencies
     reaching a human within the guarantee, with the target line. ``finding``
-    (``sim.breakeven.Finding`` of ``guarantee_confident``) marks where the
+    (``sim.studies.breakeven.Finding`` of ``guarantee_confident``) marks where the
     guarantee stops being met with confidence: the region from the first
     share that fails is shaded and the last share that passes is marked.
     ``zoom``: clip the money axis to a few times the largest wages saved, so the
@@ -455,7 +455,7 @@ def tornado_chart(tornado: pd.DataFrame, figure_label: str, value_kind: str, cur
     """One-at-a-time swings: per factor, the change from the base point at its low and its high value, with CIs.
 
     Factors are sorted by the size of their swing, largest on top (the
-    table comes sorted from sim.uncertainty.analysis.tornado).
+    table comes sorted from sim.studies.uncertainty.analysis.tornado).
     """
     rows = tornado.iloc[::-1]  # Plotly draws the first category at the bottom
     fig = go.Figure()

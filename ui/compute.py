@@ -20,12 +20,12 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim import knobs
-from sim.breakeven import BreakEven, BreakEvenError, breakeven
-from sim.export import provenance
-from sim.run_guard import NonFiniteResult, run_checked
-from sim.size_guard import RunTooLarge
-from sim.workers import capped_workers
+from sim.model import knobs
+from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
+from sim.files.export import provenance
+from sim.runs.guard import NonFiniteResult, run_checked
+from sim.runs.size_guard import RunTooLarge
+from sim.runs.workers import capped_workers
 
 
 Progress = Callable[[int, int], None]
@@ -123,7 +123,7 @@ class Comparison:
     seed: int
     workers: int
     source: str  # "preset: x.yaml" / "upload: x.yaml"
-    changes: list[dict]  # sim.knobs.changes(loaded, run): what the app changed, parameter by parameter
+    changes: list[dict]  # sim.model.knobs.changes(loaded, run): what the app changed, parameter by parameter
     headcounts: dict[str, float]  # agents on each policy's roster as run
     replications: pd.DataFrame  # DESIGN §4: policy x replication x contact type
     per_replication: pd.DataFrame
@@ -154,7 +154,7 @@ class Frontier:
     guarantee_share: float
     has_emergency: bool
     currency: str
-    table: pd.DataFrame  # sim.sweep.sweep output
+    table: pd.DataFrame  # sim.studies.sweep.sweep output
     search: BreakEven  # the break-even search on this grid (no bisection): findings and members
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -164,7 +164,7 @@ def run_comparison(scenario_yaml: str, base_yaml: str | None = None, source: str
     """Run every policy of the scenario (its own replications and seed) and tabulate.
 
     ``base_yaml``: the scenario as loaded, before the app's edits; the edits
-    (``sim.knobs.changes``) go into the labels and the provenance record.
+    (``sim.model.knobs.changes``) go into the labels and the provenance record.
     Raises ``RunFailed`` (a message for the user) if it cannot, ``RunCancelled`` if ``should_stop()``.
     """
     t0 = time.perf_counter()
@@ -225,7 +225,7 @@ def run_frontier(
 ) -> Frontier | str:
     """Scale ``template``'s roster over ``values`` with the scenario's replications and seed.
 
-    It is the break-even search (``sim.breakeven``) on this grid without
+    It is the break-even search (``sim.studies.breakeven``) on this grid without
     bisection, so the break point is stated as ``breakeven`` states it.
     Returns the model's message (a str) when it refuses, e.g. one replication;
     raises ``RunFailed`` / ``RunCancelled`` as ``run_comparison`` does.
@@ -412,7 +412,7 @@ def run_classroom(
     replications: int = 5,
     seed: int = 1,
 ) -> Classroom:
-    from sim.erlang import ErlangInputError, erlang_a_metrics, erlang_c_metrics
+    from sim.analytic.erlang import ErlangInputError, erlang_a_metrics, erlang_c_metrics
 
     scenario = classroom_scenario(
         arrivals_per_hour, mean_handle_s, servers, mean_patience_s, target_s, days, replications, seed
@@ -476,7 +476,7 @@ def run_classroom(
 
 @dataclass
 class WhatMatters:
-    """The tables of an experiment (``sim.uncertainty.analyse``) and what it was."""
+    """The tables of an experiment (``sim.studies.uncertainty.analyse``) and what it was."""
 
     name: str
     description: str
@@ -491,13 +491,13 @@ class WhatMatters:
 
 def run_what_matters(scenario_yaml: str, policy: str, replications: int = 2, workers: int = 1,
                      progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> WhatMatters:
-    """The default one-at-a-time experiment for ``policy`` (sim.uncertainty.defaults), run and analysed.
+    """The default one-at-a-time experiment for ``policy`` (sim.studies.uncertainty.defaults), run and analysed.
 
     Its folder lives under the system's temporary folder, named by the
     scenario and policy, so a run the server stopped half-way resumes.
     """
-    from sim.uncertainty import run_experiment
-    from sim.uncertainty.defaults import default_experiment
+    from sim.studies.uncertainty import run_experiment
+    from sim.studies.uncertainty.defaults import default_experiment
 
     scenario = scenario_from_yaml(scenario_yaml)
     experiment = default_experiment(scenario, policy, replications=replications)
@@ -509,7 +509,7 @@ def run_what_matters(scenario_yaml: str, policy: str, replications: int = 2, wor
 
 def open_experiment(folder: str) -> WhatMatters:
     """A finished (or partly finished) experiment folder, analysed. Raises RunFailed with the reason if it is none."""
-    from sim.uncertainty import ExperimentError
+    from sim.studies.uncertainty import ExperimentError
 
     path = Path(folder).expanduser()
     try:
@@ -521,7 +521,7 @@ def open_experiment(folder: str) -> WhatMatters:
 def _what_matters(folder: Path, currency: str | None) -> WhatMatters:
     import json
 
-    from sim.uncertainty import analyse
+    from sim.studies.uncertainty import analyse
 
     tables = analyse(folder)
     record = json.loads((folder / "experiment.json").read_text(encoding="utf-8"))

@@ -1,6 +1,6 @@
 """Streamlit glue: the sidebar (scenario in, knobs), the cached runs, the progress bar.
 
-The sidebar maps widgets onto ``sim.knobs`` edits of the loaded Scenario and
+The sidebar maps widgets onto ``sim.model.knobs`` edits of the loaded Scenario and
 publishes a ``Context`` (the scenario as loaded and as edited, and its YAML)
 for the pages. Runs are cached with ``st.cache_data`` keyed on that YAML —
 which carries replications and seed — so switching pages or coming back to
@@ -22,8 +22,8 @@ from pathlib import Path
 import streamlit as st
 
 import sim
-from sim import knobs
-from sim.scenario import BotBehaviour, Economics, FrontDoor, Loss, Policy, Scenario
+from sim.model import knobs
+from sim.model.scenario import BotBehaviour, Economics, FrontDoor, Loss, Policy, Scenario
 
 from . import compute
 
@@ -57,7 +57,7 @@ class Context:
     problems: list[str] = field(default_factory=list)  # knob values the model refused
     workers: int = 1
     base_yaml: str = ""  # the loaded scenario's YAML: what ``changes`` are measured from
-    changes: list[dict] = field(default_factory=list)  # sim.knobs.changes(base, scenario)
+    changes: list[dict] = field(default_factory=list)  # sim.model.knobs.changes(base, scenario)
 
 
 def ctx() -> Context:

@@ -13,11 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from sim import knobs
-from sim.arrivals import expected_per_interval
-from sim.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing  # noqa: F401  (the pages use them via tables)
-from sim.report import NET_LABELS, NET_TERMS
-from sim.scenario import Scenario
+from sim.model import knobs
+from sim.model.arrivals import expected_per_interval
+from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing  # noqa: F401  (the pages use them via tables)
+from sim.present.terminal import NET_LABELS, NET_TERMS
+from sim.model.scenario import Scenario
 
 # (metric, scope, label, kind): savings come from Results.compare (paired vs baseline),
 # levels from Results.summary.
@@ -236,7 +236,7 @@ def source_note(path: str, patterns) -> str:
 def parameter_rows(scenario: Scenario, changes: list[dict] | None = None) -> pd.DataFrame:
     """Every parameter of ``scenario`` with its section, meaning and source note.
 
-    ``changes``: ``sim.knobs.changes(loaded, scenario)``; those parameters are
+    ``changes``: ``sim.model.knobs.changes(loaded, scenario)``; those parameters are
     marked, with the value the file gave.
     """
     before = {c["parameter"]: c["before"] for c in changes or []}

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from sim import knobs
-from sim.scenario import ContactType, Scenario, Shift, Volume
+from sim.model import knobs
+from sim.model.scenario import ContactType, Scenario, Shift, Volume
 from ui import charts, compute, state, tables
 
 st.title("Classroom: simulation next to the formulas")

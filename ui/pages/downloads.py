@@ -9,7 +9,7 @@ import zipfile
 
 import streamlit as st
 
-from sim.dictionary import data_dictionary
+from sim.present.dictionary import data_dictionary
 from ui import compute, state
 
 ctx = state.ctx()

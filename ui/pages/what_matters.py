@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sim.formatting import fmt_value
+from sim.present.formatting import fmt_value
 from ui import charts, compute, state
 
 ctx = state.ctx()

@@ -1,0 +1,475 @@
+"""The analytic subcommands of ``python -m sim``: ``erlang``, ``staff`` and ``breakeven``.
+
+    python -m sim erlang --calls-per-hour 200 --aht-s 180 --agents 14 [--patience-s 300] [--target-s 20]
+    python -m sim erlang --calls-per-hour 200 --aht-s 180 --service-level 0.8 [--patience-s 300]
+    python -m sim staff SCENARIO [--policy ID] [--method M ...] [--by pooled|type] [--out DIR]
+    python -m sim breakeven SCENARIO [--kind staffing|bot_resolve] [--template ID] [--out DIR]
+
+``sim.cli`` builds the parser and dispatches here; this module parses the
+numbers, calls ``sim.analytic.erlang``, ``sim.studies.staffing`` and ``sim.studies.breakeven``, prints
+their reports and writes ``--out`` files (CSV tables and ``provenance.json``).
+Bad input exits with code 2 and one message naming the argument, never a
+traceback: argparse rejects malformed numbers, the model modules reject
+values out of their domain (their errors name the parameter, mapped here to
+the option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from sim.cli.args import positive_int, prepare_out, progress_bar, seed_number, whole_number, workers_count
+from sim.studies.breakeven import BreakEvenError, breakeven, render_breakeven
+from sim.analytic.erlang import (
+    ErlangInputError,
+    agents_to_schedule,
+    erlang_a_metrics,
+    erlang_a_servers_needed,
+    erlang_c_metrics,
+    erlang_c_servers_needed,
+    erlang_x_metrics,
+)
+from sim.files.export import provenance_record, write_folder
+from sim.files.scenario_io import ScenarioError, with_run_settings
+from sim.studies.staffing import METHODS, StaffingError, render_staffing, staffing_requirements
+from sim.studies.sweep import KINDS
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+SCENARIO_COMMANDS = ("staff", "breakeven")
+
+# ----------------------------------------------------------- argument types
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _share(text: str) -> float:
+    value = _number(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a share between 0 and 1 (exclusive), e.g. 0.8; got {text}")
+    return value
+
+
+def _share_up_to_1(text: str) -> float:
+    value = _number(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a share above 0 and at most 1, got {text}")
+    return value
+
+
+def _share_from_0(text: str) -> float:
+    value = _number(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be a share from 0 up to (not including) 1, got {text}")
+    return value
+
+
+def _values(text: str) -> list[float]:
+    parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError("expected comma-separated numbers, e.g. 1,0.9,0.8")
+    return [_non_negative(p.strip()) for p in parts]
+
+
+# ------------------------------------------------------------------ parsers
+
+
+def add_parsers(sub) -> None:
+    """Add the erlang, staff and breakeven subcommands to ``sim.cli``'s subparsers."""
+    p = sub.add_parser(
+        "erlang",
+        help="Erlang C/A calculator: service level for N agents, or agents for a service level",
+        description="Erlang C (nobody abandons), or Erlang A with --patience-s (exponential patience). "
+        "Service level = answered within --target-s over all arrivals.",
+    )
+    p.add_argument("--calls-per-hour", type=_positive, required=True, metavar="X", help="arrival rate")
+    p.add_argument("--aht-s", type=_positive, required=True, metavar="S", help="mean handle time (s)")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--agents", type=whole_number(0, "0 or more"), metavar="N", help="agents on the phones")
+    which.add_argument("--service-level", type=_share, metavar="P", help="find the agents needed for this share")
+    p.add_argument("--patience-s", type=_positive, metavar="S", help="mean patience (s): use Erlang A")
+    p.add_argument("--lines", type=positive_int, metavar="L",
+                   help="Erlang X: lines (agents plus waiting places); a caller who finds all busy is blocked")
+    p.add_argument("--redial-probability", type=_share_from_0, default=0.0, metavar="R",
+                   help="Erlang X: share of blocked or abandoned attempts redialled (default 0)")
+    p.add_argument(
+        "--target-s", type=_non_negative, default=20.0, metavar="S", help="service-level target (default 20)"
+    )
+    p.add_argument("--max-agents", type=positive_int, default=5000, metavar="N", help="search limit (default 5000)")
+    p.add_argument("--max-occupancy", type=_share_up_to_1, metavar="P", help="Erlang C only: cap load/agents")
+    p.add_argument("--shrinkage", type=_share_from_0, metavar="P", help="also show agents to roster")
+    p.add_argument("--out", type=Path, metavar="DIR", help="write erlang.csv and provenance.json here")
+
+    p = sub.add_parser(
+        "staff",
+        help="agents needed per interval (Erlang per interval, lagged, or iterative by simulation) vs the roster",
+    )
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--policy", metavar="ID", help="policy whose roster and settings to use (default: the baseline)")
+    p.add_argument(
+        "--method", action="append", choices=list(METHODS), metavar="M",
+        help=f"repeatable; one of {', '.join(METHODS)} (default: erlang_c and erlang_c_lagged)",
+    )
+    p.add_argument("--by", choices=("pooled", "type"), default="pooled", help="one pool, or each contact type alone")
+    p.add_argument("--target-s", type=_non_negative, metavar="S", help="override every target (s)")
+    p.add_argument("--service-level", type=_share, metavar="P", help="override every service-level share")
+    p.add_argument("--max-occupancy", type=_share_up_to_1, metavar="P", help="Erlang C only: cap load/agents")
+    p.add_argument("--max-agents", type=positive_int, default=5000, metavar="N", help="per interval (default 5000)")
+    p.add_argument("--criterion", choices=("guarantee", "delay"), default="guarantee",
+                   help="isa: meet the emergency guarantee (default) or keep P(delay) <= --alpha")
+    p.add_argument("--alpha", type=_share, default=0.2, metavar="P", help="isa --criterion delay (default 0.2)")
+    p.add_argument("--replications", type=positive_int, metavar="N", help="isa: runs per iteration")
+    p.add_argument("--seed", type=seed_number, metavar="S")
+    p.add_argument("--workers", type=workers_count, default=1, metavar="W", help="parallel processes (0: one per core)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="write staffing.csv and provenance.json here")
+
+    p = sub.add_parser(
+        "breakeven",
+        help="deepest cut (or bot deflection) that keeps the emergency guarantee / a positive net saving",
+    )
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--kind", choices=list(KINDS), default="staffing", help="which family (default staffing)")
+    p.add_argument("--template", metavar="ID", help="policy the family is built on (default: the baseline)")
+    p.add_argument(
+        "--values", type=_values, metavar="LIST",
+        help="coarse grid, e.g. 1,0.8,0.6 (default: staffing 1 to 0 by 0.1; bot 1 to saturation)",
+    )
+    p.add_argument("--resolution", type=_positive, metavar="R", help="refine brackets to this width")
+    p.add_argument("--confidence", type=_share, default=0.95, metavar="P", help="default 0.95")
+    p.add_argument("--replications", type=positive_int, metavar="N")
+    p.add_argument("--seed", type=seed_number, metavar="S")
+    p.add_argument("--workers", type=workers_count, default=1, metavar="W", help="parallel processes (0: one per core)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="write breakeven CSVs and provenance.json here")
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _option(exc: StaffingError | BreakEvenError, options: dict[str, str]) -> str:
+    """The model's message with its parameter named as the command-line option that set it."""
+    if exc.argument in options:
+        return f"{options[exc.argument]}: {exc.detail}"
+    return str(exc)
+
+
+def _write(out: Path, tables: dict[str, pd.DataFrame], provenance: dict) -> None:
+    """All the files or none: the folder is filled beside ``out`` and renamed into place (sim.files.export)."""
+    names = write_folder(out, {name.removesuffix(".csv"): t for name, t in tables.items()}, provenance,
+                         provenance.get("currency"))
+    print(f"\nwrote {out}/: {', '.join(names)}")
+
+
+def _settings(scenario, args):
+    """The scenario with --replications/--seed applied; the Scenario model checks their bounds."""
+    try:
+        return with_run_settings(scenario, replications=args.replications, seed=args.seed), None
+    except ScenarioError as exc:
+        return None, "; ".join(f"--{line}" for line in exc.problems)
+
+
+# ------------------------------------------------------------------ erlang
+
+
+def run_erlang(args, command_line: str) -> int:
+    problem = prepare_out(args.out)
+    if problem:
+        return _fail(problem)
+    lam = args.calls_per_hour / 3600.0
+    aht, t = args.aht_s, args.target_s
+    patience = args.patience_s
+    load = lam * aht
+    erlang_x = args.lines is not None or args.redial_probability > 0
+    model = "Erlang A (M/M/N+M)" if patience else "Erlang C (M/M/N)"
+    if erlang_x:
+        if patience is None or args.agents is None:
+            return _fail("--lines/--redial-probability: Erlang X needs --patience-s and --agents "
+                         "(it describes a given number of agents)")
+        if args.lines is not None and args.lines < args.agents:
+            return _fail(f"--lines: {args.lines} lines cannot hold {args.agents} agents' calls; give at least "
+                         f"{args.agents}")
+        model = "Erlang X (M/M/N/L+M with redials)"
+    if patience is None and args.max_occupancy is None and args.agents is not None and load >= args.agents:
+        return _fail(
+            f"--agents: offered load {load:.4g} Erlangs >= {args.agents} agents: without abandonment the queue "
+            "grows without bound, so Erlang C has no steady state; give more --agents, or --patience-s for "
+            "Erlang A (callers who hang up)"
+        )
+    if patience is not None and args.max_occupancy is not None:
+        return _fail("--max-occupancy: applies to Erlang C only (drop --patience-s or --max-occupancy)")
+    try:
+        if args.agents is not None:
+            focus = args.agents
+        elif patience is None:
+            focus = erlang_c_servers_needed(
+                lam, aht, t, args.service_level, max_servers=args.max_agents, max_occupancy=args.max_occupancy
+            ).servers
+        else:
+            focus = erlang_a_servers_needed(
+                lam, aht, patience, t, args.service_level, max_servers=args.max_agents
+            ).servers
+        rows = []
+        low = max(0 if patience else int(math.floor(load)) + 1, focus - 2)
+        for n in range(low, focus + 3):
+            if erlang_x and args.lines is not None and n > args.lines:
+                break
+            rows.append(_erlang_x_row(lam, aht, patience, n, t, args.lines, args.redial_probability) if erlang_x
+                        else _erlang_row(lam, aht, patience, n, t))
+    except ErlangInputError as exc:
+        text = str(exc)
+        if "not reachable" in text:
+            return _fail(
+                f"--service-level: {100 * args.service_level:g}% within {t:g} s cannot be met with at most "
+                f"{args.max_agents} agents (offered load {load:.4g} Erlangs); raise --max-agents or lower the target"
+            )
+        return _fail(text)
+    table = pd.DataFrame(rows)
+    if args.shrinkage is not None:
+        table["agents_to_roster"] = [agents_to_schedule(n, args.shrinkage) for n in table["agents"]]
+    print(_render_erlang(table, args, model, load, focus))
+    if args.out:
+        _write(
+            args.out,
+            {"erlang.csv": table},
+            provenance_record(
+                command_line,
+                model=model,
+                inputs={
+                    "calls_per_hour": args.calls_per_hour,
+                    "aht_s": aht,
+                    "patience_s": patience,
+                    "lines": args.lines,
+                    "redial_probability": args.redial_probability,
+                    "target_s": t,
+                    "agents": args.agents,
+                    "service_level": args.service_level,
+                    "max_agents": args.max_agents,
+                    "max_occupancy": args.max_occupancy,
+                    "shrinkage": args.shrinkage,
+                },
+                agents_shown=int(focus),
+            ),
+        )
+    return EXIT_OK
+
+
+def _erlang_row(lam, aht, patience, n, t) -> dict:
+    if patience is None:
+        r = erlang_c_metrics(lam, aht, n, t)
+        return {
+            "agents": n, "load_erlangs": r.load_erlangs, "p_wait": r.p_wait, "asa_s": r.asa_s,
+            "service_level": r.service_level, "occupancy": r.occupancy,
+        }
+    r = erlang_a_metrics(lam, aht, patience, n, t)
+    return {
+        "agents": n, "load_erlangs": r.load_erlangs, "p_wait": r.p_wait, "p_abandon": r.p_abandon,
+        "mean_wait_s": r.mean_wait_s, "asa_s": r.mean_wait_answered_s, "service_level": r.answered_within_target,
+        "occupancy": r.occupancy,
+    }
+
+
+def _erlang_x_row(lam, aht, patience, n, t, lines, redial) -> dict:
+    r = erlang_x_metrics(lam, aht, patience, n, lines=lines, redial_probability=redial, target_s=t)
+    q = r.queue  # per attempt: fresh calls and redials together
+    return {
+        "agents": n, "load_erlangs": q.load_erlangs, "attempts_per_hour": r.total_rate_per_s * 3600,
+        "p_wait": q.p_wait, "p_abandon": q.p_abandon, "p_block": r.p_block, "p_lost": r.p_lost,
+        "mean_wait_s": q.mean_wait_s, "asa_s": q.mean_wait_answered_s, "service_level": q.answered_within_target,
+        "occupancy": q.occupancy,
+    }
+
+
+def _render_erlang(table: pd.DataFrame, args, model: str, load: float, focus: int) -> str:
+    head = [
+        f"{model}: {args.calls_per_hour:g} calls per hour, mean handle time {args.aht_s:g} s"
+        + (f", mean patience {args.patience_s:g} s" if args.patience_s else "")
+        + f" -> offered load {load:.4g} Erlangs",
+        f"service level = answered within {args.target_s:g} s over all arrivals"
+        + ("; ASA = mean wait of answered calls; mean wait includes those who hung up" if args.patience_s else
+           "; ASA = mean wait over all calls"),
+    ]
+    if args.service_level is not None:
+        head.append(f"needed for {100 * args.service_level:g}% within {args.target_s:g} s: {focus} agents"
+                    + (f" (occupancy at most {100 * args.max_occupancy:g}%)" if args.max_occupancy else ""))
+    if "p_block" in table:
+        head.append(
+            f"Erlang X: {args.lines if args.lines is not None else 'unlimited'} lines, "
+            f"{100 * args.redial_probability:g}% of blocked or abandoned attempts redialled; P(wait), abandon, "
+            "blocked and SL are per attempt (redials included), lost is per call"
+        )
+    shown = pd.DataFrame({"agents": table["agents"]})
+    if "attempts_per_hour" in table:
+        shown["attempts/h"] = table["attempts_per_hour"].map(lambda v: f"{v:,.1f}")
+    shown["P(wait)"] = table["p_wait"].map(lambda v: f"{100 * v:.1f}%")
+    if "p_block" in table:
+        shown["blocked"] = table["p_block"].map(lambda v: f"{100 * v:.2f}%")
+        shown["lost"] = table["p_lost"].map(lambda v: f"{100 * v:.2f}%")
+    if "p_abandon" in table:
+        shown["abandon"] = table["p_abandon"].map(lambda v: f"{100 * v:.2f}%")
+        shown["mean wait s"] = table["mean_wait_s"].map(lambda v: f"{v:.1f}")
+    shown["ASA s"] = table["asa_s"].map(lambda v: "–" if pd.isna(v) else f"{v:.1f}")
+    shown[f"SL({args.target_s:g} s)"] = table["service_level"].map(lambda v: f"{100 * v:.1f}%")
+    shown["occupancy"] = table["occupancy"].map(lambda v: f"{100 * v:.1f}%")
+    if "agents_to_roster" in table:
+        shown[f"roster at {100 * args.shrinkage:g}% shrinkage"] = table["agents_to_roster"]
+    shown[""] = ["<" if n == focus else "" for n in table["agents"]]
+    return "\n".join(head) + "\n\n" + shown.to_string(index=False)
+
+
+# ------------------------------------------------------------------- staff
+
+
+_STAFF_OPTIONS = {
+    "policy": "--policy", "method": "--method", "target_s": "--target-s", "service_level": "--service-level",
+    "max_agents": "--max-agents", "alpha": "--alpha", "criterion": "--criterion", "replications": "--replications",
+}
+_BREAKEVEN_OPTIONS = {
+    "kind": "--kind", "template": "--template", "values": "--values", "replications": "--replications",
+    "confidence": "--confidence", "resolution": "--resolution",
+}
+
+
+def run_command(scenario, args, command_line: str) -> int:
+    """``staff`` or ``breakeven`` on a loaded scenario."""
+    scenario, problem = _settings(scenario, args)
+    if problem:
+        return _fail(problem)
+    known = [p.id for p in scenario.effective_policies]
+    option, wanted = ("--policy", args.policy) if args.command == "staff" else ("--template", args.template)
+    if wanted is not None and wanted not in known:
+        return _fail(f"{option}: unknown policy {wanted!r}; this scenario has: {', '.join(known)}")
+    problem = prepare_out(args.out)
+    if problem:
+        return _fail(problem)
+    if args.command == "staff":
+        return _staff(scenario, args, command_line)
+    return _breakeven(scenario, args, command_line)
+
+
+def _staff(scenario, args, command_line: str) -> int:
+    methods = list(dict.fromkeys(args.method or ["erlang_c", "erlang_c_lagged"]))
+
+    def report(record: dict) -> None:
+        share = record["share_within_guarantee"]
+        text = f"isa iteration {record['iteration']}: {record['agent_hours']:,.0f} agent-hours, "
+        text += f"{record['changed_intervals']} intervals to change"
+        if args.criterion == "guarantee" and not math.isnan(share):
+            text += f", emergencies within {scenario.guarantee_s:g} s: {100 * share:.1f}%"
+        print(text, file=sys.stderr)
+
+    try:
+        table, isa = staffing_requirements(
+            scenario,
+            args.policy,
+            methods=methods,
+            by=args.by,
+            target_s=args.target_s,
+            service_level=args.service_level,
+            max_occupancy=args.max_occupancy,
+            max_agents=args.max_agents,
+            isa_options={
+                "criterion": args.criterion,
+                "alpha": args.alpha,
+                "replications": scenario.replications,
+                "seed": scenario.seed,
+                "workers": args.workers,
+                "on_iteration": report,
+            },
+        )
+    except StaffingError as exc:
+        return _fail(_option(exc, _STAFF_OPTIONS))
+    print(render_staffing(table, scenario, isa))
+    if args.out:
+        tables = {"staffing.csv": table}
+        extra = {"policy": table.attrs.get("policy"), "methods": methods, "by": args.by,
+                 "target_s": args.target_s, "service_level": args.service_level}
+        if isa is not None:
+            tables["isa_iterations.csv"] = isa.iterations
+            extra["isa"] = {
+                "criterion": isa.criterion, "alpha": args.alpha if isa.criterion == "delay" else None,
+                "replications": isa.replications, "seed": isa.seed, "converged": isa.converged,
+                "final_failure_allowance": isa.epsilon, "share_within_guarantee": isa.share_mean,
+                "share_ci": [isa.share_ci_low, isa.share_ci_high], "notes": isa.notes,
+            }
+        _write(args.out, tables, provenance_record(command_line, scenario, **extra))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------- breakeven
+
+
+def _breakeven(scenario, args, command_line: str) -> int:
+    with progress_bar() as update:
+        try:
+            result = breakeven(
+                scenario,
+                kind=args.kind,
+                template=args.template,
+                values=args.values,
+                replications=scenario.replications,
+                seed=scenario.seed,
+                workers=args.workers,
+                confidence=args.confidence,
+                resolution=args.resolution,
+                progress=lambda batch, done, total: update(done, total, f"batch {batch}"),
+            )
+        except BreakEvenError as exc:
+            return _fail(_option(exc, _BREAKEVEN_OPTIONS))
+    print(render_breakeven(result, scenario))
+    if args.out:
+        findings = {
+            name: {k: getattr(f, k) for k in f.__dataclass_fields__} for name, f in result.findings.items()
+        }
+        _write(
+            args.out,
+            {
+                "breakeven.csv": result.members,
+                "breakeven_findings.csv": result.findings_table(),
+                "breakeven_runs.csv": result.runs,
+            },
+            provenance_record(
+                command_line,
+                scenario,
+                kind=result.kind,
+                template=result.template,
+                baseline=result.baseline,
+                replications=result.replications,
+                seed=result.seed,
+                confidence=result.confidence,
+                resolution=result.resolution,
+                findings=findings,
+                violations=result.violations,
+                assumptions=result.assumptions,
+            ),
+        )
+    return EXIT_OK

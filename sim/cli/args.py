@@ -1,0 +1,85 @@
+"""What every command line shares: exit codes, the argument parser, argument types, the progress bar, --out.
+
+Its own module so that ``sim.cli`` and the command modules it gathers
+(``analytic``, ``roster``, ``experiment``) import it and not
+each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from tqdm import tqdm
+
+from sim.files.export import OutputFolderError, check_output_folder
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own exit code for usage errors is 2 too
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+@contextmanager
+def progress_bar():
+    """A progress callback ``(done, total, label=None)`` drawing a bar on stderr.
+
+    The bar shows only on a terminal and only for runs longer than a second.
+    """
+    bar = tqdm(desc="simulating", unit="run", delay=1.0, file=sys.stderr, leave=False, disable=None)
+
+    def update(done: int, total: int, label: str | None = None) -> None:
+        if label:
+            bar.set_description(label)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def whole_number(minimum: int, meaning: str):
+    """An argparse type: a whole number of at least ``minimum``, else a message saying what it must be."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {meaning}, got {value}")
+        return value
+
+    return parse
+
+
+positive_int = whole_number(1, "at least 1")
+seed_number = whole_number(0, "0 or more")
+workers_count = whole_number(0, "0 (one per core) or more")
+at_least_two = whole_number(2, "at least 2")
+
+
+def prepare_out(out: Path | None) -> str | None:
+    """Check the output folder before a long run, so a bad --out fails in a second, not after it."""
+    if out is None:
+        return None
+    try:
+        check_output_folder(out)
+        # An empty folder now: the results replace it in one rename (sim.files.export).
+        out.mkdir(parents=True, exist_ok=True)
+        if not os.access(out.absolute().parent, os.W_OK):
+            return f"--out: cannot write beside {str(out)!r}: permission denied"
+    except OutputFolderError as exc:
+        return f"--out: {exc}"
+    except OSError as exc:
+        return f"--out: cannot use {str(out)!r} as a folder: {exc.strerror or type(exc).__name__}"
+    return None

@@ -1,0 +1,220 @@
+"""Command line: ``python -m sim`` (or ``humanline``).
+
+    python -m sim validate SCENARIO
+    python -m sim run SCENARIO [--policy ID ...] [--replications N] [--seed S] [--workers W] [--out DIR]
+                               [--precision P [--max-replications N]] [--allow-large]
+    python -m sim compare SCENARIO [--baseline ID] [same options as run]
+    python -m sim erlang --calls-per-hour X --aht-s S (--agents N | --service-level P) [--patience-s S]
+    python -m sim staff SCENARIO [--policy ID] [--method M ...] [--by pooled|type] [--out DIR]
+    python -m sim breakeven SCENARIO [--kind staffing|bot_resolve] [--template ID] [--out DIR]
+    python -m sim experiment FILE --out DIR [--workers N] [--dask ADDR|local]
+    python -m sim analyse DIR
+    python -m sim roster SCENARIO [--plan FILE] [--method M] [--budget B] --out DIR
+
+``erlang``, ``staff`` and ``breakeven`` live in ``sim.cli.analytic``, ``experiment`` and
+``analyse`` in ``sim.cli.experiment``, ``roster`` in ``sim.cli.roster``.
+
+Exit codes: 0 success, 2 bad input (a scenario that does not validate, an
+unknown policy, a bad argument, a run over the size limits of
+``sim.runs.size_guard`` without ``--allow-large``, an --out folder that cannot
+take the results), 1 a failure after the run started (the results could not
+be written, or the model produced a non-finite figure), 130 interrupted
+(Ctrl-C: one line, nothing half-written). Every failure prints one clear
+message to stderr, never a traceback. Warnings (``Scenario.warnings``, a
+worker count above the cores) go to stderr too, as ``warning: ...`` lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from sim.cli import analytic, experiment, roster
+from sim.cli.args import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Parser,
+    at_least_two,
+    positive_int,
+    prepare_out,
+    progress_bar,
+    seed_number,
+    whole_number,
+    workers_count,
+)
+from sim.files.export import OutputFolderError, written_files
+from sim.present.terminal import render_comparison, render_summary
+from sim.runs.guard import NonFiniteResult, run_checked
+from sim.runs.runner import DEFAULT_MAX_REPLICATIONS
+from sim.files.scenario_io import ScenarioError, load_scenario, with_run_settings
+from sim.runs.size_guard import RunTooLarge
+from sim.runs.stats import ROUGH_BELOW
+
+
+
+
+
+def _relative_half_width(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.05, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a relative half-width between 0 and 1 (0.05 = 5%), got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="python -m sim", description="humanline: contact-centre staffing simulator")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    p_validate = sub.add_parser("validate", help="check a scenario file without running it")
+    p_validate.add_argument("scenario", type=Path)
+
+    p_run = sub.add_parser("run", help="simulate a scenario's policies and print a summary")
+    p_compare = sub.add_parser("compare", help="simulate and compare every policy with the baseline")
+    for p in (p_run, p_compare):
+        p.add_argument("scenario", type=Path)
+        p.add_argument("--policy", action="append", metavar="ID", help="policy to run (repeatable; default all)")
+        p.add_argument("--replications", type=positive_int, metavar="N")
+        p.add_argument("--seed", type=seed_number, metavar="S")
+        p.add_argument("--workers", type=workers_count, default=1, metavar="W", help="parallel processes (0: one per core)")
+        p.add_argument("--out", type=Path, metavar="DIR", help="write CSV tables and provenance.json here")
+        p.add_argument("--precision", type=_relative_half_width, metavar="P",
+                       help="add replications until the 95%% CI half-width of every net effect and guarantee "
+                            "share is within P of its mean (e.g. 0.05); --replications is then the first batch")
+        p.add_argument("--max-replications", type=at_least_two, default=DEFAULT_MAX_REPLICATIONS, metavar="N",
+                       help=f"with --precision: stop after N replications (default {DEFAULT_MAX_REPLICATIONS})")
+        p.add_argument("--allow-large", action="store_true",
+                       help="run even when the size estimate is over the limits (see README: size limits)")
+    p_compare.add_argument("--baseline", metavar="ID", help="policy to compare against (default: the scenario's)")
+    analytic.add_parsers(sub)
+    experiment.add_parsers(sub, whole_number)
+    roster.add_parsers(sub, whole_number)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # One line, no traceback; results are written all or nothing (sim.files.export), so nothing is half-written.
+        print("\ninterrupted: stopped; no results were written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        # A defect, not bad input: say so in one line; HUMANLINE_TRACEBACK=1 shows the traceback.
+        if os.environ.get("HUMANLINE_TRACEBACK"):
+            raise
+        print(f"error: unexpected failure ({type(exc).__name__}: {str(exc)[:300]}); nothing was written. "
+              "Please report it with the scenario; HUMANLINE_TRACEBACK=1 shows the details.", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
+def _main(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    command_line = "python -m sim " + shlex.join(sys.argv[1:] if argv is None else argv)
+    if args.command == "erlang":  # a calculator: no scenario file
+        return analytic.run_erlang(args, command_line)
+    if args.command in experiment.COMMANDS:  # an experiment file or folder, not a scenario
+        return experiment.run_command(args, command_line, progress_bar)
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.command == "validate":
+        _warn(scenario.warnings)
+        policies = ", ".join(p.id for p in scenario.effective_policies)
+        print(
+            f"{args.scenario}: valid. {scenario.name!r}: {len(scenario.contact_types)} contact types, "
+            f"{scenario.days} day(s), policies: {policies}"
+        )
+        return EXIT_OK
+    if args.command in ("run", "compare"):
+        return _run(scenario, args, command_line)
+    if args.command in roster.COMMANDS:
+        return roster.run_command(scenario, args, command_line)
+    if args.command in analytic.SCENARIO_COMMANDS:
+        return analytic.run_command(scenario, args, command_line)
+    return EXIT_BAD_INPUT  # pragma: no cover - argparse rejects unknown commands
+
+
+def _check_policies(scenario, requested) -> str | None:
+    known = [p.id for p in scenario.effective_policies]
+    unknown = [p for p in requested or [] if p not in known]
+    if unknown:
+        return f"--policy: unknown policy {', '.join(map(repr, unknown))}; this scenario has: {', '.join(known)}"
+    return None
+
+
+def _check_baseline(scenario, args) -> str | None:
+    baseline = getattr(args, "baseline", None)
+    if baseline is None:
+        if args.command == "compare" and args.policy and scenario.baseline_policy.id not in args.policy:
+            return (f"--policy: the baseline {scenario.baseline_policy.id!r} is not among the policies; "
+                    "add it or name another with --baseline")
+        return None
+    known = [p.id for p in scenario.effective_policies]
+    if baseline not in known:
+        return f"--baseline: unknown policy {baseline!r}; this scenario has: {', '.join(known)}"
+    if args.policy and baseline not in args.policy:
+        return f"--baseline: {baseline!r} is not among the --policy list"
+    return None
+
+
+def _run(scenario, args, command_line: str) -> int:
+    try:
+        scenario = with_run_settings(scenario, replications=args.replications, seed=args.seed)
+    except ScenarioError as exc:
+        # The bounds are the Scenario model's; name them as the options that set them.
+        for line in exc.problems:
+            print(f"error: --{line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    problem = _check_policies(scenario, args.policy) or _check_baseline(scenario, args) or prepare_out(args.out)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        with progress_bar() as progress:
+            results, _ = run_checked(
+                scenario, policies=args.policy, workers=args.workers, allow_large=args.allow_large,
+                progress=progress, on_warning=lambda line: _warn([line]),
+                precision=args.precision, max_replications=args.max_replications,
+            )
+    except RunTooLarge as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except NonFiniteResult as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.command == "compare":
+        print(render_comparison(results, baseline=args.baseline))
+    else:
+        print(render_summary(results))
+    if results.precision is not None:
+        print("\n" + results.precision.describe())
+    if results.n_replications < ROUGH_BELOW:
+        print(f"\nnote: {results.n_replications} replication(s): every interval above is rough (fewer than "
+              f"{ROUGH_BELOW}); raise --replications or set --precision")
+    if args.out:
+        try:
+            results.save(args.out, command=command_line)
+        except OutputFolderError as exc:
+            print(f"error: --out: {exc}; nothing was written", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except OSError as exc:
+            print(f"error: --out: cannot write the results into {str(args.out)!r}: "
+                  f"{exc.strerror or type(exc).__name__}; nothing was written", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"\nwrote {args.out}/: {', '.join(written_files(args.out))}")
+    return EXIT_OK

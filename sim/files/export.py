@@ -1,0 +1,276 @@
+"""Writing results to disk: the tables as CSV, a data dictionary and a provenance record.
+
+``provenance.json`` says exactly what produced the numbers — a hash of the
+validated scenario, the seed and replication count, the policies, the
+currency of every money figure, the package versions, the git commit of the
+code when it runs from a checkout, the command, and when the export was
+made — so that a policy analyst can show where a figure came from and anyone
+can reproduce it. ``data_dictionary.csv`` gives every column's meaning and
+unit (money columns in the scenario's currency).
+
+A results folder holds one complete, consistent set or nothing new: the
+files are written into a temporary folder beside it and renamed into place,
+so an interrupted or failed save (Ctrl-C, a full disk) leaves the previous
+set untouched, and a re-run with fewer policies leaves no stale file behind.
+Only an empty folder or an earlier results folder (``check_output_folder``) is replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import uuid
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from sim.model.metrics import MONEY_COLUMNS
+from sim.model.scenario import Scenario
+
+_PACKAGES = ("humanline", "simpy", "numpy", "scipy", "pandas", "pydantic")
+RESULT_FILES = (
+    "replications.csv",
+    "summary.csv",
+    "intervals.csv",
+    "agents.csv",
+    "incidents.csv",
+    "compare.csv",
+    "data_dictionary.csv",
+    "provenance.json",
+)
+
+# Meanings of the columns other parts rely on (DESIGN.md §4); units follow from the names.
+_MEANINGS = {
+    "policy": "policy id",
+    "replication": "replication index (0-based)",
+    "contact_type": "contact type id ('all': every type; 'emergency': the emergency types)",
+    "incidents": "distinct incidents that arrived",
+    "attempts": "incidents + redials + returns",
+    "bot_sessions": "attempts that entered the bot",
+    "bot_resolved": "attempts the bot resolved",
+    "offered": "attempts that joined the human queue",
+    "answered": "offered attempts a human answered",
+    "abandoned": "offered attempts that gave up (balked included)",
+    "balked": "offered attempts that hung up at once, no agent being free",
+    "delayed": "offered attempts not answered at once",
+    "answered_within_target": "answered within the type's target_s",
+    "abandoned_within_target": "abandoned within the type's target_s",
+    "wait_sum_s": "queue time of all offered attempts",
+    "answered_wait_sum_s": "queue time of answered attempts",
+    "reached_human": "incidents a human answered at least once",
+    "within_guarantee": "incidents whose time-to-human is within guarantee_s",
+    "time_to_human_sum_s": "time-to-human summed over incidents that reached a human",
+    "agent_cost": "paid agent time (overtime and night premium included)",
+    "bot_cost": "bot sessions and the bot's fixed cost per day",
+    "customer_loss": "money emergency customers lost before reaching a human",
+    "platform_liability": "the platform's share of customer losses",
+    "churn_cost": "cost of abandoned and falsely resolved incidents",
+    "amount_at_risk": "money at risk in emergency incidents",
+}
+
+
+class OutputFolderError(ValueError):
+    """A results folder that may not be written or replaced; the message names it and why."""
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def git_commit() -> str | None:
+    """The commit of the code that runs, with '-dirty' if it has uncommitted changes; None outside a checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no", "--", "."],
+            capture_output=True, text=True, timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit.stdout.strip() + ("-dirty" if dirty.returncode == 0 and dirty.stdout.strip() else "")
+
+
+def provenance_record(command: str | None = None, scenario: Scenario | None = None, **facts) -> dict:
+    """What produced a set of numbers: the command, the scenario's hash and currency, the facts given,
+    versions, the code's commit, and ``created_utc``: the time of this call, so make it when exporting."""
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    record: dict = {}
+    if scenario is not None:
+        record.update(
+            {
+                "scenario": scenario.name,
+                "scenario_sha256": scenario_hash(scenario),
+                "currency": scenario.economics.currency,
+                "money_columns": list(MONEY_COLUMNS),
+            }
+        )
+    record.update(facts)
+    record.update(
+        {
+            "command": command if command is not None else " ".join(sys.argv),
+            "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "git_commit": git_commit(),
+            "python": platform.python_version(),
+            "versions": versions,
+        }
+    )
+    return record
+
+
+def provenance(results, command: str | None = None) -> dict:
+    return provenance_record(
+        command,
+        results.scenario,
+        seed=results.seed,
+        replications=results.n_replications,
+        policies=list(results.policies),
+        baseline=results.scenario.baseline_policy.id,
+        **results.meta,
+    )
+
+
+def unit_of(column: str, currency: str) -> str:
+    """The unit of a column, from its name: money in the currency, then seconds, hours, shares, counts."""
+    if column in MONEY_COLUMNS or column in ("amount_at_risk", "unreached_loss", "loss", "total_cost") or (
+        column.endswith("_cost")
+    ):
+        return currency
+    if column.endswith("_s"):
+        return "seconds"
+    if column.endswith("_hours"):
+        return "hours"
+    if column in ("policy", "contact_type", "group", "metric"):
+        return "id"
+    if column in ("service_level", "abandonment", "occupancy", "p_delay") or column.startswith("share_"):
+        return "share (0-1)"
+    return "count"
+
+
+def data_dictionary(tables: dict[str, pd.DataFrame], currency: str) -> pd.DataFrame:
+    rows = [
+        {"file": f"{name}.csv", "column": str(col), "meaning": _MEANINGS.get(str(col), ""),
+         "unit": unit_of(str(col), currency)}
+        for name, table in tables.items()
+        for col in table.columns
+    ]
+    return pd.DataFrame(rows, columns=["file", "column", "meaning", "unit"])
+
+
+def check_output_folder(directory: Path) -> None:
+    """Raise ``OutputFolderError`` unless ``directory`` is absent, empty, or a results folder.
+
+    A results folder is what a humanline command wrote: a ``provenance.json``
+    and nothing but regular ``.csv`` and ``.json`` files. Anything else (a
+    home folder, a sub-folder named ``replications.csv``) is never replaced.
+    """
+    directory = Path(directory)
+    if not directory.exists() and not directory.is_symlink():
+        return
+    if directory.is_symlink() or not directory.is_dir():
+        raise OutputFolderError(f"{str(directory)!r} exists and is not a folder")
+    entries = list(os.scandir(directory))
+    if not entries:
+        return
+    foreign = sorted(
+        entry.name for entry in entries
+        if not entry.is_file(follow_symlinks=False) or not entry.name.endswith((".csv", ".json"))
+    )
+    if not foreign and any(entry.name == "provenance.json" for entry in entries):
+        return
+    shown = ", ".join((foreign or sorted(e.name for e in entries))[:5])
+    raise OutputFolderError(
+        f"{str(directory)!r} holds other things than results ({shown}"
+        f"{', ...' if len(foreign or entries) > 5 else ''}); "
+        "name a new or empty folder, or one written by an earlier run"
+    )
+
+
+def save_results(results, directory: Path, command: str | None = None) -> Path:
+    """Write every table, the data dictionary and the provenance into ``directory``, all or nothing."""
+    tables = {
+        "replications": results.replications,
+        "summary": results.summary(),
+        "intervals": results.intervals,
+        "agents": results.agents,
+    }
+    if len(results.incidents):
+        tables["incidents"] = results.incidents
+    if len(results.policies) > 1:
+        tables["compare"] = results.compare()
+    write_folder(directory, tables, provenance(results, command), results.scenario.economics.currency)
+    return Path(directory)
+
+
+def write_folder(directory: Path, tables: dict[str, pd.DataFrame], record: dict, currency: str | None) -> list[str]:
+    """``name.csv`` for each table, ``data_dictionary.csv`` and ``provenance.json`` into ``directory``, atomically.
+
+    The files are written into a new folder beside ``directory`` and renamed
+    into place; on any failure (Ctrl-C included) that folder is removed and
+    ``directory`` is as it was. Returns the names of the files written;
+    ``record["files"]`` lists them too. Any command's exports can use it.
+    """
+    directory = Path(directory)
+    check_output_folder(directory)
+    parent = directory.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = parent / f".{directory.name}.writing-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()  # mode 0o777 less the umask, as the final folder would have
+    names = sorted([f"{name}.csv" for name in tables] + ["data_dictionary.csv", "provenance.json"])
+    try:
+        for name, table in tables.items():
+            table.to_csv(staging / f"{name}.csv", index=False)
+        data_dictionary(tables, currency or "currency units").to_csv(staging / "data_dictionary.csv", index=False)
+        record = {**record, "files": names}
+        (staging / "provenance.json").write_text(json.dumps(record, indent=2, default=_plain) + "\n")
+        _replace_folder(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return names
+
+
+def _plain(value):
+    """JSON for numpy scalars and anything else a record may hold."""
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def written_files(directory: Path) -> list[str]:
+    """The files of a results folder, in the order they are listed to the user."""
+    present = {p.name for p in Path(directory).iterdir()}
+    return [name for name in RESULT_FILES if name in present]
+
+
+def _replace_folder(new: Path, target: Path) -> None:
+    """Put ``new`` where ``target`` is; a previous ``target`` is swapped out, restored if the swap fails."""
+    try:
+        os.rename(new, target)  # POSIX: succeeds onto a missing or empty folder
+        return
+    except OSError:
+        if not target.is_dir():
+            raise
+    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+    os.rename(target, old)
+    try:
+        os.rename(new, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,670 @@
+"""The Scenario: the one validated description of a contact centre to simulate.
+
+Everything a run needs — horizon, contact types and their behaviour, the
+roster, the bot front door, the money, and the policies to compare — lives in
+this pydantic model. It is the single source of truth for inputs, defaults and
+bounds: the YAML loader, the CLI and the app all build a ``Scenario`` and let it
+do the checking, so no other layer repeats a bound or a default.
+
+Units are in the field names. Durations that are random are distributions in
+seconds (``handle_time_s``); clock times are ``"HH:MM"`` strings; shift lengths
+and warm-up are in hours because that is how rosters are written. Inside the
+model everything is converted to seconds.
+
+Bounds. Every number is bounded to what a contact centre can mean, so that a
+validated scenario runs to finite figures (see the constants below and each
+field's description); the app reads its widget bounds from this metadata.
+Cross-field checks raise ``FieldError`` naming the field by contact type,
+policy, shift or table id (``contact_types[fraud].volume.profile``), and
+``Scenario.warnings`` lists what validates but is probably not what the
+author meant.
+
+A *policy* is a named set of overrides of the base scenario (staffing scale, a
+replacement roster, front-door settings, economics). ``Scenario.for_policy``
+returns the scenario as that policy would run it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
+
+from sim.model.distributions import MAX_DURATION_S, MAX_VALUE, Amount, Deterministic, Duration, Exponential, Patience
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)]
+
+# ------------------------------------------------------------------ bounds
+# What a contact centre can mean; beyond these the figures stop meaning anything
+# (and numpy's samplers or float sums overflow to inf).
+MAX_PER_DAY = 1e7  # incidents a day: the busiest national helplines take ~1e6
+MAX_PER_INTERVAL = 1e7  # a table entry: a whole day's maximum in one interval
+MAX_WEEKDAY_FACTOR = 100.0
+MAX_HEADCOUNT = 100_000  # agents in one shift or table cell: the largest centres employ ~1e4-1e5
+MAX_COST_PER_HOUR = 1e7  # currency units: a 400 USD/h specialist in Vietnamese dong
+MAX_MONEY = MAX_VALUE  # any other amount or cost, currency units
+MAX_MENU_S = 3600.0  # an hour of menus: nobody is still listening
+MAX_NIGHT_PREMIUM = 10.0  # +1000%
+MAX_INTERVALS = 96 * 366  # a per-interval table: every 15-minute interval of the longest horizon
+MAX_GROUPS = 1000  # shifts or tables in one roster
+MAX_CONTACT_TYPES = 100
+MAX_POLICIES = 100
+MAX_SEED = 2**53 - 1  # the largest whole number a browser number box holds exactly
+MIN_CV = 1e-3  # a gamma busyness factor with a smaller cv is 1 to float precision
+
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]
+Text = Annotated[str, Field(max_length=10_000)]
+Label = Annotated[str, Field(max_length=200)]
+
+
+class FieldError(ValueError):
+    """A cross-field check that failed; ``field`` is the path it is about, relative to the model checked.
+
+    The loader joins it to the model's own location, so the message names the
+    field (by id where there is one) without anyone parsing message text.
+    """
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def repeated(ids) -> list[str]:
+    """The ids that appear more than once, sorted: what a uniqueness check names."""
+    ids = list(ids)
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+
+def check_breaks_inside(breaks, length_h: float) -> None:
+    """Every break ends within a shift of ``length_h`` hours, or FieldError naming the first that does not."""
+    for i, brk in enumerate(breaks):
+        if brk.after_h + brk.length_min / 60 > length_h:
+            raise FieldError(
+                f"breaks[{i}]", f"ends after the shift: {brk.after_h} h + {brk.length_min} min > {length_h} h"
+            )
+
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_SPAN = re.compile(r"^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$")
+
+
+def clock_to_s(text: str) -> int:
+    """'08:30' -> 30600 seconds after midnight."""
+    match = _CLOCK.match(text.strip())
+    if not match:
+        raise ValueError(f"expected a clock time HH:MM between 00:00 and 23:59, got {text!r}")
+    return int(match.group(1)) * 3600 + int(match.group(2)) * 60
+
+
+def parse_daily_span(text: str) -> tuple[int, int]:
+    """'22:00-08:00' -> (79200, 28800); a span may wrap past midnight."""
+    match = _SPAN.match(text)
+    if not match:
+        raise ValueError(f"expected a span of hours 'HH:MM-HH:MM', got {text!r}")
+    start, end = clock_to_s(match.group(1)), clock_to_s(match.group(2))
+    if start == end:
+        raise ValueError(f"span {text!r} is empty: start and end are the same time")
+    return start, end
+
+
+def in_daily_spans(seconds_of_day: float, spans: list[tuple[int, int]]) -> bool:
+    for start, end in spans:
+        if start < end:
+            if start <= seconds_of_day < end:
+                return True
+        elif seconds_of_day >= start or seconds_of_day < end:
+            return True
+    return False
+
+
+class _Model(BaseModel):
+    # Unknown keys are almost always typos in a hand-written YAML file; failing
+    # loudly beats silently running a scenario the user did not write.
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
+
+
+# ---------------------------------------------------------------- contact types
+
+
+class Volume(_Model):
+    """How many incidents of a type arrive, and when.
+
+    Either ``per_day`` expected incidents shaped by an intraday ``profile`` and
+    ``weekday_factors``, or an explicit ``table`` of expected incidents per
+    interval (one day repeated, or the whole horizon).
+    """
+
+    per_day: PositiveFloat | None = Field(
+        None, le=MAX_PER_DAY, description="expected incidents on a day with weekday factor 1 (at most 1e7)"
+    )
+    profile: list[Annotated[float, Field(ge=0, le=MAX_VALUE)]] | None = Field(
+        None, max_length=96, description="relative weight of each interval of the day (any scale); flat if omitted"
+    )
+    weekday_factors: list[Annotated[float, Field(ge=0, le=MAX_WEEKDAY_FACTOR)]] = Field(
+        default_factory=lambda: [1.0] * 7, min_length=7, max_length=7, description="multipliers mon..sun (0-100)"
+    )
+    table: list[Annotated[float, Field(ge=0, le=MAX_PER_INTERVAL)]] | None = Field(
+        None,
+        max_length=MAX_INTERVALS,
+        description="expected incidents per interval: one day (repeated) or every interval of the horizon",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.per_day is None) == (self.table is None):
+            raise ValueError("give either per_day (with an optional profile) or a per-interval table, not both")
+        if self.table is not None and self.profile is not None:
+            raise ValueError("profile only applies to per_day; a table already gives every interval")
+        if self.profile is not None and sum(self.profile) <= 0:
+            raise ValueError("profile must have at least one positive weight")
+        return self
+
+
+class Redial(_Model):
+    probability: Probability = Field(0.0, description="chance an abandoned or blocked customer tries again")
+    delay_s: Duration = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=300.0), description="time before the redial"
+    )
+    max_attempts: PositiveInt = Field(3, le=50, description="attempts per incident, the first one included")
+
+
+class BotBehaviour(_Model):
+    """What the bot does with this contact type, when a policy puts it in front."""
+
+    resolve_probability: Probability = Field(0.0, description="chance the bot genuinely resolves the contact")
+    time_s: Duration = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=120.0), description="time spent in the bot"
+    )
+    recognise_emergency_probability: Probability = Field(
+        0.0, description="chance the bot spots an emergency and hands it to a human at once"
+    )
+    false_resolution_probability: Probability = Field(
+        0.0, description="chance the bot says 'resolved' when it is not; the customer comes back later"
+    )
+    return_delay_s: Duration = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean=3600.0),
+        description="time before a falsely resolved customer comes back",
+    )
+
+    @model_validator(mode="after")
+    def _outcomes_fit(self):
+        total = self.resolve_probability + self.false_resolution_probability
+        if total > 1.0 + 1e-12:
+            raise FieldError(
+                "false_resolution_probability",
+                f"resolve_probability ({self.resolve_probability:g}) + false_resolution_probability "
+                f"({self.false_resolution_probability:g}) = {total:g} must not exceed 1"
+            )
+        return self
+
+
+class Loss(_Model):
+    """Money lost while the customer cannot reach a human."""
+
+    amount_at_risk: Amount | None = Field(
+        None, description="money at risk per emergency incident (currency units; mean at most 1e9)"
+    )
+    half_life_min: PositiveFloat = Field(
+        60.0, le=MAX_DURATION_S / 60, description="minutes for half the amount at risk to be gone (up to 30 days)"
+    )
+    window_h: PositiveFloat = Field(
+        48.0,
+        le=24 * 366,
+        description=(
+            "hours after an incident begins by which the victim's losses stop, reached or not: an incident "
+            "that never reaches a human loses what the drain curve reaches then. Default 48 h: China's "
+            "emergency stop-payment freezes the account receive-only for 48 hours (docs/reference/parameters.md)"
+        ),
+    )
+    churn_cost_per_abandoned: Money = Field(
+        0.0, description="cost of an incident that never reached a human (lost customer; currency units)"
+    )
+    churn_cost_per_false_resolution: Money = Field(
+        0.0, description="cost of an incident the bot falsely marked resolved (currency units)"
+    )
+
+
+class ContactType(_Model):
+    id: Identifier
+    label: Label = ""
+    emergency: bool = Field(False, description="time-to-human and losses are tracked for emergencies")
+    priority: int = Field(0, ge=0, le=100, description="higher is served first; non-preemptive")
+    skill: Identifier | None = Field(None, description="skill an agent needs; defaults to the type id")
+    target_s: PositiveFloat = Field(
+        20.0, le=MAX_DURATION_S, description="service-level target: answered within this many seconds"
+    )
+    volume: Volume
+    handle_time_s: Duration
+    after_contact_work_s: Duration = Field(
+        default_factory=lambda: Deterministic(dist="deterministic", value=0.0)
+    )
+    patience_s: Patience  # up to 1e9 s: 'never hangs up' is a huge patience
+    balk_probability: Probability = Field(0.0, description="chance of hanging up at once when no agent is free")
+    redial: Redial = Field(default_factory=Redial)
+    bot: BotBehaviour = Field(default_factory=BotBehaviour)
+    loss: Loss = Field(default_factory=Loss)
+
+    @property
+    def required_skill(self) -> str:
+        return self.skill or self.id
+
+    @model_validator(mode="after")
+    def _emergency_loss(self):
+        if self.loss.amount_at_risk is not None and not self.emergency:
+            raise FieldError("loss.amount_at_risk", "applies to emergency types only; set emergency: true")
+        return self
+
+
+# ------------------------------------------------------------------------ agents
+
+
+class Break(_Model):
+    after_h: NonNegativeFloat = Field(le=24, description="hours after shift start")
+    length_min: PositiveFloat = Field(le=24 * 60)
+
+
+class _Group(_Model):
+    """What shifts and staffing tables share: who the agents can serve."""
+
+    def serves(self, contact_type: "ContactType") -> bool:
+        if self.reserved_for and contact_type.id not in self.reserved_for:
+            return False
+        return self.skills is None or contact_type.required_skill in self.skills
+
+
+class Shift(_Group):
+    """A group of agents with the same hours, skills and pay."""
+
+    id: Identifier
+    start: str = Field(description="clock time HH:MM the shift starts")
+    length_h: float = Field(gt=0, le=24)
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1, max_length=7)
+    headcount: NonNegativeInt = Field(le=MAX_HEADCOUNT, description="agents in the shift (at most 100,000)")
+    skills: list[Identifier] | None = Field(
+        None, max_length=MAX_CONTACT_TYPES, description="skills held; all skills if omitted"
+    )
+    reserved_for: list[Identifier] = Field(
+        default_factory=list,
+        max_length=MAX_CONTACT_TYPES,
+        description="contact type ids these agents serve exclusively (empty: any they can)",
+    )
+    cost_per_hour: NonNegativeFloat = Field(0.0, le=MAX_COST_PER_HOUR, description="currency units per paid hour")
+    breaks: list[Break] = Field(default_factory=list, max_length=24)
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _clock(cls, value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            raise ValueError(f"expected a clock time 'HH:MM' as text, e.g. \"22:00\", got the number {value}")
+        if isinstance(value, str):
+            clock_to_s(value)
+        return value
+
+    @model_validator(mode="after")
+    def _breaks_inside(self):
+        check_breaks_inside(self.breaks, self.length_h)
+        return self
+
+    @property
+    def start_s(self) -> int:
+        return clock_to_s(self.start)
+
+
+class StaffingTable(_Group):
+    """Agents on duty per interval, for planners who staff by interval not by shift."""
+
+    id: Identifier
+    agents: list[Annotated[int, Field(ge=0, le=MAX_HEADCOUNT)]] = Field(
+        min_length=1,
+        max_length=MAX_INTERVALS,
+        description="agents per interval: one day (repeated) or every interval of the horizon",
+    )
+    skills: list[Identifier] | None = Field(None, max_length=MAX_CONTACT_TYPES)
+    reserved_for: list[Identifier] = Field(default_factory=list, max_length=MAX_CONTACT_TYPES)
+    cost_per_hour: NonNegativeFloat = Field(0.0, le=MAX_COST_PER_HOUR, description="currency units per paid hour")
+
+
+class Agents(_Model):
+    shifts: list[Shift] = Field(default_factory=list, max_length=MAX_GROUPS)
+    tables: list[StaffingTable] = Field(default_factory=list, max_length=MAX_GROUPS)
+    absence_probability: Probability = Field(0.0, description="chance an agent misses a given shift (shrinkage)")
+
+    @model_validator(mode="after")
+    def _unique_ids(self):
+        dupes = repeated([s.id for s in self.shifts] + [t.id for t in self.tables])
+        if dupes:
+            raise FieldError("shifts", f"shift/table ids must be unique, repeated: {', '.join(dupes)}")
+        return self
+
+
+# ------------------------------------------------------------- policy settings
+
+
+class EmergencyLine(_Model):
+    enabled: bool = False
+    share_of_emergency_callers: Probability = Field(
+        1.0, description="share of emergency callers who know and use the direct line"
+    )
+
+
+class FrontDoor(_Model):
+    """How customers reach a human: straight, or through a bot with friction."""
+
+    bot_enabled: bool = False
+    bot_only_hours: list[str] = Field(
+        default_factory=list, max_length=24, description="daily spans 'HH:MM-HH:MM' when the bot is the only door"
+    )
+    menu_s: NonNegativeFloat = Field(
+        0.0, le=MAX_MENU_S, description="seconds of menus before the human option appears (up to an hour)"
+    )
+    human_option_found_probability: Probability = Field(
+        1.0, description="chance a customer finds the human option at all (hidden entry)"
+    )
+    attempts_before_human: PositiveInt = Field(
+        1, le=50, description="the human option is offered from this attempt on"
+    )
+    emergency_line: EmergencyLine = Field(default_factory=EmergencyLine)
+
+    @field_validator("bot_only_hours")
+    @classmethod
+    def _spans(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_daily_span(text)
+        return value
+
+    @property
+    def bot_only_spans(self) -> list[tuple[int, int]]:
+        return [parse_daily_span(t) for t in self.bot_only_hours]
+
+
+class Economics(_Model):
+    currency: str = Field("USD", min_length=1, max_length=12, description="the unit of every money figure")
+    liability_share: Probability = Field(0.0, description="share of customer losses the platform pays back")
+    bot_cost_per_session: Money = Field(0.0, description="currency units per bot session")
+    bot_fixed_cost_per_day: Money = Field(0.0, description="currency units per day the bot runs")
+    night_premium: NonNegativeFloat = Field(
+        0.0, le=MAX_NIGHT_PREMIUM, description="extra share of hourly cost paid at night (0.25 = +25%)"
+    )
+    night_hours: str = Field("22:00-06:00", description="daily span when the night premium applies")
+
+    @field_validator("night_hours")
+    @classmethod
+    def _span(cls, value: str) -> str:
+        parse_daily_span(value)
+        return value
+
+
+class Policy(_Model):
+    """A named set of overrides of the base scenario; unset fields keep the base."""
+
+    id: Identifier
+    label: Label = ""
+    description: Text = ""
+    baseline: bool = False
+    staffing_scale: NonNegativeFloat = Field(
+        1.0, le=10.0, description="multiplies every headcount and staffing-table entry (rounded)"
+    )
+    agents: Agents | None = Field(None, description="a replacement roster")
+    front_door: FrontDoor | None = None
+    economics: Economics | None = None
+    bot_resolve_scale: NonNegativeFloat = Field(
+        1.0, le=100.0, description="multiplies every type's bot resolve probability (capped so outcomes fit in 1)"
+    )
+
+
+# ---------------------------------------------------------------------- scenario
+
+
+class Scenario(_Model):
+    name: Label = "scenario"
+    description: Text = ""
+    days: PositiveInt = Field(1, le=366)
+    start_weekday: Weekday = "mon"
+    interval_min: Literal[15, 30, 60] = 30
+    warmup_h: NonNegativeFloat = Field(
+        0.0, description="hours at the start left out of the statistics (a whole number of intervals)"
+    )
+    busyness_cv: NonNegativeFloat = Field(
+        0.0, le=3.0, description="cv of the daily gamma busyness factor on all arrivals (0: plain Poisson; else >= 0.001)"
+    )
+    guarantee_s: PositiveFloat = Field(
+        60.0, le=MAX_DURATION_S, description="emergency time-to-human guarantee"
+    )
+    guarantee_share: Probability = Field(
+        0.95, description="share of emergency incidents that must reach a human within guarantee_s"
+    )
+    contact_types: list[ContactType] = Field(min_length=1, max_length=MAX_CONTACT_TYPES)
+    agents: Agents = Field(default_factory=Agents)
+    front_door: FrontDoor = Field(default_factory=FrontDoor)
+    economics: Economics = Field(default_factory=Economics)
+    policies: list[Policy] = Field(default_factory=list, max_length=MAX_POLICIES)
+    replications: PositiveInt = Field(10, le=10_000)
+    seed: NonNegativeInt = Field(12345, le=MAX_SEED)
+    sources: dict[Annotated[str, Field(max_length=500)], Text] = Field(
+        default_factory=dict, max_length=10_000, description="where each number comes from: field path -> note"
+    )
+
+    # ----------------------------------------------------------- derived sizes
+    @property
+    def interval_s(self) -> int:
+        return self.interval_min * 60
+
+    @property
+    def intervals_per_day(self) -> int:
+        return 1440 // self.interval_min
+
+    @property
+    def horizon_s(self) -> float:
+        return self.days * 86400.0
+
+    @property
+    def warmup_s(self) -> float:
+        return self.warmup_h * 3600.0
+
+    @property
+    def start_weekday_index(self) -> int:
+        return WEEKDAYS.index(self.start_weekday)
+
+    def weekday_of_day(self, day: int) -> int:
+        """Weekday index (0 = mon) of day ``day`` (0-based; -1 is the day before the start)."""
+        return (self.start_weekday_index + day) % 7
+
+    @property
+    def baseline_policy(self) -> Policy:
+        return next(p for p in self.effective_policies if p.baseline)
+
+    @property
+    def effective_policies(self) -> list[Policy]:
+        """The policies to run; a scenario without any runs as itself, named 'base'."""
+        if not self.policies:
+            return [Policy(id="base", label="Base scenario", baseline=True)]
+        if any(p.baseline for p in self.policies):
+            return list(self.policies)
+        first = self.policies[0].model_copy(update={"baseline": True})
+        return [first, *self.policies[1:]]
+
+    def policy(self, policy_id: str) -> Policy:
+        for p in self.effective_policies:
+            if p.id == policy_id:
+                return p
+        known = ", ".join(p.id for p in self.effective_policies)
+        raise KeyError(f"unknown policy {policy_id!r}; this scenario has: {known}")
+
+    def for_policy(self, policy: Policy | str) -> "Scenario":
+        """The scenario as ``policy`` runs it: overrides applied, policies dropped."""
+        if isinstance(policy, str):
+            policy = self.policy(policy)
+        agents = policy.agents or self.agents
+        if policy.staffing_scale != 1.0:
+            agents = scale_agents(agents, policy.staffing_scale)
+        types = self.contact_types
+        if policy.bot_resolve_scale != 1.0:
+            types = [scale_bot_resolution(c, policy.bot_resolve_scale) for c in types]
+        return self.model_copy(
+            update={
+                "agents": agents,
+                "front_door": policy.front_door or self.front_door,
+                "economics": policy.economics or self.economics,
+                "contact_types": types,
+                "policies": [],
+            }
+        )
+
+    # --------------------------------------------------------------- checks
+    @field_validator("busyness_cv")
+    @classmethod
+    def _busyness_cv(cls, value: float) -> float:
+        if 0 < value < MIN_CV:
+            raise ValueError(f"must be 0 (plain Poisson) or at least {MIN_CV:g}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        dupes = repeated([c.id for c in self.contact_types])
+        if dupes:
+            raise FieldError("contact_types", f"ids must be unique, repeated: {', '.join(dupes)}")
+        if self.warmup_s >= self.horizon_s:
+            raise FieldError("warmup_h", f"{self.warmup_h} h must be shorter than the horizon ({self.days} days)")
+        if abs(self.warmup_s / self.interval_s - round(self.warmup_s / self.interval_s)) > 1e-9:
+            # The statistics window starts with an interval: a warm-up ending inside one would count
+            # that interval's later incidents in the totals but not in any interval row.
+            raise FieldError(
+                "warmup_h", f"{self.warmup_h:g} h must be a whole number of {self.interval_min}-minute intervals"
+            )
+        per_day, horizon = self.intervals_per_day, self.intervals_per_day * self.days
+        for ct in self.contact_types:
+            v = ct.volume
+            if v.profile is not None and len(v.profile) != per_day:
+                raise FieldError(
+                    f"contact_types[{ct.id}].volume.profile",
+                    f"has {len(v.profile)} values; {self.interval_min}-minute intervals need {per_day}",
+                )
+            if v.table is not None and len(v.table) not in (per_day, horizon):
+                raise FieldError(
+                    f"contact_types[{ct.id}].volume.table",
+                    f"has {len(v.table)} values; need {self._table_lengths()}",
+                )
+        self._check_agents(self.agents, "agents")
+        dupes = repeated([p.id for p in self.policies])
+        if dupes:
+            raise FieldError("policies", f"ids must be unique, repeated: {', '.join(dupes)}")
+        baselines = [p.id for p in self.policies if p.baseline]
+        if len(baselines) > 1:
+            raise FieldError("policies", f"at most one policy may be the baseline, marked: {', '.join(baselines)}")
+        for p in self.policies:
+            if p.agents is not None:
+                self._check_agents(p.agents, f"policies[{p.id}].agents")
+        return self
+
+    def _table_lengths(self) -> str:
+        per_day = self.intervals_per_day
+        if self.days == 1:
+            return f"{per_day} (one per {self.interval_min}-minute interval of the day)"
+        return f"{per_day} (one day, repeated) or {per_day * self.days} (every interval of {self.days} days)"
+
+    def _check_agents(self, agents: Agents, where: str) -> None:
+        type_ids = {c.id for c in self.contact_types}
+        per_day, horizon = self.intervals_per_day, self.intervals_per_day * self.days
+        for kind, group in _groups(agents):
+            unknown = sorted(set(group.reserved_for) - type_ids)
+            if unknown:
+                raise FieldError(
+                    f"{where}.{kind}[{group.id}].reserved_for",
+                    f"names unknown contact types: {', '.join(unknown)}",
+                )
+        for table in agents.tables:
+            if len(table.agents) not in (per_day, horizon):
+                raise FieldError(
+                    f"{where}.tables[{table.id}].agents",
+                    f"has {len(table.agents)} values; need {self._table_lengths()}",
+                )
+
+    # ------------------------------------------------------------- warnings
+    @property
+    def warnings(self) -> list[str]:
+        """What validates but is probably not what the author meant, one line per finding.
+
+        Each line starts with the field it is about, named by id. The CLI
+        prints them and the app shows them; a bundled preset has none.
+        """
+        found: list[str] = []
+        for where, door in [("front_door", self.front_door)] + [
+            (f"policies[{p.id}].front_door", p.front_door) for p in self.policies if p.front_door is not None
+        ]:
+            line = door.emergency_line
+            if not line.enabled and line.share_of_emergency_callers != 1.0:
+                found.append(
+                    f"{where}.emergency_line: share_of_emergency_callers is set but the line is not "
+                    "enabled: true, so it is ignored"
+                )
+        skills = {c.required_skill for c in self.contact_types}
+        rosters = [("agents", self.agents)] + [
+            (f"policies[{p.id}].agents", p.agents) for p in self.policies if p.agents is not None
+        ]
+        for where, agents in rosters:
+            for kind, group in _groups(agents):
+                for skill in sorted(set(group.skills or ()) - skills):
+                    found.append(
+                        f"{where}.{kind}[{group.id}].skills: {skill!r} is no contact type's skill "
+                        f"(skills needed: {', '.join(sorted(skills))})"
+                    )
+            staffed = [g for _, g in _groups(agents) if _has_agents(g)]
+            if not staffed:
+                continue  # a roster with nobody in it is a deliberate choice (a bot-only night, say)
+            for ct in self.contact_types:
+                if not any(g.serves(ct) for g in staffed):
+                    found.append(
+                        f"{where}: no agent can serve contact_types[{ct.id}] (skill {ct.required_skill!r}"
+                        f"{', not reserved for it' if any(g.reserved_for for g in staffed) else ''}); "
+                        "its customers can only wait and give up"
+                    )
+        if len(self.policies) > 1 and not any(p.baseline for p in self.policies):
+            found.append(
+                f"policies: none is marked baseline: true; the first, {self.policies[0].id!r}, is used as the baseline"
+            )
+        return found
+
+
+def _groups(agents: Agents) -> list[tuple[str, Shift | StaffingTable]]:
+    return [("shifts", s) for s in agents.shifts] + [("tables", t) for t in agents.tables]
+
+
+def _has_agents(group: Shift | StaffingTable) -> bool:
+    return group.headcount > 0 if isinstance(group, Shift) else max(group.agents) > 0
+
+
+def _scaled(count: int, scale: float) -> int:
+    # Round half up: 0.5 agents is an agent; banker's rounding would surprise.
+    return int(count * scale + 0.5)
+
+
+def scale_bot_resolution(contact_type: ContactType, scale: float) -> ContactType:
+    bot = contact_type.bot
+    resolve = min(bot.resolve_probability * scale, 1.0 - bot.false_resolution_probability)
+    return contact_type.model_copy(update={"bot": bot.model_copy(update={"resolve_probability": resolve})})
+
+
+def scale_agents(agents: Agents, scale: float) -> Agents:
+    return agents.model_copy(
+        update={
+            "shifts": [s.model_copy(update={"headcount": _scaled(s.headcount, scale)}) for s in agents.shifts],
+            "tables": [
+                t.model_copy(update={"agents": [_scaled(n, scale) for n in t.agents]}) for t in agents.tables
+            ],
+        }
+    )

@@ -1,0 +1,178 @@
+"""Plain-text presentation of results for the terminal.
+
+Presentation only: every number comes from ``Results.summary()`` or
+``Results.compare()``; this module picks rows and formats them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from sim.present.formatting import fmt_money, fmt_pm, fmt_value
+
+# What each net effect is made of, as Results.compare defines it: (term, sign, label). The terms with
+# their signs sum to the net exactly, replication by replication, so they sum on the mean too. The app's
+# cards and charts and the terminal report show these and no other breakdown.
+NET_TERMS: dict[str, tuple[tuple[str, int, str], ...]] = {
+    "net_saving": (
+        ("wages_saved", 1, "Wages saved"),
+        ("bot_cost_saved", 1, "Bot cost saved"),
+        ("added_customer_loss", -1, "Added customer losses"),
+        ("added_churn", -1, "Added churn cost"),
+    ),
+    "net_saving_platform": (
+        ("wages_saved", 1, "Wages saved"),
+        ("bot_cost_saved", 1, "Bot cost saved"),
+        ("added_liability", -1, "Added liability paid"),
+        ("added_churn", -1, "Added churn cost"),
+    ),
+}
+NET_LABELS = {"net_saving": "Net effect for society", "net_saving_platform": "Net effect for the platform"}
+
+# (metric, heading, kind) for the per-policy table.
+HEADLINE = (
+    ("incidents", "incidents", "integer"),
+    ("offered", "offered", "integer"),
+    ("service_level", "SL", "share"),
+    ("abandonment", "abandoned", "share"),
+    ("asa_s", "ASA s", "number"),
+    ("agent_cost", "agent cost", "money"),
+    ("bot_cost", "bot cost", "money"),
+    ("customer_loss", "customer loss", "money"),
+)
+EMERGENCY = (
+    ("share_within_guarantee", "emerg. within guarantee", "share"),
+    ("mean_time_to_human_s", "emerg. mean to human s", "number"),
+)
+
+
+def summary_table(summary: pd.DataFrame, policies: list[str], has_emergency: bool) -> pd.DataFrame:
+    """Policies as rows, headline metrics as 'mean ± half-width' columns (all contact types)."""
+    columns = HEADLINE + (EMERGENCY if has_emergency else ())
+    table = {}
+    for policy in policies:
+        row = {}
+        for metric, heading, kind in columns:
+            scope = "emergency" if (metric, heading, kind) in EMERGENCY else "all"
+            hit = summary[(summary.policy == policy) & (summary.contact_type == scope) & (summary.metric == metric)]
+            row[heading] = fmt_pm(*hit[["mean", "ci_low", "ci_high"]].iloc[0], kind) if len(hit) else "–"
+        table[policy] = row
+    frame = pd.DataFrame.from_dict(table, orient="index")
+    frame.index.name = "policy"
+    return frame
+
+
+def render_summary(results, confidence: float = 0.95) -> str:
+    has_emergency = any(c.emergency for c in results.scenario.contact_types)
+    table = summary_table(results.summary(confidence), results.policies, has_emergency)
+    head = (
+        f"{results.scenario.name}: {results.n_replications} replications, seed {results.seed}, "
+        f"{results.scenario.days} day(s); mean ± {int(confidence * 100)}% CI half-width, all contact types"
+    )
+    return head + "\n\n" + table.to_string()
+
+
+def period_phrase(days: int) -> str:
+    if days == 7:
+        return "per week"
+    if days == 1:
+        return "per day"
+    return f"per {days} days"
+
+
+def _money(value: float) -> str:
+    return fmt_money(value)
+
+
+def _change(amount: float, saving: str, cost: str, what: str) -> str:
+    """'saves 1,200 in wages' / 'costs 1,200 in wages' / 'no change in wages' from a signed saving."""
+    if fmt_money(amount) == "0":  # rounds to nothing: neither a saving nor a cost
+        return f"no change {what}"
+    return f"{saving} {_money(amount)} {what}" if amount > 0 else f"{cost} {_money(-amount)} {what}"
+
+
+def comparison_sentence(compare: pd.DataFrame, policy: str, days: int, guarantee_s: float,
+                        has_emergency: bool, confidence: float = 0.95) -> str:
+    """One plain-language line for a policy against the baseline, from ``Results.compare()`` rows."""
+    rows = compare[(compare.policy == policy) & (compare.contact_type == "all")].set_index("metric")
+    d = rows["difference"]
+    parts = [
+        _change(d["wages_saved"], "saves", "costs", "in wages"),
+    ]
+    if abs(d["bot_cost_saved"]) >= 0.5:
+        parts.append(_change(d["bot_cost_saved"], "saves", "spends", "on bots" if d["bot_cost_saved"] < 0
+                             else "in bot costs"))
+    harm = [
+        _change(-d["added_customer_loss"], "spares customers", "adds", "in customer losses"),
+    ]
+    if abs(d["added_churn"]) >= 0.5:
+        harm.append(_change(-d["added_churn"], "avoids", "adds", "in churn"))
+    net = rows.loc["net_saving"]
+    ci = (
+        f" ({int(confidence * 100)}% CI {_money(net['ci_low'])} to {_money(net['ci_high'])})"
+        if not (math.isnan(net["ci_low"]) or math.isnan(net["ci_high"]))
+        else ""
+    )
+    line = f"{', '.join(parts)}; {', '.join(harm)}: net {_money(net['difference'])}{ci} {period_phrase(days)}"
+    if has_emergency:
+        em = compare[(compare.policy == policy) & (compare.contact_type == "emergency")].set_index("metric")
+        if "share_within_guarantee" in em.index:
+            g = em.loc["share_within_guarantee"]
+            line += (
+                f"; emergencies reaching a human within {guarantee_s:g} s: "
+                f"{100 * g['baseline']:.1f}% -> {100 * g['value']:.1f}%"
+            )
+    return line + "."
+
+
+def render_comparison(results, baseline: str | None = None, confidence: float = 0.95) -> str:
+    compare = results.compare(baseline=baseline, confidence=confidence)
+    baseline = baseline or results._default_baseline()
+    sc = results.scenario
+    has_emergency = any(c.emergency for c in sc.contact_types)
+    currency = sc.economics.currency
+    lines = [
+        f"{sc.name}: each policy against {baseline!r} on the same customers, "
+        f"{results.n_replications} replications, amounts in {currency} "
+        f"(net = wages and bot costs saved - added customer losses - added churn)",
+        "",
+    ]
+    labels = {p.id: p.label for p in sc.effective_policies}
+    for policy in results.policies:
+        if policy == baseline:
+            continue
+        title = f"{policy}" + (f" ({labels[policy]})" if labels.get(policy) else "")
+        lines.append(f"{title}: " + comparison_sentence(compare, policy, sc.days, sc.guarantee_s, has_emergency, confidence))
+    table = _comparison_table(compare, baseline, results.policies, has_emergency)
+    return "\n".join(lines) + "\n\n" + table.to_string()
+
+
+COMPARISON_COLUMNS = (
+    ("wages_saved", "all", "wages saved", "money"),
+    ("bot_cost_saved", "all", "bot cost saved", "money"),
+    ("added_customer_loss", "all", "added cust. loss", "money"),
+    ("added_liability", "all", "added liability", "money"),
+    ("added_churn", "all", "added churn", "money"),
+    ("net_saving", "all", "net saving", "money"),
+)
+
+
+def _comparison_table(compare: pd.DataFrame, baseline: str, policies: list[str], has_emergency: bool) -> pd.DataFrame:
+    table = {}
+    for policy in policies:
+        if policy == baseline:
+            continue
+        row = {}
+        for metric, scope, heading, kind in COMPARISON_COLUMNS:
+            hit = compare[(compare.policy == policy) & (compare.contact_type == scope) & (compare.metric == metric)]
+            row[heading] = fmt_pm(*hit[["difference", "ci_low", "ci_high"]].iloc[0], kind) if len(hit) else "–"
+        if has_emergency:
+            hit = compare[(compare.policy == policy) & (compare.contact_type == "emergency")
+                          & (compare.metric == "share_within_guarantee")]
+            row["emerg. within guarantee"] = fmt_value(hit["value"].iloc[0], "share") if len(hit) else "–"
+        table[policy] = row
+    frame = pd.DataFrame.from_dict(table, orient="index")
+    frame.index.name = "policy"
+    return frame

@@ -1,0 +1,7 @@
+"""The run layer: replications x policies on common random numbers, and what is read off them.
+
+The runner, the one executor every multi-run study uses (``workers``), the
+results tables and their confidence intervals (``results``, ``stats``), the
+precision target, and the guards that keep a run a user asked for from
+hanging, crashing or exhausting memory (docs/design.md §3).
+"""

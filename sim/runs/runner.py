@@ -1,0 +1,168 @@
+"""Running a scenario: replications x policies, on common random numbers.
+
+Seeds: the seed makes a ``SeedSequence`` whose children are the replications
+(child r for replication r, however many run: a precision target's later
+batches, or an experiment's runs one replication at a time, extend a study
+without changing its first runs); each replication's child splits into the
+workload stream and the staff-absence stream. Every policy of a replication runs on that one
+workload, so policy differences are paired. A replication's numbers depend
+only on the seed and its index, never on the order of execution, so running
+replications in parallel processes gives exactly the sequential results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.model.engine import latest_outcome_s, simulate
+from sim.model.metrics import summarise_run
+from sim.runs.precision import assess, replications_still_needed
+from sim.runs.results import Results
+from sim.model.roster import build_roster
+from sim.model.scenario import Scenario
+from sim.runs.stats import ROUGH_BELOW
+from sim.runs.workers import capped_workers, process_pool
+from sim.model.workload import draw_workload
+
+Progress = Callable[[int, int], None]
+DEFAULT_MAX_REPLICATIONS = 200  # with a precision target: where to stop trying
+
+
+def replication_streams(seed: int, replications: int) -> list[tuple[np.random.SeedSequence, np.random.SeedSequence]]:
+    """(workload seed, absence seed) of each replication: the one seeding rule of every experiment."""
+    return [tuple(rep.spawn(2)) for rep in np.random.SeedSequence(seed).spawn(replications)]
+
+
+def run(
+    scenario: Scenario,
+    policies: Sequence[str] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    *,
+    workers: int = 1,
+    keep_incidents: str = "emergency",
+    progress: Progress | None = None,
+    precision: float | None = None,
+    max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    confidence: float = 0.95,
+) -> Results:
+    """Simulate ``policies`` (default: all of the scenario's) for ``replications`` runs.
+
+    ``workers`` > 1 runs replications in parallel processes (0: one per core);
+    the results are identical to a sequential run.
+
+    ``precision`` (e.g. 0.05) asks for a relative ``confidence`` half-width on
+    every policy's net effect and emergency guarantee share (sim.runs.precision):
+    ``replications`` is then the first batch, and more are added, on the same
+    seeding rule, until the target is met or ``max_replications`` ran. What
+    was reached is in ``results.meta["precision"]``.
+    """
+    # A policy named twice runs once: a repeat would be compared with itself.
+    policy_ids = list(dict.fromkeys(policies)) if policies else [p.id for p in scenario.effective_policies]
+    for pid in policy_ids:
+        scenario.policy(pid)  # raises KeyError naming the known policies
+    n_reps = int(replications if replications is not None else scenario.replications)
+    if n_reps < 1:
+        raise ValueError(f"replications must be at least 1, got {n_reps}")
+    seed = int(scenario.seed if seed is None else seed)
+    if keep_incidents not in ("emergency", "all", "none"):
+        raise ValueError(f"keep_incidents must be 'emergency', 'all' or 'none', got {keep_incidents!r}")
+    if precision is not None:
+        if not 0 < precision < 1:
+            raise ValueError(f"precision must be a relative half-width between 0 and 1, got {precision}")
+        if max_replications < 2:
+            raise ValueError(f"max_replications must be at least 2, got {max_replications}")
+        # A half-width estimated from fewer replications is itself too rough to stop on.
+        n_reps = min(max(n_reps, ROUGH_BELOW), max_replications)
+    resolved = {pid: scenario.for_policy(pid) for pid in policy_ids}
+    workers = capped_workers(workers)[0]  # 0: one per core; never more than the cores (sim.runs.workers)
+
+    def report(done: int, planned: int) -> None:
+        if progress:
+            progress(done * len(policy_ids), planned * len(policy_ids))
+
+    report(0, n_reps)
+    parts = _replicate_range(scenario, resolved, seed, range(n_reps), keep_incidents, workers, report, n_reps)
+    results = _results(scenario, policy_ids, seed, parts)
+    if precision is None:
+        return results
+    reached = assess(results, precision, confidence, max_replications)
+    while not reached.met and reached.replications < max_replications:
+        first = reached.replications
+        planned = first + replications_still_needed(reached, minimum_batch=max(2, workers))
+        parts += _replicate_range(scenario, resolved, seed, range(first, planned), keep_incidents, workers,
+                                  lambda done, _: report(first + done, planned), planned - first)
+        results = _results(scenario, policy_ids, seed, parts)
+        reached = assess(results, precision, confidence, max_replications)
+    results.meta["precision"] = reached.as_record()
+    results.precision = reached
+    return results
+
+
+def _replicate_range(scenario, resolved, seed, reps: range, keep_incidents, workers, report, planned):
+    """The tables of replications ``reps``, in order, sequentially or in ``workers`` processes."""
+    # Replication r runs on child r of the seed whatever else runs: batches keep common random numbers.
+    streams = replication_streams(seed, reps.stop)
+    tasks = [(scenario, resolved, r, streams[r], keep_incidents) for r in reps]
+    parts: list[dict[str, pd.DataFrame]] = []
+    if workers <= 1 or len(tasks) == 1:
+        for task in tasks:
+            parts.append(_replicate(*task))
+            report(len(parts), planned)
+    else:
+        with process_pool(min(workers, len(tasks))) as pool:
+            for part in pool.map(_replicate_packed, tasks):
+                parts.append(part)
+                report(len(parts), planned)
+    return parts
+
+
+def run_replications(
+    scenario: Scenario, policies: Sequence[str], replications: range, seed: int, keep_incidents: str = "none"
+) -> Results:
+    """Replications ``replications`` (e.g. ``range(3, 4)``: the fourth alone) of ``policies``, in this process.
+
+    The building block of experiments (sim.studies.uncertainty): a run of replication
+    r here is exactly replication r of ``run`` with the same seed.
+    """
+    resolved = {pid: scenario.for_policy(pid) for pid in policies}
+    parts = _replicate_range(scenario, resolved, seed, replications, keep_incidents, 1, lambda *_: None, 0)
+    return _results(scenario, list(policies), seed, parts)
+
+
+def _results(scenario, policy_ids, seed, parts) -> Results:
+    tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
+    return Results(
+        scenario=scenario,
+        policies=policy_ids,
+        seed=seed,
+        n_replications=len(parts),
+        replications=tables["by_type"],
+        intervals=tables["intervals"],
+        agents=tables["agents"],
+        incidents=tables["incidents"],
+    )
+
+
+def _replicate_packed(task) -> dict[str, pd.DataFrame]:
+    return _replicate(*task)
+
+
+def _replicate(scenario, resolved, replication, streams, keep_incidents) -> dict[str, pd.DataFrame]:
+    workload_seed, absence_seed = streams
+    workload = draw_workload(scenario, workload_seed)
+    out: dict[str, list[pd.DataFrame]] = {"by_type": [], "intervals": [], "agents": [], "incidents": []}
+    for pid, policy_scenario in resolved.items():
+        # Built once, as far past the horizon as this workload can need (the engine would extend it otherwise).
+        roster = build_roster(policy_scenario, absence_seed, until_s=latest_outcome_s(policy_scenario, workload))
+        log = simulate(policy_scenario, workload, roster)
+        tables = summarise_run(policy_scenario, workload, roster, log, keep_incidents)
+        for name in out:
+            frame = getattr(tables, name)
+            frame.insert(0, "replication", replication)
+            frame.insert(0, "policy", pid)
+            out[name].append(frame)
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in out.items()}

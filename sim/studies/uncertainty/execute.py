@@ -1,0 +1,183 @@
+"""Running an experiment's keyed runs: in this process, on local cores, or on a Dask cluster.
+
+A *run* is one point of the design x one replication, every policy
+simulated on the same workload (``sim.runs.runner.run_replications``): within a
+replication every point and policy meet the same incidents, because
+replication r always runs on child r of the experiment's seed and every
+random number comes from a stream keyed by name. A run's rows depend on its
+key only, so the three executors give identical tables.
+
+Runs are grouped into tasks — a few per worker and at least a second's work,
+so scheduling costs little next to simulating — and each finished task is
+written to the folder at once (``store.write_batch``): memory stays flat in
+the number of runs, and a killed experiment resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import math
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import as_completed
+from pathlib import Path
+
+import pandas as pd
+
+from sim.runs.runner import run_replications
+from sim.runs.workers import capped_workers, process_pool
+from sim.studies.uncertainty.designs import design_points
+from sim.studies.uncertainty.spec import Experiment, ExperimentError, load_experiment
+from sim.studies.uncertainty.store import KEY, finished_keys, prepare_folder, read_runs, write_batch
+
+# What each run records per policy: paired against the baseline on the 'all'
+# rows, plus the emergency guarantee and a few levels.
+PAIRED = ("net_saving", "net_saving_platform", "wages_saved", "bot_cost_saved", "added_customer_loss",
+          "added_liability", "added_churn")
+LEVELS_ALL = ("agent_cost", "bot_cost", "customer_loss", "churn_cost", "service_level", "abandonment")
+LEVELS_EMERGENCY = ("share_within_guarantee", "share_reached_human", "mean_time_to_human_s")
+TASKS_PER_WORKER = 4
+
+Progress = Callable[[int, int], None]
+
+
+def run_experiment(
+    experiment: Experiment | str | Path,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    dask: str | None = None,
+    progress: Progress | None = None,
+    command: str | None = None,
+) -> pd.DataFrame:
+    """Run every run of ``experiment`` not yet in ``out``; return the whole table of runs.
+
+    ``workers``: processes on this machine (1: this process). ``dask``: the
+    address of a Dask scheduler (``tcp://host:8786``) or ``"local"`` for a
+    LocalCluster of ``workers`` processes.
+    """
+    if not isinstance(experiment, Experiment):
+        experiment = load_experiment(experiment)
+    folder = Path(out)
+    design = design_points(experiment)
+    prepare_folder(experiment, folder, design, command)
+    done = finished_keys(folder)
+    todo = [k for k in _all_keys(len(design), experiment.spec.replications) if k not in done]
+    total = len(design) * experiment.spec.replications
+    if progress:
+        progress(total - len(todo), total)
+    tasks = _tasks(todo, max(1, workers))
+    finished = total - len(todo)
+    for rows in _execute(experiment, design, tasks, workers, dask):
+        write_batch(folder, rows)
+        finished += rows[KEY].drop_duplicates().shape[0]
+        if progress:
+            progress(finished, total)
+    return read_runs(folder)
+
+
+def run_keys(experiment: Experiment, design: pd.DataFrame, keys: Iterable[tuple[int, int]]) -> pd.DataFrame:
+    """The rows of the runs ``keys``: one per key x policy.
+
+    The replications of one point run together (one scenario built, one set
+    of tables derived for all of them); each is still replication r of the
+    seed, so the rows are those of running the keys one by one.
+    """
+    by_point: dict[int, list[int]] = {}
+    for point, replication in keys:
+        by_point.setdefault(point, []).append(replication)
+    frames = []
+    for point, replications in by_point.items():
+        scenario = experiment.scenario_at(design.loc[point].to_dict())
+        for reps in _consecutive(sorted(replications)):
+            results = run_replications(scenario, experiment.policies, reps, experiment.spec.seed)
+            frames.append(_rows(results, experiment.baseline, point))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _consecutive(values: list[int]) -> list[range]:
+    runs, start = [], values[0]
+    for previous, value in zip(values, values[1:] + [None]):
+        if value != previous + 1:
+            runs.append(range(start, previous + 1))
+            start = value
+    return runs
+
+
+def _rows(results, baseline: str, point: int) -> pd.DataFrame:
+    per_replication = results.per_replication(quantiles=False)  # the percentiles are not recorded per run
+    paired = results.paired(baseline, per_replication)
+    keys = ["replication", "policy"]
+
+    def scope(frame: pd.DataFrame, contact_type: str, columns) -> pd.DataFrame:
+        return frame.loc[frame["contact_type"] == contact_type].set_index(keys)[list(columns)]
+
+    order = pd.MultiIndex.from_product([sorted(per_replication["replication"].unique()), results.policies],
+                                       names=keys)
+    rows = (
+        scope(paired, "all", PAIRED)
+        .join(scope(per_replication, "all", LEVELS_ALL))
+        .join(scope(per_replication, "emergency", LEVELS_EMERGENCY))  # NaN without emergency types
+        .reindex(order)
+        .astype(float)
+        .reset_index()
+    )
+    rows.insert(0, "point", point)
+    return rows
+
+
+def _all_keys(points: int, replications: int) -> list[tuple[int, int]]:
+    # Point-major: a task's runs share points, whose replications then run together (run_keys).
+    return [(p, r) for p in range(points) for r in range(replications)]
+
+
+def _tasks(keys: list[tuple[int, int]], workers: int) -> list[list[tuple[int, int]]]:
+    if not keys:
+        return []
+    size = max(1, math.ceil(len(keys) / (workers * TASKS_PER_WORKER)))
+    return [keys[i : i + size] for i in range(0, len(keys), size)]
+
+
+def _execute(experiment, design, tasks, workers: int, dask: str | None):
+    if not tasks:
+        return
+    if dask is not None:
+        yield from _on_dask(experiment, design, tasks, workers, dask)
+    elif workers <= 1:
+        for keys in tasks:
+            yield run_keys(experiment, design, keys)
+    else:
+        with process_pool(min(capped_workers(workers)[0], len(tasks))) as pool:
+            futures = [pool.submit(run_keys, experiment, design, keys) for keys in tasks]
+            for future in as_completed(futures):
+                yield future.result()
+
+
+def _on_dask(experiment, design, tasks, workers: int, address: str):
+    try:
+        from distributed import Client, LocalCluster, as_completed as dask_completed
+    except ImportError:  # pragma: no cover - a dependency of humanline
+        raise ExperimentError(["--dask needs the dask[distributed] package"]) from None
+    cluster = None
+    try:
+        if address == "local":
+            cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        else:
+            client = Client(address, timeout=30)
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise ExperimentError([f"--dask: cannot reach the scheduler at {address}: {exc}"]) from None
+    try:
+        # Scatter the experiment once instead of pickling it into every task.
+        shared = client.scatter([experiment, design], broadcast=True)
+        futures = [client.submit(run_keys, *shared, keys, pure=False) for keys in tasks]
+        for future in dask_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
