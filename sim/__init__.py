@@ -14,7 +14,8 @@ from sim.runs.runner import run
 from sim.studies.uncertainty import analyse, run_experiment as experiment
 from sim.runs.results import Results
 from sim.model.scenario import Policy, Scenario
-from sim.files.scenario_io import ScenarioError, build_scenario, load_scenario, parse_scenario, scenario_to_yaml
+from sim.files.scenario_io import load_scenario, parse_scenario, scenario_to_yaml
+from sim.model.validation import ScenarioError, build_scenario
 
 __all__ = [
     "analyse",

@@ -19,3 +19,18 @@ class InputProblems(ValueError):
         self.source = source
         where = f"{source}: " if source else ""
         super().__init__(where + self.heading + "\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class ArgumentError(ValueError):
+    """One argument of a study or a formula that cannot be used.
+
+    ``argument`` names the parameter at fault (``None`` when no single one is)
+    and ``detail`` says what is wrong, so that a caller can name the argument
+    the way its user typed it (``--max-agents``, a widget's label) without
+    reading the message.
+    """
+
+    def __init__(self, detail: str, argument: str | None = None):
+        super().__init__(f"{argument}: {detail}" if argument else detail)
+        self.argument = argument
+        self.detail = detail

@@ -72,10 +72,13 @@ from typing import Callable
 import numpy as np
 from scipy import special
 
+from sim.errors import ArgumentError
+
 __all__ = [
     "ErlangA",
     "ErlangC",
     "ErlangInputError",
+    "TargetUnreachable",
     "ErlangX",
     "agents_to_schedule",
     "erlang_a_metrics",
@@ -90,8 +93,15 @@ __all__ = [
 ]
 
 
-class ErlangInputError(ValueError):
+class ErlangInputError(ArgumentError):
     """An argument to an Erlang formula is out of its domain; the message names it."""
+
+
+class TargetUnreachable(ErlangInputError):
+    """No number of servers up to the cap meets the target: the cap (``max_servers``) is what binds."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail, "max_servers")
 
 
 # ---------------------------------------------------------------------------
@@ -424,7 +434,7 @@ def erlang_c_servers_needed(
 ) -> ErlangC:
     """Smallest N with P(wait <= target_s) >= service_level (and load/N <= max_occupancy).
 
-    Raises ErlangInputError if no N <= max_servers qualifies.
+    Raises TargetUnreachable if no N <= max_servers qualifies.
     """
     lam = _non_negative("arrival_rate_per_s", arrival_rate_per_s)
     aht = _positive("mean_service_s", mean_service_s)
@@ -450,7 +460,7 @@ def erlang_c_servers_needed(
         what = f"service_level {sl!r} within {t!r} s"
         if occ is not None:
             what += f" with occupancy <= {occ!r}"
-        raise ErlangInputError(f"{what} not reachable with max_servers={n_max} (offered load {a!r} Erlangs)")
+        raise TargetUnreachable(f"{what} not reachable with max_servers={n_max} (offered load {a!r} Erlangs)")
     return best
 
 
@@ -834,7 +844,7 @@ def erlang_a_servers_needed(
     """Smallest N with answered_within_target >= service_level (and p_abandon <= max_abandon).
 
     Service level here is answered within target over all arrivals. Raises
-    ErlangInputError if no N <= max_servers qualifies.
+    TargetUnreachable if no N <= max_servers qualifies.
     """
     lam = _non_negative("arrival_rate_per_s", arrival_rate_per_s)
     aht = _positive("mean_service_s", mean_service_s)
@@ -857,9 +867,7 @@ def erlang_a_servers_needed(
         what = f"service_level {sl!r} within {t!r} s"
         if cap is not None:
             what += f" with p_abandon <= {cap!r}"
-        raise ErlangInputError(
-            f"{what} not reachable with max_servers={n_max} (offered load {lam * aht!r} Erlangs)"
-        )
+        raise TargetUnreachable(f"{what} not reachable with max_servers={n_max} (offered load {lam * aht!r} Erlangs)")
     return best
 
 

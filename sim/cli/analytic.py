@@ -27,6 +27,7 @@ from sim.cli.args import positive_int, prepare_out, progress_bar, seed_number, w
 from sim.studies.breakeven import BreakEvenError, breakeven, render_breakeven
 from sim.analytic.erlang import (
     ErlangInputError,
+    TargetUnreachable,
     agents_to_schedule,
     erlang_a_metrics,
     erlang_a_servers_needed,
@@ -35,7 +36,8 @@ from sim.analytic.erlang import (
     erlang_x_metrics,
 )
 from sim.files.export import provenance_record, write_folder
-from sim.files.scenario_io import ScenarioError, with_run_settings
+from sim.model.knobs import with_run_settings
+from sim.model.validation import ScenarioError
 from sim.studies.staffing import METHODS, StaffingError, render_staffing, staffing_requirements
 from sim.studies.sweep import KINDS
 
@@ -245,14 +247,13 @@ def run_erlang(args, command_line: str) -> int:
                 break
             rows.append(_erlang_x_row(lam, aht, patience, n, t, args.lines, args.redial_probability) if erlang_x
                         else _erlang_row(lam, aht, patience, n, t))
+    except TargetUnreachable:
+        return _fail(
+            f"--service-level: {100 * args.service_level:g}% within {t:g} s cannot be met with at most "
+            f"{args.max_agents} agents (offered load {load:.4g} Erlangs); raise --max-agents or lower the target"
+        )
     except ErlangInputError as exc:
-        text = str(exc)
-        if "not reachable" in text:
-            return _fail(
-                f"--service-level: {100 * args.service_level:g}% within {t:g} s cannot be met with at most "
-                f"{args.max_agents} agents (offered load {load:.4g} Erlangs); raise --max-agents or lower the target"
-            )
-        return _fail(text)
+        return _fail(str(exc))
     table = pd.DataFrame(rows)
     if args.shrinkage is not None:
         table["agents_to_roster"] = [agents_to_schedule(n, args.shrinkage) for n in table["agents"]]

@@ -35,110 +35,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
-from sim.errors import InputProblems
-from sim.model.scenario import MAX_INTERVALS, FieldError, Scenario
+from sim.model.scenario import MAX_INTERVALS, Scenario
+from sim.model.validation import Lines, ScenarioError, build_scenario, short_value
 
 MAX_DEPTH = 32  # the scenario schema nests 8 deep; anything far deeper is not a scenario
 MAX_INT_DIGITS = 30  # above any seed (2**64 has 20 digits) or count the schema takes
 MAX_CSV_BYTES = 5_000_000  # a per-interval table of a year of 15-minute intervals is ~1 MB
 _SHOWN_NAME_CHARS = 40  # column names are quoted in messages, cut to this length
-
-Lines = dict[tuple, int]  # data path (keys and list indexes) -> 1-based line in the YAML file
-
-
-class ScenarioError(InputProblems):
-    """A scenario that cannot be used; ``problems`` has one line per field."""
-
-    heading = "invalid scenario"
-
-
-_UNION_TAGS = ("exponential", "lognormal", "gamma", "weibull", "deterministic", "empirical")
-
-
-def _path(loc: tuple, data: Any) -> tuple[str, tuple]:
-    """A pydantic error location as a field path naming list items by id, and the raw data path.
-
-    ``('contact_types', 0, 'volume', 'per_day')`` -> ``contact_types[fraud].volume.per_day`` when the
-    first contact type's id is ``fraud`` (by index where the item has no id, or shares it).
-    """
-    out, raw, node = "", [], data
-    for part in loc:
-        if isinstance(part, int):
-            label: Any = part
-            if isinstance(node, list) and 0 <= part < len(node):
-                item = node[part]
-                ident = item.get("id") if isinstance(item, dict) else None
-                siblings = [x.get("id") for x in node if isinstance(x, dict)]
-                if isinstance(ident, str) and ident and siblings.count(ident) == 1:
-                    label = ident
-                node = item
-            else:
-                node = None
-            out += f"[{label}]"
-        elif part in _UNION_TAGS and not (isinstance(node, dict) and part in node):
-            continue  # the discriminated-union branch adds nothing for the reader
-        else:
-            node = node.get(part) if isinstance(node, dict) else None
-            out += f".{part}" if out else str(part)
-        raw.append(part)
-    return out or "scenario", tuple(raw)
-
-
-def _line_of(raw: tuple, lines: Lines | None) -> int | None:
-    """The line of the deepest part of ``raw`` the YAML file has (an inlined CSV has none of its own)."""
-    if not lines:
-        return None
-    for n in range(len(raw), 0, -1):
-        if raw[:n] in lines:
-            return lines[raw[:n]]
-    return None
-
-
-def describe_validation_error(exc: ValidationError, data: Any = None, lines: Lines | None = None) -> list[str]:
-    """One line per problem: the field path (by id), the YAML line when known, the message, the bad value."""
-    problems = []
-    for err in exc.errors():
-        path, raw = _path(err["loc"], data)
-        cause = (err.get("ctx") or {}).get("error")
-        if isinstance(cause, FieldError):
-            # A cross-field check names its own field, relative to the model that ran it.
-            path = cause.field if path == "scenario" else f"{path}.{cause.field}"
-            message = cause.message
-        else:
-            message = err["msg"].removeprefix("Value error, ")
-        line = _line_of(raw, lines)
-        where = f"{path} (line {line})" if line else path
-        if err["type"] == "extra_forbidden":
-            problems.append(f"{where}: unknown field (check the spelling; see the README for the format)")
-            continue
-        text = f"{where}: {message}"
-        if (
-            err["type"] != "missing"
-            and "input" in err
-            and not isinstance(err["input"], (dict, list))
-            and f"got {err['input']!r}" not in message
-        ):
-            text += f" (got {_short(err['input'])})"
-        problems.append(text)
-    return problems
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def build_scenario(data: Any, source: str | None = None, lines: Lines | None = None) -> Scenario:
-    """Validate plain data into a Scenario, or raise ScenarioError."""
-    if not isinstance(data, dict):
-        raise ScenarioError([f"the document must be a mapping of fields, got {type(data).__name__}"], source)
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(describe_validation_error(exc, data, lines), source) from None
-
 
 # --------------------------------------------------------------------- YAML
 
@@ -174,7 +78,7 @@ class _Loader(yaml.SafeLoader):
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
                         None, None,
-                        f"key {_short(key_node.value)} is written twice (first on line {seen[key]}); "
+                        f"key {short_value(key_node.value)} is written twice (first on line {seen[key]}); "
                         "keep one",
                         key_node.start_mark,
                     )
@@ -320,14 +224,6 @@ def read_confined_file(folder: Path, name: str, max_bytes: int) -> str:
         raise FileRefused("is not UTF-8 text") from None
 
 
-def with_run_settings(scenario: Scenario, replications: int | None = None, seed: int | None = None) -> Scenario:
-    """The scenario with its replications and seed overridden, checked against the model's bounds."""
-    update = {k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
-    if not update:
-        return scenario
-    return build_scenario({**scenario.model_dump(mode="json"), **update})
-
-
 def scenario_to_yaml(scenario: Scenario) -> str:
     """The scenario as a YAML document that loads back to an equal Scenario."""
     data = scenario.model_dump(mode="json", exclude_none=True)
@@ -342,7 +238,7 @@ def _inline_csv_tables(data: dict, read_csv: Callable[[str], str], source: str |
         if target in mapping:
             problems.append(f"{where}: give either {target} or {key}, not both")
             return
-        shown = _short(name)
+        shown = short_value(name)
         try:
             mapping[target] = _read_column(read_csv(str(name)), column)
         except FileNotFoundError:

@@ -38,7 +38,7 @@ from pydantic import BaseModel
 
 from sim.model.arrivals import expected_per_interval
 from sim.model.scenario import Scenario
-from sim.files.scenario_io import build_scenario
+from sim.model.validation import build_scenario
 
 # The emergency share of volume must lie strictly between 0 and 1: every
 # type's ``volume.per_day`` must stay > 0, and a share of 1 would need an

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from sim.errors import ArgumentError
 from sim.present.formatting import fmt_estimate, fmt_money
 from sim.model.knobs import roster_headcount
 from sim.model.scenario import Scenario
@@ -62,13 +63,8 @@ from sim.studies.sweep import KINDS, family, sweep
 __all__ = ["CRITERIA", "BreakEven", "BreakEvenError", "Finding", "breakeven", "default_values", "render_breakeven"]
 
 
-class BreakEvenError(ValueError):
-    """Bad input to a break-even search; ``argument`` names the parameter at fault (if one is)."""
-
-    def __init__(self, message: str, argument: str | None = None):
-        super().__init__(f"{argument}: {message}" if argument else message)
-        self.argument = argument
-        self.detail = message
+class BreakEvenError(ArgumentError):
+    """Bad input to a break-even search."""
 
 
 # criterion -> (metric it is judged on, starts at the shallowest value?, what it asks). The description

@@ -67,7 +67,8 @@ from sim.model.scenario import (
     parse_daily_span,
     repeated,
 )
-from sim.files.scenario_io import ScenarioError, build_scenario, load_scenario
+from sim.files.scenario_io import load_scenario
+from sim.model.validation import ScenarioError, build_scenario
 from sim.studies.staffing import StaffingError, iterative_staffing, requirements
 
 REQUIREMENT_METHODS = ("erlang_c", "erlang_c_lagged", "erlang_a", "erlang_a_lagged", "isa")

@@ -123,8 +123,10 @@ from scipy import special
 
 from sim.model.arrivals import expected_per_interval
 from sim.model.engine import ANSWERED, ATTEMPT_COLUMNS, simulate
+from sim.errors import ArgumentError
 from sim.analytic.erlang import (
     ErlangInputError,
+    TargetUnreachable,
     erlang_a_servers_needed,
     erlang_c_servers_needed,
     square_root_staffing,
@@ -166,13 +168,8 @@ DEFAULT_SERVICE_LEVEL = 0.8  # the industry's "80/20" when a type states only it
 POOLED = "pooled"
 
 
-class StaffingError(ValueError):
-    """A requirement that cannot be computed or met; ``argument`` names the parameter at fault (if one is)."""
-
-    def __init__(self, message: str, argument: str | None = None):
-        super().__init__(f"{argument}: {message}" if argument else message)
-        self.argument = argument
-        self.detail = message
+class StaffingError(ArgumentError):
+    """A requirement that cannot be computed or met."""
 
 
 # ------------------------------------------------------------------ inputs
@@ -426,7 +423,7 @@ def _solve(stream: _Stream, formula: str, frame: pd.DataFrame, max_occupancy, ma
                 row = frame.iloc[i]
                 raise StaffingError(
                     f"{stream.label}, {row['weekday']} {row['time']} (interval {i}), {formula}: {exc}",
-                    "max_agents" if "not reachable" in str(exc) else None,
+                    "max_agents" if isinstance(exc, TargetUnreachable) else None,
                 ) from None
         needed[i], predicted[i] = cache[key]
     return needed, predicted

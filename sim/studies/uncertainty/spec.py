@@ -36,7 +36,8 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError,
 
 from sim.errors import InputProblems
 from sim.model.scenario import Scenario, repeated
-from sim.files.scenario_io import ScenarioError, build_scenario, load_scenario
+from sim.files.scenario_io import load_scenario
+from sim.model.validation import ScenarioError, build_scenario
 
 DesignKind = Literal["full_factorial", "one_at_a_time", "lhs", "sobol", "morris"]
 _SEGMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?$")
