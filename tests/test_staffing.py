@@ -1,4 +1,4 @@
-"""Staffing requirements per interval (sim/studies/staffing.py).
+"""Staffing requirements per interval (sim/studies/staffing/).
 
 Known answers first: on a stationary queue the per-interval (SIPP) requirement
 is the Erlang formula's, exactly, and lagging a constant rate changes nothing.
@@ -22,12 +22,12 @@ from sim.analytic.erlang import (
     erlang_c,
     erlang_c_servers_needed,
 )
+from sim.present.studies import render_staffing
 from sim.studies.staffing import (
     StaffingError,
     arrival_rates_per_s,
     iterative_staffing,
     lagged_rates_per_s,
-    render_staffing,
     requirements,
     rostered_per_interval,
     staffing_requirements,

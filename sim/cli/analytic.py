@@ -24,7 +24,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.cli.args import positive_int, prepare_out, progress_bar, seed_number, whole_number, workers_count
-from sim.studies.breakeven import BreakEvenError, breakeven, render_breakeven
+from sim.present.studies import render_breakeven, render_staffing
+from sim.studies.breakeven import BreakEvenError, breakeven
 from sim.analytic.erlang import (
     ErlangInputError,
     TargetUnreachable,
@@ -38,7 +39,7 @@ from sim.analytic.erlang import (
 from sim.files.export import provenance_record, write_folder
 from sim.model.knobs import with_run_settings
 from sim.model.validation import ScenarioError
-from sim.studies.staffing import METHODS, StaffingError, render_staffing, staffing_requirements
+from sim.studies.staffing import METHODS, StaffingError, staffing_requirements
 from sim.studies.sweep import KINDS
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2

@@ -214,9 +214,7 @@ class ContactCentre:
         # highest priority first; a contact goes to an idle agent of the most
         # specialised eligible group first, keeping generalists free.
         groups = roster.groups
-        eligible = [
-            [g.can_serve(c.id, c.required_skill) for c in types] for g in groups
-        ]
+        eligible = roster.serves(types).tolist()
         self.types_of_group = [
             sorted((k for k in range(self.n_types) if eligible[g][k]), key=lambda k: -self.priority[k])
             for g in range(len(groups))

@@ -129,6 +129,17 @@ def integrate_level(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> 
     return area
 
 
+def first_answer_s(incidents: int, incident: np.ndarray, answer_s: np.ndarray) -> np.ndarray:
+    """Per incident, the first time a human answered it (inf: never), from its answered attempts.
+
+    ``incident`` and ``answer_s`` are the incident index and answer time of
+    each answered attempt. Time-to-human is this minus the incident's start.
+    """
+    first = np.full(incidents, np.inf)
+    np.minimum.at(first, incident.astype(int), answer_s)
+    return first
+
+
 def summarise_run(
     scenario: Scenario, workload: Workload, roster: Roster, log: RunLog, keep_incidents: str = "emergency"
 ) -> RunTables:
@@ -151,7 +162,7 @@ def summarise_run(
     bot_cost_by_type = _bot_costs(scenario, a_type, a["bot"], counted_attempt)
 
     rows, incident_frames, interval_frames = [], [], []
-    edges = _interval_edges(scenario)
+    edges = scenario.interval_edges_s()
     for k, ct in enumerate(scenario.contact_types):
         tw = workload.types[k]
         counted_incident = tw.arrival_s >= warmup
@@ -161,8 +172,7 @@ def summarise_run(
         answered = out == ANSWERED
         gave_up = (out == ABANDONED) | (out == BALKED)
 
-        first_answer = np.full(tw.incidents, np.inf)
-        np.minimum.at(first_answer, inc[answered], a["leave_queue_s"][sel][answered])
+        first_answer = first_answer_s(tw.incidents, inc[answered], a["leave_queue_s"][sel][answered])
         reached = np.isfinite(first_answer) & counted_incident
         tth = first_answer - tw.arrival_s
         n_attempts = np.bincount(inc, minlength=tw.incidents)
@@ -247,10 +257,6 @@ def _last_outcome(inc: np.ndarray, attempt_no: np.ndarray, out: np.ndarray, n: i
         order = np.lexsort((attempt_no, inc))
         last[inc[order]] = out[order]  # later attempts overwrite earlier ones
     return last
-
-
-def _interval_edges(scenario: Scenario) -> np.ndarray:
-    return np.arange(scenario.intervals_per_day * scenario.days + 1) * float(scenario.interval_s)
 
 
 def _interval_rows(type_id, target_s, edges, arrival_s, counted_incident, inc, out, off, wait, enqueue_offered,
@@ -345,9 +351,7 @@ def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_servi
     )
     busy = np.zeros((n_agents, n_types))
     np.add.at(busy, (who, a_type[served]), busy_s)
-    eligible = np.array(
-        [[g.can_serve(c.id, c.required_skill) for c in scenario.contact_types] for g in roster.groups], dtype=float
-    ).reshape(len(roster.groups), n_types)
+    eligible = roster.serves(scenario.contact_types).astype(float)
     weights = busy.copy()
     idle_agents = weights.sum(axis=1) == 0
     if n_agents:

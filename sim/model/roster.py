@@ -75,6 +75,16 @@ class Roster:
     _scenario: Scenario = field(repr=False, compare=False)
     _absence_seed: np.random.SeedSequence = field(repr=False, compare=False)
 
+    def serves(self, contact_types) -> np.ndarray:
+        """groups x types: may an agent of group g take a contact of type k (skill and reservation)?
+
+        The one answer to "who serves whom" that the engine routes by, the
+        metrics split busy time by, and staffing counts agents by.
+        """
+        return np.array(
+            [[g.can_serve(c.id, c.required_skill) for c in contact_types] for g in self.groups], dtype=bool
+        ).reshape(len(self.groups), len(contact_types))
+
     def covering(self, until_s: float) -> Roster:
         """This roster, built on past the horizon at least up to ``until_s`` (whole days)."""
         if until_s <= self.until_s:

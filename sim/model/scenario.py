@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -467,6 +468,15 @@ class Scenario(_Model):
     @property
     def intervals_per_day(self) -> int:
         return 1440 // self.interval_min
+
+    @property
+    def n_intervals(self) -> int:
+        """Intervals in the horizon."""
+        return self.intervals_per_day * self.days
+
+    def interval_edges_s(self) -> np.ndarray:
+        """The n_intervals + 1 interval edges of the horizon, in seconds from its start."""
+        return np.arange(self.n_intervals + 1) * float(self.interval_s)
 
     @property
     def horizon_s(self) -> float:

@@ -67,6 +67,14 @@ def fmt_value(x: float, kind: str, currency: str = "", compact: bool = False) ->
     return _unsigned(f"{x:,.1f}")
 
 
+def fmt_signed(x: float, kind: str) -> str:
+    """A change or a gap, with its sign always written ("+1.5", "-0.5"); zero is "0"."""
+    text = fmt_value(x, kind)
+    if is_missing(x) or text.startswith("-") or not any(ch in "123456789" for ch in text):
+        return text
+    return "+" + text
+
+
 def fmt_ci(lo: float, hi: float, kind: str, currency: str = "", compact: bool = False) -> str:
     """'low to high' of an interval; 'CI n/a' when a bound is missing (a single replication)."""
     if is_missing(lo) or is_missing(hi):

@@ -55,12 +55,11 @@ import pandas as pd
 from pydantic import ValidationError
 
 from sim.errors import ArgumentError
-from sim.present.formatting import fmt_estimate, fmt_money
 from sim.model.knobs import roster_headcount
 from sim.model.scenario import Scenario
 from sim.studies.sweep import KINDS, family, sweep
 
-__all__ = ["CRITERIA", "BreakEven", "BreakEvenError", "Finding", "breakeven", "default_values", "render_breakeven"]
+__all__ = ["CRITERIA", "BreakEven", "BreakEvenError", "Finding", "breakeven", "default_values"]
 
 
 class BreakEvenError(ArgumentError):
@@ -475,87 +474,3 @@ def share_meaning(scenario: Scenario, template: str) -> str:
     own = roster_headcount(scenario, template)
     return (f"share of the roster kept = the policy's staffing_scale: 1.0 = {template!r}'s roster before any "
             f"scale ({full:g} agents); as written it keeps {policy.staffing_scale:g} ({own:g} agents)")
-
-
-def render_breakeven(result: BreakEven, scenario: Scenario) -> str:
-    """Plain-text report: the four answers with their intervals, then every member tested."""
-    currency = scenario.economics.currency
-    pct = int(round(100 * result.confidence))
-    lines = [
-        f"{scenario.name}: break-even of {result.template!r} ({what(result.kind)}) against baseline "
-        f"{result.baseline!r}; {result.replications} replications, seed {result.seed}, "
-        f"resolution {result.resolution:g}",
-        f"guarantee: {100 * result.guarantee_share:g}% of emergencies reach a human within "
-        f"{result.guarantee_s:g} s; net saving in {currency} per {scenario.days} day(s) = wages and bot costs "
-        "saved - added customer losses - added churn",
-    ]
-    if result.kind == "staffing":
-        lines.append(share_meaning(scenario, result.template))
-    lines.append("")
-    for f in result.findings.values():
-        lines.append(f"{f.criterion}: {f.message}")
-        if f.value is None:
-            if f.next_value is not None:
-                lines.append(
-                    "    "
-                    + _point(f.next_value, f.next_headcount, f.metric, f.next_mean, f.next_ci_low, f.next_ci_high,
-                             result, pct, currency)
-                )
-            continue
-        lines.append(
-            "    " + _point(f.value, f.headcount, f.metric, f.mean, f.ci_low, f.ci_high, result, pct, currency)
-        )
-        if f.next_value is not None:
-            lines.append(
-                "    first failing: "
-                + _point(f.next_value, f.next_headcount, f.metric, f.next_mean, f.next_ci_low, f.next_ci_high,
-                         result, pct, currency)
-            )
-    if result.violations:
-        lines.append("")
-        lines.append("runs contradicting the monotonicity assumptions:")
-        lines.extend(f"  - {v}" for v in result.violations)
-    lines.append("")
-    lines.append("members tested (deepest last):")
-    table = pd.DataFrame(
-        {
-            "value": result.members["value"].map(lambda v: f"{v:g}"),
-            "agents": result.members["headcount"].map(lambda v: f"{v:g}"),
-            "within guarantee": result.members["share_within_guarantee"].map(
-                lambda v: "–" if pd.isna(v) else f"{100 * v:.1f}%"
-            ),
-            "holds (mean)": result.members["guarantee_holds_mean"].map(_yes),
-            f"holds ({pct}%)": result.members["guarantee_holds_confident"].map(_yes),
-            "net saving": [
-                _money_ci(m, lo, hi)
-                for m, lo, hi in zip(result.members["net_saving"], result.members["net_saving_ci_low"],
-                                     result.members["net_saving_ci_high"])
-            ],
-            "found in": [
-                stage if sim_as == v else f"{stage} (same scenario as {sim_as:g})"
-                for stage, v, sim_as in zip(result.members["stage"], result.members["value"],
-                                            result.members["simulated_as"])
-            ],
-        }
-    )
-    lines.append(table.to_string(index=False))
-    return "\n".join(lines)
-
-
-def _yes(flag) -> str:
-    return "yes" if bool(flag) else "no"
-
-
-def _money_ci(mean, low, high) -> str:
-    return "–" if pd.isna(mean) else fmt_estimate(mean, low, high, "money")
-
-
-def _point(value, headcount, metric, mean, low, high, result: BreakEven, pct: int, currency: str) -> str:
-    where = f"{value:g}" + (f" ({headcount:g} agents)" if result.kind == "staffing" else "")
-    if metric == "share_within_guarantee":
-        return (
-            f"at {where}: {100 * mean:.1f}% within {result.guarantee_s:g} s "
-            f"({pct}% CI {100 * low:.1f}% to {100 * high:.1f}%; target {100 * result.guarantee_share:g}%)"
-        )
-    return (f"at {where}: net saving {fmt_money(mean)} {currency} "
-            f"({pct}% CI {fmt_money(low)} to {fmt_money(high)})")

@@ -1,0 +1,184 @@
+"""Terminal text of the studies: staffing requirements and break-even answers.
+
+Presentation only: every figure comes from the study's result (a tidy frame
+or its dataclass) and is written by ``sim.present.formatting``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sim.model.scenario import Scenario
+from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_signed, fmt_value
+from sim.studies.breakeven import BreakEven, share_meaning, what
+from sim.studies.staffing import METHODS, POOLED, IterativeStaffing
+
+
+def render_staffing(table: pd.DataFrame, scenario: Scenario, isa: IterativeStaffing | None = None) -> str:
+    """A terminal report: targets, one row per interval (methods side by side), and a summary."""
+    policy = table.attrs.get("policy", scenario.baseline_policy.id)
+    methods = list(dict.fromkeys(table["method"]))
+    lines = [f"{scenario.name}: agents needed per interval under policy {policy!r}", ""]
+    for method in methods:
+        part = table[table.method == method]
+        targets = part.drop_duplicates(["contact_type", "target_s", "service_level_target"])
+        if method == "isa" and isa is not None and isa.criterion == "delay":
+            what = f"P(delay) <= {1 - targets['service_level_target'].iloc[0]:.3g} in every interval"
+        elif method == "isa":
+            what = (
+                f"the emergency guarantee, {100 * scenario.guarantee_share:g}% of emergency incidents reach a "
+                f"human within {scenario.guarantee_s:g} s (only that: other contacts get what is left)"
+            )
+        elif "binding_type" in part and part["binding_type"].ne("").any():
+            binding = part[part["binding_type"] != ""].drop_duplicates(["binding_type", "target_s",
+                                                                         "service_level_target"])
+            what = "each type its own, against the pool's wait (types that set the agents somewhere): " + "; ".join(
+                f"{row.binding_type}: {100 * row.service_level_target:g}% within {row.target_s:g} s"
+                for row in binding.itertuples()
+            )
+        else:
+            what = "; ".join(
+                f"{row.contact_type}: {100 * row.service_level_target:g}% within {row.target_s:g} s"
+                for row in targets.itertuples()
+            )
+        lines.append(f"  {method:<16} {METHODS[method]}; target {what}")
+    lines.append(
+        f"  {'rostered':<16} agents on duty per the roster (no absence, scheduled breaks out); "
+        "gap = rostered - needed"
+    )
+    lines.append("")
+    labels = list(dict.fromkeys(table["contact_type"]))
+    for label in labels:
+        part = table[table.contact_type == label]
+        first = part["method"].iloc[0]
+        wide = part[part.method == first][["interval", "weekday", "time", "calls_per_interval", "rostered"]].copy()
+        for method in methods:
+            rows = part[part.method == method].set_index("interval")
+            if rows.empty:
+                continue
+            wide[method] = wide["interval"].map(rows["agents_needed"])
+            wide[f"gap_{method}"] = wide["interval"].map(rows["gap"])
+        if label != POOLED:
+            lines.append(f"contact type {label}:")
+        elif len(labels) > 1:
+            lines.append("all contact types, pooled:")
+        shown = wide.drop(columns="interval").rename(columns={"weekday": "day"})
+        calls = f"calls per {scenario.interval_min} min"
+        shown = shown.rename(columns={"calls_per_interval": calls})
+        shown[calls] = shown[calls].map(lambda v: fmt_value(v, "count"))
+        shown["rostered"] = shown["rostered"].map(lambda v: fmt_value(v, "count"))
+        for column in shown.columns:
+            if column.startswith("gap_"):
+                shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else fmt_signed(v, "count"))
+        shown = shown.rename(columns={c: "gap" for c in shown.columns if c.startswith("gap_")})
+        lines.append(shown.to_string(index=False))
+        lines.append("")
+    lines.append("summary:")
+    hours = scenario.interval_s / 3600.0
+    for (label, method), part in table.groupby(["contact_type", "method"], sort=False):
+        short = part[part.gap < -1e-9]
+        text = (
+            f"  {label} / {method}: needs {fmt_value(part.agents_needed.sum() * hours, 'integer')} agent-hours, rostered "
+            f"{fmt_value(part.rostered.sum() * hours, 'integer')}; short in {len(short)} of {len(part)} intervals"
+        )
+        if len(short):
+            worst = short.loc[short.gap.idxmin()]
+            text += f", worst {fmt_signed(worst.gap, 'count')} agents on {worst.weekday} (day {worst.day}) {worst.time}"
+        lines.append(text)
+    if isa is not None:
+        state = "converged" if isa.converged else "stopped without a fixed point (see notes)"
+        lines.append(
+            f"  isa: {len(isa.iterations)} simulated iterations of {isa.replications} runs (seed {isa.seed}), "
+            f"{state}; final failure allowance {isa.epsilon:.4g}"
+        )
+        if isa.criterion == "guarantee":
+            lines.append(
+                f"  isa: emergencies within {scenario.guarantee_s:g} s in the final simulation: "
+                f"{fmt_value(isa.share_mean, 'share')} (95% CI {fmt_ci(isa.share_ci_low, isa.share_ci_high, 'share')}), "
+                f"target {100 * scenario.guarantee_share:g}%"
+            )
+        lines.extend(f"  isa note: {note}" for note in isa.notes)
+    return "\n".join(lines)
+
+
+def render_breakeven(result: BreakEven, scenario: Scenario) -> str:
+    """Plain-text report: the four answers with their intervals, then every member tested."""
+    currency = scenario.economics.currency
+    pct = int(round(100 * result.confidence))
+    lines = [
+        f"{scenario.name}: break-even of {result.template!r} ({what(result.kind)}) against baseline "
+        f"{result.baseline!r}; {result.replications} replications, seed {result.seed}, "
+        f"resolution {result.resolution:g}",
+        f"guarantee: {100 * result.guarantee_share:g}% of emergencies reach a human within "
+        f"{result.guarantee_s:g} s; net saving in {currency} per {scenario.days} day(s) = wages and bot costs "
+        "saved - added customer losses - added churn",
+    ]
+    if result.kind == "staffing":
+        lines.append(share_meaning(scenario, result.template))
+    lines.append("")
+    for f in result.findings.values():
+        lines.append(f"{f.criterion}: {f.message}")
+        if f.value is None:
+            if f.next_value is not None:
+                lines.append(
+                    "    "
+                    + _point(f.next_value, f.next_headcount, f.metric, f.next_mean, f.next_ci_low, f.next_ci_high,
+                             result, pct, currency)
+                )
+            continue
+        lines.append(
+            "    " + _point(f.value, f.headcount, f.metric, f.mean, f.ci_low, f.ci_high, result, pct, currency)
+        )
+        if f.next_value is not None:
+            lines.append(
+                "    first failing: "
+                + _point(f.next_value, f.next_headcount, f.metric, f.next_mean, f.next_ci_low, f.next_ci_high,
+                         result, pct, currency)
+            )
+    if result.violations:
+        lines.append("")
+        lines.append("runs contradicting the monotonicity assumptions:")
+        lines.extend(f"  - {v}" for v in result.violations)
+    lines.append("")
+    lines.append("members tested (deepest last):")
+    table = pd.DataFrame(
+        {
+            "value": result.members["value"].map(lambda v: f"{v:g}"),
+            "agents": result.members["headcount"].map(lambda v: f"{v:g}"),
+            "within guarantee": result.members["share_within_guarantee"].map(
+                lambda v: fmt_value(v, "share")
+            ),
+            "holds (mean)": result.members["guarantee_holds_mean"].map(_yes),
+            f"holds ({pct}%)": result.members["guarantee_holds_confident"].map(_yes),
+            "net saving": [
+                _money_ci(m, lo, hi)
+                for m, lo, hi in zip(result.members["net_saving"], result.members["net_saving_ci_low"],
+                                     result.members["net_saving_ci_high"])
+            ],
+            "found in": [
+                stage if sim_as == v else f"{stage} (same scenario as {sim_as:g})"
+                for stage, v, sim_as in zip(result.members["stage"], result.members["value"],
+                                            result.members["simulated_as"])
+            ],
+        }
+    )
+    lines.append(table.to_string(index=False))
+    return "\n".join(lines)
+
+
+def _yes(flag) -> str:
+    return "yes" if bool(flag) else "no"
+
+
+def _money_ci(mean, low, high) -> str:
+    return fmt_estimate(mean, low, high, "money")
+
+
+def _point(value, headcount, metric, mean, low, high, result: BreakEven, pct: int, currency: str) -> str:
+    where = f"{value:g}" + (f" ({headcount:g} agents)" if result.kind == "staffing" else "")
+    if metric == "share_within_guarantee":
+        return (
+            f"at {where}: {fmt_value(mean, 'share')} within {result.guarantee_s:g} s "
+            f"({pct}% CI {fmt_ci(low, high, 'share')}; target {100 * result.guarantee_share:g}%)"
+        )
+    return f"at {where}: net saving {fmt_money(mean)} {currency} ({pct}% CI {fmt_ci(low, high, 'money')})"
