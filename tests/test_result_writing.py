@@ -56,7 +56,9 @@ def test_provenance_states_currency_commit_and_the_time_of_the_export(tmp_path, 
     assert "git_commit" in record  # None outside a checkout, a commit inside one
     dictionary = pd.read_csv(out / "data_dictionary.csv")
     money = dictionary[(dictionary.file == "replications.csv") & (dictionary.column == "customer_loss")]
-    assert list(money.unit) == ["USD"]
+    assert list(money.currency) == ["USD"] and list(money.unit) == ["USD per run"]
+    # the CLI's folder carries the same dictionary as the app's downloads: every column described
+    assert not dictionary[dictionary.meaning.isna()].column.tolist()
 
 
 def test_rerun_with_fewer_policies_leaves_no_stale_compare_csv(tmp_path, capsys):

@@ -12,7 +12,7 @@ import pytest
 import sim
 from sim.model import knobs
 from sim.studies.breakeven import Finding, breakeven
-from sim.present.dictionary import data_dictionary
+from sim.files.dictionary import data_dictionary
 from sim.present.terminal import NET_TERMS
 from ui import charts, compute, tables
 
@@ -316,7 +316,7 @@ def test_data_dictionary_describes_every_exported_column(comparison, frontier):
     assert "frontier" in exported
     dictionary = data_dictionary(exported, "USD")
     blank = dictionary[dictionary["meaning"] == ""]
-    assert blank.empty, blank[["table", "column"]].to_string()
+    assert blank.empty, blank[["file", "column"]].to_string()
     money = dictionary[dictionary["column"].isin(["agent_cost", "metric=net_saving"])]
     assert set(money["currency"]) == {"USD"} and all("USD" in u for u in money["unit"])
 

@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 import sim
@@ -129,7 +128,8 @@ class Comparison:
     per_replication: pd.DataFrame
     summary: pd.DataFrame
     compare: pd.DataFrame
-    intervals: pd.DataFrame  # per policy x interval, summed over types, mean over replications
+    intervals: pd.DataFrame  # per policy x interval, types together, mean over replications (Results.interval_means)
+    interval_rows: pd.DataFrame  # per policy x replication x type x interval, as the CLI writes intervals.csv
     incidents: pd.DataFrame  # emergency incidents
     agents: pd.DataFrame
     provenance: dict
@@ -206,7 +206,8 @@ def run_comparison(scenario_yaml: str, base_yaml: str | None = None, source: str
         per_replication=per_rep,
         summary=summary,
         compare=compare,
-        intervals=interval_means(results.intervals),
+        intervals=results.interval_means(),
+        interval_rows=results.intervals,
         incidents=results.incidents,
         agents=results.agents,
         provenance=prov,
@@ -281,7 +282,8 @@ def export_tables(comparison: Comparison, frontier: "Frontier | None" = None) ->
         "replications": comparison.replications,
         "summary": comparison.summary,
         "compare": comparison.compare,
-        "intervals": comparison.intervals,
+        "intervals": comparison.interval_rows,
+        "interval_means": comparison.intervals,
         "incidents": comparison.incidents,
         "agents": comparison.agents,
     }
@@ -290,27 +292,6 @@ def export_tables(comparison: Comparison, frontier: "Frontier | None" = None) ->
         tables["frontier"] = frontier.table.assign(agents=frontier.table["value"].map(members),
                                                    template=frontier.template)
     return tables
-
-
-def interval_means(intervals: pd.DataFrame) -> pd.DataFrame:
-    """Per policy x interval: counts summed over contact types, averaged over replications."""
-    if intervals.empty:
-        return intervals
-    frame = intervals.copy()
-    frame["wait_sum_s"] = (frame["mean_wait_s"] * frame["offered"]).fillna(0.0)
-    counts = ["incidents", "attempts", "offered", "answered", "abandoned", "answered_within_target", "wait_sum_s"]
-    keys = ["policy", "replication", "interval", "interval_start_s", "day"]
-    per_rep = frame.groupby(keys, sort=False)[counts].sum()
-    # agents_on_duty is interval-level, repeated on each contact type's row
-    per_rep["agents_on_duty"] = frame.groupby(keys, sort=False)["agents_on_duty"].first()
-    out = per_rep.reset_index().groupby(["policy", "interval", "interval_start_s", "day"], sort=False)
-    out = out[[*counts, "agents_on_duty"]].mean().reset_index()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        offered = out["offered"].to_numpy(dtype=float)
-        out["service_level"] = np.where(offered > 0, out["answered_within_target"] / offered, np.nan)
-        out["abandonment"] = np.where(offered > 0, out["abandoned"] / offered, np.nan)
-        out["mean_wait_s"] = np.where(offered > 0, out["wait_sum_s"] / offered, np.nan)
-    return out
 
 
 # ---------------------------------------------------------------- classroom

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.files.dictionary import data_dictionary
 from sim.model.metrics import MONEY_COLUMNS
 from sim.model.scenario import Scenario
 
@@ -39,42 +40,13 @@ RESULT_FILES = (
     "replications.csv",
     "summary.csv",
     "intervals.csv",
+    "interval_means.csv",
     "agents.csv",
     "incidents.csv",
     "compare.csv",
     "data_dictionary.csv",
     "provenance.json",
 )
-
-# Meanings of the columns other parts rely on (DESIGN.md §4); units follow from the names.
-_MEANINGS = {
-    "policy": "policy id",
-    "replication": "replication index (0-based)",
-    "contact_type": "contact type id ('all': every type; 'emergency': the emergency types)",
-    "incidents": "distinct incidents that arrived",
-    "attempts": "incidents + redials + returns",
-    "bot_sessions": "attempts that entered the bot",
-    "bot_resolved": "attempts the bot resolved",
-    "offered": "attempts that joined the human queue",
-    "answered": "offered attempts a human answered",
-    "abandoned": "offered attempts that gave up (balked included)",
-    "balked": "offered attempts that hung up at once, no agent being free",
-    "delayed": "offered attempts not answered at once",
-    "answered_within_target": "answered within the type's target_s",
-    "abandoned_within_target": "abandoned within the type's target_s",
-    "wait_sum_s": "queue time of all offered attempts",
-    "answered_wait_sum_s": "queue time of answered attempts",
-    "reached_human": "incidents a human answered at least once",
-    "within_guarantee": "incidents whose time-to-human is within guarantee_s",
-    "time_to_human_sum_s": "time-to-human summed over incidents that reached a human",
-    "agent_cost": "paid agent time (overtime and night premium included)",
-    "bot_cost": "bot sessions and the bot's fixed cost per day",
-    "customer_loss": "money emergency customers lost before reaching a human",
-    "platform_liability": "the platform's share of customer losses",
-    "churn_cost": "cost of abandoned and falsely resolved incidents",
-    "amount_at_risk": "money at risk in emergency incidents",
-}
-
 
 class OutputFolderError(ValueError):
     """A results folder that may not be written or replaced; the message names it and why."""
@@ -147,33 +119,6 @@ def provenance(results, command: str | None = None) -> dict:
     )
 
 
-def unit_of(column: str, currency: str) -> str:
-    """The unit of a column, from its name: money in the currency, then seconds, hours, shares, counts."""
-    if column in MONEY_COLUMNS or column in ("amount_at_risk", "unreached_loss", "loss", "total_cost") or (
-        column.endswith("_cost")
-    ):
-        return currency
-    if column.endswith("_s"):
-        return "seconds"
-    if column.endswith("_hours"):
-        return "hours"
-    if column in ("policy", "contact_type", "group", "metric"):
-        return "id"
-    if column in ("service_level", "abandonment", "occupancy", "p_delay") or column.startswith("share_"):
-        return "share (0-1)"
-    return "count"
-
-
-def data_dictionary(tables: dict[str, pd.DataFrame], currency: str) -> pd.DataFrame:
-    rows = [
-        {"file": f"{name}.csv", "column": str(col), "meaning": _MEANINGS.get(str(col), ""),
-         "unit": unit_of(str(col), currency)}
-        for name, table in tables.items()
-        for col in table.columns
-    ]
-    return pd.DataFrame(rows, columns=["file", "column", "meaning", "unit"])
-
-
 def check_output_folder(directory: Path) -> None:
     """Raise ``OutputFolderError`` unless ``directory`` is absent, empty, or a results folder.
 
@@ -209,6 +154,7 @@ def save_results(results, directory: Path, command: str | None = None) -> Path:
         "replications": results.replications,
         "summary": results.summary(),
         "intervals": results.intervals,
+        "interval_means": results.interval_means(),
         "agents": results.agents,
     }
     if len(results.incidents):

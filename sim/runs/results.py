@@ -44,6 +44,9 @@ RATES: dict[str, tuple[str, str]] = {
     "attempts_per_unreached": ("unreached_attempts", "unreached"),
 }
 TIME_TO_HUMAN_QUANTILES = (0.5, 0.9, 0.99)
+# Interval columns that add up over contact types (the queue length too: it is a count of those waiting).
+INTERVAL_SUMMED = ("incidents", "attempts", "offered", "answered", "abandoned", "answered_within_target",
+                   "wait_sum_s", "queue_length_mean")
 SUMMED = (*COUNT_COLUMNS, *MONEY_COLUMNS, "amount_at_risk", "unreached", "unreached_loss", "unreached_attempts")
 COMPARE_METRICS = (
     *MONEY_COLUMNS,
@@ -125,6 +128,34 @@ class Results:
     incidents: pd.DataFrame
     meta: dict = field(default_factory=dict)
     precision: Precision | None = None  # what a precision target reached (sim.runs.precision), if one was set
+
+    # ------------------------------------------------------------ per interval
+    def interval_means(self) -> pd.DataFrame:
+        """Per policy x interval, every contact type together, averaged over replications.
+
+        Counts and the queue length are summed over the types, then averaged
+        over replications; ``agents_on_duty`` is the interval's own (the same
+        on every type's row). Service level, abandonment and mean wait are
+        ratios of those means, which with equal replications are the ratios
+        of the totals, as ``RATES`` defines them.
+        """
+        frame = self.intervals
+        if frame.empty:
+            return frame.copy()
+        frame = frame.assign(wait_sum_s=(frame["mean_wait_s"] * frame["offered"]).fillna(0.0))
+        counts = [c for c in INTERVAL_SUMMED if c in frame]
+        keys = ["policy", "replication", "interval", "interval_start_s", "day"]
+        grouped = frame.groupby(keys, sort=False)
+        per_rep = grouped[counts].sum()
+        per_rep["agents_on_duty"] = grouped["agents_on_duty"].first()
+        out = per_rep.reset_index().groupby(keys[:1] + keys[2:], sort=False)[[*counts, "agents_on_duty"]]
+        out = out.mean().reset_index()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for name in ("service_level", "abandonment", "mean_wait_s"):
+                num, den = RATES[name]
+                den_values = out[den].to_numpy(dtype=float)
+                out[name] = np.where(den_values > 0, out[num].to_numpy(dtype=float) / den_values, np.nan)
+        return out
 
     # ------------------------------------------------------------ per replication
     def per_replication(self, quantiles: bool = True) -> pd.DataFrame:

@@ -9,7 +9,7 @@ import zipfile
 
 import streamlit as st
 
-from sim.present.dictionary import data_dictionary
+from sim.files.dictionary import data_dictionary
 from ui import compute, state
 
 ctx = state.ctx()
@@ -68,6 +68,6 @@ if result.scenario_yaml != ctx.yaml:
     st.download_button("Scenario with the sidebar's current settings (YAML), not yet run", ctx.yaml,
                        file_name=f"{slug}_next.yaml", mime="application/x-yaml", key="dl_scenario_next")
 with st.expander("Data dictionary"):
-    st.table(dictionary.set_index(["table", "column"]))
+    st.table(dictionary.set_index(["file", "column"]))
 with st.expander("Provenance"):
     st.json(result.provenance)

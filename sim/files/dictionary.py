@@ -117,7 +117,7 @@ _METRICS = {
 
 
 def data_dictionary(tables: dict[str, pd.DataFrame], currency: str) -> pd.DataFrame:
-    """One row per column of each table (and per metric of the long tables): table, column, meaning, unit, currency.
+    """One row per column of each table (and per metric of the long tables): file, column, meaning, unit, currency.
 
     Money is per replication (one run of the scenario's horizon) in ``currency``.
     """
@@ -130,10 +130,10 @@ def data_dictionary(tables: dict[str, pd.DataFrame], currency: str) -> pd.DataFr
             for metric in dict.fromkeys(frame["metric"]):
                 meaning, unit = _METRICS.get(metric, ("", ""))
                 rows.append(_row(name, f"metric={metric}", meaning, unit, currency))
-    return pd.DataFrame(rows, columns=["table", "column", "meaning", "unit", "currency"])
+    return pd.DataFrame(rows, columns=["file", "column", "meaning", "unit", "currency"])
 
 
 def _row(table: str, column: str, meaning: str, unit: str, currency: str) -> dict:
     money = unit == "money"
-    return {"table": table, "column": column, "meaning": meaning,
+    return {"file": f"{table}.csv", "column": column, "meaning": meaning,
             "unit": f"{currency} per run" if money else unit, "currency": currency if money else ""}
