@@ -244,7 +244,7 @@ def _policy_knobs(base: Scenario, token: str, pid: str, draw: bool) -> dict:
     edits: dict = {}
     kept_now = knobs.agents_kept(base, pid)
     door = knobs.front_door_of(base, pid)
-    has_bot = door.bot_enabled or bool(door.bot_only_hours)
+    has_bot = door.bot_can_be_in_front
     keys = {name: knob_key(token, name, pid) for name in ("kept", "found", "attempts")}
     if draw:
         kept_spec = knobs.field_spec(Policy, "staffing_scale")

@@ -157,7 +157,7 @@ class ContactCentre:
     """One run of the model. Build, then ``run()`` once."""
 
     def __init__(self, scenario: Scenario, workload: Workload, roster: Roster):
-        self._bot_possible = bot_can_be_in_front(scenario)
+        self._bot_possible = scenario.front_door.bot_can_be_in_front
         roster = roster.covering(latest_outcome_s(scenario, workload))  # itself when already built that far
         self.env = simpy.Environment()
         self._schedule = self.env.schedule
@@ -618,12 +618,6 @@ def _floats(values: np.ndarray) -> memoryview:
     return memoryview(np.ascontiguousarray(values, dtype=float))
 
 
-def bot_can_be_in_front(scenario: Scenario) -> bool:
-    """Whether a bot is ever the front door of this (policy-resolved) scenario."""
-    door = scenario.front_door
-    return door.bot_enabled or bool(door.bot_only_hours)
-
-
 def latest_outcome_s(scenario: Scenario, workload: Workload) -> float:
     """A time by which every incident of the workload has its outcome, whatever the agents do (capped).
 
@@ -632,7 +626,7 @@ def latest_outcome_s(scenario: Scenario, workload: Workload) -> float:
     answered attempt ends before its patience would have run out, so the sum
     over an incident's attempts bounds its last outcome.
     """
-    bot_possible = bot_can_be_in_front(scenario)
+    bot_possible = scenario.front_door.bot_can_be_in_front
     menu_s = scenario.front_door.menu_s if bot_possible else 0.0
     latest = scenario.horizon_s
     for ct, tw in zip(scenario.contact_types, workload.types):

@@ -391,7 +391,7 @@ def _bot_costs(scenario: Scenario, a_type, a_bot, counted) -> np.ndarray:
     econ, door = scenario.economics, scenario.front_door
     sessions = np.bincount(a_type[(a_bot > 0) & counted], minlength=n_types).astype(float)
     cost = sessions * econ.bot_cost_per_session
-    if door.bot_enabled or door.bot_only_hours:
+    if door.bot_can_be_in_front:
         days = (scenario.horizon_s - scenario.warmup_s) / 86400.0
         fixed = econ.bot_fixed_cost_per_day * days
         share = sessions / sessions.sum() if sessions.sum() > 0 else np.full(n_types, 1.0 / n_types)

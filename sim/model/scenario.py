@@ -389,6 +389,15 @@ class FrontDoor(_Model):
         return value
 
     @property
+    def bot_can_be_in_front(self) -> bool:
+        """Whether a bot is ever the front door: always on, or in bot-only hours.
+
+        The one answer the engine routes by, the bot's fixed cost is charged on
+        and the break-even search checks a bot template against.
+        """
+        return self.bot_enabled or bool(self.bot_only_hours)
+
+    @property
     def bot_only_spans(self) -> list[tuple[int, int]]:
         return [parse_daily_span(t) for t in self.bot_only_hours]
 

@@ -184,7 +184,7 @@ def _check(scenario: Scenario, kind: str, template: str, values, replications: i
     if kind == "bot_resolve":
         resolved = scenario.for_policy(template)
         door = resolved.front_door
-        if not (door.bot_enabled or door.bot_only_hours):
+        if not door.bot_can_be_in_front:
             raise BreakEvenError(
                 f"{template!r} has no bot front door, so scaling bot deflection changes nothing; "
                 "name a policy with a bot as the template",
