@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -180,6 +182,17 @@ def test_a_changed_experiment_file_on_an_existing_folder_is_refused(oat, tmp_pat
     done = subprocess.run([sys.executable, "-m", "sim", "experiment", str(changed), "--out",
                            str(path.parent / "sequential")], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "another experiment" in done.stderr
+
+
+def test_a_folder_started_by_another_version_of_the_code_is_never_resumed(oat, tmp_path):
+    path, _ = oat
+    folder = tmp_path / "older"
+    shutil.copytree(path.parent / "sequential", folder)
+    record = json.loads((folder / "experiment.json").read_text())
+    record["code_sha256"] = "0" * 64  # what an older model version wrote
+    (folder / "experiment.json").write_text(json.dumps(record))
+    with pytest.raises(ExperimentError, match="another version of humanline's code"):
+        run_experiment(path, folder)
 
 
 def test_an_experiment_killed_mid_way_resumes_without_losing_or_duplicating_a_run(tmp_path):

@@ -21,7 +21,7 @@ import pandas as pd
 import sim
 from sim.model import knobs
 from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
-from sim.files.export import provenance
+from sim.files.export import code_fingerprint, provenance
 from sim.runs.guard import NonFiniteResult, run_checked
 from sim.runs.size_guard import RunTooLarge
 from sim.runs.workers import capped_workers
@@ -482,7 +482,8 @@ def run_what_matters(scenario_yaml: str, policy: str, replications: int = 2, wor
 
     scenario = scenario_from_yaml(scenario_yaml)
     experiment = default_experiment(scenario, policy, replications=replications)
-    folder = Path(tempfile.gettempdir()) / "humanline-what-matters" / experiment.fingerprint[:16]
+    # Keyed by the code too: a folder from another model version is never resumed (sim.studies.uncertainty.store).
+    folder = Path(tempfile.gettempdir()) / "humanline-what-matters" / f"{experiment.fingerprint[:16]}-{code_fingerprint()[:8]}"
     _guarded("The experiment", should_stop, progress,
              lambda report: run_experiment(experiment, folder, workers=capped_workers(workers)[0], progress=report))
     return _what_matters(folder, scenario.economics.currency)

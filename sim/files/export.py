@@ -17,6 +17,7 @@ Only an empty folder or an earlier results folder (``check_output_folder``) is r
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -57,9 +58,28 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the sim package
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A SHA-256 of the sim package's source: the model that made a result, checkout or not.
+
+    The version number does not change with every edit and a git commit is not
+    there in an installed copy, so results that must never be mixed across
+    model versions (an experiment resumed, the app's cached experiments) are
+    keyed by this.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE_ROOT.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE_ROOT).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def git_commit() -> str | None:
     """The commit of the code that runs, with '-dirty' if it has uncommitted changes; None outside a checkout."""
-    here = Path(__file__).resolve().parent
+    here = _PACKAGE_ROOT
     try:
         commit = subprocess.run(
             ["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
@@ -100,6 +120,7 @@ def provenance_record(command: str | None = None, scenario: Scenario | None = No
             "command": command if command is not None else " ".join(sys.argv),
             "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "git_commit": git_commit(),
+            "code_sha256": code_fingerprint(),
             "python": platform.python_version(),
             "versions": versions,
         }

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.files.export import provenance_record
+from sim.files.export import code_fingerprint, provenance_record
 from sim.files.scenario_io import scenario_to_yaml
 from sim.studies.uncertainty.spec import Experiment, ExperimentError
 
@@ -51,6 +51,13 @@ def prepare_folder(experiment: Experiment, folder: Path, design: pd.DataFrame, c
                 f"--out: {folder} holds the results of another experiment ({held.get('name')!r}, "
                 f"fingerprint {str(held.get('fingerprint'))[:12]}); the file or its scenario changed since. "
                 "Use a new folder, or remove this one to start again."
+            ])
+        if held.get("code_sha256") != code_fingerprint():
+            # Runs of two model versions in one dataset would be an artefact nobody could see.
+            raise ExperimentError([
+                f"--out: {folder} was started by another version of humanline's code (code "
+                f"{str(held.get('code_sha256'))[:12]}, this one {code_fingerprint()[:12]}); its runs cannot be "
+                "mixed with this version's. Use a new folder, or remove this one to start again."
             ])
         _remove_temporaries(folder)
         return
