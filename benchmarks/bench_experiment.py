@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -74,11 +75,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, default=ROOT / "experiments" / "payment_platform_what_matters.yaml")
     parser.add_argument("--replications", type=int, default=0, help="override the file's replications (0: keep)")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of every executor, interleaved (median)")
     args = parser.parse_args()
     modes = ("bare", "one", "local2", "dask2", "dask2-running")
-    rows = {mode: measure(args.file, mode, args.replications) for mode in modes}
+    # Interleaved rounds, so a slow spell of the machine falls on every executor alike; medians of the rounds.
+    rounds = [{mode: measure(args.file, mode, args.replications) for mode in modes} for _ in range(args.repeats)]
+    rows = {
+        mode: {
+            "runs": rounds[0][mode]["runs"],
+            "seconds": statistics.median(r[mode]["seconds"] for r in rounds),
+            "peak_mib": statistics.median(r[mode]["peak_mib"] for r in rounds),
+        }
+        for mode in modes
+    }
     one = rows["one"]["seconds"]
-    print(f"{args.file.name}: {rows['one']['runs']} runs\n")
+    print(f"{args.file.name}: {rows['one']['runs']} runs; medians of {args.repeats} interleaved rounds\n")
     print(f"{'executor':<28}{'seconds':>9}{'runs/s':>9}{'vs one':>8}{'parent MiB':>12}")
     labels = {"bare": "bare simulation (no store)", "one": "experiment, 1 worker", "local2": "experiment, 2 processes",
               "dask2": "--dask local (2, start-up in)", "dask2-running": "Dask, a running cluster of 2"}
