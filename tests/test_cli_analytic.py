@@ -125,7 +125,6 @@ def test_erlang_out_writes_the_table_and_provenance(tmp_path, capsys):
 
 
 ERLANG_BAD = {
-    "zero-rate": (["--calls-per-hour", "0", "--aht-s", "180", "--agents", "14"], ["--calls-per-hour", "greater than 0"]),
     "negative-rate": (["--calls-per-hour", "-5", "--aht-s", "180", "--agents", "14"], ["--calls-per-hour"]),
     "rate-not-a-number": (["--calls-per-hour", "many", "--aht-s", "180", "--agents", "14"], ["--calls-per-hour", "'many'"]),
     "zero-aht": (["--calls-per-hour", "200", "--aht-s", "0", "--agents", "14"], ["--aht-s"]),
@@ -144,6 +143,14 @@ ERLANG_BAD = {
         ["--service-level", "not allowed with"],
     ),
     "neither-agents-nor-service-level": (["--calls-per-hour", "200", "--aht-s", "180"], ["--agents", "--service-level"]),
+    "negative-patience": (["--calls-per-hour", "200", "--aht-s", "180", "--agents", "14", "--patience-s", "-1"],
+                          ["--patience-s", "got -1"]),
+    "rate-shown-as-typed": (["--calls-per-hour", "-5", "--aht-s", "180", "--agents", "14"],
+                            ["--calls-per-hour: must be >= 0, got -5"]),
+    "shrinkage-of-one": (["--calls-per-hour", "200", "--aht-s", "180", "--agents", "14", "--shrinkage", "1"],
+                         ["--shrinkage"]),
+    "redial-probability-above-1": (["--calls-per-hour", "200", "--aht-s", "180", "--agents", "14", "--patience-s",
+                                    "300", "--redial-probability", "1.5"], ["--redial-probability"]),
     "occupancy-with-patience": (
         ["--calls-per-hour", "200", "--aht-s", "180", "--agents", "14", "--patience-s", "300", "--max-occupancy", "0.8"],
         ["--max-occupancy", "Erlang C only"],

@@ -111,24 +111,24 @@ class TargetUnreachable(ErlangInputError):
 def _number(name: str, value: object) -> float:
     # bool is an int subclass; True servers or True seconds is always a bug.
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ErlangInputError(f"must be a real number, got {value!r}", name)
+        raise ErlangInputError("must be a real number", name, value=value)
     v = float(value)
     if not math.isfinite(v):
-        raise ErlangInputError(f"must be finite, got {v!r}", name)
+        raise ErlangInputError("must be finite", name, value=v)
     return v
 
 
 def _non_negative(name: str, value: object) -> float:
     v = _number(name, value)
     if v < 0:
-        raise ErlangInputError(f"must be >= 0, got {v!r}", name)
+        raise ErlangInputError("must be >= 0", name, value=v)
     return v
 
 
 def _positive(name: str, value: object) -> float:
     v = _number(name, value)
     if v <= 0:
-        raise ErlangInputError(f"must be > 0, got {v!r}", name)
+        raise ErlangInputError("must be > 0", name, value=v)
     return v
 
 
@@ -138,10 +138,10 @@ def _count(name: str, value: object, minimum: int) -> int:
         if isinstance(value, numbers.Real) and not isinstance(value, bool) and float(value).is_integer():
             value = int(value)
         else:
-            raise ErlangInputError(f"must be a whole number, got {value!r}", name)
+            raise ErlangInputError("must be a whole number", name, value=value)
     n = int(value)
     if n < minimum:
-        raise ErlangInputError(f"must be >= {minimum}, got {n}", name)
+        raise ErlangInputError(f"must be >= {minimum}", name, value=n)
     return n
 
 
@@ -152,7 +152,7 @@ def _fraction(name: str, value: object, *, allow_zero: bool, allow_one: bool) ->
     if not (low_ok and high_ok):
         lo = "[0" if allow_zero else "(0"
         hi = "1]" if allow_one else "1)"
-        raise ErlangInputError(f"must be in {lo}, {hi}, got {v!r}", name)
+        raise ErlangInputError(f"must be in {lo}, {hi}", name, value=v)
     return v
 
 
@@ -356,7 +356,7 @@ def erlang_b(servers: int, load_erlangs: float) -> float:
 
 def _check_stable(n: int, a: float) -> None:
     if n < 1:
-        raise ErlangInputError(f"must be >= 1 for Erlang C (no abandonment), got {n}", "servers")
+        raise ErlangInputError("must be >= 1 for Erlang C (no abandonment)", "servers", value=n)
     if a >= n:
         raise ErlangInputError(
             f"offered load {a!r} Erlangs >= {n} servers: the queue is unstable without "

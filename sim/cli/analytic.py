@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.cli.args import positive_int, prepare_out, progress_bar, seed_number, whole_number, workers_count
+from sim.cli.args import integer, number, option_message, prepare_out, progress_bar, whole_number, workers_count
 from sim.present.studies import render_breakeven, render_staffing
 from sim.studies.breakeven import BreakEvenError, breakeven
 from sim.analytic.erlang import (
@@ -48,56 +48,11 @@ SCENARIO_COMMANDS = ("staff", "breakeven")
 # ----------------------------------------------------------- argument types
 
 
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = _number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def _share(text: str) -> float:
-    value = _number(text)
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be a share between 0 and 1 (exclusive), e.g. 0.8; got {text}")
-    return value
-
-
-def _share_up_to_1(text: str) -> float:
-    value = _number(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a share above 0 and at most 1, got {text}")
-    return value
-
-
-def _share_from_0(text: str) -> float:
-    value = _number(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be a share from 0 up to (not including) 1, got {text}")
-    return value
-
-
 def _values(text: str) -> list[float]:
     parts = [p for p in text.replace(";", ",").split(",") if p.strip()]
     if not parts:
         raise argparse.ArgumentTypeError("expected comma-separated numbers, e.g. 1,0.9,0.8")
-    return [_non_negative(p.strip()) for p in parts]
+    return [number(p.strip()) for p in parts]
 
 
 # ------------------------------------------------------------------ parsers
@@ -111,22 +66,22 @@ def add_parsers(sub) -> None:
         description="Erlang C (nobody abandons), or Erlang A with --patience-s (exponential patience). "
         "Service level = answered within --target-s over all arrivals.",
     )
-    p.add_argument("--calls-per-hour", type=_positive, required=True, metavar="X", help="arrival rate")
-    p.add_argument("--aht-s", type=_positive, required=True, metavar="S", help="mean handle time (s)")
+    p.add_argument("--calls-per-hour", type=number, required=True, metavar="X", help="arrival rate")
+    p.add_argument("--aht-s", type=number, required=True, metavar="S", help="mean handle time (s)")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--agents", type=whole_number(0, "0 or more"), metavar="N", help="agents on the phones")
-    which.add_argument("--service-level", type=_share, metavar="P", help="find the agents needed for this share")
-    p.add_argument("--patience-s", type=_positive, metavar="S", help="mean patience (s): use Erlang A")
-    p.add_argument("--lines", type=positive_int, metavar="L",
+    which.add_argument("--service-level", type=number, metavar="P", help="find the agents needed for this share")
+    p.add_argument("--patience-s", type=number, metavar="S", help="mean patience (s): use Erlang A")
+    p.add_argument("--lines", type=integer, metavar="L",
                    help="Erlang X: lines (agents plus waiting places); a caller who finds all busy is blocked")
-    p.add_argument("--redial-probability", type=_share_from_0, default=0.0, metavar="R",
+    p.add_argument("--redial-probability", type=number, default=0.0, metavar="R",
                    help="Erlang X: share of blocked or abandoned attempts redialled (default 0)")
     p.add_argument(
-        "--target-s", type=_non_negative, default=20.0, metavar="S", help="service-level target (default 20)"
+        "--target-s", type=number, default=20.0, metavar="S", help="service-level target (default 20)"
     )
-    p.add_argument("--max-agents", type=positive_int, default=5000, metavar="N", help="search limit (default 5000)")
-    p.add_argument("--max-occupancy", type=_share_up_to_1, metavar="P", help="Erlang C only: cap load/agents")
-    p.add_argument("--shrinkage", type=_share_from_0, metavar="P", help="also show agents to roster")
+    p.add_argument("--max-agents", type=integer, default=5000, metavar="N", help="search limit (default 5000)")
+    p.add_argument("--max-occupancy", type=number, metavar="P", help="Erlang C only: cap load/agents")
+    p.add_argument("--shrinkage", type=number, metavar="P", help="also show agents to roster")
     p.add_argument("--out", type=Path, metavar="DIR", help="write erlang.csv and provenance.json here")
 
     p = sub.add_parser(
@@ -140,15 +95,15 @@ def add_parsers(sub) -> None:
         help=f"repeatable; one of {', '.join(METHODS)} (default: erlang_c and erlang_c_lagged)",
     )
     p.add_argument("--by", choices=("pooled", "type"), default="pooled", help="one pool, or each contact type alone")
-    p.add_argument("--target-s", type=_non_negative, metavar="S", help="override every target (s)")
-    p.add_argument("--service-level", type=_share, metavar="P", help="override every service-level share")
-    p.add_argument("--max-occupancy", type=_share_up_to_1, metavar="P", help="Erlang C only: cap load/agents")
-    p.add_argument("--max-agents", type=positive_int, default=5000, metavar="N", help="per interval (default 5000)")
+    p.add_argument("--target-s", type=number, metavar="S", help="override every target (s)")
+    p.add_argument("--service-level", type=number, metavar="P", help="override every service-level share")
+    p.add_argument("--max-occupancy", type=number, metavar="P", help="Erlang C only: cap load/agents")
+    p.add_argument("--max-agents", type=integer, default=5000, metavar="N", help="per interval (default 5000)")
     p.add_argument("--criterion", choices=("guarantee", "delay"), default="guarantee",
                    help="isa: meet the emergency guarantee (default) or keep P(delay) <= --alpha")
-    p.add_argument("--alpha", type=_share, default=0.2, metavar="P", help="isa --criterion delay (default 0.2)")
-    p.add_argument("--replications", type=positive_int, metavar="N", help="isa: runs per iteration")
-    p.add_argument("--seed", type=seed_number, metavar="S")
+    p.add_argument("--alpha", type=number, default=0.2, metavar="P", help="isa --criterion delay (default 0.2)")
+    p.add_argument("--replications", type=integer, metavar="N", help="isa: runs per iteration")
+    p.add_argument("--seed", type=integer, metavar="S")
     p.add_argument("--workers", type=workers_count, default=1, metavar="W", help="parallel processes (0: one per core)")
     p.add_argument("--out", type=Path, metavar="DIR", help="write staffing.csv and provenance.json here")
 
@@ -163,10 +118,10 @@ def add_parsers(sub) -> None:
         "--values", type=_values, metavar="LIST",
         help="coarse grid, e.g. 1,0.8,0.6 (default: staffing 1 to 0 by 0.1; bot 1 to saturation)",
     )
-    p.add_argument("--resolution", type=_positive, metavar="R", help="refine brackets to this width")
-    p.add_argument("--confidence", type=_share, default=0.95, metavar="P", help="default 0.95")
-    p.add_argument("--replications", type=positive_int, metavar="N")
-    p.add_argument("--seed", type=seed_number, metavar="S")
+    p.add_argument("--resolution", type=number, metavar="R", help="refine brackets to this width")
+    p.add_argument("--confidence", type=number, default=0.95, metavar="P", help="default 0.95")
+    p.add_argument("--replications", type=integer, metavar="N")
+    p.add_argument("--seed", type=integer, metavar="S")
     p.add_argument("--workers", type=workers_count, default=1, metavar="W", help="parallel processes (0: one per core)")
     p.add_argument("--out", type=Path, metavar="DIR", help="write breakeven CSVs and provenance.json here")
 
@@ -177,13 +132,6 @@ def add_parsers(sub) -> None:
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
-
-
-def _option(exc: StaffingError | BreakEvenError, options: dict[str, str]) -> str:
-    """The model's message with its parameter named as the command-line option that set it."""
-    if exc.argument in options:
-        return f"{options[exc.argument]}: {exc.detail}"
-    return str(exc)
 
 
 def _write(out: Path, tables: dict[str, pd.DataFrame], provenance: dict) -> None:
@@ -213,7 +161,7 @@ def run_erlang(args, command_line: str) -> int:
     patience = args.patience_s
     load = lam * aht
     erlang_x = args.lines is not None or args.redial_probability > 0
-    model = "Erlang A (M/M/N+M)" if patience else "Erlang C (M/M/N)"
+    model = "Erlang A (M/M/N+M)" if patience is not None else "Erlang C (M/M/N)"
     if erlang_x:
         if patience is None or args.agents is None:
             return _fail("--lines/--redial-probability: Erlang X needs --patience-s and --agents "
@@ -242,22 +190,22 @@ def run_erlang(args, command_line: str) -> int:
                 lam, aht, patience, t, args.service_level, max_servers=args.max_agents
             ).servers
         rows = []
-        low = max(0 if patience else int(math.floor(load)) + 1, focus - 2)
+        low = max(0 if patience is not None else int(math.floor(load)) + 1, focus - 2)
         for n in range(low, focus + 3):
             if erlang_x and args.lines is not None and n > args.lines:
                 break
             rows.append(_erlang_x_row(lam, aht, patience, n, t, args.lines, args.redial_probability) if erlang_x
                         else _erlang_row(lam, aht, patience, n, t))
+        table = pd.DataFrame(rows)
+        if args.shrinkage is not None:
+            table["agents_to_roster"] = [agents_to_schedule(n, args.shrinkage) for n in table["agents"]]
     except TargetUnreachable:
         return _fail(
             f"--service-level: {100 * args.service_level:g}% within {t:g} s cannot be met with at most "
             f"{args.max_agents} agents (offered load {load:.4g} Erlangs); raise --max-agents or lower the target"
         )
     except ErlangInputError as exc:
-        return _fail(str(exc))
-    table = pd.DataFrame(rows)
-    if args.shrinkage is not None:
-        table["agents_to_roster"] = [agents_to_schedule(n, args.shrinkage) for n in table["agents"]]
+        return _fail(option_message(exc, _ERLANG_OPTIONS, args))
     print(_render_erlang(table, args, model, load, focus))
     if args.out:
         _write(
@@ -354,6 +302,14 @@ def _render_erlang(table: pd.DataFrame, args, model: str, load: float, focus: in
 _STAFF_OPTIONS = {
     "policy": "--policy", "method": "--method", "target_s": "--target-s", "service_level": "--service-level",
     "max_agents": "--max-agents", "alpha": "--alpha", "criterion": "--criterion", "replications": "--replications",
+    "max_occupancy": "--max-occupancy",
+}
+# The Erlang formulas' arguments, as the erlang command's options set them.
+_ERLANG_OPTIONS = {
+    "arrival_rate_per_s": "--calls-per-hour", "mean_service_s": "--aht-s", "mean_patience_s": "--patience-s",
+    "target_s": "--target-s", "service_level": "--service-level", "max_servers": "--max-agents",
+    "max_occupancy": "--max-occupancy", "lines": "--lines", "redial_probability": "--redial-probability",
+    "shrinkage": "--shrinkage",
 }
 _BREAKEVEN_OPTIONS = {
     "kind": "--kind", "template": "--template", "values": "--values", "replications": "--replications",
@@ -409,7 +365,7 @@ def _staff(scenario, args, command_line: str) -> int:
             },
         )
     except StaffingError as exc:
-        return _fail(_option(exc, _STAFF_OPTIONS))
+        return _fail(option_message(exc, _STAFF_OPTIONS))
     print(render_staffing(table, scenario, isa))
     if args.out:
         tables = {"staffing.csv": table}
@@ -446,7 +402,7 @@ def _breakeven(scenario, args, command_line: str) -> int:
                 progress=lambda batch, done, total: update(done, total, f"batch {batch}"),
             )
         except BreakEvenError as exc:
-            return _fail(_option(exc, _BREAKEVEN_OPTIONS))
+            return _fail(option_message(exc, _BREAKEVEN_OPTIONS))
     print(render_breakeven(result, scenario))
     if args.out:
         findings = {

@@ -8,6 +8,7 @@ each other.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from sim.errors import ArgumentError
 from sim.files.export import OutputFolderError, check_output_folder
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -47,6 +49,40 @@ def progress_bar():
         bar.close()
 
 
+def option_message(exc: ArgumentError, options: dict[str, str], args=None) -> str:
+    """The model's message with its parameter named as the command-line option that set it.
+
+    ``options`` maps the model's argument to the option; with ``args``, the
+    refused value is written as the user typed it (calls per hour, not per second).
+    """
+    if exc.argument not in options:
+        return str(exc)
+    option = options[exc.argument]
+    typed = getattr(args, option.removeprefix("--").replace("-", "_"), None) if args is not None else None
+    if isinstance(typed, (int, float)) and not isinstance(typed, bool):
+        return exc.named(option, f"{typed:g}")
+    return exc.named(option)
+
+
+def number(text: str) -> float:
+    """An argparse type: a finite number; for arguments whose range the model itself checks."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def integer(text: str) -> int:
+    """An argparse type: a whole number, any sign; for arguments whose range the model itself checks."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
 def whole_number(minimum: int, meaning: str):
     """An argparse type: a whole number of at least ``minimum``, else a message saying what it must be."""
 
@@ -62,10 +98,7 @@ def whole_number(minimum: int, meaning: str):
     return parse
 
 
-positive_int = whole_number(1, "at least 1")
-seed_number = whole_number(0, "0 or more")
 workers_count = whole_number(0, "0 (one per core) or more")
-at_least_two = whole_number(2, "at least 2")
 
 
 def prepare_out(out: Path | None) -> str | None:

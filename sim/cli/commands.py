@@ -39,14 +39,15 @@ from sim.cli.args import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     Parser,
-    at_least_two,
-    positive_int,
+    integer,
+    number,
+    option_message,
     prepare_out,
     progress_bar,
-    seed_number,
     whole_number,
     workers_count,
 )
+from sim.errors import ArgumentError
 from sim.files.export import OutputFolderError, written_files
 from sim.present.terminal import render_comparison, render_summary
 from sim.runs.guard import NonFiniteResult, run_checked
@@ -61,16 +62,6 @@ from sim.runs.stats import ROUGH_BELOW
 
 
 
-def _relative_half_width(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number such as 0.05, got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be a relative half-width between 0 and 1 (0.05 = 5%), got {text}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m sim", description="humanline: contact-centre staffing simulator")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -83,14 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     for p in (p_run, p_compare):
         p.add_argument("scenario", type=Path)
         p.add_argument("--policy", action="append", metavar="ID", help="policy to run (repeatable; default all)")
-        p.add_argument("--replications", type=positive_int, metavar="N")
-        p.add_argument("--seed", type=seed_number, metavar="S")
+        p.add_argument("--replications", type=integer, metavar="N")
+        p.add_argument("--seed", type=integer, metavar="S")
         p.add_argument("--workers", type=workers_count, default=1, metavar="W", help="parallel processes (0: one per core)")
         p.add_argument("--out", type=Path, metavar="DIR", help="write CSV tables and provenance.json here")
-        p.add_argument("--precision", type=_relative_half_width, metavar="P",
+        p.add_argument("--precision", type=number, metavar="P",
                        help="add replications until the 95%% CI half-width of every net effect and guarantee "
                             "share is within P of its mean (e.g. 0.05); --replications is then the first batch")
-        p.add_argument("--max-replications", type=at_least_two, default=DEFAULT_MAX_REPLICATIONS, metavar="N",
+        p.add_argument("--max-replications", type=integer, default=DEFAULT_MAX_REPLICATIONS, metavar="N",
                        help=f"with --precision: stop after N replications (default {DEFAULT_MAX_REPLICATIONS})")
         p.add_argument("--allow-large", action="store_true",
                        help="run even when the size estimate is over the limits (see README: size limits)")
@@ -174,6 +165,9 @@ def _check_baseline(scenario, args) -> str | None:
     return None
 
 
+RUN_OPTIONS = {"precision": "--precision", "max_replications": "--max-replications", "replications": "--replications"}
+
+
 def _run(scenario, args, command_line: str) -> int:
     try:
         scenario = with_run_settings(scenario, replications=args.replications, seed=args.seed)
@@ -195,6 +189,9 @@ def _run(scenario, args, command_line: str) -> int:
             )
     except RunTooLarge as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ArgumentError as exc:  # the runner's own checks (precision, max_replications), named as options
+        print(f"error: {option_message(exc, RUN_OPTIONS, args)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except NonFiniteResult as exc:
         print(f"error: {exc}", file=sys.stderr)

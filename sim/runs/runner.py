@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.model.engine import latest_outcome_s, simulate
 from sim.model.metrics import summarise_run
+from sim.errors import ArgumentError
 from sim.runs.precision import assess, replications_still_needed
 from sim.runs.results import Results
 from sim.model.roster import build_roster
@@ -66,15 +67,16 @@ def run(
         scenario.policy(pid)  # raises KeyError naming the known policies
     n_reps = int(replications if replications is not None else scenario.replications)
     if n_reps < 1:
-        raise ValueError(f"replications must be at least 1, got {n_reps}")
+        raise ArgumentError("must be at least 1", "replications", value=n_reps)
     seed = int(scenario.seed if seed is None else seed)
     if keep_incidents not in ("emergency", "all", "none"):
-        raise ValueError(f"keep_incidents must be 'emergency', 'all' or 'none', got {keep_incidents!r}")
+        raise ArgumentError("must be 'emergency', 'all' or 'none'", "keep_incidents", value=keep_incidents)
     if precision is not None:
         if not 0 < precision < 1:
-            raise ValueError(f"precision must be a relative half-width between 0 and 1, got {precision}")
+            raise ArgumentError("must be a relative half-width between 0 and 1 (0.05 = 5%)", "precision",
+                                value=precision)
         if max_replications < 2:
-            raise ValueError(f"max_replications must be at least 2, got {max_replications}")
+            raise ArgumentError("must be at least 2", "max_replications", value=max_replications)
         # A half-width estimated from fewer replications is itself too rough to stop on.
         n_reps = min(max(n_reps, ROUGH_BELOW), max_replications)
     resolved = {pid: scenario.for_policy(pid) for pid in policy_ids}

@@ -235,6 +235,8 @@ def _solve(stream: _Stream, formula: str, frame: pd.DataFrame, max_occupancy, ma
                     )
                     cache[key] = (res.servers, res.answered_within_target)
             except ErlangInputError as exc:
+                if exc.argument == "max_occupancy":  # passed through as given: the argument's fault, not the interval's
+                    raise StaffingError(exc.detail, "max_occupancy", value=exc.value) from None
                 row = frame.iloc[i]
                 raise StaffingError(
                     f"{stream.label}, {row['weekday']} {row['time']} (interval {i}), {formula}: {exc}",

@@ -332,7 +332,7 @@ def iterative_staffing(
             "use criterion 'delay' (a target P(delay), alpha) instead",
             "criterion",
         )
-    if criterion == "delay" and not 0 < alpha < 1:
+    if not 0 < alpha < 1:  # checked whatever the criterion: a bad value is never silently ignored
         raise StaffingError(f"must be between 0 and 1 (exclusive), got {alpha!r}", "alpha")
     n_reps = int(replications if replications is not None else resolved.replications)
     if n_reps < 1:
