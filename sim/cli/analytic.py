@@ -322,10 +322,10 @@ def run_command(scenario, args, command_line: str) -> int:
     scenario, problem = _settings(scenario, args)
     if problem:
         return _fail(problem)
-    known = [p.id for p in scenario.effective_policies]
     option, wanted = ("--policy", args.policy) if args.command == "staff" else ("--template", args.template)
-    if wanted is not None and wanted not in known:
-        return _fail(f"{option}: unknown policy {wanted!r}; this scenario has: {', '.join(known)}")
+    problem = scenario.unknown_policies([wanted]) if wanted is not None else None
+    if problem:
+        return _fail(f"{option}: {problem}")
     problem = prepare_out(args.out)
     if problem:
         return _fail(problem)

@@ -143,11 +143,8 @@ def _main(argv: list[str] | None) -> int:
 
 
 def _check_policies(scenario, requested) -> str | None:
-    known = [p.id for p in scenario.effective_policies]
-    unknown = [p for p in requested or [] if p not in known]
-    if unknown:
-        return f"--policy: unknown policy {', '.join(map(repr, unknown))}; this scenario has: {', '.join(known)}"
-    return None
+    problem = scenario.unknown_policies(requested or [])
+    return f"--policy: {problem}" if problem else None
 
 
 def _check_baseline(scenario, args) -> str | None:
@@ -157,9 +154,9 @@ def _check_baseline(scenario, args) -> str | None:
             return (f"--policy: the baseline {scenario.baseline_policy.id!r} is not among the policies; "
                     "add it or name another with --baseline")
         return None
-    known = [p.id for p in scenario.effective_policies]
-    if baseline not in known:
-        return f"--baseline: unknown policy {baseline!r}; this scenario has: {', '.join(known)}"
+    problem = scenario.unknown_policies([baseline])
+    if problem:
+        return f"--baseline: {problem}"
     if args.policy and baseline not in args.policy:
         return f"--baseline: {baseline!r} is not among the --policy list"
     return None

@@ -517,12 +517,23 @@ class Scenario(_Model):
         first = self.policies[0].model_copy(update={"baseline": True})
         return [first, *self.policies[1:]]
 
+    def unknown_policies(self, policy_ids) -> str | None:
+        """What is wrong with ``policy_ids`` ("unknown policy 'x'; this scenario has: a, b"), None if all exist.
+
+        Every caller that takes policy ids (the runner, the studies, the CLI,
+        experiment files) says it in these words, prefixed with its own field.
+        """
+        known = [p.id for p in self.effective_policies]
+        unknown = [p for p in policy_ids if p not in known]
+        if not unknown:
+            return None
+        return f"unknown policy {', '.join(map(repr, unknown))}; this scenario has: {', '.join(known)}"
+
     def policy(self, policy_id: str) -> Policy:
         for p in self.effective_policies:
             if p.id == policy_id:
                 return p
-        known = ", ".join(p.id for p in self.effective_policies)
-        raise KeyError(f"unknown policy {policy_id!r}; this scenario has: {known}")
+        raise KeyError(self.unknown_policies([policy_id]))
 
     def for_policy(self, policy: Policy | str) -> "Scenario":
         """The scenario as ``policy`` runs it: overrides applied, policies dropped."""

@@ -174,9 +174,9 @@ def default_values(scenario: Scenario, kind: str, template: str) -> list[float]:
 def _check(scenario: Scenario, kind: str, template: str, values, replications: int, confidence: float) -> None:
     if kind not in KINDS:
         raise BreakEvenError(f"must be one of {', '.join(KINDS)}, got {kind!r}", "kind")
-    known = [p.id for p in scenario.effective_policies]
-    if template not in known:
-        raise BreakEvenError(f"unknown policy {template!r}; this scenario has: {', '.join(known)}", "template")
+    problem = scenario.unknown_policies([template])
+    if problem:
+        raise BreakEvenError(problem, "template")
     if replications < 2:
         raise BreakEvenError(f"must be at least 2 for a confidence interval, got {replications}", "replications")
     if not 0 < confidence < 1:

@@ -207,9 +207,8 @@ def _describe(err: dict, data: dict) -> str:
 
 
 def _check_policies(experiment: Experiment) -> list[str]:
-    known = [p.id for p in experiment.scenario.effective_policies]
-    unknown = [p for p in experiment.spec.policies or [] if p not in known]
-    return [f"policies: unknown policy {p!r}; the scenario has: {', '.join(known)}" for p in unknown]
+    problem = experiment.scenario.unknown_policies(experiment.spec.policies or [])
+    return [f"policies: {problem}"] if problem else []
 
 
 def _check_factor(experiment: Experiment, factor: Factor) -> list[str]:
