@@ -326,9 +326,15 @@ def run_classroom(arrivals_per_hour: float, mean_handle_s: float, servers: int, 
 def run_replay(scenario_yaml: str, policy: str, replication: int = 0,
                max_frames: int = classroom_study.DEFAULT_MAX_FRAMES) -> classroom_study.Replay:
     """One replication of the scenario, frame by frame (sim.studies.classroom.replay)."""
+    from sim.runs.size_guard import check_run_size
+
     scenario = scenario_from_yaml(scenario_yaml)
-    return _guarded("The replay", None, None,
-                    lambda _report: classroom_study.replay(scenario, policy, replication, max_frames=max_frames))
+
+    def replay(_report):
+        check_run_size(scenario, [policy], 1, 1)  # RunTooLarge: one sentence, before the run
+        return classroom_study.replay(scenario, policy, replication, max_frames=max_frames)
+
+    return _guarded("The replay", None, None, replay)
 
 
 def run_erlang_sweep(progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,

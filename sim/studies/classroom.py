@@ -311,6 +311,7 @@ class Replay:
     seed: int
     horizon_s: float
     warmup_s: float
+    start_weekday_index: int  # 0 = Monday: day d of the run is weekday (index + d) % 7
     step_s: float
     type_ids: list[str]
     type_labels: dict[str, str]
@@ -335,9 +336,9 @@ class Replay:
 def frame_step_s(span_s: float, max_frames: int = DEFAULT_MAX_FRAMES) -> float:
     """The smallest round step that shows ``span_s`` in at most ``max_frames`` frames (both ends included)."""
     for step in FRAME_STEPS_S:
-        if span_s / step + 1 <= max_frames:
+        if math.ceil(span_s / step) + 1 <= max_frames:
             return step
-    return math.ceil(span_s / (max_frames - 1) / 86400.0) * 86400.0
+    return math.ceil(span_s / (max_frames - 1) / 86400.0) * 86400.0  # whole days; ceil keeps the count in bounds
 
 
 def replay(scenario: Scenario, policy: str | None = None, replication: int = 0, seed: int | None = None,
@@ -461,7 +462,8 @@ def replay(scenario: Scenario, policy: str | None = None, replication: int = 0, 
     labels = {p.id: p.label or p.id for p in scenario.effective_policies}
     return Replay(
         scenario_name=scenario.name, policy=policy, policy_label=labels.get(policy, policy),
-        replication=replication, seed=seed, horizon_s=resolved.horizon_s, warmup_s=resolved.warmup_s, step_s=step,
+        replication=replication, seed=seed, horizon_s=resolved.horizon_s, warmup_s=resolved.warmup_s,
+        start_weekday_index=resolved.start_weekday_index, step_s=step,
         type_ids=[c.id for c in types], type_labels={c.id: c.label or c.id for c in types},
         tth_scope="emergency" if emergency else "all", frames=frames, queues=queues, totals=totals,
         intervals=tables.intervals, levels=levels,
@@ -701,7 +703,7 @@ def check_answer(exercise: Exercise, scenario: Scenario, answer: float, workers:
         mean, lo, hi, n = t_interval(values, feasible=(0.0, 1.0))
         half = (hi - lo) / 2 if n >= 2 else math.inf
         tol = max(exercise.tolerance, half)
-        accepted = abs(answer - mean) <= tol
+        accepted = bool(abs(answer - mean) <= tol)
         closed = _closed(lam, q["mean_handle_s"], patience, q["servers"], q["target_s"], metric)
         table = pd.DataFrame([{"agents": q["servers"], "mean": mean, "ci_low": lo, "ci_high": hi, "n": n,
                                "formula": closed}])
@@ -730,7 +732,7 @@ def check_answer(exercise: Exercise, scenario: Scenario, answer: float, workers:
     fair = [n for n in counts if not clearly_fails[n] and not clearly_meets.get(n - 1, False)]
     table = pd.DataFrame(rows)
     whole = int(round(answer))
-    accepted = whole == answer and whole in fair
+    accepted = bool(whole == answer and whole in fair)
     if not fair:
         message = (f"The agent counts simulated ({lo_n} to {hi_n}) do not bracket the target: "
                    "the exercise file needs a wider range.")
