@@ -293,6 +293,7 @@ def test_pages_content(app, monkeypatch):
 
 def test_classroom_knob_changes_the_result(app):
     app.switch_page("ui/pages/classroom.py").run()
+    app.radio(key="cls_section").set_value("Formulas and simulation").run()
     first = app.dataframe[0].value
     assert list(first.columns) == ["Measure", "Simulated (mean)", "95% CI", "Erlang C"]
     assert first.set_index("Measure").loc["Mean wait, s (ASA)", "Erlang C"] == "7.8 s"  # as the preset promises
@@ -303,6 +304,26 @@ def test_classroom_knob_changes_the_result(app):
     assert list(second["Simulated (mean)"]) != list(first["Simulated (mean)"])
     app.toggle(key="cls_abandon").set_value(True).run()
     assert "Erlang A" in app.dataframe[0].value.columns
+
+
+def test_every_classroom_part_draws_with_only_its_own_inputs_and_an_exercise_is_checked(app):
+    app.switch_page("ui/pages/classroom.py").run()
+    assert not app.exception and len(app.get("plotly_chart")) == 1  # the replayed day, by default
+    assert {n.key for n in app.number_input} == {"cls_replay_rep"}  # no playground inputs it does not use
+    for part, inputs in [("Erlang curves", {"cls_lambda", "cls_servers", "cls_reps"}),
+                         ("How many runs?", {"cls_lambda", "cls_max_reps"})]:
+        app.radio(key="cls_section").set_value(part).run()
+        assert not app.exception and not app.error and len(app.get("plotly_chart")) == 1, part
+        assert inputs <= {n.key for n in app.number_input}, part
+    assert "cls_reps" not in {n.key for n in app.number_input}  # the precision target decides the count
+    app.radio(key="cls_section").set_value("Exercises").run()
+    app.selectbox(key="cls_exercise").set_value("five_minute_patience.exercise.yaml").run()
+    app.number_input(key="cls_answer:five_minute_patience.exercise.yaml").set_value(7.0).run()
+    app.button(key="classroom_check").click().run()
+    assert not app.exception
+    verdicts = [m.value for m in app.success] + [m.value for m in app.warning]
+    assert len(verdicts) == 1 and "the simulation gives" in verdicts[0]
+    assert "Erlang formula" in app.dataframe[0].value.columns
 
 
 def test_bad_uploads_show_the_problem_and_keep_the_previous_scenario(app):

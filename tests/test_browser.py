@@ -111,7 +111,7 @@ PAGES = (  # navigation title, what marks the page as drawn (a chart title, else
     ("Cost of cutting", "chart", "The cost of cutting"),
     ("Emergencies", "chart", "Emergency time to a human"),
     ("Roster and demand", "chart", "Demand and roster by interval"),
-    ("Classroom", "chart", "Simulation next to Erlang C"),
+    ("Classroom", "chart", "So far: service level"),  # the replayed day's title
     ("Assumptions", "text", "All parameters"),
     ("Downloads", "download", "Everything in one zip"),
 )
@@ -178,3 +178,28 @@ def test_what_matters_draws_its_tornado_in_the_browser(chrome, tmp_path):
     shot = tmp_path / "what_matters.png"
     page.screenshot(path=str(shot), full_page=True)
     _keep({"what_matters": shot})
+
+
+def test_the_classroom_day_plays_its_slider_moves_and_pauses(chrome, tmp_path):
+    from playwright.sync_api import expect
+
+    chromium, url = chrome
+    page = browser.open_app(chromium, url, WIDTH, HEIGHT)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Classroom", exact=True).click()
+    plot = page.locator(browser.PLOT).filter(has=page.locator(".slider-container"))
+    plot.wait_for(state="visible", timeout=120_000)
+    now = plot.locator(".slider-group > text.slider-label")  # the slider's current value: "Time: Mon 00:00"
+    expect(now).to_have_text("Time: Mon 00:00")
+    expect(plot.locator(".gtitle")).to_contain_text("Mon 00:00")
+    plot.locator("g.updatemenu-button", has_text="Play").click()
+    expect(now).not_to_have_text("Time: Mon 00:00", timeout=30_000)  # playing: the slider moves on its own
+    expect(plot.locator(".gtitle")).not_to_contain_text("Mon 00:00")  # and the frames' figures with it
+    plot.locator("g.updatemenu-button", has_text="Pause").click()
+    paused = now.text_content()
+    plot.locator("g.updatemenu-button", has_text="Pause").click()  # a second press changes nothing
+    expect(now).to_have_text(paused)
+    _no_exception(page)
+    browser.clear_hover(page)
+    shot = tmp_path / "classroom.png"
+    page.screenshot(path=str(shot))
+    _keep({"classroom": shot})

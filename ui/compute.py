@@ -20,6 +20,7 @@ import pandas as pd
 
 import sim
 from sim.model import knobs
+from sim.studies import classroom as classroom_study
 from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
 from sim.files.export import code_fingerprint, provenance
 from sim.runs.guard import NonFiniteResult, run_checked
@@ -295,161 +296,75 @@ def export_tables(comparison: Comparison, frontier: "Frontier | None" = None) ->
 
 
 # ---------------------------------------------------------------- classroom
+# The classroom's computations live in sim.studies.classroom; here only the app's failure handling.
 
 CLASSROOM_PRESETS = ("classroom_mmc.yaml", "classroom_mmcm.yaml")
+EXERCISES_DIR = "exercises"  # under the presets folder
+Classroom = classroom_study.Classroom
 
 
 def classroom_defaults(presets_dir) -> dict:
     """Playground defaults read from the classroom presets (Erlang cases C1 and A1)."""
-    from pathlib import Path
-
     out = {"arrivals_per_hour": 200.0, "mean_handle_s": 180.0, "servers": 14, "mean_patience_s": 300.0,
            "target_s": 20.0}
-    for i, name in enumerate(CLASSROOM_PRESETS):
-        path = Path(presets_dir) / name
-        if not path.exists():
-            continue
-        sc = sim.load_scenario(path)
-        ct = sc.contact_types[0]
-        if i == 0:
-            if ct.volume.per_day is not None:
-                out["arrivals_per_hour"] = ct.volume.per_day / 24
-            out["mean_handle_s"] = ct.handle_time_s.expectation()
-            out["servers"] = sum(s.headcount for s in sc.agents.shifts)
-            out["target_s"] = ct.target_s
-        else:
-            out["mean_patience_s"] = ct.patience_s.expectation()
+    mmc, mmcm = (Path(presets_dir) / name for name in CLASSROOM_PRESETS)
+    if mmc.exists():
+        q = classroom_study.queue_of(sim.load_scenario(mmc))
+        out.update({k: q[k] for k in ("arrivals_per_hour", "mean_handle_s", "servers", "target_s") if k in q})
+    if mmcm.exists():
+        out["mean_patience_s"] = classroom_study.queue_of(sim.load_scenario(mmcm))["mean_patience_s"]
     return out
 
 
-
-@dataclass
-class Classroom:
-    """An M/M/c (or M/M/c+M) run beside the Erlang C (or A) formulas."""
-
-    inputs: dict
-    table: pd.DataFrame  # metric, label, simulated, ci_low, ci_high, formula
-    model: str  # "Erlang C" or "Erlang A"
-    load_erlangs: float
-    stable: bool
-    note: str
+def run_classroom(arrivals_per_hour: float, mean_handle_s: float, servers: int, mean_patience_s: float | None = None,
+                  target_s: float = 20.0, days: int = 1, replications: int = 5, seed: int = 1,
+                  progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> Classroom:
+    return _guarded("The classroom run", should_stop, progress, lambda report: classroom_study.formulas_vs_simulation(
+        arrivals_per_hour, mean_handle_s, servers, mean_patience_s, target_s, days, replications, seed, report))
 
 
-def classroom_scenario(
-    arrivals_per_hour: float,
-    mean_handle_s: float,
-    servers: int,
-    mean_patience_s: float | None,
-    target_s: float,
-    days: int,
-    replications: int,
-    seed: int,
-) -> sim.Scenario:
-    """One queue, Poisson arrivals at a flat rate, exponential handle time, ``servers`` agents all day.
+def run_replay(scenario_yaml: str, policy: str, replication: int = 0,
+               max_frames: int = classroom_study.DEFAULT_MAX_FRAMES) -> classroom_study.Replay:
+    """One replication of the scenario, frame by frame (sim.studies.classroom.replay)."""
+    from sim.runs.size_guard import check_run_size
 
-    ``mean_patience_s`` None means nobody hangs up (M/M/c); the patience is then
-    far longer than any wait (30 days), as in the classroom presets.
-    """
-    patience = (
-        {"dist": "exponential", "mean": mean_patience_s}
-        if mean_patience_s is not None
-        else {"dist": "deterministic", "value": 30 * 86400}
-    )
-    return sim.build_scenario(
-        {
-            "name": "Classroom playground",
-            "days": days,
-            "interval_min": 60,
-            "warmup_h": 1.0,  # skip the empty-system start
-            "contact_types": [
-                {
-                    "id": "calls",
-                    "label": "Calls",
-                    "target_s": target_s,
-                    "volume": {"per_day": arrivals_per_hour * 24},
-                    "handle_time_s": {"dist": "exponential", "mean": mean_handle_s},
-                    "patience_s": patience,
-                }
-            ],
-            "agents": {
-                "shifts": [
-                    {"id": "agents", "start": "00:00", "length_h": 24, "headcount": servers, "cost_per_hour": 0}
-                ]
-            },
-            "replications": replications,
-            "seed": seed,
-        },
-        source="classroom",
-    )
+    scenario = scenario_from_yaml(scenario_yaml)
+
+    def replay(_report):
+        check_run_size(scenario, [policy], 1, 1)  # RunTooLarge: one sentence, before the run
+        return classroom_study.replay(scenario, policy, replication, max_frames=max_frames)
+
+    return _guarded("The replay", None, None, replay)
 
 
-def run_classroom(
-    arrivals_per_hour: float,
-    mean_handle_s: float,
-    servers: int,
-    mean_patience_s: float | None = None,
-    target_s: float = 20.0,
-    days: int = 1,
-    replications: int = 5,
-    seed: int = 1,
-) -> Classroom:
-    from sim.analytic.erlang import ErlangInputError, erlang_a_metrics, erlang_c_metrics
+def run_erlang_sweep(progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+                     **params) -> classroom_study.Sweep:
+    return _guarded("The agent-count sweep", should_stop, progress,
+                    lambda report: classroom_study.erlang_sweep(**params, progress=report))
 
-    scenario = classroom_scenario(
-        arrivals_per_hour, mean_handle_s, servers, mean_patience_s, target_s, days, replications, seed
-    )
-    lam = arrivals_per_hour / 3600.0
-    load = lam * mean_handle_s
-    results, _ = _guarded("The classroom run", None, None, lambda report: run_checked(scenario, progress=report))
-    summary = results.summary()
 
-    def simulated(metric: str) -> tuple[float, float, float]:
-        scope = "all" if metric == "occupancy" else "calls"  # occupancy is the agents', on 'all' rows
-        row = summary[(summary.contact_type == scope) & (summary.metric == metric)].iloc[0]
-        return float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])
+def run_replications_demo(progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+                          **params) -> classroom_study.ReplicationsDemo:
+    return _guarded("The replications demo", should_stop, progress,
+                    lambda report: classroom_study.replications_demo(**params, progress=report))
 
-    rows = []
-    note = ""
-    if mean_patience_s is None:
-        model = "Erlang C"
-        stable = load < servers
-        formula: dict[str, float] = {}
-        if stable:
-            c = erlang_c_metrics(lam, mean_handle_s, servers, target_s)
-            formula = {"p_delay": c.p_wait, "asa_s": c.asa_s, "service_level": c.service_level,
-                       "occupancy": c.occupancy}
-        else:
-            note = (f"The load ({load:.1f} Erlangs) is not below the number of agents ({servers}): "
-                    "with nobody hanging up the queue grows without limit, so Erlang C has no answer. "
-                    "The simulation shows what one finite day looks like.")
-        spec = [("p_delay", "P(wait > 0)"), ("asa_s", "Mean wait, s (ASA)"),
-                ("service_level", f"Answered within {target_s:g} s"), ("occupancy", "Agent occupancy")]
-    else:
-        model = "Erlang A"
-        stable = True
+
+def exercises(presets_dir) -> dict[str, classroom_study.Exercise]:
+    """Exercise file name -> exercise, for every valid file in the exercises folder (broken ones left out)."""
+    out = {}
+    for path in sorted((Path(presets_dir) / EXERCISES_DIR).glob("*.exercise.yaml")):
         try:
-            a = erlang_a_metrics(lam, mean_handle_s, mean_patience_s, servers, target_s)
-            formula = {"p_delay": a.p_wait, "abandonment": a.p_abandon, "mean_wait_s": a.mean_wait_s,
-                       "service_level": a.answered_within_target, "occupancy": a.occupancy}
-        except ErlangInputError as exc:  # pragma: no cover - inputs are validated by the widgets
-            formula, note = {}, str(exc)
-        spec = [("p_delay", "P(wait > 0)"), ("abandonment", "P(abandon)"),
-                ("mean_wait_s", "Mean wait of all callers, s"),
-                ("service_level", f"Answered within {target_s:g} s"), ("occupancy", "Agent occupancy")]
-    for metric, label in spec:
-        mean, lo, hi = simulated(metric)
-        rows.append({"metric": metric, "label": label, "simulated": mean, "ci_low": lo, "ci_high": hi,
-                     "formula": formula.get(metric, float("nan"))})
-    return Classroom(
-        inputs={"arrivals_per_hour": arrivals_per_hour, "mean_handle_s": mean_handle_s, "servers": servers,
-                "mean_patience_s": mean_patience_s, "target_s": target_s, "days": days,
-                "replications": replications, "seed": seed},
-        table=pd.DataFrame(rows),
-        model=model,
-        load_erlangs=load,
-        stable=stable,
-        note=note,
-    )
+            out[path.name] = classroom_study.load_exercise(path)[0]
+        except classroom_study.ExerciseError:
+            _log.exception("exercise %s does not load", path.name)  # the tests catch it; the page goes on
+    return out
+
+
+def check_exercise(presets_dir, name: str, answer: float, progress: Progress | None = None,
+                   should_stop: Callable[[], bool] | None = None) -> classroom_study.Check:
+    exercise, scenario = classroom_study.load_exercise(Path(presets_dir) / EXERCISES_DIR / name)
+    return _guarded("The check", should_stop, progress,
+                    lambda report: classroom_study.check_answer(exercise, scenario, answer, progress=report))
 
 
 # ------------------------------------------------------------- what matters

@@ -570,6 +570,40 @@ def classroom(**params) -> compute.Classroom:
         st.stop()
 
 
+# The classroom's other studies (sim.studies.classroom through ui.compute), cached like the runs above.
+@st.cache_data(show_spinner=False, max_entries=16)
+def _replay_cached(scenario_yaml: str, policy: str, replication: int, _progress=None, _should_stop=None):
+    return compute.run_replay(scenario_yaml, policy, replication)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _sweep_cached(params: tuple, _progress=None, _should_stop=None):
+    return compute.run_erlang_sweep(_progress, _should_stop, **dict(params))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _demo_cached(params: tuple, _progress=None, _should_stop=None):
+    return compute.run_replications_demo(_progress, _should_stop, **dict(params))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _check_cached(name: str, answer: float, mtime: float, _progress=None, _should_stop=None):
+    return compute.check_exercise(PRESETS_DIR, name, answer, _progress, _should_stop)
+
+
+def classroom_study(kind: str, *args):
+    """One of the classroom's studies ('replay', 'sweep', 'demo', 'check'); None (the reason shown) if it fails."""
+    label, fn = {"replay": ("Simulating one day", _replay_cached), "sweep": ("Sweeping the agents", _sweep_cached),
+                 "demo": ("Adding replications", _demo_cached), "check": ("Checking", _check_cached)}[kind]
+    try:
+        return _with_progress(label, fn, *args)
+    except compute.RunCancelled:
+        st.stop()
+    except compute.RunFailed as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
 def stale_notice() -> None:
     """Say so when the results on screen are from other settings than the sidebar's."""
     text = requested()
