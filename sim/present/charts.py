@@ -1,0 +1,497 @@
+"""Plotly figure builders: tidy DataFrames in, ``go.Figure`` out.
+
+Pure functions (no Streamlit, no I/O), shared by the app (``ui.charts``
+re-exports them) and the evidence report (``sim.present.report``). Colours
+follow the order of the policies, so a policy keeps its colour on every chart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+from plotly.subplots import make_subplots
+
+from sim.present.formatting import fmt_money, fmt_value
+from sim.present.terminal import NET_TERMS
+from sim.model.scenario import WEEKDAYS
+
+__all__ = [
+    "PALETTE",
+    "GUARANTEE_COLOUR",
+    "MONEY_SERIES",
+    "HEATMAP_CAP_PERCENTILE",
+    "HEATMAP_METRICS",
+    "policy_colours",
+    "savings_chart",
+    "frontier_chart",
+    "ecdf_chart",
+    "demand_chart",
+    "heatmap_chart",
+    "expected_demand_chart",
+    "classroom_chart",
+    "tornado_chart",
+]
+
+PALETTE = qualitative.Safe + qualitative.Vivid
+GUARANTEE_COLOUR = "#b2182b"
+MONEY_SERIES = {  # frontier metric -> (label, colour)
+    "wages_saved": ("Wages saved", "#1b7837"),
+    "added_customer_loss": ("Added customer losses", "#b2182b"),
+    "net_saving": ("Net effect for society", "#2166ac"),
+}
+
+
+def policy_colours(policies: Sequence[str]) -> dict[str, str]:
+    return {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(policies)}
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    """'#rrggbb' or 'rgb(r, g, b)' -> 'rgba(r,g,b,alpha)'."""
+    if colour.startswith("#"):
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    else:
+        r, g, b = (int(float(x)) for x in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3])
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _err(mean: float, lo: float, hi: float) -> tuple[float, float]:
+    if any(isinstance(x, float) and math.isnan(x) for x in (lo, hi)):
+        return 0.0, 0.0
+    return hi - mean, mean - lo
+
+
+# ------------------------------------------------------------------ compare
+
+
+_COMPONENT_COLOURS = ("#1b7837", "#7fbc41", "#b2182b", "#f4a582", "#2166ac")
+
+
+def savings_chart(
+    compare: pd.DataFrame,
+    policies: Sequence[str],
+    labels: dict[str, str],
+    baseline: str,
+    currency: str,
+    view: str = "net_saving",
+) -> go.Figure:
+    """Per policy against the baseline: what it saves (up), what it adds in losses (down), and the net.
+
+    ``view``: the net effect shown (``sim.present.terminal.NET_TERMS``), with exactly its terms.
+    """
+    fig = go.Figure()
+    others = [p for p in policies if p != baseline]
+    scoped = compare[compare.contact_type == "all"].set_index(["policy", "metric"])
+    series = [*NET_TERMS[view], (view, 1, "Net effect")]
+    for (metric, sign, name), colour in zip(series, _COMPONENT_COLOURS):
+        ys, plus, minus, text = [], [], [], []
+        for p in others:
+            try:
+                row = scoped.loc[(p, metric)]
+                mean, lo, hi = sign * row["difference"], sign * row["ci_low"], sign * row["ci_high"]
+            except KeyError:
+                mean = lo = hi = float("nan")
+            lo, hi = min(lo, hi), max(lo, hi)
+            up, down = _err(mean, lo, hi)
+            ys.append(mean)
+            plus.append(up)
+            minus.append(down)
+            text.append(fmt_money(mean, currency))
+        fig.add_bar(
+            name=name,
+            x=[labels.get(p, p) for p in others],
+            y=ys,
+            marker_color=colour,
+            marker_line_width=2 if metric.startswith("net") else 0,
+            marker_line_color="black",
+            error_y={"type": "data", "array": plus, "arrayminus": minus, "visible": True, "thickness": 1.2},
+            hovertemplate="%{x}<br>" + name + ": %{text}<extra></extra>",
+            text=text,
+            textposition="none",
+        )
+    fig.add_hline(y=0, line_color="black", line_width=1)
+    fig.update_layout(
+        barmode="group",
+        title=f"Against the baseline ({labels.get(baseline, baseline)}), per run: gains up, added costs down",
+        yaxis_title=f"{currency} over the horizon",
+        legend={"orientation": "h", "y": -0.2},
+        margin={"t": 60, "b": 40},
+        height=440,
+    )
+    return fig
+
+
+# ----------------------------------------------------------------- frontier
+
+
+def frontier_chart(
+    table: pd.DataFrame,
+    currency: str,
+    guarantee_share: float,
+    guarantee_s: float,
+    template_label: str = "",
+    marker: float | None = None,
+    zoom: bool = False,
+    finding=None,
+    confidence: float = 0.95,
+) -> go.Figure:
+    """The cost-of-cutting frontier from ``sim.studies.sweep.sweep(kind="staffing")`` output.
+
+    Top: wages saved, added customer losses and net effect (with CI bands)
+    against the share of human agents kept. Bottom: the share of emergencies
+    reaching a human within the guarantee, with the target line. ``finding``
+    (``sim.studies.breakeven.Finding`` of ``guarantee_confident``) marks where the
+    guarantee stops being met with confidence: the region from the first
+    share that fails is shaded and the last share that passes is marked.
+    ``zoom``: clip the money axis to a few times the largest wages saved, so the
+    region around break-even stays readable when deep cuts lose far more.
+    """
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[0.62, 0.38], vertical_spacing=0.07,
+        subplot_titles=(f"Money against the baseline ({currency} per run)",
+                        f"Emergencies reaching a human within {guarantee_s:g} s"),
+    )
+    for metric, (name, colour) in MONEY_SERIES.items():
+        part = table[table.metric == metric].sort_values("value")
+        if part.empty:
+            continue
+        _band(fig, part, name, colour, row=1, scale=1.0, hover=f"{currency} %{{y:,.0f}}")
+    part = table[table.metric == "share_within_guarantee"].sort_values("value")
+    if not part.empty:
+        _band(fig, part, "Within the guarantee", "#762a83", row=2, scale=100.0, hover="%{y:.1f}%")
+    fig.add_hline(y=0, line_color="black", line_width=1, row=1, col=1)
+    fig.add_hline(
+        y=100 * guarantee_share, line_dash="dash", line_color=GUARANTEE_COLOUR, row=2, col=1,
+        annotation_text=f"guarantee: {100 * guarantee_share:g}% within {guarantee_s:g} s",
+        annotation_position="bottom left", annotation_font_color=GUARANTEE_COLOUR,
+    )
+    pct = f"{100 * confidence:g}%"
+    lo_x = 100 * float(table["value"].min()) if not table.empty else 0.0
+    note, colour = None, GUARANTEE_COLOUR
+    if finding is not None and finding.value is not None and finding.next_value is not None:
+        x_pass, x_fail = 100 * finding.value, 100 * finding.next_value
+        fig.add_vrect(x0=lo_x, x1=x_fail, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0)
+        fig.add_vline(x=x_pass, line_dash="dot", line_color=GUARANTEE_COLOUR, line_width=2)
+        note = f"met with {pct} confidence down to {x_pass:.0f}% kept, not at {x_fail:.0f}%"
+    elif finding is not None and finding.value is None and finding.next_value is not None:
+        hi_x = 100 * float(table["value"].max())
+        fig.add_vrect(x0=lo_x, x1=hi_x, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0)
+        note = f"not met with {pct} confidence at any share kept"
+    elif finding is not None and finding.value is not None:
+        note, colour = f"met with {pct} confidence at every share kept", "#1b7837"
+    if note:
+        fig.add_annotation(x=0.5, y=0.02, xref="x2 domain", yref="y2 domain", showarrow=False, yanchor="bottom",
+                           text=note, font={"color": colour}, bgcolor="rgba(255,255,255,0.8)")
+    if marker is not None:
+        fig.add_vline(x=100 * marker, line_color="grey", line_width=1)
+        fig.add_annotation(x=100 * marker, y=0.98, yref="y domain", text=f"as configured: {100 * marker:.0f}%",
+                           showarrow=False, yanchor="top", xanchor="right" if marker > 0.5 else "left",
+                           font={"color": "grey"}, bgcolor="rgba(255,255,255,0.8)")
+    fig.update_xaxes(title_text="share of the roster kept (%; 100% = the roster before any scale)", range=[-2, 102],
+                     row=2, col=1)
+    fig.update_yaxes(title_text=currency, row=1, col=1)
+    wages = table[table.metric == "wages_saved"]["mean"].abs()
+    if zoom and not wages.empty and wages.max() > 0:
+        reach = 3.0 * float(wages.max())
+        fig.update_yaxes(range=[-reach, reach], row=1, col=1)
+    fig.update_yaxes(title_text="%", range=[0, 102], row=2, col=1)
+    title = "The cost of cutting"
+    if template_label:
+        title += f": {template_label}, its roster scaled"
+    fig.update_layout(title=title, height=620, legend={"orientation": "h", "y": -0.12},
+                      margin={"t": 80, "b": 40}, hovermode="x unified")
+    return fig
+
+
+def _band(fig: go.Figure, part: pd.DataFrame, name: str, colour: str, row: int, scale: float, hover: str) -> None:
+    x = 100 * part["value"].to_numpy(dtype=float)
+    mean = scale * part["mean"].to_numpy(dtype=float)
+    lo = scale * part["ci_low"].to_numpy(dtype=float)
+    hi = scale * part["ci_high"].to_numpy(dtype=float)
+    ok = ~(np.isnan(lo) | np.isnan(hi))
+    if ok.any():
+        fig.add_trace(
+            go.Scatter(
+                x=np.concatenate([x[ok], x[ok][::-1]]),
+                y=np.concatenate([hi[ok], lo[ok][::-1]]),
+                mode="lines", fill="toself", fillcolor=_rgba(colour, 0.18), line={"width": 0},
+                hoverinfo="skip", showlegend=False, name=f"{name} 95% CI", legendgroup=name,
+            ),
+            row=row, col=1,
+        )
+    fig.add_trace(
+        go.Scatter(x=x, y=mean, mode="lines+markers", name=name, line={"color": colour, "width": 2.5},
+                   legendgroup=name, hovertemplate=f"{name}: {hover}<extra></extra>"),
+        row=row, col=1,
+    )
+
+
+# -------------------------------------------------------------- emergencies
+
+
+def ecdf_chart(
+    incidents: pd.DataFrame,
+    policies: Sequence[str],
+    labels: dict[str, str],
+    guarantee_s: float,
+    guarantee_share: float,
+    log_x: bool = True,
+    never: dict[str, float] | None = None,
+) -> go.Figure:
+    """Time from an emergency's first attempt to a human, as an ECDF per policy.
+
+    The curve is over *all* emergency incidents, so it levels off below 100%
+    by the share that never reached a human. The guarantee is the vertical
+    line; the target share the horizontal one. ``never``: per policy, the
+    share never reaching a human to print in the legend — the summary's mean
+    over replications, so the legend says what the table says; without it,
+    the pooled share of these incidents.
+    """
+    fig = go.Figure()
+    colours = policy_colours(policies)
+    floor_min = 0.05  # 3 s: a log axis cannot show 0
+    for p in policies:
+        mine = incidents[incidents.policy == p]
+        n = len(mine)
+        if n == 0:
+            continue
+        t = np.sort(mine["time_to_human_s"].dropna().to_numpy(dtype=float)) / 60.0
+        y = np.arange(1, t.size + 1) / n
+        never_share = never[p] if never and p in never else 1.0 - t.size / n  # before thinning the curve
+        if log_x:
+            t = np.maximum(t, floor_min)
+        if t.size > 2000:  # keep the browser light: the step shape survives thinning
+            keep = np.unique(np.linspace(0, t.size - 1, 2000).astype(int))
+            t, y = t[keep], y[keep]
+        start = floor_min if log_x else 0.0
+        fig.add_trace(
+            go.Scatter(
+                x=np.concatenate([[start], t]), y=100 * np.concatenate([[0.0], y]),
+                mode="lines", line_shape="hv", name=f"{labels.get(p, p)} (never: {fmt_value(never_share, 'share')})",
+                line={"color": colours[p], "width": 2},
+                hovertemplate="%{y:.1f}% within %{x:.2f} min<extra>" + labels.get(p, p) + "</extra>",
+            )
+        )
+    g_min = guarantee_s / 60.0
+    # a trace, not a shape: shapes and annotations on log axes need log coordinates, traces do not
+    fig.add_trace(go.Scatter(x=[g_min, g_min], y=[0, 102], mode="lines", name=f"guarantee: {guarantee_s:g} s",
+                             line={"color": GUARANTEE_COLOUR, "dash": "dash", "width": 2}, hoverinfo="skip"))
+    fig.add_hline(y=100 * guarantee_share, line_dash="dot", line_color=GUARANTEE_COLOUR,
+                  annotation_text=f"target {100 * guarantee_share:g}%", annotation_position="bottom right",
+                  annotation_font_color=GUARANTEE_COLOUR)
+    fig.update_layout(
+        title="Emergency time to a human (all replications pooled)",
+        xaxis_title="time from the first attempt" + (" (log scale; answers within 3 s shown at 3 s)"
+                                                     if log_x else " (minutes)"),
+        yaxis_title="% of emergency incidents that reached a human",
+        yaxis_range=[0, 102],
+        height=480, legend={"orientation": "h", "y": -0.25}, margin={"t": 60},
+    )
+    if log_x:
+        ticks = [0.05, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 240, 480, 1440]
+        text = ["3 s", "15 s", "30 s", "1 min", "2 min", "5 min", "10 min", "30 min", "1 h", "2 h", "4 h", "8 h",
+                "24 h"]
+        fig.update_xaxes(type="log", tickvals=ticks, ticktext=text)
+    return fig
+
+
+# -------------------------------------------------------- roster and demand
+
+
+def _timestamps(interval_start_s: pd.Series, start_weekday_index: int) -> pd.Series:
+    # 2024-01-01 was a Monday: any date works, only weekday and time are shown.
+    origin = pd.Timestamp("2024-01-01") + pd.Timedelta(days=start_weekday_index)
+    return origin + pd.to_timedelta(interval_start_s, unit="s")
+
+
+def demand_chart(
+    intervals: pd.DataFrame,
+    policies: Sequence[str],
+    labels: dict[str, str],
+    show_arrivals_of: str,
+    start_weekday_index: int = 0,
+) -> go.Figure:
+    """Attempts arriving per interval (bars) and agents on duty per policy (lines) over the horizon."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    colours = policy_colours(policies)
+    base = intervals[intervals.policy == show_arrivals_of]
+    fig.add_bar(
+        x=_timestamps(base["interval_start_s"], start_weekday_index), y=base["attempts"],
+        name=f"attempts arriving ({labels.get(show_arrivals_of, show_arrivals_of)})",
+        marker_color="rgba(120,120,120,0.45)", secondary_y=False,
+        hovertemplate="%{x|%a %H:%M}: %{y:.0f} attempts<extra></extra>",
+    )
+    for p in policies:
+        mine = intervals[intervals.policy == p]
+        fig.add_scatter(
+            x=_timestamps(mine["interval_start_s"], start_weekday_index), y=mine["agents_on_duty"],
+            mode="lines", line_shape="hv", name=f"agents on duty: {labels.get(p, p)}",
+            line={"color": colours[p], "width": 2}, secondary_y=True,
+            hovertemplate="%{x|%a %H:%M}: %{y:.1f} agents<extra>" + labels.get(p, p) + "</extra>",
+        )
+    fig.update_xaxes(tickformat="%a %H:%M")
+    fig.update_yaxes(title_text="attempts per interval (first tries, redials, returns)", secondary_y=False)
+    # whole-agent ticks of their own: left to itself the right axis lines its ticks up with the left one's
+    top = float(intervals["agents_on_duty"].max()) if len(intervals) else 1.0
+    fig.update_yaxes(title_text="agents on duty (mean over the interval)", secondary_y=True, rangemode="tozero",
+                     tickmode="linear", tick0=0, dtick=_nice_step(top), tickformat=",d", showgrid=False)
+    fig.update_layout(title="Demand and roster by interval (mean over replications)", height=460,
+                      legend={"orientation": "h", "y": -0.2}, bargap=0.05, margin={"t": 60})
+    return fig
+
+
+def _nice_step(top: float, ticks: int = 5) -> int:
+    """A whole-number tick step (1, 2, 5, 10, 20, ...) giving about ``ticks`` ticks up to ``top``."""
+    raw = max(top, 1.0) / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if raw <= m * magnitude:
+            return max(1, int(m * magnitude))
+    return max(1, int(10 * magnitude))
+
+
+HEATMAP_CAP_PERCENTILE = 95
+
+HEATMAP_METRICS = {
+    "mean_wait_s": ("Mean wait in queue (s)", "YlOrRd", False),
+    "abandonment": ("Abandonment (% of offered)", "Reds", True),
+    "service_level": ("Service level (% answered within target)", "RdYlGn", True),
+}
+
+
+def heatmap_chart(
+    intervals: pd.DataFrame,
+    metric: str,
+    policies: Sequence[str],
+    labels: dict[str, str],
+    start_weekday_index: int = 0,
+) -> go.Figure:
+    """Hour of day x day, one panel per policy, all on one colour scale.
+
+    Waits and abandonment have their colour scale capped at the 95th
+    percentile of the cells, so one extreme cell (the queue at the end of a
+    run) does not wash out every other; hover shows each cell's own value.
+    """
+    title, scale, as_pct = HEATMAP_METRICS[metric]
+    frame = intervals.copy()
+    frame["hour"] = ((frame["interval_start_s"] % 86400) // 3600).astype(int)
+    sums = frame.groupby(["policy", "day", "hour"])[["offered", "abandoned", "answered_within_target",
+                                                     "wait_sum_s"]].sum().reset_index()
+    num = {"mean_wait_s": "wait_sum_s", "abandonment": "abandoned", "service_level": "answered_within_target"}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sums["z"] = np.where(sums["offered"] > 0, sums[num[metric]] / sums["offered"], np.nan)
+    if as_pct:
+        sums["z"] *= 100
+    n = len(policies)
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[labels.get(p, p) for p in policies],
+                        shared_yaxes=True, horizontal_spacing=0.04, vertical_spacing=0.12)
+    zmin, capped = 0.0, False
+    if metric == "service_level":
+        zmax = 100.0
+    elif sums["z"].notna().any():
+        top = float(np.nanmax(sums["z"]))
+        zmax = float(np.nanpercentile(sums["z"], HEATMAP_CAP_PERCENTILE)) or top
+        capped = top > zmax
+    else:
+        zmax = 1.0
+    zmax = max(zmax, 1e-9)
+    days = sorted(frame["day"].unique())
+    day_names = [f"{WEEKDAYS[(start_weekday_index + d) % 7].title()}" + (f" {d + 1}" if len(days) > 7 else "")
+                 for d in days]
+    for i, p in enumerate(policies):
+        grid = sums[sums.policy == p].pivot(index="hour", columns="day", values="z").reindex(
+            index=range(24), columns=days)
+        fig.add_trace(
+            go.Heatmap(z=grid.to_numpy(), x=day_names, y=list(range(24)), colorscale=scale, zmin=zmin, zmax=zmax,
+                       showscale=(i == 0),
+                       colorbar={"title": ("%" if as_pct else "s") + (f"<br>top: ≥ {zmax:,.0f}" if capped else "")},
+                       hovertemplate="%{x} %{y}:00 — %{z:.1f}<extra>" + labels.get(p, p) + "</extra>"),
+            row=i // cols + 1, col=i % cols + 1,
+        )
+    fig.update_yaxes(autorange="reversed", title_text="hour", col=1)
+    note = f"<br><sup>colours capped at the {HEATMAP_CAP_PERCENTILE}th percentile of cells</sup>" if capped else ""
+    fig.update_layout(title=f"{title} by hour and day (mean over replications){note}", height=300 * rows + 80,
+                      margin={"t": 90})
+    return fig
+
+
+def expected_demand_chart(demand: pd.DataFrame, interval_min: int, start_weekday_index: int = 0) -> go.Figure:
+    """The scenario's expected first attempts per interval: all types stacked, and emergencies on their own."""
+    has_emergency = bool(demand["emergency"].any())
+    fig = make_subplots(rows=2 if has_emergency else 1, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+                        row_heights=[0.6, 0.4] if has_emergency else [1.0],
+                        subplot_titles=("All contact types (stacked)", "Emergencies only") if has_emergency
+                        else ("All contact types (stacked)",))
+    types = list(dict.fromkeys(demand["contact_type"]))
+    colours = policy_colours(types)
+    for ct in types:
+        part = demand[demand.contact_type == ct]
+        x = _timestamps(part["interval_start_s"], start_weekday_index)
+        label = part["label"].iloc[0]
+        fig.add_trace(go.Scatter(x=x, y=part["expected"], name=label, stackgroup="all", mode="lines",
+                                 line={"color": colours[ct], "width": 0.5}, legendgroup=ct,
+                                 hovertemplate="%{x|%a %H:%M}: %{y:.1f}<extra>" + label + "</extra>"),
+                      row=1, col=1)
+        if has_emergency and bool(part["emergency"].iloc[0]):
+            fig.add_trace(go.Scatter(x=x, y=part["expected"], name=label, mode="lines", showlegend=False,
+                                     line={"color": colours[ct], "width": 2}, legendgroup=ct,
+                                     hovertemplate="%{x|%a %H:%M}: %{y:.2f}<extra>" + label + "</extra>"),
+                          row=2, col=1)
+    fig.update_xaxes(tickformat="%a %H:%M")
+    fig.update_yaxes(title_text=f"per {interval_min} min", rangemode="tozero")
+    fig.update_layout(title="Expected first attempts per interval (from the scenario, before any run)",
+                      height=420 if has_emergency else 320, legend={"orientation": "h", "y": -0.15},
+                      margin={"t": 70})
+    return fig
+
+
+# ----------------------------------------------------------------- classroom
+
+
+def classroom_chart(table: pd.DataFrame, model: str) -> go.Figure:
+    """Simulated (with 95% CI) next to the formula, for the probability-type metrics."""
+    probs = table[table.metric.isin(["p_delay", "abandonment", "service_level", "occupancy"])]
+    sim_err_plus = (probs["ci_high"] - probs["simulated"]).fillna(0) * 100
+    sim_err_minus = (probs["simulated"] - probs["ci_low"]).fillna(0) * 100
+    fig = go.Figure()
+    fig.add_bar(name="simulated (95% CI)", x=probs["label"], y=100 * probs["simulated"], marker_color="#2166ac",
+                error_y={"type": "data", "array": sim_err_plus, "arrayminus": sim_err_minus, "visible": True})
+    fig.add_bar(name=model, x=probs["label"], y=100 * probs["formula"], marker_color="#f4a582")
+    fig.update_layout(barmode="group", yaxis_title="%", yaxis_range=[0, 105], height=360,
+                      title=f"Simulation next to {model}", legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def tornado_chart(tornado: pd.DataFrame, figure_label: str, value_kind: str, currency: str = "") -> go.Figure:
+    """One-at-a-time swings: per factor, the change from the base point at its low and its high value, with CIs.
+
+    Factors are sorted by the size of their swing, largest on top (the
+    table comes sorted from sim.studies.uncertainty.analysis.tornado).
+    """
+    rows = tornado.iloc[::-1]  # Plotly draws the first category at the bottom
+    fig = go.Figure()
+    scale = 100.0 if value_kind == "share" else 1.0
+    for side, colour in (("low", "#4c78a8"), ("high", "#f58518")):
+        change = rows[f"{side}_change"] * scale
+        plus = (rows[f"{side}_ci_high"] * scale - change).clip(lower=0).fillna(0)
+        minus = (change - rows[f"{side}_ci_low"] * scale).clip(lower=0).fillna(0)
+        fig.add_trace(go.Bar(
+            y=rows["factor"], x=change, orientation="h", name=f"factor at its {side} value", marker_color=colour,
+            error_x=dict(type="data", array=plus, arrayminus=minus, visible=True),
+            customdata=rows[f"{side}_value"],
+            hovertemplate=f"%{{y}} = %{{customdata:.4g}}<br>change: %{{x:,.3g}}{'%' if scale == 100 else ''}"
+                          "<extra></extra>",
+        ))
+    unit = "percentage points" if value_kind == "share" else (currency or "money")
+    fig.update_layout(
+        barmode="overlay", height=120 + 48 * len(rows), margin=dict(l=10, r=10, t=40, b=40),
+        title=f"{figure_label}: change from the base point ({unit})", legend=dict(orientation="h", y=-0.15),
+        xaxis=dict(zeroline=True, zerolinewidth=2, zerolinecolor="#444"),
+    )
+    return fig
