@@ -21,6 +21,7 @@ import pandas as pd
 import sim
 from sim.model import knobs
 from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
+from sim.studies.sweep import COARSE_STAFFING
 from sim.files.export import code_fingerprint, provenance
 from sim.runs.guard import NonFiniteResult, run_checked
 from sim.runs.size_guard import RunTooLarge
@@ -74,7 +75,7 @@ def _guarded(what: str, should_stop: Callable[[], bool] | None, progress: Progre
 
 # The frontier runs on a coarser grid than the break-even search (no bisection), with the
 # replications and seed of the comparison, so that it is ready a few seconds after it.
-FRONTIER_VALUES: tuple[float, ...] = (1.0, 0.8, 0.6, 0.4, 0.2, 0.0)
+FRONTIER_VALUES: tuple[float, ...] = COARSE_STAFFING
 
 def scenario_from_yaml(text: str) -> sim.Scenario:
     """A scenario YAML as written by ``sim.scenario_to_yaml`` (CSV tables already inlined)."""

@@ -35,6 +35,7 @@ __all__ = [
     "expected_demand_chart",
     "classroom_chart",
     "tornado_chart",
+    "verdict_map_chart",
 ]
 
 PALETTE = qualitative.Safe + qualitative.Vivid
@@ -493,5 +494,64 @@ def tornado_chart(tornado: pd.DataFrame, figure_label: str, value_kind: str, cur
         barmode="overlay", height=120 + 48 * len(rows), margin=dict(l=10, r=10, t=40, b=40),
         title=f"{figure_label}: change from the base point ({unit})", legend=dict(orientation="h", y=-0.15),
         xaxis=dict(zeroline=True, zerolinewidth=2, zerolinecolor="#444"),
+    )
+    return fig
+
+
+_VERDICT_CLASSES = (  # (saves society money, keeps the guarantee) -> (code, label, colour)
+    ((False, False), 0, "costs money, misses the guarantee", "#b2182b"),
+    ((False, True), 1, "costs money, keeps the guarantee", "#f4a582"),
+    ((True, False), 2, "saves money, misses the guarantee", "#92c5de"),
+    ((True, True), 3, "saves money, keeps the guarantee", "#1b7837"),
+)
+
+
+def verdict_map_chart(verdict: pd.DataFrame, point_labels: dict[int, str], labels: dict[str, str], currency: str,
+                      has_emergency: bool = True) -> go.Figure:
+    """The verdict at every point of an experiment (rows) for every policy (columns).
+
+    ``verdict``: ``sim.studies.uncertainty.analysis.verdict_map``'s per-point table
+    (point, policy, net_saving, saves_money, guarantee_holds); the baseline,
+    which has no paired net effect, is left out. Each cell's colour is the
+    verdict, its text the net effect for society; ``point_labels`` names the
+    points (in a one-at-a-time design: which factor moved where).
+    """
+    rows = verdict[verdict["saves_money"].notna()]
+    policies = list(dict.fromkeys(rows["policy"]))
+    points = list(dict.fromkeys(rows["point"]))
+    code = {k: c for k, c, _, _ in _VERDICT_CLASSES}
+    z, text = [], []
+    for point in points:
+        z_row, t_row = [], []
+        for policy in policies:
+            hit = rows[(rows.point == point) & (rows.policy == policy)]
+            if hit.empty:
+                z_row.append(None)
+                t_row.append("")
+                continue
+            r = hit.iloc[0]
+            holds = bool(r["guarantee_holds"]) if has_emergency else True
+            z_row.append(code[(bool(r["saves_money"]), holds)])
+            t_row.append(fmt_money(r["net_saving"], compact=True))
+        z.append(z_row)
+        text.append(t_row)
+    classes = _VERDICT_CLASSES if has_emergency else tuple(c for c in _VERDICT_CLASSES if c[0][1])
+    # a discrete colour scale: each code owns a band of [0, 3]
+    scale = []
+    for _, c, _, colour in _VERDICT_CLASSES:
+        scale += [[c / 4, colour], [(c + 1) / 4, colour]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[labels.get(p, p) for p in policies], y=[point_labels.get(p, f"point {p}") for p in points],
+        text=text, texttemplate="%{text}", zmin=-0.5, zmax=3.5, colorscale=scale, showscale=False, xgap=2, ygap=2,
+        hovertemplate="%{y}<br>%{x}: net %{text}<extra></extra>",
+    ))
+    for _, c, name, colour in classes:  # the legend: one empty trace per verdict
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                                 marker={"color": colour, "size": 12, "symbol": "square"}))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(
+        title=f"The verdict at every point (cell text: net effect for society, {currency} per run)",
+        height=140 + 28 * len(points), legend={"orientation": "h", "y": -0.12}, margin={"t": 50, "l": 10},
+        xaxis={"side": "top"}, plot_bgcolor="white",
     )
     return fig
