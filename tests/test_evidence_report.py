@@ -303,3 +303,16 @@ def test_the_report_opens_offline_draws_every_chart_and_logs_no_error(payment_re
         if target:
             Path(target).mkdir(parents=True, exist_ok=True)
             shutil.copy(shot, Path(target) / shot.name)
+
+
+def test_the_apps_report_lists_its_edits_apart_from_the_file():
+    from sim.model import knobs
+    from ui import compute
+
+    base = one_day(ROOT / "scenarios" / "classroom_mmcm.yaml")
+    edited = knobs.with_liability(base, 0.5)
+    page = compute.evidence_report(sim.scenario_to_yaml(edited), base_yaml=sim.scenario_to_yaml(base),
+                                   source="preset: classroom_mmcm.yaml")
+    edits = page[page.index("<h3>Edits made in the app</h3>"):page.index('<section id="method">')]
+    assert "<code>economics.liability_share</code></td><td>0.0</td><td>0.5</td>" in edits
+    assert "streamlit run app.py" in page
