@@ -230,12 +230,15 @@ def _fig(value: float, kind: str, currency: str, **data: str) -> Markup:
     return Markup(f'<span class="fig" {attrs}>{html.escape(fmt_value(value, kind, currency))}</span>')
 
 
-def _interval(row: pd.Series, kind: str, currency: str, policy: str, metric: str, scope: str) -> Markup:
+def _interval(row: pd.Series, kind: str, currency: str, policy: str, metric: str, scope: str,
+              bare: bool = False) -> Markup:
+    """'(95% CI low to high)'; ``bare``: without the brackets, for use inside a bracket."""
     if is_missing(row["ci_low"]) or is_missing(row["ci_high"]):
-        return Markup("(no interval: one replication)")
+        return Markup("no interval: one replication" if bare else "(no interval: one replication)")
     low = _fig(row["ci_low"], kind, currency, policy=policy, metric=metric, scope=scope, column="ci_low")
     high = _fig(row["ci_high"], kind, currency, policy=policy, metric=metric, scope=scope, column="ci_high")
-    return Markup(f"({int(100 * CONFIDENCE)}% CI {low} to {high})")
+    text = f"{int(100 * CONFIDENCE)}% CI {low} to {high}"
+    return Markup(text if bare else f"({text})")
 
 
 def _sign_words(row: pd.Series) -> str:
@@ -304,24 +307,24 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
                 f"{sc.guarantee_s:g}", _fig(g["value"], "share", cur, policy=policy, metric="share_within_guarantee",
                                            scope="emergency", column="value"))
             if policy != baseline:
-                sentence += Markup(" against {} under the baseline (paired difference {} {})").format(
+                sentence += Markup(" against {} under the baseline (paired difference {}, {})").format(
                     _fig(g["baseline"], "share", cur, policy=policy, metric="share_within_guarantee",
                          scope="emergency", column="baseline"),
                     _fig(g["difference"], "share", cur, policy=policy, metric="share_within_guarantee",
                          scope="emergency", column="difference"),
-                    _interval(g, "share", cur, policy, "share_within_guarantee", "emergency"))
+                    _interval(g, "share", cur, policy, "share_within_guarantee", "emergency", bare=True))
             parts.append(sentence + Markup("; on the mean it {} the guarantee of {} of them.").format(
                 meets, fmt_value(sc.guarantee_share, "share")))
             u = em.loc["unreached"]
             sentence = Markup("Emergency incidents never reaching a human: {} per run").format(
                 _fig(u["value"], "count", cur, policy=policy, metric="unreached", scope="emergency", column="value"))
             if policy != baseline:
-                sentence += Markup(" against {} under the baseline (paired difference {} {})").format(
+                sentence += Markup(" against {} under the baseline (paired difference {}, {})").format(
                     _fig(u["baseline"], "count", cur, policy=policy, metric="unreached", scope="emergency",
                          column="baseline"),
                     _fig(u["difference"], "count", cur, policy=policy, metric="unreached", scope="emergency",
                          column="difference"),
-                    _interval(u, "count", cur, policy, "unreached", "emergency"))
+                    _interval(u, "count", cur, policy, "unreached", "emergency", bare=True))
             parts.append(sentence + Markup("."))
         elif not has_emergency:
             parts.append(Markup("The scenario has no emergency contact type, so no guarantee applies and no "
