@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, positive_int, seed_number, workers_count
-from sim.files.scenario_io import ScenarioError, with_run_settings
+from sim.files.scenario_io import ScenarioError
+from sim.model.knobs import with_run_settings
 from sim.runs.guard import NonFiniteResult
 from sim.runs.size_guard import RunTooLarge
 

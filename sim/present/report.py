@@ -40,7 +40,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from sim.files.export import git_commit, scenario_hash
-from sim.files.scenario_io import load_scenario, scenario_to_yaml, with_run_settings
+from sim.files.scenario_io import load_scenario, scenario_to_yaml
+from sim.model.knobs import with_run_settings
 from sim.model import knobs
 from sim.model.scenario import Scenario
 from sim.present import charts
