@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, positive_int, seed_number, workers_count
+from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, workers_count
 from sim.files.scenario_io import ScenarioError
 from sim.model.knobs import with_run_settings
 from sim.runs.guard import NonFiniteResult
@@ -27,8 +27,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--experiment", type=Path, metavar="DIR",
                    help="a folder of `python -m sim experiment` for section 5 (default: a small one-at-a-time "
                         "experiment run for the report)")
-    p.add_argument("--replications", type=positive_int, metavar="N", help="default: the scenario's")
-    p.add_argument("--seed", type=seed_number, metavar="S", help="default: the scenario's")
+    p.add_argument("--replications", type=integer, metavar="N", help="default: the scenario's")
+    p.add_argument("--seed", type=integer, metavar="S", help="default: the scenario's")
     p.add_argument("--workers", type=workers_count, default=1, metavar="W", help="parallel processes (0: one per core)")
 
 
