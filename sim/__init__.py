@@ -8,9 +8,11 @@ emergency callers wait for a human and what that costs, per staffing policy.
     scenario = sim.load_scenario("scenarios/payment_platform.yaml")
     results = sim.run(scenario, replications=20, seed=1)
     results.summary(); results.compare(); results.save("out/")
+    sim.report(scenario, "report.html")  # the evidence report: one self-contained HTML file
 """
 
 from sim.runs.runner import run
+from sim.present.report import report
 from sim.studies.uncertainty import analyse, run_experiment as experiment
 from sim.runs.results import Results
 from sim.model.scenario import Policy, Scenario
@@ -27,6 +29,7 @@ __all__ = [
     "build_scenario",
     "load_scenario",
     "parse_scenario",
+    "report",
     "run",
     "scenario_to_yaml",
 ]

@@ -14,7 +14,9 @@ from sim.model import knobs
 from sim.studies.breakeven import Finding, breakeven
 from sim.files.dictionary import data_dictionary
 from sim.present.terminal import NET_TERMS
-from ui import charts, compute, tables
+from sim.present import charts
+from sim.present import tables as present_tables
+from ui import compute, tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -256,7 +258,7 @@ def test_unreached_table(comparison):
 def test_parameter_rows_cover_every_parameter_with_sources_and_changes():
     sc = sim.load_scenario(ROOT / "scenarios" / "payment_platform.yaml")
     edited = knobs.with_liability(sc, 0.3)
-    rows = tables.parameter_rows(edited, knobs.changes(sc, edited)).set_index("parameter")
+    rows = present_tables.parameter_rows(edited, knobs.changes(sc, edited)).set_index("parameter")
     assert rows.loc["contact_types[2].loss.half_life_min", "source"].startswith("RUSI")
     assert rows.loc["contact_types[2].loss.half_life_min", "meaning"].startswith("minutes for half")
     assert rows.loc["contact_types[2].loss.half_life_min", "section"] == "Contact type: Fraud in progress"

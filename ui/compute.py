@@ -22,6 +22,7 @@ import sim
 from sim.model import knobs
 from sim.studies import classroom as classroom_study
 from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
+from sim.studies.sweep import COARSE_STAFFING
 from sim.files.export import code_fingerprint, provenance
 from sim.runs.guard import NonFiniteResult, run_checked
 from sim.runs.size_guard import RunTooLarge
@@ -75,7 +76,7 @@ def _guarded(what: str, should_stop: Callable[[], bool] | None, progress: Progre
 
 # The frontier runs on a coarser grid than the break-even search (no bisection), with the
 # replications and seed of the comparison, so that it is ready a few seconds after it.
-FRONTIER_VALUES: tuple[float, ...] = (1.0, 0.8, 0.6, 0.4, 0.2, 0.0)
+FRONTIER_VALUES: tuple[float, ...] = COARSE_STAFFING
 
 def scenario_from_yaml(text: str) -> sim.Scenario:
     """A scenario YAML as written by ``sim.scenario_to_yaml`` (CSV tables already inlined)."""
@@ -443,3 +444,30 @@ def export_provenance(result: Comparison) -> dict:
     record["simulated_utc"] = record.get("created_utc")
     record["created_utc"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return record
+
+
+# ---------------------------------------------------------- evidence report
+
+
+def evidence_report(scenario_yaml: str, base_yaml: str | None = None, source: str = "", workers: int = 1,
+                    progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> str:
+    """The evidence report (``sim.report``) of the scenario as run in the app, its edits listed; the HTML text.
+
+    Raises ``RunFailed`` / ``RunCancelled`` as ``run_comparison`` does.
+    """
+    from sim.present.report import build_report
+
+    scenario = scenario_from_yaml(scenario_yaml)
+    base = scenario_from_yaml(base_yaml) if base_yaml is not None else None
+    steps = ("comparing", "tracing", "validating", "asking")
+
+    def build(report):
+        def say(text: str) -> None:
+            done = next((i for i, s in enumerate(steps) if text.startswith(s)), 0)
+            report(done, len(steps))
+
+        return build_report(scenario, base=base, source=source, workers=capped_workers(workers)[0],
+                            command="streamlit run app.py (humanline app): Compare policies, evidence report",
+                            progress=say).html
+
+    return _guarded("The evidence report", should_stop, progress, build)

@@ -541,6 +541,26 @@ def last_frontier() -> compute.Frontier | None:
     return front if isinstance(front, compute.Frontier) else None
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _report_cached(scenario_yaml: str, base_yaml: str, source: str, _workers: int = 1, _progress=None,
+                   _should_stop=None) -> str:
+    return compute.evidence_report(scenario_yaml, base_yaml=base_yaml, source=source, workers=_workers,
+                                   progress=_progress, should_stop=_should_stop)
+
+
+def evidence_report(result: compute.Comparison) -> str | None:
+    """The evidence report's HTML for the scenario of ``result`` (as edited); None, with the reason shown, if it fails."""
+    req = st.session_state.get("requested") or {}
+    try:
+        return _with_progress("Building the evidence report", _report_cached, result.scenario_yaml,
+                              req.get("base_yaml", result.scenario_yaml), result.source, ctx().workers)
+    except compute.RunCancelled:
+        st.stop()
+    except compute.RunFailed as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def _what_matters_cached(scenario_yaml: str, policy: str, replications: int, _workers: int = 1, _progress=None,
                          _should_stop=None) -> compute.WhatMatters:

@@ -8,47 +8,20 @@ as text with the scenario's currency.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import pandas as pd
 
-from sim.model import knobs
 from sim.model.arrivals import expected_per_interval
 from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing  # noqa: F401  (the pages use them via tables)
+from sim.present import tables as present_tables
+from sim.present.tables import cell as _cell
+from sim.present.tables import pick as _pick
 from sim.present.terminal import NET_LABELS, NET_TERMS
 from sim.model.scenario import Scenario
 
-# (metric, scope, label, kind): savings come from Results.compare (paired vs baseline),
-# levels from Results.summary.
-SAVINGS_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("wages_saved", "Wages saved", "money"),
-    ("bot_cost_saved", "Bot cost saved", "money"),
-    ("added_customer_loss", "Added customer losses", "money"),
-    ("added_liability", "Added platform liability", "money"),
-    ("added_churn", "Added churn cost", "money"),
-    ("net_saving", "Net effect for society", "money"),
-    ("net_saving_platform", "Net effect for the platform", "money"),
-)
-LEVEL_ROWS: tuple[tuple[str, str, str, str], ...] = (
-    ("share_within_guarantee", "emergency", "Emergencies reaching a human within the guarantee", "share"),
-    ("mean_time_to_human_s", "emergency", "Emergency mean time to a human", "seconds"),
-    ("unreached", "emergency", "Emergency incidents never reaching a human", "count"),
-    ("customer_loss", "all", "Customer losses", "money"),
-    ("agent_cost", "all", "Agent cost", "money"),
-    ("bot_cost", "all", "Bot cost", "money"),
-    ("service_level", "all", "Service level (answered within target / offered)", "share"),
-    ("abandonment", "all", "Abandonment (of offered)", "share"),
-)
-
-
 def _nan(x: Any) -> bool:
     return is_missing(x)
-
-
-def _pick(frame: pd.DataFrame, policy: str, scope: str, metric: str) -> pd.Series | None:
-    hit = frame[(frame.policy == policy) & (frame.contact_type == scope) & (frame.metric == metric)]
-    return None if hit.empty else hit.iloc[0]
 
 
 def _estimate(row: pd.Series | None, column: str, sign: int = 1) -> dict:
@@ -109,33 +82,10 @@ def net_terms_table(head: dict, currency: str) -> pd.DataFrame:
 
 
 def comparison_table(comparison, compact: bool = False) -> pd.DataFrame:
-    """Metrics as rows, policies as columns; each cell 'mean (95% CI low to high)'."""
-    cur = comparison.currency
-    rows = []
-    for metric, label, kind in SAVINGS_ROWS:
-        row = {"Figure": f"{label} ({cur})", "metric": metric}
-        for pid in comparison.policies:
-            if pid == comparison.baseline:
-                row[comparison.labels[pid]] = "baseline"
-                continue
-            hit = _pick(comparison.compare, pid, "all", metric)
-            row[comparison.labels[pid]] = _cell(hit, "difference", kind, compact) if hit is not None else "n/a"
-        rows.append(row)
-    for metric, scope, label, kind in LEVEL_ROWS:
-        if scope == "emergency" and not comparison.emergency_types:
-            continue
-        unit = f" ({cur})" if kind == "money" else ""
-        row = {"Figure": label + unit, "metric": metric}
-        for pid in comparison.policies:
-            hit = _pick(comparison.summary, pid, scope, metric)
-            row[comparison.labels[pid]] = _cell(hit, "mean", kind, compact) if hit is not None else "n/a"
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("Figure")
-
-
-def _cell(row: pd.Series, column: str, kind: str, compact: bool) -> str:
-    text = fmt_estimate(row[column], row["ci_low"], row["ci_high"], kind, "", compact)
-    return text + (" rough" if bool(row.get("rough", False)) and not _nan(row["ci_low"]) else "")
+    """Metrics as rows, policies as columns; each cell 'mean (95% CI low to high)' (``sim.present.tables``)."""
+    return present_tables.comparison_table(comparison.compare, comparison.summary, comparison.policies,
+                                           comparison.labels, comparison.baseline, comparison.currency,
+                                           bool(comparison.emergency_types), compact)
 
 
 def never_reached(comparison) -> dict[str, float]:
@@ -169,105 +119,6 @@ def unreached_table(comparison) -> pd.DataFrame:
             f"All emergency losses ({comparison.currency})": fmt_money(stat("customer_loss")["mean"]),
         })
     return pd.DataFrame(rows).set_index("Policy")
-
-
-# --------------------------------------------------------------- assumptions
-
-
-def _fmt_param(value: Any) -> str:
-    if isinstance(value, dict) and "dist" in value:
-        args = ", ".join(f"{k}={_fmt_scalar(v)}" for k, v in value.items() if k != "dist")
-        return f"{value['dist']}({args})"
-    if isinstance(value, list):
-        if not value:
-            return "[]"
-        text = ", ".join(_fmt_scalar(v) for v in value)
-        return f"[{text}]" if len(text) <= 120 else f"{len(value)} values: [{text[:110]}, ...]"
-    return _fmt_scalar(value)
-
-
-def _fmt_scalar(v: Any) -> str:
-    if isinstance(v, bool) or v is None:
-        return str(v).lower() if isinstance(v, bool) else "none"
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    return str(v)
-
-
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def field_description(scenario: Scenario, path: str) -> str:
-    """The pydantic description of the field at ``path`` ('' if none)."""
-    obj: Any = scenario
-    desc = ""
-    for name, index in _PART.findall(path):
-        if index:
-            try:
-                obj = obj[int(index)]
-            except (IndexError, KeyError, TypeError):
-                return ""
-            continue
-        fields = getattr(type(obj), "model_fields", None)
-        if not fields or name not in fields:
-            return ""
-        desc = fields[name].description or ""
-        obj = getattr(obj, name)
-    return desc
-
-
-def _source_patterns(sources: dict[str, str]) -> list[tuple[re.Pattern, int, str, str]]:
-    out = []
-    for key, note in sources.items():
-        regex = re.escape(key).replace(r"\[\*\]", r"\[\d+\]")
-        out.append((re.compile(rf"^{regex}(?:$|[.\[])"), len(key), key, note))
-    return out
-
-
-def source_note(path: str, patterns) -> str:
-    """The note of the most specific ``sources`` key covering ``path`` ('' if none)."""
-    best = None
-    for regex, length, _key, note in patterns:
-        if regex.match(path) and (best is None or length > best[0]):
-            best = (length, note)
-    return best[1] if best else ""
-
-
-def parameter_rows(scenario: Scenario, changes: list[dict] | None = None) -> pd.DataFrame:
-    """Every parameter of ``scenario`` with its section, meaning and source note.
-
-    ``changes``: ``sim.model.knobs.changes(loaded, scenario)``; those parameters are
-    marked, with the value the file gave.
-    """
-    before = {c["parameter"]: c["before"] for c in changes or []}
-    patterns = _source_patterns(scenario.sources)
-    rows = []
-    for path, value in knobs.parameters(scenario):
-        rows.append({
-            "section": _section(scenario, path),
-            "parameter": path,
-            "value": _fmt_param(value),
-            "meaning": field_description(scenario, path),
-            "source": source_note(path, patterns),
-            "changed in the app": path in before,
-            "in the file": _fmt_param(before[path]) if path in before else "",
-        })
-    return pd.DataFrame(rows)
-
-
-def _section(scenario: Scenario, path: str) -> str:
-    head, _, _ = path.partition(".")
-    match = re.fullmatch(r"(contact_types|policies)\[(\d+)\]", head)
-    if match:
-        items = scenario.contact_types if match.group(1) == "contact_types" else scenario.effective_policies
-        item = items[int(match.group(2))]
-        kind = "Contact type" if match.group(1) == "contact_types" else "Policy"
-        return f"{kind}: {item.label or item.id}"
-    if head.startswith("agents"):
-        return "Agents"
-    if head in ("front_door", "economics", "routing"):
-        return head.replace("_", " ").capitalize()
-    return "Scenario"
 
 
 def expected_demand(scenario: Scenario) -> pd.DataFrame:

@@ -10,9 +10,10 @@
     python -m sim experiment FILE --out DIR [--workers N] [--dask ADDR|local]
     python -m sim analyse DIR
     python -m sim roster SCENARIO [--plan FILE] [--method M] [--budget B] --out DIR
+    python -m sim report SCENARIO [--experiment DIR] [--replications N] [--seed S] --out report.html
 
 ``erlang``, ``staff`` and ``breakeven`` live in ``sim.cli.analytic``, ``experiment`` and
-``analyse`` in ``sim.cli.experiment``, ``roster`` in ``sim.cli.roster``.
+``analyse`` in ``sim.cli.experiment``, ``roster`` in ``sim.cli.roster``, ``report`` in ``sim.cli.report``.
 
 Exit codes: 0 success, 2 bad input (a scenario that does not validate, an
 unknown policy, a bad argument, a run over the size limits of
@@ -32,7 +33,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from sim.cli import analytic, experiment, roster
+from sim.cli import analytic, experiment, report, roster
 from sim.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     analytic.add_parsers(sub)
     experiment.add_parsers(sub, whole_number)
     roster.add_parsers(sub, whole_number)
+    report.add_parsers(sub)
     return parser
 
 
@@ -137,6 +139,8 @@ def _main(argv: list[str] | None) -> int:
         return _run(scenario, args, command_line)
     if args.command in roster.COMMANDS:
         return roster.run_command(scenario, args, command_line)
+    if args.command in report.COMMANDS:
+        return report.run_command(scenario, args, command_line, progress_bar)
     if args.command in analytic.SCENARIO_COMMANDS:
         return analytic.run_command(scenario, args, command_line)
     return EXIT_BAD_INPUT  # pragma: no cover - argparse rejects unknown commands

@@ -27,6 +27,10 @@ KINDS: dict[str, str] = {
     "bot_resolve": "multiplier on every contact type's bot resolve probability (replaces the template's)",
 }
 
+# A coarse staffing grid (no bisection) for a frontier that is ready seconds after a comparison: the app's
+# Cost of cutting page and the evidence report.
+COARSE_STAFFING: tuple[float, ...] = (1.0, 0.8, 0.6, 0.4, 0.2, 0.0)
+
 # Metrics a sweep reports, with the contact-type scope they are read at.
 SWEEP_METRICS: tuple[tuple[str, str], ...] = (
     ("wages_saved", "all"),

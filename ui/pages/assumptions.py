@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import state, tables
+from sim.present.tables import parameter_rows
+from ui import state
 
 ctx = state.ctx()
 sc = ctx.scenario
@@ -12,7 +13,7 @@ st.markdown(
     "and the scenario's own source note. Figures without a source are assumptions of the scenario's author; "
     "check them first."
 )
-rows = tables.parameter_rows(sc, ctx.changes)
+rows = parameter_rows(sc, ctx.changes)
 
 st.subheader("Changed in the app")
 if ctx.changes:

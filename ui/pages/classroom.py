@@ -11,7 +11,8 @@ import streamlit as st
 
 from sim.model import knobs
 from sim.model.scenario import ContactType, Scenario, Shift, Volume
-from ui import charts, compute, state, tables
+from sim.present import charts
+from ui import compute, state, tables
 
 # Streamlit forgets a widget's value when a run does not draw it; these parts draw different widgets.
 for _key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith("cls_")]:

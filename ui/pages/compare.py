@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from ui import charts, compute, state, tables
+from sim.present import charts
+from ui import compute, state, tables
 
 ctx = state.ctx()
 sc = ctx.scenario
@@ -97,6 +98,21 @@ st.caption(
     "level, mean (95% CI). 'Net effect for society' leaves out liability, which only moves money from the platform "
     "to its customers; 'for the platform' counts liability and churn but not the customers' own losses."
 )
+st.subheader("Evidence report")
+st.caption("One HTML file to attach to an email: the verdict per policy, every assumption and its source, the "
+           "method and its validation, the charts, what could change the verdict, and how to reproduce it. It "
+           "opens offline. It reruns this comparison (same seed, same numbers), traces the cost of cutting and a "
+           "small what-if experiment: expect a minute for the payment-platform week.")
+if st.button("Build the evidence report", key="build_report", icon=":material/description:"):
+    page = state.evidence_report(result)
+    if page is not None:
+        st.session_state["evidence_report"] = {"yaml": result.scenario_yaml, "html": page}
+built = st.session_state.get("evidence_report")
+if built and built["yaml"] == result.scenario_yaml:
+    slug = "".join(ch if ch.isalnum() else "_" for ch in result.name.lower()).strip("_") or "scenario"
+    st.download_button("Download the evidence report (HTML)", built["html"], file_name=f"{slug}_report.html",
+                       mime="text/html", key="dl_report", type="primary", icon=":material/download:")
+
 t = result.timings
 st.caption(f"Simulated in {t.get('simulate_s', 0):.1f} s, statistics in {t.get('statistics_s', 0):.1f} s "
            f"({len(result.policies)} policies x {result.replications_n} replications, seed {result.seed}).")

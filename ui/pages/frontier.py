@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import charts, state, tables
+from sim.present import charts
+from ui import state, tables
 
 ctx = state.ctx()
 st.title("The cost of cutting")

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import charts, state
+from sim.present import charts
+from ui import state
 
 ctx = state.ctx()
 st.title("Roster and demand")

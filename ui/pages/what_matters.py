@@ -3,7 +3,8 @@
 import streamlit as st
 
 from sim.present.formatting import fmt_value
-from ui import charts, compute, state
+from sim.present import charts
+from ui import compute, state
 
 ctx = state.ctx()
 sc = ctx.scenario

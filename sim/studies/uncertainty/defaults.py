@@ -16,6 +16,7 @@ does not use (no bot in the policy, no churn cost) is left out. At most
 from __future__ import annotations
 
 import yaml
+from pydantic import ValidationError
 
 from sim.model.scenario import Scenario
 from sim.studies.uncertainty.spec import Design, Experiment, ExperimentSpec, Factor, _check_factor
@@ -74,3 +75,41 @@ def default_experiment(scenario: Scenario, policy: str, replications: int = 2, s
 
 def _round(value: float) -> float:
     return float(f"{value:.4g}")
+
+
+def default_experiment_all(scenario: Scenario, replications: int = 2, seed: int | None = None) -> Experiment | None:
+    """One one-at-a-time experiment for every policy against the baseline (the evidence report's).
+
+    The factors are those ``default_experiment`` picks for each policy, those
+    shared by most policies first, at most ``MAX_FACTORS``: one design that
+    runs every policy at every point costs far less than one per policy. A
+    factor of one policy's own front door moves that policy only. None when
+    the scenario has a single policy or no factor applies.
+    """
+    baseline = scenario.baseline_policy.id
+    others = [p.id for p in scenario.effective_policies if p.id != baseline]
+    if not others:
+        return None
+    seen: dict[str, list[Factor]] = {}
+    for policy in others:
+        try:
+            own = default_experiment(scenario, policy, replications=replications, seed=seed).spec.factors
+        except ValidationError:  # no factor applies to this policy (an experiment needs at least one)
+            continue
+        for factor in own:
+            seen.setdefault(factor.path, []).append(factor)
+    ranked = sorted(seen.values(), key=lambda same: -len(same))  # stable: first-seen order among equals
+    factors = [same[0] for same in ranked][:MAX_FACTORS]
+    if not factors:
+        return None
+    spec = ExperimentSpec(
+        name="What could change the verdict",
+        description=f"{scenario.name}: every policy against {baseline}, one factor at a time",
+        scenario="(the scenario of the report)",
+        policies=[baseline, *others],
+        factors=factors,
+        design=Design(kind="one_at_a_time"),
+        replications=replications,
+        seed=scenario.seed if seed is None else seed,
+    )
+    return Experiment(spec, scenario, yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False))

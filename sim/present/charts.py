@@ -1,8 +1,7 @@
 """Plotly figure builders: tidy DataFrames in, ``go.Figure`` out.
 
-Pure functions (no Streamlit, no I/O), so they are easy to test and to reuse
-in a report. Colours follow the order of the policies, so a policy keeps its
-colour on every chart.
+Pure functions (no Streamlit, no I/O), shared by the app (its pages import this module) and the evidence report (``sim.present.report``). Colours
+follow the order of the policies, so a policy keeps its colour on every chart.
 """
 
 from __future__ import annotations
@@ -19,6 +18,28 @@ from plotly.subplots import make_subplots
 from sim.present.formatting import fmt_money, fmt_value
 from sim.present.terminal import NET_TERMS
 from sim.model.scenario import WEEKDAYS
+
+__all__ = [
+    "PALETTE",
+    "GUARANTEE_COLOUR",
+    "MONEY_SERIES",
+    "HEATMAP_CAP_PERCENTILE",
+    "HEATMAP_METRICS",
+    "policy_colours",
+    "savings_chart",
+    "frontier_chart",
+    "ecdf_chart",
+    "demand_chart",
+    "heatmap_chart",
+    "expected_demand_chart",
+    "classroom_chart",
+    "tornado_chart",
+    "verdict_map_chart",
+    "clock_label",
+    "replay_chart",
+    "erlang_curves_chart",
+    "replications_chart",
+]
 
 PALETTE = qualitative.Safe + qualitative.Vivid
 GUARANTEE_COLOUR = "#b2182b"
@@ -480,6 +501,65 @@ def tornado_chart(tornado: pd.DataFrame, figure_label: str, value_kind: str, cur
     return fig
 
 
+_VERDICT_CLASSES = (  # (saves society money, keeps the guarantee) -> (code, label, colour)
+    ((False, False), 0, "costs money, misses the guarantee", "#b2182b"),
+    ((False, True), 1, "costs money, keeps the guarantee", "#f4a582"),
+    ((True, False), 2, "saves money, misses the guarantee", "#92c5de"),
+    ((True, True), 3, "saves money, keeps the guarantee", "#1b7837"),
+)
+
+
+def verdict_map_chart(verdict: pd.DataFrame, point_labels: dict[int, str], labels: dict[str, str], currency: str,
+                      has_emergency: bool = True) -> go.Figure:
+    """The verdict at every point of an experiment (rows) for every policy (columns).
+
+    ``verdict``: ``sim.studies.uncertainty.analysis.verdict_map``'s per-point table
+    (point, policy, net_saving, saves_money, guarantee_holds); the baseline,
+    which has no paired net effect, is left out. Each cell's colour is the
+    verdict, its text the net effect for society; ``point_labels`` names the
+    points (in a one-at-a-time design: which factor moved where).
+    """
+    rows = verdict[verdict["saves_money"].notna()]
+    policies = list(dict.fromkeys(rows["policy"]))
+    points = list(dict.fromkeys(rows["point"]))
+    code = {k: c for k, c, _, _ in _VERDICT_CLASSES}
+    z, text = [], []
+    for point in points:
+        z_row, t_row = [], []
+        for policy in policies:
+            hit = rows[(rows.point == point) & (rows.policy == policy)]
+            if hit.empty:
+                z_row.append(None)
+                t_row.append("")
+                continue
+            r = hit.iloc[0]
+            holds = bool(r["guarantee_holds"]) if has_emergency else True
+            z_row.append(code[(bool(r["saves_money"]), holds)])
+            t_row.append(fmt_money(r["net_saving"], compact=True))
+        z.append(z_row)
+        text.append(t_row)
+    classes = _VERDICT_CLASSES if has_emergency else tuple(c for c in _VERDICT_CLASSES if c[0][1])
+    # a discrete colour scale: each code owns a band of [0, 3]
+    scale = []
+    for _, c, _, colour in _VERDICT_CLASSES:
+        scale += [[c / 4, colour], [(c + 1) / 4, colour]]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[labels.get(p, p) for p in policies], y=[point_labels.get(p, f"point {p}") for p in points],
+        text=text, texttemplate="%{text}", zmin=-0.5, zmax=3.5, colorscale=scale, showscale=False, xgap=2, ygap=2,
+        hovertemplate="%{y}<br>%{x}: net %{text}<extra></extra>",
+    ))
+    for _, c, name, colour in classes:  # the legend: one empty trace per verdict
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                                 marker={"color": colour, "size": 12, "symbol": "square"}))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(
+        title=f"The verdict at every point (cell text: net effect for society, {currency} per run)",
+        height=140 + 28 * len(points), legend={"orientation": "h", "y": -0.12}, margin={"t": 50, "l": 10},
+        xaxis={"side": "top"}, plot_bgcolor="white",
+    )
+    return fig
+
+
 # ------------------------------------------------------ classroom: one day
 
 REPLAY_AGENT_STATES = (("busy", "busy", "#2166ac"), ("idle", "idle", "#92c5de"), ("on_break", "on break", "#bababa"))
@@ -496,9 +576,8 @@ def clock_label(time_s: float, start_weekday_index: int) -> str:
 
 def _frame_title(f, replay) -> str:
     step = f"{replay.step_s / 60:g} min" if replay.step_s < 3600 else f"{replay.step_s / 3600:g} h"
-    sl = "—" if math.isnan(f.service_level) else f"{100 * f.service_level:.1f}%"
-    ab = "—" if math.isnan(f.abandonment) else f"{100 * f.abandonment:.1f}%"
-    tth = "—" if math.isnan(f.time_to_human_mean_s) else fmt_value(f.time_to_human_mean_s, "seconds")
+    sl, ab = fmt_value(f.service_level, "share"), fmt_value(f.abandonment, "share")
+    tth = fmt_value(f.time_to_human_mean_s, "seconds")
     who = "emergencies'" if replay.tth_scope == "emergency" else "mean"
     return (f"<b>{clock_label(f.time_s, replay.start_weekday_index)}</b> — last {step}: {int(f.arrivals)} new calls, "
             f"{int(f.answered)} answered, {int(f.abandoned)} abandoned, {int(f.redials)} redials"

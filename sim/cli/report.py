@@ -1,0 +1,96 @@
+"""``python -m sim report SCENARIO [--experiment DIR] --out report.html``: the evidence report as one HTML file.
+
+The file is written whole or not at all (a temporary file beside it, then a
+rename), so an interrupted build leaves an earlier report as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, workers_count
+from sim.files.scenario_io import ScenarioError
+from sim.model.knobs import with_run_settings
+from sim.runs.guard import NonFiniteResult
+from sim.runs.size_guard import RunTooLarge
+
+COMMANDS = ("report",)
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("report", help="build the evidence report: one self-contained HTML file")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="the HTML file to write (e.g. report.html)")
+    p.add_argument("--experiment", type=Path, metavar="DIR",
+                   help="a folder of `python -m sim experiment` for section 5 (default: a small one-at-a-time "
+                        "experiment run for the report)")
+    p.add_argument("--replications", type=integer, metavar="N", help="default: the scenario's")
+    p.add_argument("--seed", type=integer, metavar="S", help="default: the scenario's")
+    p.add_argument("--workers", type=workers_count, default=1, metavar="W", help="parallel processes (0: one per core)")
+
+
+def check_out(out: Path) -> str | None:
+    """Why ``out`` cannot take the report, before any run (None: it can)."""
+    if out.is_dir():
+        return f"--out: {str(out)!r} is a folder; name the HTML file to write, e.g. {str(out / 'report.html')!r}"
+    parent = out.absolute().parent
+    if not parent.is_dir():
+        return f"--out: the folder {str(parent)!r} does not exist"
+    if not os.access(parent, os.W_OK):
+        return f"--out: cannot write into {str(parent)!r}: permission denied"
+    return None
+
+
+def check_experiment(folder: Path | None) -> str | None:
+    if folder is None:
+        return None
+    if not (folder / "experiment.json").is_file():
+        return (f"--experiment: {str(folder)!r} is not an experiment folder (no experiment.json); "
+                "give the --out folder of `python -m sim experiment`")
+    return None
+
+
+def run_command(scenario, args: argparse.Namespace, command_line: str, progress_bar) -> int:
+    """Exit code: 0 written, 2 a bad option, folder or scenario, 1 a failure after the runs started."""
+    from sim.present.report import build_report, write_report
+    from sim.studies.uncertainty import ExperimentError
+
+    try:
+        scenario = with_run_settings(scenario, replications=args.replications, seed=args.seed)
+    except ScenarioError as exc:
+        for line in exc.problems:
+            print(f"error: --{line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    problem = check_out(args.out) or check_experiment(args.experiment)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for line in scenario.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    try:
+        with progress_bar() as bar:
+            steps = iter(range(1, 5))
+            built = build_report(scenario, experiment=args.experiment, workers=args.workers, source=str(args.scenario),
+                                 command=command_line, progress=lambda text: bar(next(steps, 4) - 1, 4, text))
+    except ExperimentError as exc:
+        print(f"error: --experiment: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RunTooLarge as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except NonFiniteResult as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        write_report(built.html, args.out)
+    except OSError as exc:
+        print(f"error: --out: cannot write {str(args.out)!r}: {exc.strerror or type(exc).__name__}; "
+              "nothing was written", file=sys.stderr)
+        return EXIT_FAILED
+    size_mb = len(built.html.encode()) / 1e6
+    print(f"wrote {args.out} ({size_mb:.1f} MB, {built.results.n_replications} replications, seed "
+          f"{built.results.seed}); it opens offline in any browser")
+    return EXIT_OK

@@ -1,0 +1,597 @@
+"""The evidence report: one self-contained HTML file a policy analyst can attach to an email.
+
+``sim.report(scenario, out)`` runs what the report needs — the comparison of
+every policy (``sim.run``), the cost-of-cutting frontier on a coarse grid
+(``sim.studies.breakeven`` without bisection), the validation record
+(``sim.studies.validation``) and, unless an experiment folder is given, a
+small one-at-a-time experiment (``sim.studies.uncertainty.defaults``) — and
+renders them with the Jinja2 templates in ``sim/present/templates``.
+
+The sections: 1 the question and a verdict per policy, every number of
+which is a figure of ``Results.compare()``; 2 the assumptions (every
+parameter that differs from the schema default, with its source note, the
+edits made in the app apart); 3 the method and the validation record; 4 the
+results (the tables of the CSV exports, the charts of the app); 5 what could
+change the verdict; 6 limitations; 7 how to reproduce it, the scenario file
+embedded.
+
+The file opens offline: Plotly's JavaScript is embedded once, the scenario
+rides along as a ``data:`` link, nothing is fetched. Every number goes
+through ``sim.present.formatting``; the currency is the scenario's.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from sim.files.export import git_commit, scenario_hash
+from sim.files.scenario_io import load_scenario, scenario_to_yaml
+from sim.model.knobs import with_run_settings
+from sim.model import knobs
+from sim.model.scenario import Scenario
+from sim.present import charts
+from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
+from sim.present.tables import comparison_table, parameter_rows
+from sim.present.terminal import NET_LABELS, period_phrase
+from sim.runs.results import Results
+from sim.runs.guard import run_checked
+from sim.runs.workers import capped_workers
+from sim.runs.stats import ROUGH_BELOW
+from sim.studies.breakeven import CRITERIA, BreakEven, BreakEvenError, breakeven, share_meaning
+from sim.studies.sweep import COARSE_STAFFING
+from sim.studies.validation import Z, validation_record
+
+Progress = Callable[[str], None]
+CONFIDENCE = 0.95
+OAT_REPLICATIONS = 2  # per point of the report's own one-at-a-time experiment: quick, and said to be rough
+TORNADO_FIGURES = {
+    "net_saving": ("Net effect for society", "money"),
+    "share_within_guarantee": ("Emergencies within the guarantee", "share"),
+}
+# Parameters that name or describe things rather than assume anything about the world.
+_IDENTITY = ("id", "label", "name", "description")
+
+
+@dataclass
+class Report:
+    """A rendered report and what it was built from."""
+
+    html: str
+    scenario: Scenario
+    results: Results
+    frontier: BreakEven | None
+    validation: pd.DataFrame
+    experiment: dict[str, pd.DataFrame] | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------- entry point
+
+
+def report(
+    scenario: Scenario | str | Path,
+    out: str | Path | None = None,
+    *,
+    experiment: str | Path | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    base: Scenario | None = None,
+    source: str = "",
+    command: str | None = None,
+    progress: Progress | None = None,
+) -> Path | str:
+    """Build the evidence report of ``scenario``; write it to ``out`` (atomically) and return the path.
+
+    Without ``out`` the HTML text is returned. ``experiment``: a folder of
+    ``sim.experiment`` whose tornado and verdict map go into section 5
+    (without it a small one-at-a-time experiment is run). ``base``: the
+    scenario as loaded, when ``scenario`` is an edited copy (the app): the
+    differences are listed as edits. ``replications``/``seed`` override the
+    scenario's, as ``sim.run`` does.
+    """
+    built = build_report(scenario, experiment=experiment, replications=replications, seed=seed, workers=workers,
+                         base=base, source=source, command=command, progress=progress)
+    if out is None:
+        return built.html
+    return write_report(built.html, Path(out))
+
+
+def write_report(text: str, out: Path) -> Path:
+    """Write ``text`` to ``out`` whole or not at all: a temporary file beside it, then one rename."""
+    out = Path(out)
+    staging = out.with_name(f".{out.name}.writing-{uuid.uuid4().hex[:8]}")
+    try:
+        staging.write_text(text, encoding="utf-8")
+        os.replace(staging, out)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    return out
+
+
+def build_report(
+    scenario: Scenario | str | Path,
+    *,
+    experiment: str | Path | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    base: Scenario | None = None,
+    source: str = "",
+    command: str | None = None,
+    progress: Progress | None = None,
+    oat_replications: int = OAT_REPLICATIONS,
+) -> Report:
+    """Run what the report needs and render it (see the module docstring)."""
+    say = progress or (lambda _text: None)
+    if not isinstance(scenario, Scenario):
+        source = source or str(scenario)
+        scenario = load_scenario(scenario)
+    scenario = with_run_settings(scenario, replications=replications, seed=seed)
+    timings: dict[str, float] = {}
+
+    t = time.perf_counter()
+    say("comparing the policies")
+    # the guards of every run: the size limits before it, finite figures after it
+    results, _ = run_checked(scenario, workers=workers, keep_incidents="emergency")
+    workers = capped_workers(workers)[0]
+    timings["comparison_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    say("tracing the cost-of-cutting frontier")
+    frontier, frontier_note = _frontier(scenario, workers)
+    timings["frontier_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    say("validating against the published Erlang cases")
+    validation = validation_record(workers=1)
+    timings["validation_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    say("asking what could change the verdict")
+    tables, what_if = _what_if(scenario, experiment, workers, oat_replications)
+    timings["what_if_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    changes = knobs.changes(base, scenario) if base is not None else []
+    page = _render(scenario, results, frontier, frontier_note, validation, tables, what_if, changes, base,
+                   source, command)
+    timings["render_s"] = time.perf_counter() - t
+    return Report(html=page, scenario=scenario, results=results, frontier=frontier, validation=validation,
+                  experiment=tables, timings=timings)
+
+
+# ----------------------------------------------------------------- studies
+
+
+def _frontier(scenario: Scenario, workers: int) -> tuple[BreakEven | None, str]:
+    """The baseline's roster scaled over the coarse grid (the app's frontier), or why there is none."""
+    try:
+        search = breakeven(scenario, "staffing", scenario.baseline_policy.id, values=list(COARSE_STAFFING),
+                           max_rounds=0, workers=workers, confidence=CONFIDENCE)
+    except BreakEvenError as exc:
+        return None, f"The frontier could not be traced: {exc.detail}."
+    return search, ""
+
+
+def _what_if(scenario: Scenario, folder, workers: int, replications: int) -> tuple[dict | None, dict]:
+    """Section 5's tables (``sim.analyse``) and what they come from."""
+    from sim.studies.uncertainty import analyse, run_experiment
+    from sim.studies.uncertainty.defaults import default_experiment_all
+
+    if folder is not None:
+        folder = Path(folder)
+        record = _experiment_record(folder)
+        return analyse(folder, write=False), {"kind": "folder", "folder": str(folder), **record}
+    spec = default_experiment_all(scenario, replications=replications)
+    if spec is None:
+        why = ("the scenario has a single policy, so there is no verdict to change"
+               if len(scenario.effective_policies) < 2 else "no uncertain input of the usual kind applies")
+        return None, {"kind": "none", "why": why}
+    with tempfile.TemporaryDirectory(prefix="humanline-report-") as tmp:
+        run_experiment(spec, tmp, workers=workers)
+        tables = analyse(tmp, write=False)
+    return tables, {"kind": "quick", "name": spec.spec.name, "replications": replications,
+                    "factors": [f.path for f in spec.spec.factors]}
+
+
+def _experiment_record(folder: Path) -> dict:
+    import json
+
+    try:
+        record = json.loads((folder / "experiment.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {"name": record.get("name", folder.name), "replications": record.get("replications"),
+            "design": record.get("design", {}).get("kind") if isinstance(record.get("design"), dict) else None}
+
+
+# ----------------------------------------------------------------- verdict
+
+
+def _fig(value: float, kind: str, currency: str, **data: str) -> Markup:
+    """A number of the verdict, formatted once, tagged with the compare() figure it is (for checks)."""
+    attrs = " ".join(f'data-{k}="{html.escape(str(v))}"' for k, v in data.items())
+    return Markup(f'<span class="fig" {attrs}>{html.escape(fmt_value(value, kind, currency))}</span>')
+
+
+def _interval(row: pd.Series, kind: str, currency: str, policy: str, metric: str, scope: str,
+              bare: bool = False) -> Markup:
+    """'(95% CI low to high)'; ``bare``: without the brackets, for use inside a bracket."""
+    if is_missing(row["ci_low"]) or is_missing(row["ci_high"]):
+        return Markup("no interval: one replication" if bare else "(no interval: one replication)")
+    low = _fig(row["ci_low"], kind, currency, policy=policy, metric=metric, scope=scope, column="ci_low")
+    high = _fig(row["ci_high"], kind, currency, policy=policy, metric=metric, scope=scope, column="ci_high")
+    text = f"{int(100 * CONFIDENCE)}% CI {low} to {high}"
+    return Markup(text if bare else f"({text})")
+
+
+def _sign_words(row: pd.Series) -> str:
+    lo, hi = row["ci_low"], row["ci_high"]
+    if is_missing(lo) or is_missing(hi):
+        return "with no interval to judge it by"
+    if lo > 0:
+        return "a gain: the whole interval is above zero"
+    if hi < 0:
+        return "a loss: the whole interval is below zero"
+    return "the interval spans zero, so the sign is not settled"
+
+
+def _in_short(society: pd.Series, em: pd.DataFrame, sc: Scenario, has_emergency: bool) -> str:
+    """The verdict in words: the sign of society's net effect where its interval settles it, and the guarantee."""
+    lo, hi = society["ci_low"], society["ci_high"]
+    if not (is_missing(lo) or is_missing(hi)) and lo > 0:
+        money = "it saves society money"
+    elif not (is_missing(lo) or is_missing(hi)) and hi < 0:
+        money = "it costs society money"
+    else:
+        money = "whether it saves society money is not settled"
+    if not has_emergency or "share_within_guarantee" not in em.index:
+        return money
+    meets = em.loc["share_within_guarantee", "value"] >= sc.guarantee_share
+    return f"{money}, and on the mean it {'meets' if meets else 'misses'} the emergency guarantee"
+
+
+def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str, str]) -> list[dict]:
+    """Per policy: the verdict as HTML, from ``compare`` rows only (every number tagged with its figure)."""
+    sc = results.scenario
+    cur = sc.economics.currency
+    baseline = results._default_baseline()
+    has_emergency = any(c.emergency for c in sc.contact_types)
+    period = period_phrase(sc.days)
+    base_label = labels.get(baseline, baseline)
+    out = []
+    others = [p for p in results.policies if p != baseline] or [baseline]
+    for policy in others:
+        rows = compare[(compare.policy == policy) & (compare.contact_type == "all")].set_index("metric")
+        em = compare[(compare.policy == policy) & (compare.contact_type == "emergency")].set_index("metric")
+        parts: list[Markup] = []
+        if policy == baseline:
+            parts.append(Markup(
+                "This scenario has a single policy, so there is nothing to compare it with and no net effect to "
+                "state. Its own figures: agent cost {} {}.").format(
+                    _fig(rows.loc["agent_cost", "value"], "money", cur, policy=policy, metric="agent_cost",
+                         scope="all", column="value"), period))
+        else:
+            society, platform = rows.loc["net_saving"], rows.loc["net_saving_platform"]
+            parts.append(Markup("<b>In short:</b> {}.").format(_in_short(society, em, sc, has_emergency)))
+            parts.append(Markup("Against <b>{}</b>, the net effect for society is {} {} {}: {}.").format(
+                base_label,
+                _fig(society["difference"], "money", cur, policy=policy, metric="net_saving", scope="all",
+                     column="difference"),
+                period, _interval(society, "money", cur, policy, "net_saving", "all"), _sign_words(society)))
+            parts.append(Markup("For the platform it is {} {} {}: {}.").format(
+                _fig(platform["difference"], "money", cur, policy=policy, metric="net_saving_platform", scope="all",
+                     column="difference"),
+                period, _interval(platform, "money", cur, policy, "net_saving_platform", "all"),
+                _sign_words(platform)))
+        if has_emergency and "share_within_guarantee" in em.index:
+            g = em.loc["share_within_guarantee"]
+            meets = "meets" if g["value"] >= sc.guarantee_share else "misses"
+            sentence = Markup("Emergencies reaching a human within {} s: {}").format(
+                f"{sc.guarantee_s:g}", _fig(g["value"], "share", cur, policy=policy, metric="share_within_guarantee",
+                                           scope="emergency", column="value"))
+            if policy != baseline:
+                sentence += Markup(" against {} under the baseline (paired difference {}, {})").format(
+                    _fig(g["baseline"], "share", cur, policy=policy, metric="share_within_guarantee",
+                         scope="emergency", column="baseline"),
+                    _fig(g["difference"], "share", cur, policy=policy, metric="share_within_guarantee",
+                         scope="emergency", column="difference"),
+                    _interval(g, "share", cur, policy, "share_within_guarantee", "emergency", bare=True))
+            parts.append(sentence + Markup("; on the mean it {} the guarantee of {} of them.").format(
+                meets, fmt_value(sc.guarantee_share, "share")))
+            u = em.loc["unreached"]
+            sentence = Markup("Emergency incidents never reaching a human: {} per run").format(
+                _fig(u["value"], "count", cur, policy=policy, metric="unreached", scope="emergency", column="value"))
+            if policy != baseline:
+                sentence += Markup(" against {} under the baseline (paired difference {}, {})").format(
+                    _fig(u["baseline"], "count", cur, policy=policy, metric="unreached", scope="emergency",
+                         column="baseline"),
+                    _fig(u["difference"], "count", cur, policy=policy, metric="unreached", scope="emergency",
+                         column="difference"),
+                    _interval(u, "count", cur, policy, "unreached", "emergency", bare=True))
+            parts.append(sentence + Markup("."))
+        elif not has_emergency:
+            parts.append(Markup("The scenario has no emergency contact type, so no guarantee applies and no "
+                                "incident is an emergency."))
+        if results.n_replications < ROUGH_BELOW:
+            parts.append(Markup(
+                "<b>Caveat:</b> these intervals rest on {} replication(s), fewer than {}: they are rough, and the "
+                "standard deviation behind them is itself poorly known.").format(results.n_replications,
+                                                                                ROUGH_BELOW))
+        out.append({"policy": policy, "label": labels.get(policy, policy), "html": Markup(" ").join(parts)})
+    return out
+
+
+# ----------------------------------------------------------------- render
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("sim.present", "templates"), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+class _Charts:
+    """Figures as HTML divs with stable ids; Plotly's JavaScript is not repeated (it is in the page head)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, fig) -> Markup:
+        self.count += 1
+        fig.update_layout(template="plotly_white")
+        return Markup(fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{self.count}",
+                                  config={"displaylogo": False, "responsive": True}))
+
+
+def _table(frame: pd.DataFrame, index: bool = True, classes: str = "") -> Markup:
+    return Markup(frame.to_html(index=index, escape=True, border=0, classes=f"table {classes}".strip(),
+                                na_rep="n/a"))
+
+
+def _assumptions(scenario: Scenario, changes: list[dict]) -> dict:
+    rows = parameter_rows(scenario, changes)
+    leaf = rows["parameter"].str.rsplit(".", n=1).str[-1]
+    shown = rows[rows["differs_from_default"] & ~leaf.isin(_IDENTITY)]
+    sections = []
+    for section, part in shown.groupby("section", sort=False):
+        sections.append({"name": section, "rows": part.to_dict("records")})
+    return {
+        "sections": sections,
+        "n_shown": len(shown),
+        "n_all": len(rows),
+        "n_sourced": int((shown["source"] != "").sum()),
+        "n_assumption": int(shown["assumption"].sum()),
+        "n_unsourced": int((shown["source"] == "").sum()),
+        "notes": [{"field": k, "note": v} for k, v in scenario.sources.items()],
+    }
+
+
+def _comparison(results: Results, compare: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str]) -> Markup:
+    sc = results.scenario
+    table = comparison_table(compare, summary, list(results.policies), labels, results._default_baseline(),
+                             sc.economics.currency, any(c.emergency for c in sc.contact_types))
+    return _table(table.drop(columns=["metric"]))
+
+
+def _frontier_section(scenario: Scenario, search: BreakEven | None, note: str, labels: dict[str, str],
+                      chart) -> dict:
+    if search is None:
+        return {"note": note}
+    cur = scenario.economics.currency
+    pct = f"{100 * search.confidence:g}%"
+    has_emergency = any(c.emergency for c in scenario.contact_types)
+    finding = search.findings["guarantee_confident"] if has_emergency else None
+    fig = charts.frontier_chart(search.runs.drop(columns=["batch"]), cur, scenario.guarantee_share,
+                                scenario.guarantee_s, labels.get(search.template, search.template),
+                                marker=scenario.policy(search.template).staffing_scale, finding=finding,
+                                confidence=search.confidence)
+    answers = []
+    for criterion, f in search.findings.items():
+        metric, _, _ = CRITERIA[criterion]
+        kind = "share" if metric == "share_within_guarantee" else "money"
+        at = (f"{fmt_value(f.value, 'share')} kept ({f.headcount:g} agents): "
+              f"{fmt_estimate(f.mean, f.ci_low, f.ci_high, kind, cur)}" if f.value is not None else "–")
+        nxt = (f"{fmt_value(f.next_value, 'share')} kept ({f.next_headcount:g} agents): "
+               f"{fmt_estimate(f.next_mean, f.next_ci_low, f.next_ci_high, kind, cur)}"
+               if f.next_value is not None else "–")
+        answers.append({"Question": CRITERIA[criterion][2], "Answer": f.message.split(": ", 1)[-1],
+                        "Deepest share that passes": at, "First share that fails": nxt})
+    return {
+        "chart": chart(fig),
+        "answers": _table(pd.DataFrame(answers), index=False),
+        "meaning": share_meaning(scenario, search.template),
+        "replications": search.replications,
+        "pct": pct,
+        "violations": search.violations,
+        "values": ", ".join(fmt_value(v, "share") for v in COARSE_STAFFING),
+    }
+
+
+def _point_labels(design_points: pd.DataFrame, factors: Sequence[str]) -> dict[int, str]:
+    """Name the points of a one-at-a-time design by the factor that moved; others by number."""
+    base = design_points.iloc[0]
+    out = {}
+    for point, row in design_points.iterrows():
+        moved = [f for f in factors if not math.isclose(float(row[f]), float(base[f]))]
+        if not moved:
+            out[point] = "base point"
+        elif len(moved) == 1:
+            out[point] = f"{moved[0]} = {float(row[moved[0]]):.4g}"
+        else:
+            out[point] = f"point {point}"
+    return out
+
+
+def _what_if_section(scenario: Scenario, tables: dict | None, what_if: dict, labels: dict[str, str], chart) -> dict:
+    if tables is None:
+        return {"source": what_if, "tornadoes": [], "verdict": None, "boxes": []}
+    cur = scenario.economics.currency
+    has_emergency = any(c.emergency for c in scenario.contact_types)
+    tornadoes = []
+    tornado = tables.get("tornado")
+    if tornado is not None and len(tornado):
+        for (policy, figure), part in tornado.groupby(["policy", "figure"], sort=False):
+            if figure not in TORNADO_FIGURES or part[["low_change", "high_change"]].abs().max().max() == 0:
+                continue
+            label, kind = TORNADO_FIGURES[figure]
+            base = fmt_value(part["base_mean"].iloc[0], kind, cur)
+            fig = charts.tornado_chart(part, f"{label}, {labels.get(policy, policy)} (base {base})", kind, cur)
+            tornadoes.append(chart(fig))
+    verdict = tables.get("verdict")
+    verdict_chart = None
+    if verdict is not None and verdict["saves_money"].notna().any():
+        factors = [c for c in verdict.columns if c not in ("point", "policy", "net_saving", "net_saving_platform",
+                                                         "share_within_guarantee", "saves_money", "guarantee_holds")]
+        points = verdict.drop_duplicates("point").set_index("point")[factors]
+        if len(points) <= 60:  # a map of a few hundred points would be a wall of cells; the boxes say it
+            verdict_chart = chart(charts.verdict_map_chart(verdict, _point_labels(points, factors), labels, cur,
+                                                           has_emergency))
+    boxes = []
+    words = {"saves_money": "saves society money", "guarantee_holds": "keeps the emergency guarantee"}
+    table = tables.get("verdict_boxes")
+    if table is not None:
+        for (policy, kind), part in table.groupby(["policy", "verdict"], sort=False):
+            if kind == "guarantee_holds" and not has_emergency:
+                continue
+            what, value = words.get(kind, kind), bool(part["value"].iloc[0])
+            name = labels.get(policy, policy)
+            if part["factor"].isna().all():
+                boxes.append(f"{name} {'always' if value else 'never'} {what} over the ranges explored.")
+                continue
+            where = "; ".join(f"{r.factor} between {r.low:.4g} and {r.high:.4g}" for r in part.itertuples())
+            first = part.iloc[0]
+            verb = what.replace("saves", "save").replace("keeps", "keep")
+            boxes.append(f"{name} {'does' if value else 'does not'} {verb} where {where} "
+                         f"({fmt_value(first['coverage'], 'share')} of such points lie there, and they are "
+                         f"{fmt_value(first['density'], 'share')} of the points in it); elsewhere it "
+                         f"{'does not' if value else 'does'}.")
+    other = [name for name in ("morris", "sobol") if tables.get(name) is not None and len(tables[name])]
+    indices = {name: _table(tables[name], index=False) for name in other}
+    return {"source": what_if, "tornadoes": tornadoes, "verdict": verdict_chart, "boxes": boxes,
+            "indices": indices}
+
+
+def _validation_section(validation: pd.DataFrame) -> dict:
+    rows = []
+    for r in validation.itertuples():
+        rows.append({
+            "Case": r.case, "Model": r.model, "Figure": r.label,
+            "Published": fmt_value(r.published, r.kind), "humanline's formula": fmt_value(r.formula, r.kind),
+            "Simulated (95% CI)": fmt_estimate(r.simulated, r.ci_low, r.ci_high, r.kind),
+            "Off by (standard errors)": fmt_value(r.z, "number"), "Agrees": "yes" if r.agrees else "NO",
+        })
+    inputs = validation.drop_duplicates("case")[["case", "inputs"]].to_dict("records")
+    n = int(validation["n"].max()) if len(validation) else 0
+    return {"table": _table(pd.DataFrame(rows), index=False), "all_agree": bool(validation["agrees"].all()),
+            "n_disagree": int((~validation["agrees"]).sum()), "inputs": inputs, "replications": n, "z": Z}
+
+
+def _render(scenario, results, frontier, frontier_note, validation, tables, what_if, changes, base, source,
+            command) -> str:
+    chart = _Charts()
+    compare = results.compare(confidence=CONFIDENCE)
+    summary = results.summary(CONFIDENCE)
+    labels = {p.id: p.label or p.id for p in scenario.effective_policies}
+    cur = scenario.economics.currency
+    baseline = results._default_baseline()
+    has_emergency = any(c.emergency for c in scenario.contact_types)
+    several = len(results.policies) > 1
+
+    money = []
+    if several:
+        for view in ("net_saving", "net_saving_platform"):
+            fig = charts.savings_chart(compare, results.policies, labels, baseline, cur, view=view)
+            fig.update_layout(title=f"{NET_LABELS[view]}: against {labels.get(baseline, baseline)}, per run")
+            money.append(chart(fig))
+    ecdf = None
+    if has_emergency and len(results.incidents):
+        never = {r.policy: float(r.mean) for r in summary[(summary.contact_type == "emergency")
+                                                          & (summary.metric == "share_unreached")].itertuples()}
+        ecdf = chart(charts.ecdf_chart(results.incidents, results.policies, labels, scenario.guarantee_s,
+                                       scenario.guarantee_share, never=never))
+    yaml_text = scenario_to_yaml(scenario)
+    commit = git_commit()
+    from sim import __version__
+
+    context = {
+        "sc": scenario,
+        "currency": cur,
+        "policies": [{"id": p.id, "label": p.label or p.id, "description": p.description, "baseline": p.id == baseline}
+                     for p in scenario.effective_policies if p.id in results.policies],
+        "baseline_label": labels.get(baseline, baseline),
+        "has_emergency": has_emergency,
+        "emergency_types": [c.label or c.id for c in scenario.contact_types if c.emergency],
+        "several": several,
+        "period": period_phrase(scenario.days),
+        "guarantee_share": fmt_value(scenario.guarantee_share, "share"),
+        "verdicts": verdict_paragraphs(results, compare, labels),
+        "rough": results.n_replications < ROUGH_BELOW,
+        "n": results.n_replications,
+        "seed": results.seed,
+        "assumptions": _assumptions(scenario, changes),
+        "changes": [{"parameter": c["parameter"], "before": _plain(c["before"]), "after": _plain(c["after"])}
+                    for c in changes],
+        "edited": base is not None,
+        "warnings": list(scenario.warnings),
+        "precision": results.precision.describe() if results.precision is not None else "",
+        "validation": _validation_section(validation),
+        "comparison": _comparison(results, compare, summary, labels),
+        "money": money,
+        "ecdf": ecdf,
+        "frontier": _frontier_section(scenario, frontier, frontier_note, labels, chart),
+        "what_if": _what_if_section(scenario, tables, what_if, labels, chart),
+        "warmup": fmt_value(scenario.warmup_s, "seconds"),
+        "version": __version__,
+        "commit": commit or "not available (not run from a git checkout)",
+        "scenario_hash": scenario_hash(scenario),
+        "command": command or _python_call(source, results),
+        "source": source,
+        "built_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "yaml": yaml_text,
+        "yaml_href": "data:application/x-yaml;charset=utf-8;base64," + base64.b64encode(yaml_text.encode()).decode(),
+        "yaml_name": _slug(scenario.name) + ".yaml",
+        "plotly_js": Markup(_plotly_js()),
+        "fmt_ci": fmt_ci,
+        "fmt_money": fmt_money,
+    }
+    page = _environment().get_template("report.html.j2").render(**context)
+    return page
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    return str(value)
+
+
+def _slug(name: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_") or "scenario"
+
+
+def _python_call(source: str, results: Results) -> str:
+    target = repr(source) if source else "scenario"
+    return (f"sim.report({target}, 'report.html', replications={results.n_replications}, seed={results.seed})")

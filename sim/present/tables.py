@@ -1,0 +1,253 @@
+"""Tables for people from the tidy results and the scenario: shared by the app and the evidence report.
+
+Pure functions (DataFrames in, DataFrames out). The figures are the run
+layer's (``Results.compare()``, ``Results.summary()``, the same frames the CSV
+exports hold) and the scenario's own parameters; this module only picks rows
+and writes them with ``sim.present.formatting``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel
+
+from sim.model import knobs
+from sim.model.scenario import Scenario
+from sim.present.formatting import fmt_estimate, is_missing
+
+# (metric, scope, label, kind): savings come from Results.compare (paired vs baseline),
+# levels from Results.summary.
+SAVINGS_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("wages_saved", "Wages saved", "money"),
+    ("bot_cost_saved", "Bot cost saved", "money"),
+    ("added_customer_loss", "Added customer losses", "money"),
+    ("added_liability", "Added platform liability", "money"),
+    ("added_churn", "Added churn cost", "money"),
+    ("net_saving", "Net effect for society", "money"),
+    ("net_saving_platform", "Net effect for the platform", "money"),
+)
+LEVEL_ROWS: tuple[tuple[str, str, str, str], ...] = (
+    ("share_within_guarantee", "emergency", "Emergencies reaching a human within the guarantee", "share"),
+    ("mean_time_to_human_s", "emergency", "Emergency mean time to a human", "seconds"),
+    ("unreached", "emergency", "Emergency incidents never reaching a human", "count"),
+    ("customer_loss", "all", "Customer losses", "money"),
+    ("agent_cost", "all", "Agent cost", "money"),
+    ("bot_cost", "all", "Bot cost", "money"),
+    ("service_level", "all", "Service level (answered within target / offered)", "share"),
+    ("abandonment", "all", "Abandonment (of offered)", "share"),
+)
+
+
+
+
+def pick(frame: pd.DataFrame, policy: str, scope: str, metric: str) -> pd.Series | None:
+    """The row of a long summary/compare frame for policy x scope x metric, or None."""
+    hit = frame[(frame.policy == policy) & (frame.contact_type == scope) & (frame.metric == metric)]
+    return None if hit.empty else hit.iloc[0]
+
+
+def comparison_table(compare: pd.DataFrame, summary: pd.DataFrame, policies: list[str], labels: dict[str, str],
+                     baseline: str, currency: str, has_emergency: bool, compact: bool = False) -> pd.DataFrame:
+    """Metrics as rows, policies as columns; each cell 'mean (95% CI low to high)'.
+
+    Savings rows from ``Results.compare()`` (paired against ``baseline``), levels from ``Results.summary()``;
+    the ``metric`` column keeps each row's metric name.
+    """
+    rows = []
+    for metric, label, kind in SAVINGS_ROWS:
+        row = {"Figure": f"{label} ({currency})", "metric": metric}
+        for pid in policies:
+            if pid == baseline:
+                row[labels.get(pid, pid)] = "baseline"
+                continue
+            hit = pick(compare, pid, "all", metric)
+            row[labels.get(pid, pid)] = cell(hit, "difference", kind, compact) if hit is not None else "n/a"
+        rows.append(row)
+    for metric, scope, label, kind in LEVEL_ROWS:
+        if scope == "emergency" and not has_emergency:
+            continue
+        unit = f" ({currency})" if kind == "money" else ""
+        row = {"Figure": label + unit, "metric": metric}
+        for pid in policies:
+            hit = pick(summary, pid, scope, metric)
+            row[labels.get(pid, pid)] = cell(hit, "mean", kind, compact) if hit is not None else "n/a"
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("Figure")
+
+
+def cell(row: pd.Series, column: str, kind: str, compact: bool) -> str:
+    """'mean (low to high)' of a summary/compare row, with ' rough' when fewer than 5 replications stand behind it."""
+    text = fmt_estimate(row[column], row["ci_low"], row["ci_high"], kind, "", compact)
+    return text + (" rough" if bool(row.get("rough", False)) and not is_missing(row["ci_low"]) else "")
+
+
+# --------------------------------------------------------------- assumptions
+
+
+def fmt_param(value: Any) -> str:
+    if isinstance(value, dict) and "dist" in value:
+        args = ", ".join(f"{k}={_fmt_scalar(v)}" for k, v in value.items() if k != "dist")
+        return f"{value['dist']}({args})"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        text = ", ".join(_fmt_scalar(v) for v in value)
+        return f"[{text}]" if len(text) <= 120 else f"{len(value)} values: [{text[:110]}, ...]"
+    return _fmt_scalar(value)
+
+
+def _fmt_scalar(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v).lower() if isinstance(v, bool) else "none"
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def field_description(scenario: Scenario, path: str) -> str:
+    """The pydantic description of the field at ``path`` ('' if none)."""
+    obj: Any = scenario
+    desc = ""
+    for name, index in _PART.findall(path):
+        if index:
+            try:
+                obj = obj[int(index)]
+            except (IndexError, KeyError, TypeError):
+                return ""
+            continue
+        fields = getattr(type(obj), "model_fields", None)
+        if not fields or name not in fields:
+            return ""
+        desc = fields[name].description or ""
+        obj = getattr(obj, name)
+    return desc
+
+
+def _source_patterns(sources: dict[str, str]) -> list[tuple[re.Pattern, int, str, str]]:
+    out = []
+    for key, note in sources.items():
+        regex = re.escape(key).replace(r"\[\*\]", r"\[\d+\]")
+        out.append((re.compile(rf"^{regex}(?:$|[.\[])"), len(key), key, note))
+    return out
+
+
+def source_note(path: str, patterns) -> str:
+    """The note of the most specific ``sources`` key covering ``path`` ('' if none)."""
+    best = None
+    for regex, length, _key, note in patterns:
+        if regex.match(path) and (best is None or length > best[0]):
+            best = (length, note)
+    return best[1] if best else ""
+
+
+NO_DEFAULT = object()  # a required field: the scenario must give it
+
+
+def schema_default(scenario: Scenario, path: str) -> Any:
+    """The schema's default (as JSON data) of the parameter at ``path``, or ``NO_DEFAULT`` for a required field.
+
+    The default is the field's own in its model class (a contact type's
+    ``target_s`` defaults as every contact type's does). A path below a field
+    that is not a model (a dict of weekday factors) takes that field's default
+    and reads on into it.
+    """
+    obj: Any = scenario
+    parts = _PART.findall(path)
+    for position, (name, index) in enumerate(parts):
+        if index:
+            try:
+                obj = obj[int(index)]
+            except (IndexError, KeyError, TypeError):
+                return NO_DEFAULT
+            continue
+        fields = getattr(type(obj), "model_fields", None)
+        if not fields or name not in fields:
+            return NO_DEFAULT
+        info = fields[name]
+        # policies are listed as effective_policies (knobs.parameters): a scenario without any runs one baseline
+        value = obj.effective_policies if obj is scenario and name == "policies" else getattr(obj, name)
+        rest = parts[position + 1:]
+        nested = isinstance(value, BaseModel) or (
+            isinstance(value, (list, tuple)) and bool(rest) and rest[0][1] != "" and
+            all(isinstance(v, BaseModel) for v in value))
+        if rest and nested:
+            obj = value
+            continue
+        if info.is_required():
+            return NO_DEFAULT
+        default = _json(info.get_default(call_default_factory=True))
+        for key, idx in rest:  # into a plain value (a dict or list) the default holds
+            try:
+                default = default[int(idx)] if idx else default[key]
+            except (IndexError, KeyError, TypeError):
+                return NO_DEFAULT
+        return default
+    return NO_DEFAULT
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    return value
+
+
+def parameter_rows(scenario: Scenario, changes: list[dict] | None = None) -> pd.DataFrame:
+    """Every parameter of ``scenario`` with its section, meaning, source note and schema default.
+
+    ``changes``: ``sim.model.knobs.changes(loaded, scenario)``; those parameters are
+    marked, with the value the file gave. ``differs_from_default`` is True for a
+    required parameter and for one whose value is not the schema's default;
+    ``assumption``: its source note marks it ASSUMPTION.
+    """
+    before = {c["parameter"]: c["before"] for c in changes or []}
+    patterns = _source_patterns(scenario.sources)
+    rows = []
+    for path, value in knobs.parameters(scenario):
+        default = schema_default(scenario, path)
+        source = source_note(path, patterns)
+        rows.append({
+            "section": _section(scenario, path),
+            "parameter": path,
+            "value": fmt_param(value),
+            "meaning": field_description(scenario, path),
+            "source": source,
+            "changed in the app": path in before,
+            "in the file": fmt_param(before[path]) if path in before else "",
+            "default": "required" if default is NO_DEFAULT else fmt_param(default),
+            "differs_from_default": default is NO_DEFAULT or not _same(default, value),
+            "assumption": "ASSUMPTION" in source,
+        })
+    return pd.DataFrame(rows)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return float(a) == float(b)
+    return a == b
+
+
+def _section(scenario: Scenario, path: str) -> str:
+    head, _, _ = path.partition(".")
+    match = re.fullmatch(r"(contact_types|policies)\[(\d+)\]", head)
+    if match:
+        items = scenario.contact_types if match.group(1) == "contact_types" else scenario.effective_policies
+        item = items[int(match.group(2))]
+        kind = "Contact type" if match.group(1) == "contact_types" else "Policy"
+        return f"{kind}: {item.label or item.id}"
+    if head.startswith("agents"):
+        return "Agents"
+    if head in ("front_door", "economics", "routing"):
+        return head.replace("_", " ").capitalize()
+    return "Scenario"
+
+
