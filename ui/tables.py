@@ -39,6 +39,9 @@ LEVEL_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("bot_cost", "all", "Bot cost", "money"),
     ("service_level", "all", "Service level (answered within target / offered)", "share"),
     ("abandonment", "all", "Abandonment (of offered)", "share"),
+    ("callback_take_up", "all", "Callbacks taken up (accepted / offered)", "share"),
+    ("callback_reach", "all", "Callbacks reached (answered / accepted)", "share"),
+    ("callback_unanswered", "all", "Callbacks never reached", "count"),
 )
 
 
@@ -124,6 +127,8 @@ def comparison_table(comparison, compact: bool = False) -> pd.DataFrame:
     for metric, scope, label, kind in LEVEL_ROWS:
         if scope == "emergency" and not comparison.emergency_types:
             continue
+        if metric.startswith("callback_") and not _offers_callbacks(comparison):
+            continue  # rows of a feature no policy uses would only read "n/a"
         unit = f" ({cur})" if kind == "money" else ""
         row = {"Figure": label + unit, "metric": metric}
         for pid in comparison.policies:
@@ -131,6 +136,12 @@ def comparison_table(comparison, compact: bool = False) -> pd.DataFrame:
             row[comparison.labels[pid]] = _cell(hit, "mean", kind, compact) if hit is not None else "n/a"
         rows.append(row)
     return pd.DataFrame(rows).set_index("Figure")
+
+
+def _offers_callbacks(comparison) -> bool:
+    s = comparison.summary
+    hit = s[(s.metric == "callback_offered") & (s.contact_type == "all")]
+    return bool((hit["mean"] > 0).any())
 
 
 def _cell(row: pd.Series, column: str, kind: str, compact: bool) -> str:
