@@ -526,6 +526,7 @@ class ExtendedCentre(ContactCentre):
         self._finish(att, ANSWERED, now, agent.n, 0.0)  # its service time is written when the chat ends
         agent.chats.append([work, row, now])
         self._chat_schedule(agent)
+        self._rest(agent)  # listed as free for another chat while it has room
 
     def _chat_advance(self, agent, now: float) -> None:
         """Bring the chats' remaining work up to ``now`` at the rate their number allowed."""

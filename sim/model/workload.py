@@ -122,14 +122,17 @@ class TypeWorkload:
         ``call`` numbers the calls of one attempt (a callback's tries), each
         with its own stream; ``distribution`` gives the values (uniforms on
         [0, 1) without one). A hand-made workload gives fixed values instead
-        (``extra_given``: a number, or an array per attempt).
+        (``extra_given``: a number, an array per attempt, or a dict of either per call number).
         """
         key = (purpose, call, None if distribution is None else distribution.model_dump_json())
         value = self._extra.get(key)
         if value is None:
             size = self.incidents * self.max_attempts
             if purpose in self._extra_given:
-                value = np.broadcast_to(np.asarray(self._extra_given[purpose], dtype=float), (size,)).copy()
+                given = self._extra_given[purpose]
+                if isinstance(given, dict):  # one value per call number
+                    given = given[call]
+                value = np.broadcast_to(np.asarray(given, dtype=float), (size,)).copy()
             elif self._extra_stream is None:
                 raise KeyError(f"this workload has no stream for {purpose!r}")
             else:
