@@ -13,7 +13,7 @@ from sim.model.engine import ATTEMPT_COLUMNS, simulate
 from sim.model.metrics import summarise_run
 from sim.model.roster import build_roster
 from sim.model.scenario import Scenario
-from sim.model.workload import TypeWorkload, Workload
+from sim.model.workload import TypeWorkload, Workload, named_stream
 
 
 def contact_type(id="calls", **overrides) -> dict:
@@ -46,6 +46,7 @@ def hand_workload(
     arrivals: dict[str, list[float]],
     amount_at_risk: float = 0.0,
     u_emergency_line=1.0,
+    extra=None,
     **attempt_values,
 ) -> Workload:
     """A workload with given arrival instants per type id.
@@ -53,7 +54,9 @@ def hand_workload(
     ``attempt_values`` sets every attempt of every incident, e.g.
     ``handle_s=600, patience_s=1e9``; per type: ``handle_s={"calls": [600, 60]}``
     gives incident-by-incident values (same for each attempt). ``amount_at_risk``
-    and ``u_emergency_line`` are per incident, given the same way.
+    and ``u_emergency_line`` are per incident, given the same way. ``extra``
+    fixes the numbers of features only some policies draw (callbacks), e.g.
+    ``{"u_callback_accept": 0.0, "callback_dial_s": 20}``, the same for every type.
     """
     defaults = dict(
         patience_s=1e9, handle_s=60.0, acw_s=0.0, u_balk=1.0, u_redial=1.0, redial_delay_s=60.0,
@@ -80,6 +83,9 @@ def hand_workload(
                 amount_at_risk=column(amount_at_risk, per_incident=True),
                 u_emergency_line=column(u_emergency_line, per_incident=True),
                 max_attempts=m,
+                extra_given={"u_callback_accept": 1.0, "u_callback_answer": 0.0, **(extra or {})},
+                # Numbers a test does not fix come from streams of a fixed seed.
+                extra_stream=lambda *names, _id=ct.id: named_stream(np.random.SeedSequence(0), _id, *names),
                 **{k: column(v) for k, v in defaults.items()},
             )
         )

@@ -17,6 +17,7 @@ fails instead (.ci/run installs Chromium).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,10 @@ import pytest
 import yaml
 
 from ui import browser
+
+# The flagship's policies, read from the preset so that adding one needs no edit here.
+FLAGSHIP_POLICIES = [p["id"] for p in yaml.safe_load(
+    (Path(__file__).resolve().parent.parent / "scenarios" / "payment_platform.yaml").read_text())["policies"]]
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,7 +104,7 @@ def test_a_new_preset_or_upload_shows_its_own_values_not_the_last_scenarios(chro
 
     page.get_by_role("button", name="Run simulation").click()
     page.get_by_text("2 replications, seed 777.").wait_for(state="visible", timeout=120_000)
-    expect(page.get_by_test_id("stMetricLabel").filter(has_text="Net effect for society")).to_have_count(4)
+    expect(page.get_by_test_id("stMetricLabel").filter(has_text="Net effect for society")).to_have_count(len(FLAGSHIP_POLICIES) - 1)
     _no_exception(page)
     browser.clear_hover(page)
     shots = {"upload": tmp_path / "after_upload.png"}
@@ -127,9 +132,9 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
     plot = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text="Against the baseline"))
     expect(plot.locator("g.trace.bars")).to_have_count(5)  # the four terms and the net
     labels = page.get_by_test_id("stMetricLabel")
-    expect(labels.filter(has_text="Net effect for society")).to_have_count(4)
-    expect(labels.filter(has_text="Emergencies within 60 s")).to_have_count(4)
-    expect(page.locator('[data-testid="stTable"]')).to_have_count(4)  # every card's terms
+    expect(labels.filter(has_text="Net effect for society")).to_have_count(len(FLAGSHIP_POLICIES) - 1)
+    expect(labels.filter(has_text="Emergencies within 60 s")).to_have_count(len(FLAGSHIP_POLICIES) - 1)
+    expect(page.locator('[data-testid="stTable"]')).to_have_count(len(FLAGSHIP_POLICIES) - 1)  # every card's terms
     assert browser.truncated_texts(page, '[data-testid="stMetric"]') == []
     assert browser.truncated_texts(page, '[data-testid="stTable"]') == []
     _no_exception(page)
@@ -144,7 +149,10 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
         elif kind == "download":
             buttons = page.get_by_test_id("stDownloadButton")
             buttons.filter(has_text=marker).wait_for(state="visible")
-            expect(buttons).to_have_count(11)  # the zip and its ten files, each on its own (frontier included)
+            # The zip and each of its files on its own, the frontier's included (the page was visited).
+            expect(buttons.filter(has_text="frontier.csv")).to_have_count(1)
+            zipped = int(re.search(r"one zip \((\d+) files\)", buttons.first.inner_text()).group(1))
+            expect(buttons).to_have_count(1 + zipped)
         else:
             page.get_by_text(marker, exact=True).wait_for(state="visible")
         _no_exception(page)
@@ -155,7 +163,7 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
             expect(page.get_by_text("with 95% confidence").first).to_be_visible()
         if nav == "Emergencies":
             ecdf = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text=marker))
-            expect(ecdf.locator("g.trace.scatter")).to_have_count(6)  # five policies and the guarantee line
+            expect(ecdf.locator("g.trace.scatter")).to_have_count(len(FLAGSHIP_POLICIES) + 1)  # each policy and the guarantee line
         if nav == "Classroom":  # its own inputs only: no scenario sidebar
             expect(browser.sidebar(page).get_by_role("button", name="Run simulation")).to_have_count(0)
         browser.clear_hover(page)

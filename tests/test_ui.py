@@ -55,7 +55,7 @@ def sweep_table(shares: dict[float, float]) -> pd.DataFrame:
 
 def test_comparison_bundle_is_tidy(comparison):
     c = comparison
-    assert c.policies == ["today", "bot_cut40", "bot_day_humans", "bot_only_nights", "emergency_line"]
+    assert c.policies == [p.id for p in sim.load_scenario(ROOT / "scenarios" / "payment_platform.yaml").policies]
     assert c.baseline == "today" and c.currency == "USD" and c.replications_n == 2
     assert set(c.emergency_types) == {"fraud", "takeover"}
     assert {"wages_saved", "net_saving"} <= set(c.compare.metric)

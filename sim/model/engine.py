@@ -54,7 +54,7 @@ from __future__ import annotations
 import gc
 from array import array
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -70,9 +70,23 @@ from sim.model.workload import TypeWorkload, Workload
 # without agents (abandoned), as they would in a centre that had closed.
 MAX_RUN_ON_S = 28 * 86400.0
 
-# Attempt outcomes, as logged.
-ANSWERED, ABANDONED, BALKED, BOT_RESOLVED, BOT_FALSE_RESOLVED, BLOCKED = range(6)
-OUTCOME_NAMES = ("answered", "abandoned", "balked", "bot_resolved", "bot_false_resolved", "blocked")
+# How long past its patience an attempt that may take a callback may still need agents: a
+# callback's patience does not run, so nothing bounds its wait but the agents' pace. Two days
+# covers any callback queue a staffed centre clears; one still waiting when the run-on roster
+# ends is logged unanswered (sim.model.extended).
+CALLBACK_RUN_ON_S = 2 * 86400.0
+
+# Attempt outcomes, as logged. CALLBACK_UNANSWERED: an accepted callback that never reached the
+# customer (every call unanswered), an outcome of an offered attempt like answered or abandoned.
+ANSWERED, ABANDONED, BALKED, BOT_RESOLVED, BOT_FALSE_RESOLVED, BLOCKED, CALLBACK_UNANSWERED = range(7)
+OUTCOME_NAMES = (
+    "answered", "abandoned", "balked", "bot_resolved", "bot_false_resolved", "blocked", "callback_unanswered"
+)
+
+# Columns of RunLog.callbacks: one row per attempt offered a callback (sim.model.extended).
+CALLBACK_COLUMNS = ("type", "incident", "attempt", "offered_s", "accepted", "calls", "connected")
+# Columns of RunLog.dials: agent time spent placing calls back.
+DIAL_COLUMNS = ("agent", "start_s", "end_s", "type", "incident")
 
 # Agent states.
 _OFF, _IDLE, _BUSY, _BREAK, _GONE = range(5)
@@ -103,6 +117,8 @@ class RunLog:
     agent_group: np.ndarray
     breaks: np.ndarray  # rows (agent, start_s, end_s)
     end_s: float  # when the last attempt got its outcome
+    callbacks: np.ndarray = field(default_factory=lambda: np.empty((0, len(CALLBACK_COLUMNS))))
+    dials: np.ndarray = field(default_factory=lambda: np.empty((0, len(DIAL_COLUMNS))))
 
     def column(self, name: str) -> np.ndarray:
         return self.attempts[:, ATTEMPT_COLUMNS.index(name)]
@@ -137,7 +153,8 @@ class _Attempt:
 
 
 class _Agent:
-    __slots__ = ("n", "group", "state", "leave_pending", "break_pending", "start_s", "done", "done_callbacks")
+    __slots__ = ("n", "group", "state", "leave_pending", "break_pending", "start_s", "done", "done_callbacks",
+                 "chats", "chat_t", "chat_version")  # the last three: sim.model.extended's chats only
 
     def __init__(self, n, group, start_s, on_service_done):
         self.n = n
@@ -629,15 +646,19 @@ def latest_outcome_s(scenario: Scenario, workload: Workload) -> float:
     bot_possible = scenario.front_door.bot_can_be_in_front
     menu_s = scenario.front_door.menu_s if bot_possible else 0.0
     latest = scenario.horizon_s
+    callback = scenario.front_door.callback
     for ct, tw in zip(scenario.contact_types, workload.types):
         if tw.incidents:
-            bound = tw.arrival_s + _incident_time_bound_s(ct, tw, bot_possible, menu_s)
+            # A callback's wait is not bounded by patience: allow the run-on its own margin.
+            extra_s = CALLBACK_RUN_ON_S if callback.offers(ct, scenario.chat.types) else 0.0
+            bound = tw.arrival_s + _incident_time_bound_s(ct, tw, bot_possible, menu_s + extra_s)
             latest = max(latest, float(bound.max()))
     return min(latest, scenario.horizon_s + MAX_RUN_ON_S)
 
 
 def _incident_time_bound_s(ct, tw: TypeWorkload, bot_possible: bool, menu_s: float) -> np.ndarray:
-    per_attempt = tw.patience_s + (tw.bot_time_s + menu_s if bot_possible else 0.0)
+    # menu_s: a per-attempt allowance added to the patience (the menus, a callback's margin).
+    per_attempt = tw.patience_s + (tw.bot_time_s + menu_s if bot_possible else menu_s)
     redials = ct.redial.probability > 0
     returns = bot_possible and ct.bot.false_resolution_probability > 0
     if tw.max_attempts == 1 or not (redials or returns):
@@ -649,6 +670,22 @@ def _incident_time_bound_s(ct, tw: TypeWorkload, bot_possible: bool, menu_s: flo
     return (per_attempt + delay).reshape(tw.incidents, tw.max_attempts).sum(axis=1)
 
 
+def uses_extended_routing(scenario: Scenario) -> bool:
+    """Whether this (policy-resolved) scenario uses callbacks, overflow or chats (sim.model.extended)."""
+    callback = scenario.front_door.callback
+    offered = callback.enabled and any(callback.offers(c, scenario.chat.types) for c in scenario.contact_types)
+    return offered or bool(scenario.routing.overflow) or bool(scenario.chat.types)
+
+
 def simulate(scenario: Scenario, workload: Workload, roster: Roster) -> RunLog:
-    """Run one policy (``scenario`` already resolved for it) on one replication's workload."""
+    """Run one policy (``scenario`` already resolved for it) on one replication's workload.
+
+    A scenario that uses none of callbacks, overflow and chats runs on this
+    module's engine and its fast paths; one that does runs on
+    ``sim.model.extended``'s, which adds them to the same model.
+    """
+    if uses_extended_routing(scenario):
+        from sim.model.extended import ExtendedCentre
+
+        return ExtendedCentre(scenario, workload, roster).run()
     return ContactCentre(scenario, workload, roster).run()

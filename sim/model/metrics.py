@@ -7,7 +7,19 @@ numpy, so the hot event loop only appends tuples.
 
 Conventions (stated because tools disagree, see docs/reference/erlang_cases.md):
 - ``offered`` is attempts that joined the human queue; ``balked`` is a subset
-  of ``abandoned`` (left at once because no agent was free).
+  of ``abandoned`` (left at once because no agent was free). Every offered
+  attempt is answered, abandoned or ``callback_unanswered`` (it took a
+  callback and was never reached).
+- Callbacks (sim.model.extended): an attempt that took a callback is answered when
+  the customer answers the call back, so its wait, the service level and an
+  emergency's time-to-human run to that instant. ``callback_offered`` counts
+  attempts offered one, ``callback_accepted`` those who took it, which end
+  ``callback_answered`` or ``callback_unanswered``; ``callback_calls`` the
+  calls placed and ``callback_dial_s`` the agent time spent placing them,
+  which is busy, paid time.
+- Chats: an agent holding several chats at once is busy once, not once per
+  chat: busy time is the union of its contacts' spans; cost is shared among
+  contact types by the time each of its contacts was open.
 - Service level is answered within target over *offered* (abandoned calls
   count against it, short abandons included).
 - ``delayed`` is offered attempts not answered at the instant they arrived.
@@ -49,6 +61,9 @@ from sim.model.engine import (
     BLOCKED,
     BOT_FALSE_RESOLVED,
     BOT_RESOLVED,
+    CALLBACK_COLUMNS,
+    CALLBACK_UNANSWERED,
+    DIAL_COLUMNS,
     RunLog,
 )
 from sim.model.roster import Roster
@@ -75,6 +90,12 @@ COUNT_COLUMNS = (
     "within_guarantee",
     "time_to_human_sum_s",
     "handled_s",
+    "callback_offered",
+    "callback_accepted",
+    "callback_answered",
+    "callback_unanswered",
+    "callback_calls",
+    "callback_dial_s",
 )
 MONEY_COLUMNS = ("agent_cost", "bot_cost", "customer_loss", "platform_liability", "churn_cost")
 
@@ -160,6 +181,7 @@ def summarise_run(
         scenario, roster, log, a_type, a["agent"], a["leave_queue_s"], a["service_s"]
     )
     bot_cost_by_type = _bot_costs(scenario, a_type, a["bot"], counted_attempt)
+    callback_counts = _callback_counts(scenario, workload, log)
 
     rows, incident_frames, interval_frames = [], [], []
     edges = scenario.interval_edges_s()
@@ -182,12 +204,13 @@ def summarise_run(
         elapsed = np.minimum(np.where(reached, tth, np.inf), ct.loss.window_h * 3600.0)
         loss = tw.amount_at_risk * drained_fraction(elapsed, ct.loss.half_life_min * 60.0)
         loss = np.where(counted_incident, loss, 0.0)
-        unresolved = counted_incident & np.isin(last_outcome, (ABANDONED, BALKED, BLOCKED))
+        unresolved = counted_incident & np.isin(last_outcome, (ABANDONED, BALKED, BLOCKED, CALLBACK_UNANSWERED))
         churn = (
             ct.loss.churn_cost_per_abandoned * unresolved.sum()
             + ct.loss.churn_cost_per_false_resolution * (false_resolved & counted_incident).sum()
         )
         customer_loss = float(loss.sum())
+        cb = callback_counts[k]
         rows.append(
             {
                 "contact_type": ct.id,
@@ -210,6 +233,12 @@ def summarise_run(
                 "within_guarantee": int((reached & (tth <= scenario.guarantee_s)).sum()),
                 "time_to_human_sum_s": float(tth[reached].sum()),
                 "handled_s": float(a["service_s"][sel].sum()),
+                "callback_offered": cb["offered"],
+                "callback_accepted": cb["accepted"],
+                "callback_answered": cb["answered"],
+                "callback_unanswered": int((out == CALLBACK_UNANSWERED).sum()),
+                "callback_calls": cb["calls"],
+                "callback_dial_s": cb["dial_s"],
                 "agent_cost": float(agent_cost_by_type[k]),
                 "bot_cost": float(bot_cost_by_type[k]),
                 "customer_loss": customer_loss,
@@ -249,6 +278,31 @@ def summarise_run(
         pd.concat(incident_frames, ignore_index=True) if incident_frames else pd.DataFrame(columns=INCIDENT_COLUMNS)
     )
     return RunTables(by_type=pd.DataFrame(rows), intervals=intervals, agents=agents_table, incidents=incidents)
+
+
+def _callback_counts(scenario: Scenario, workload: Workload, log: RunLog) -> list[dict]:
+    """Callback offers, acceptances, answers, calls and dialling time per type, of counted incidents."""
+    warmup = scenario.warmup_s
+    out = []
+    cbs, dials = log.callbacks, log.dials
+    ck, ci = cbs[:, CALLBACK_COLUMNS.index("type")].astype(int), cbs[:, CALLBACK_COLUMNS.index("incident")].astype(int)
+    dk, di = dials[:, DIAL_COLUMNS.index("type")].astype(int), dials[:, DIAL_COLUMNS.index("incident")].astype(int)
+    for k, tw in enumerate(workload.types):
+        rows = cbs[ck == k]
+        rows = rows[tw.arrival_s[ci[ck == k]] >= warmup] if rows.size else rows
+        mine = dials[dk == k]
+        mine = mine[tw.arrival_s[di[dk == k]] >= warmup] if mine.size else mine
+        accepted = rows[:, CALLBACK_COLUMNS.index("accepted")] > 0
+        out.append(
+            {
+                "offered": int(rows.shape[0]),
+                "accepted": int(accepted.sum()),
+                "answered": int((rows[:, CALLBACK_COLUMNS.index("connected")] > 0).sum()),
+                "calls": int(rows[:, CALLBACK_COLUMNS.index("calls")].sum()),
+                "dial_s": float((mine[:, DIAL_COLUMNS.index("end_s")] - mine[:, DIAL_COLUMNS.index("start_s")]).sum()),
+            }
+        )
+    return out
 
 
 def _last_outcome(inc: np.ndarray, attempt_no: np.ndarray, out: np.ndarray, n: int) -> np.ndarray:
@@ -345,12 +399,26 @@ def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_servi
     who = a_agent[served].astype(int)
     begin = a_service_start[served]
     finish = begin + a_service[served]
+    kind = a_type[served]
+    dials = log.dials
+    if dials.size:  # placing calls back is agent work too
+        who = np.concatenate([who, dials[:, DIAL_COLUMNS.index("agent")].astype(int)])
+        begin = np.concatenate([begin, dials[:, DIAL_COLUMNS.index("start_s")]])
+        finish = np.concatenate([finish, dials[:, DIAL_COLUMNS.index("end_s")]])
+        kind = np.concatenate([kind, dials[:, DIAL_COLUMNS.index("type")].astype(np.int32)])
     # Busy time inside paid time only, so busy <= paid for every presence.
     busy_s = _overlap(begin, finish, sched_lo[who], sched_hi[who]) + _overlap(
         begin, finish, overtime_lo[who], overtime_hi[who]
     )
     busy = np.zeros((n_agents, n_types))
-    np.add.at(busy, (who, a_type[served]), busy_s)
+    np.add.at(busy, (who, kind), busy_s)
+    if scenario.chat.types:
+        agent_busy_s = sum(
+            _union_length(who, np.maximum(begin, lo[who]), np.minimum(finish, hi[who]), n_agents)
+            for lo, hi in ((sched_lo, sched_hi), (overtime_lo, overtime_hi))
+        )
+    else:
+        agent_busy_s = busy.sum(axis=1)
     eligible = roster.serves(scenario.contact_types).astype(float)
     weights = busy.copy()
     idle_agents = weights.sum(axis=1) == 0
@@ -369,7 +437,7 @@ def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_servi
             "presences": (paid_s > 0).astype(int),
             "paid_hours": paid_s / 3600.0,
             "overtime_hours": overtime_s / 3600.0,
-            "busy_hours": busy.sum(axis=1) / 3600.0,
+            "busy_hours": agent_busy_s / 3600.0,
             "agent_cost": cost,
         }
     )
@@ -379,6 +447,23 @@ def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_servi
     with np.errstate(invalid="ignore", divide="ignore"):
         table["occupancy"] = table["busy_hours"] / table["paid_hours"]
     return by_type, table.reset_index()
+
+
+def _union_length(who: np.ndarray, begin: np.ndarray, end: np.ndarray, n_agents: int) -> np.ndarray:
+    """Per agent, the length of the union of its spans [begin, end): busy once while it holds several chats."""
+    keep = end > begin
+    who, begin, end = who[keep], begin[keep], end[keep]
+    if who.size == 0:
+        return np.zeros(n_agents)
+    order = np.lexsort((begin, who))
+    who, begin, end = who[order], begin[order], end[order]
+    reach = pd.Series(end).groupby(who).cummax().to_numpy()  # furthest end so far, within each agent
+    before = np.empty_like(reach)
+    before[0] = -np.inf
+    before[1:] = reach[:-1]
+    before[np.r_[True, who[1:] != who[:-1]]] = -np.inf  # a new agent starts afresh
+    covered = np.clip(end - np.maximum(begin, before), 0.0, None)
+    return np.bincount(who, weights=covered, minlength=n_agents)
 
 
 def _overlap(a_lo, a_hi, b_lo, b_hi) -> np.ndarray:

@@ -240,6 +240,17 @@ class Loss(_Model):
     )
 
 
+class CallbackBehaviour(_Model):
+    """How customers of a type respond to a callback offer, when a policy makes one (``front_door.callback``)."""
+
+    accept_probability: Probability = Field(
+        0.0, description="chance a customer offered a callback takes it (one decision per attempt)"
+    )
+    answer_probability: Probability = Field(
+        1.0, description="chance the customer picks up each call back"
+    )
+
+
 class ContactType(_Model):
     id: Identifier
     label: Label = ""
@@ -259,6 +270,7 @@ class ContactType(_Model):
     redial: Redial = Field(default_factory=Redial)
     bot: BotBehaviour = Field(default_factory=BotBehaviour)
     loss: Loss = Field(default_factory=Loss)
+    callback: CallbackBehaviour = Field(default_factory=CallbackBehaviour)
 
     @property
     def required_skill(self) -> str:
@@ -363,6 +375,62 @@ class EmergencyLine(_Model):
     )
 
 
+MAX_CALLBACK_CALLS = 10  # calls placed per accepted callback; diallers give up after 3-5
+
+
+class CallbackOffer(_Model):
+    """Virtual hold: a caller facing a long wait may leave the line and be called back.
+
+    Offered when the caller joins the human queue, no eligible agent is free
+    and the *predicted* wait exceeds ``threshold_s``; with ``offer_in_queue``
+    it is offered again to a caller still waiting live when its wait reaches
+    ``threshold_s``. The predictors (sim/model engine docs, docs/design.md):
+    ``queue_length`` = (callers ahead + 1) x mean service time / agents on
+    duty for the type; ``head_of_line`` = how long the caller at the head of
+    its type's queue has waited. Who accepts, and who picks up, is the
+    contact type's ``callback`` behaviour. A callback does not abandon: its
+    patience does not run. ``queue`` says where it waits: ``keep_place``
+    keeps its place in its type's queue (served in order of the time it
+    joined, at its type's priority); ``when_idle`` serves callbacks only when
+    no live caller is waiting for that agent.
+    """
+
+    enabled: bool = False
+    threshold_s: PositiveFloat = Field(
+        600.0, le=MAX_DURATION_S, description="offer a callback when the predicted wait exceeds this many seconds"
+    )
+    predictor: Literal["queue_length", "head_of_line"] = Field(
+        "queue_length", description="how the wait is predicted when a caller joins the queue"
+    )
+    offer_in_queue: bool = Field(
+        True, description="also offer to a caller still waiting live when its wait reaches threshold_s"
+    )
+    offer_to: list[Identifier] = Field(
+        default_factory=list, max_length=MAX_CONTACT_TYPES,
+        description="contact type ids offered a callback (empty: every type; chats never are)",
+    )
+    queue: Literal["keep_place", "when_idle"] = Field(
+        "keep_place", description="keep_place: served by the time it joined; when_idle: only when no live caller waits"
+    )
+    dial_time_s: Duration = Field(
+        default_factory=lambda: Deterministic(dist="deterministic", value=20.0),
+        description="agent time to place a call back until the customer answers or it is given up",
+    )
+    retry_delay_s: Duration = Field(
+        default_factory=lambda: Deterministic(dist="deterministic", value=600.0),
+        description="time after an unanswered call back before the next try",
+    )
+    max_calls: PositiveInt = Field(
+        3, le=MAX_CALLBACK_CALLS, description="calls placed per accepted callback before it counts as unanswered"
+    )
+
+    def offers(self, contact_type: "ContactType", chat_types) -> bool:
+        """Whether this policy offers callbacks to ``contact_type`` at all."""
+        if not self.enabled or contact_type.id in chat_types:
+            return False
+        return not self.offer_to or contact_type.id in self.offer_to
+
+
 class FrontDoor(_Model):
     """How customers reach a human: straight, or through a bot with friction."""
 
@@ -380,6 +448,7 @@ class FrontDoor(_Model):
         1, le=50, description="the human option is offered from this attempt on"
     )
     emergency_line: EmergencyLine = Field(default_factory=EmergencyLine)
+    callback: CallbackOffer = Field(default_factory=CallbackOffer)
 
     @field_validator("bot_only_hours")
     @classmethod
@@ -400,6 +469,82 @@ class FrontDoor(_Model):
     @property
     def bot_only_spans(self) -> list[tuple[int, int]]:
         return [parse_daily_span(t) for t in self.bot_only_hours]
+
+
+class OverflowStage(_Model):
+    after_s: NonNegativeFloat = Field(
+        le=MAX_DURATION_S, description="seconds a contact has waited before these groups may take it too"
+    )
+    groups: list[Identifier] = Field(
+        min_length=1, max_length=MAX_GROUPS, description="shift or staffing-table ids that take the overflow"
+    )
+
+
+class Overflow(_Model):
+    """Staged overflow of one contact type: after each stage's delay, more groups may answer it.
+
+    The type's own groups (those with its skill) keep serving it throughout;
+    from ``after_s`` of waiting on, agents of the stage's groups may take it
+    too — whatever their skills and reservations — picking it among their
+    own work by its type's priority, then by the time it joined.
+    """
+
+    contact_type: Identifier
+    stages: list[OverflowStage] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _increasing(self):
+        delays = [st.after_s for st in self.stages]
+        if any(b <= a for a, b in zip(delays, delays[1:])):
+            raise FieldError("stages", f"after_s must increase from stage to stage, got {delays}")
+        return self
+
+
+class Routing(_Model):
+    overflow: list[Overflow] = Field(default_factory=list, max_length=MAX_CONTACT_TYPES)
+
+    @model_validator(mode="after")
+    def _unique(self):
+        dupes = repeated([o.contact_type for o in self.overflow])
+        if dupes:
+            raise FieldError("overflow", f"one overflow chain per contact type, repeated: {', '.join(dupes)}")
+        return self
+
+
+MAX_CHATS_PER_AGENT = 12  # commercial suites allow 1-12 concurrent chats
+
+
+class Chat(_Model):
+    """Contact types handled as chats, several at once per agent.
+
+    An agent holds up to ``max_per_agent`` chats. While it holds ``n``, each
+    of them progresses ``handle_time_factors[n-1]`` times slower than alone
+    (a chat's handle time and after-contact work are its length alone), so
+    a chat's length depends on how busy its agent was all along. A new chat
+    goes to the least loaded eligible agent. An agent holding a chat takes
+    no call. Occupancy and cost are per agent: busy is holding at least one.
+    """
+
+    types: list[Identifier] = Field(
+        default_factory=list, max_length=MAX_CONTACT_TYPES, description="contact type ids that are chats"
+    )
+    max_per_agent: PositiveInt = Field(1, le=MAX_CHATS_PER_AGENT, description="chats one agent holds at most")
+    handle_time_factors: list[Annotated[float, Field(ge=1.0, le=20.0)]] = Field(
+        default_factory=lambda: [1.0], min_length=1, max_length=MAX_CHATS_PER_AGENT,
+        description="stretch of each chat's handle time with 1, 2, ... chats held (practice: 1, 1.7, 2.5)",
+    )
+
+    @model_validator(mode="after")
+    def _factors(self):
+        if len(self.handle_time_factors) != self.max_per_agent:
+            raise FieldError(
+                "handle_time_factors",
+                f"has {len(self.handle_time_factors)} values; max_per_agent {self.max_per_agent} needs one per count",
+            )
+        f = self.handle_time_factors
+        if any(b < a for a, b in zip(f, f[1:])):
+            raise FieldError("handle_time_factors", f"must not decrease with more chats held, got {f}")
+        return self
 
 
 class Economics(_Model):
@@ -435,6 +580,8 @@ class Policy(_Model):
     bot_resolve_scale: NonNegativeFloat = Field(
         1.0, le=100.0, description="multiplies every type's bot resolve probability (capped so outcomes fit in 1)"
     )
+    routing: Routing | None = Field(None, description="replacement overflow routing")
+    chat: Chat | None = Field(None, description="replacement chat settings (which types are chats)")
 
 
 # ---------------------------------------------------------------------- scenario
@@ -462,6 +609,8 @@ class Scenario(_Model):
     agents: Agents = Field(default_factory=Agents)
     front_door: FrontDoor = Field(default_factory=FrontDoor)
     economics: Economics = Field(default_factory=Economics)
+    routing: Routing = Field(default_factory=Routing)
+    chat: Chat = Field(default_factory=Chat)
     policies: list[Policy] = Field(default_factory=list, max_length=MAX_POLICIES)
     replications: PositiveInt = Field(10, le=10_000)
     seed: NonNegativeInt = Field(12345, le=MAX_SEED)
@@ -550,6 +699,8 @@ class Scenario(_Model):
                 "agents": agents,
                 "front_door": policy.front_door or self.front_door,
                 "economics": policy.economics or self.economics,
+                "routing": policy.routing or self.routing,
+                "chat": policy.chat or self.chat,
                 "contact_types": types,
                 "policies": [],
             }
@@ -599,7 +750,41 @@ class Scenario(_Model):
         for p in self.policies:
             if p.agents is not None:
                 self._check_agents(p.agents, f"policies[{p.id}].agents")
+        self._check_features("", self.front_door, self.routing, self.chat, self.agents)
+        for p in self.policies:
+            self._check_features(
+                f"policies[{p.id}].", p.front_door or self.front_door, p.routing or self.routing,
+                p.chat or self.chat, p.agents or self.agents,
+                own=(p.front_door is not None, p.routing is not None, p.chat is not None, p.agents is not None),
+            )
         return self
+
+    def _check_features(self, where, door, routing, chat, agents, own=(True, True, True, True)) -> None:
+        """Callback, overflow and chat settings name known types and groups (as the policy runs them)."""
+        type_ids = {c.id for c in self.contact_types}
+        if own[0]:
+            unknown = sorted(set(door.callback.offer_to) - type_ids)
+            if unknown:
+                raise FieldError(f"{where}front_door.callback.offer_to", f"names unknown contact types: {', '.join(unknown)}")
+        if own[2]:
+            unknown = sorted(set(chat.types) - type_ids)
+            if unknown:
+                raise FieldError(f"{where}chat.types", f"names unknown contact types: {', '.join(unknown)}")
+        if own[1] or own[3]:
+            group_ids = {g.id for _, g in _groups(agents)}
+            for n, rule in enumerate(routing.overflow):
+                if rule.contact_type not in type_ids:
+                    raise FieldError(
+                        f"{where}routing.overflow[{rule.contact_type}].contact_type",
+                        f"is not a contact type id (known: {', '.join(sorted(type_ids))})",
+                    )
+                for i, stage in enumerate(rule.stages):
+                    unknown = sorted(set(stage.groups) - group_ids)
+                    if unknown:
+                        raise FieldError(
+                            f"{where}routing.overflow[{rule.contact_type}].stages[{i}].groups",
+                            f"names groups the roster does not have: {', '.join(unknown)}",
+                        )
 
     def _table_lengths(self) -> str:
         per_day = self.intervals_per_day

@@ -15,6 +15,14 @@ whichever policy it runs under and whenever that attempt happens. Because
 streams are keyed by name rather than spawned in a list, adding a purpose, a
 contact type or a feature never changes the numbers of the existing ones.
 
+Numbers only some policies need — a callback's acceptance, and for each
+call back placed its dial time, whether it is answered and the delay
+before the next try — come from streams keyed the same way plus the call
+number ("callback_dial", "2"), drawn when a policy first asks
+(``TypeWorkload.extra``). Scenarios that never use them never draw them, so
+their seeded results are unchanged, and two policies that differ only in
+those settings still meet the same customers with the same answers.
+
 Per-attempt arrays are drawn when first read, not up front: a study with no
 bot never draws bot times, one with no balking never draws balk uniforms.
 A stream's numbers do not depend on whether, or when, other streams were
@@ -91,6 +99,8 @@ class TypeWorkload:
         u_emergency_line: np.ndarray,
         max_attempts: int,
         has_after_contact_work: bool = True,
+        extra_stream: Callable[..., np.random.Generator] | None = None,
+        extra_given: dict[str, float | np.ndarray] | None = None,
         **attempt: np.ndarray | Callable[[], np.ndarray],
     ):
         missing = set(ATTEMPT_PURPOSES) - set(attempt)
@@ -102,6 +112,34 @@ class TypeWorkload:
         self.max_attempts = max_attempts
         self.has_after_contact_work = has_after_contact_work
         self._attempt = dict(attempt)
+        self._extra_stream = extra_stream
+        self._extra_given = dict(extra_given or {})
+        self._extra: dict[tuple, np.ndarray] = {}
+
+    def extra(self, purpose: str, call: int | None = None, distribution=None) -> np.ndarray:
+        """A per-attempt array for a feature only some policies use, drawn from its own stream on first use.
+
+        ``call`` numbers the calls of one attempt (a callback's tries), each
+        with its own stream; ``distribution`` gives the values (uniforms on
+        [0, 1) without one). A hand-made workload gives fixed values instead
+        (``extra_given``: a number, an array per attempt, or a dict of either per call number).
+        """
+        key = (purpose, call, None if distribution is None else distribution.model_dump_json())
+        value = self._extra.get(key)
+        if value is None:
+            size = self.incidents * self.max_attempts
+            if purpose in self._extra_given:
+                given = self._extra_given[purpose]
+                if isinstance(given, dict):  # one value per call number
+                    given = given[call]
+                value = np.broadcast_to(np.asarray(given, dtype=float), (size,)).copy()
+            elif self._extra_stream is None:
+                raise KeyError(f"this workload has no stream for {purpose!r}")
+            else:
+                rng = self._extra_stream(purpose, *(() if call is None else (str(call),)))
+                value = rng.random(size) if distribution is None else distribution.sample(rng, size)
+            self._extra[key] = value
+        return value
 
     @property
     def incidents(self) -> int:
@@ -153,6 +191,7 @@ def _draw_type(scenario: Scenario, ct: ContactType, seed: np.random.SeedSequence
         u_emergency_line=stream("emergency_line").random(n),
         max_attempts=m,
         has_after_contact_work=not (isinstance(acw, Deterministic) and acw.value == 0),
+        extra_stream=lambda *names: named_stream(seed, ct.id, *names),
         patience_s=sample(ct.patience_s, "patience"),
         handle_s=sample(ct.handle_time_s, "handle"),
         acw_s=sample(acw, "acw"),

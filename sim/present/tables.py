@@ -38,6 +38,9 @@ LEVEL_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("bot_cost", "all", "Bot cost", "money"),
     ("service_level", "all", "Service level (answered within target / offered)", "share"),
     ("abandonment", "all", "Abandonment (of offered)", "share"),
+    ("callback_take_up", "all", "Callbacks taken up (accepted / offered)", "share"),
+    ("callback_reach", "all", "Callbacks reached (answered / accepted)", "share"),
+    ("callback_unanswered", "all", "Callbacks never reached", "count"),
 )
 
 
@@ -66,9 +69,12 @@ def comparison_table(compare: pd.DataFrame, summary: pd.DataFrame, policies: lis
             hit = pick(compare, pid, "all", metric)
             row[labels.get(pid, pid)] = cell(hit, "difference", kind, compact) if hit is not None else "n/a"
         rows.append(row)
+    callbacks = _offers_callbacks(summary)
     for metric, scope, label, kind in LEVEL_ROWS:
         if scope == "emergency" and not has_emergency:
             continue
+        if metric.startswith("callback_") and not callbacks:
+            continue  # rows of a feature no policy uses would only read "n/a"
         unit = f" ({currency})" if kind == "money" else ""
         row = {"Figure": label + unit, "metric": metric}
         for pid in policies:
@@ -76,6 +82,11 @@ def comparison_table(compare: pd.DataFrame, summary: pd.DataFrame, policies: lis
             row[labels.get(pid, pid)] = cell(hit, "mean", kind, compact) if hit is not None else "n/a"
         rows.append(row)
     return pd.DataFrame(rows).set_index("Figure")
+
+
+def _offers_callbacks(summary: pd.DataFrame) -> bool:
+    hit = summary[(summary.metric == "callback_offered") & (summary.contact_type == "all")]
+    return bool((hit["mean"] > 0).any())
 
 
 def cell(row: pd.Series, column: str, kind: str, compact: bool) -> str:

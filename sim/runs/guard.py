@@ -87,8 +87,15 @@ def invariant_violations(results: Results) -> list[str]:
     def at_most(a, b):
         return a <= b + _TOLERANCE * np.maximum(np.abs(b), 1.0)
 
-    outcomes = t["answered"] + t["abandoned"] + t["bot_resolved"] + t["bot_false_resolved"] + t["blocked"]
-    check("offered = answered + abandoned", t["offered"] == t["answered"] + t["abandoned"])
+    outcomes = (t["answered"] + t["abandoned"] + t["callback_unanswered"] + t["bot_resolved"]
+                + t["bot_false_resolved"] + t["blocked"])
+    check(
+        "offered = answered + abandoned + callback unanswered",
+        t["offered"] == t["answered"] + t["abandoned"] + t["callback_unanswered"],
+    )
+    check("callbacks accepted = answered + unanswered",
+          t["callback_accepted"] == t["callback_answered"] + t["callback_unanswered"])
+    check("callbacks accepted <= offered", t["callback_accepted"] <= t["callback_offered"])
     check("attempts = sum of outcomes", t["attempts"] == outcomes)
     check("attempts >= incidents", t["attempts"] >= t["incidents"])
     check("reached <= incidents", t["reached_human"] <= t["incidents"])

@@ -1,0 +1,588 @@
+"""The engine with what real centres do besides staffing: callbacks, overflow after a delay, chats.
+
+``ExtendedCentre`` is ``sim.engine.ContactCentre`` with three routing
+features added; ``sim.engine.simulate`` runs it only for a scenario that uses
+one of them, so every other scenario keeps the base engine, its fast paths
+and its exact results. Everything else — arrivals, the bot, patience,
+redials, shifts, breaks, the run-on past the horizon — is the base model's.
+
+**Callbacks (virtual hold, ``front_door.callback``).** A caller joining the
+human queue when no eligible agent is free is offered a callback if the
+predicted wait exceeds ``threshold_s``. The prediction is made from the
+state at that instant:
+
+- ``queue_length``: (a + 1) x m / s, where a counts the callers waiting for
+  the type's agents ahead of it — live callers who have not yet run out of
+  patience, in the queues of its own type and of every type of at least its
+  priority that shares an agent group with it, plus (``keep_place``) the
+  callbacks waiting in those queues; m is the type's mean handle plus
+  after-contact time; s the agents on duty in the groups that serve it from
+  the start (on a break or busy included). With nobody on duty it is
+  infinite.
+- ``head_of_line``: how long the oldest caller still waiting in its own
+  type's queue (with ``keep_place``, live or callback) has waited; 0 when
+  nobody waits.
+
+With ``offer_in_queue`` a caller still waiting live when its wait reaches
+``threshold_s`` is offered then. Whether a customer accepts is one draw per
+attempt (a customer who declines once declines again); the share accepting
+is the contact type's ``callback.accept_probability``. A caller who
+declines may still balk, as any caller facing a wait.
+
+An accepted callback leaves the live line and does not abandon: its patience
+no longer runs. It waits in its type's callback queue, ordered by the time
+it first joined the human queue. ``keep_place``: an agent compares it with
+the live callers of the same type by that time (it keeps its place), at its
+type's priority; ``when_idle``: an agent takes a callback only when no live
+caller it could serve is waiting. The agent then dials: ``dial_time_s`` of
+agent time, after which the customer answers with the type's
+``callback.answer_probability``. Answered: the attempt is answered at that
+instant — its wait, the service level and an emergency's time-to-human run
+to the call back being answered — and the handle time follows. Unanswered:
+the agent is free again and the callback rejoins its queue (same place)
+after ``retry_delay_s``; after ``max_calls`` unanswered calls the attempt
+ends ``callback_unanswered`` and the customer may redial as after an
+abandonment. Dialling time is paid agent time: it counts as busy.
+
+**Overflow after a delay (``routing.overflow``).** A contact type's own
+groups serve it from the start; each stage names more groups that may take
+it once it has waited ``after_s`` — whatever their skills or reservations.
+Such an agent picks among everything it may take by priority, then by the
+time the contact joined, so overflow work never jumps ahead of its own
+higher-priority work. At the instant a contact becomes eligible an idle
+agent of the stage's groups takes it at once. With ``after_s`` 0 the stage's
+groups are simply pooled with the own groups (the own groups are tried
+first for a free agent).
+
+**Chats (``chat``).** A chat type's contact is held by an agent alongside
+up to ``max_per_agent`` - 1 others. Each chat has a work content (its handle
+plus after-contact time, as drawn for the attempt); while its agent holds
+n chats it progresses at 1 / ``handle_time_factors[n-1]`` of the rate alone,
+so its length depends on how loaded its agent was all along. A new chat goes
+to the least loaded eligible agent (fewest chats; then the most specialised
+group; then the agent idle or available longest). An agent holding any chat
+takes no call; one with spare capacity takes waiting chats; at a break or
+the shift's end it takes no new chat and finishes those it holds. A chat's
+logged service time is how long it was open, so occupancy and cost are per
+agent: an agent is busy while it holds at least one chat (sim.metrics).
+Callbacks are never offered to chats.
+
+Random numbers for all this come from their own named streams
+(``TypeWorkload.extra``): a callback's acceptance per attempt, and per call
+back its dial time, answer and retry delay.
+"""
+
+from __future__ import annotations
+
+from heapq import heappop, heappush
+from itertools import count
+
+import numpy as np
+
+from sim.model.engine import (
+    _BREAK,
+    _BUSY,
+    _IDLE,
+    ANSWERED,
+    BALKED,
+    CALLBACK_COLUMNS,
+    CALLBACK_UNANSWERED,
+    DIAL_COLUMNS,
+    ContactCentre,
+    RunLog,
+    _Attempt,
+    _Call,
+    _floats,
+)
+from sim.model.roster import Roster
+from sim.model.scenario import Scenario
+from sim.model.workload import Workload
+
+_ROW = 10  # values per row of the attempt log (ATTEMPT_COLUMNS)
+_DONE_S = 1e-6  # a chat with less work left than this is finished (float rounding of the clock)
+
+# Callback states of an attempt.
+_NONE, _DECLINED, _WAITING_CALLBACK, _CALLED = range(4)
+
+
+class _XAttempt(_Attempt):
+    __slots__ = ("cb", "cb_row", "calls", "token", "queued")
+
+    def __init__(self, k, i, j, idx, arrive_s):
+        super().__init__(k, i, j, idx, arrive_s)
+        self.cb = _NONE
+        self.cb_row = None  # this attempt's row of the callback log
+        self.calls = 0  # calls back placed
+        self.token = 0  # which entry of the callback queue is its own; older ones are stale
+        self.queued = False  # in the callback queue now
+
+
+class ExtendedCentre(ContactCentre):
+    """One run of the model with callbacks, overflow and chats. Build, then ``run()`` once."""
+
+    def __init__(self, scenario: Scenario, workload: Workload, roster: Roster):
+        super().__init__(scenario, workload, roster)
+        types = scenario.contact_types
+        self.workload = workload
+        groups = self.roster.groups
+        group_index = {g.id: n for n, g in enumerate(groups)}
+
+        chat = scenario.chat
+        self.is_chat = [c.id in chat.types for c in types]
+        self.chat_k = chat.max_per_agent if any(self.is_chat) else 1
+        self.chat_factor = list(chat.handle_time_factors)
+        # Agents of group g holding n chats (1 <= n < k) and free to take another: chat_free[g][n].
+        self.chat_free = [[dict() for _ in range(self.chat_k)] for _ in groups]
+
+        callback = scenario.front_door.callback
+        self.cb_on = [callback.offers(c, chat.types) for c in types]
+        self.cb_threshold = callback.threshold_s
+        self.cb_in_queue = callback.offer_in_queue
+        self.cb_keep_place = callback.queue == "keep_place"
+        self.cb_head_of_line = callback.predictor == "head_of_line"
+        self.cb_max_calls = callback.max_calls
+        self.cb_dial_dist = callback.dial_time_s
+        self.cb_retry_dist = callback.retry_delay_s
+        self.cb_accept_p = [c.callback.accept_probability for c in types]
+        self.cb_answer_p = [c.callback.answer_probability for c in types]
+        self.mean_service_s = [c.handle_time_s.expectation() + c.after_contact_work_s.expectation() for c in types]
+        self.w_cb_accept = [
+            _floats(tw.extra("u_callback_accept")) if on else None for tw, on in zip(workload.types, self.cb_on)
+        ]
+        self.cb_queues: list[list] = [[] for _ in types]  # heaps of (joined_s, seq, token, attempt)
+        self._seq = count()
+        self.callback_log: list[list] = []
+        self.dial_log: list[tuple] = []
+
+        # Overflow: stages per type, and what each group may pick, with the wait it needs first.
+        n_groups = len(groups)
+        delay_of = [
+            [0.0 if k in self.types_of_group[g] else None for g in range(n_groups)] for k in range(self.n_types)
+        ]
+        self.stages: list[list[tuple[float, list[int]]]] = [[] for _ in types]
+        by_id = {c.id: k for k, c in enumerate(types)}
+        for rule in scenario.routing.overflow:
+            k = by_id[rule.contact_type]
+            for stage in rule.stages:
+                members = [group_index[gid] for gid in stage.groups]
+                self.stages[k].append((stage.after_s, members))
+                for g in members:
+                    if delay_of[k][g] is None or stage.after_s < delay_of[k][g]:
+                        delay_of[k][g] = stage.after_s
+        # What a group's agents may pick: (type, wait it needs first), highest priority first.
+        self.picks = [
+            sorted(
+                ((k, delay_of[k][g]) for k in range(self.n_types) if delay_of[k][g] is not None),
+                key=lambda kd: -self.priority[kd[0]],
+            )
+            for g in range(n_groups)
+        ]
+        self.pick_priority = [[self.priority[k] for k, _ in p] for p in self.picks]
+        # Where an arriving contact looks for a free agent: own groups (most specialised first), then
+        # the groups its overflow takes at once.
+        self.offer_groups = [
+            list(self.groups_of_type[k])
+            + [g for d, members in self.stages[k] if d == 0 for g in members if g not in self.groups_of_type[k]]
+            for k in range(self.n_types)
+        ]
+        self.offer_groups = [list(dict.fromkeys(gs)) for gs in self.offer_groups]
+        self.later_stages = [[(d, m) for d, m in self.stages[k] if d > 0] for k in range(self.n_types)]
+        # Types whose waiting callers are ahead of a caller of type k (queue-length predictor).
+        share = [{g for g in self.groups_of_type[k]} for k in range(self.n_types)]
+        self.ahead_types = [
+            [j for j in range(self.n_types) if self.priority[j] >= self.priority[k] and (j == k or share[j] & share[k])]
+            for k in range(self.n_types)
+        ]
+        self.on_duty = [0] * n_groups
+        for agent in self.agents:
+            agent.chats = []  # [work left, attempt-log row, start_s]
+            agent.chat_t = 0.0
+            agent.chat_version = 0
+
+    # ----------------------------------------------------------- attempts
+    def _on_arrival(self, event) -> None:
+        now, k, i = event._value
+        self._next_arrival(now)
+        self.open_attempts += 1
+        self._begin(_XAttempt(k, i, 0, i * self.max_attempts[k], now), now)
+
+    _on_arrival_direct = _on_arrival  # no inlined fast path: every offer goes through the routing below
+
+    def _schedule_retry(self, att, at_s: float, delay_s: float) -> None:
+        nxt = _XAttempt(att.k, att.i, att.j + 1, att.idx + 1, at_s + delay_s)
+        self.open_attempts += 1
+        self._at(nxt.arrive_s, self._on_retry, nxt)
+
+    # ---------------------------------------------------------- routing
+    def _free_agent(self, k: int, groups):
+        """Take a free agent for a contact of type ``k`` from ``groups``: for a chat the least loaded."""
+        idle = self.idle
+        for g in groups:
+            if idle[g]:
+                agent = next(iter(idle[g]))
+                del idle[g][agent]
+                return agent
+        if self.is_chat[k]:
+            for n in range(1, self.chat_k):
+                for g in groups:
+                    free = self.chat_free[g][n]
+                    if free:
+                        agent = next(iter(free))
+                        del free[agent]
+                        return agent
+        return None
+
+    def _offer(self, att, now: float) -> None:
+        att.enqueue_s = now
+        agent = self._free_agent(att.k, self.offer_groups[att.k])
+        if agent is not None:
+            self._serve(agent, att, now)
+        else:
+            self._wait(att, now)
+
+    def _wait(self, att, now: float) -> None:
+        k = att.k
+        if self.cb_on[k] and self._predicted_wait_s(k, now) > self.cb_threshold:
+            if self._offer_callback(att, now):
+                self._overflow_timers(att, now)
+                return
+        if self.balk_p[k] and self.w_balk[k][att.idx] < self.balk_p[k]:
+            self._give_up(att, BALKED, now)
+            return
+        patience = self.w_patience[k][att.idx]
+        att.abandon_s = now + patience
+        att.waiting = True
+        self.queues[k].append(att)
+        if self._will_redial(att):
+            self._after(patience, self._patience_out, att)
+        if self.cb_on[k] and self.cb_in_queue and att.cb == _NONE and patience > self.cb_threshold:
+            self._after(self.cb_threshold, self._in_queue_offer, att)
+        self._overflow_timers(att, now)
+
+    def _overflow_timers(self, att, now: float) -> None:
+        for delay, members in self.later_stages[att.k]:
+            self._at(att.enqueue_s + delay, self._overflow_due, (att, members))
+
+    def _overflow_due(self, event) -> None:
+        """A waiting contact reaches an overflow stage: an idle agent of the stage's groups takes it now."""
+        att, members = event.value
+        now = self.env.now
+        live = att.waiting and att.abandon_s > now
+        if not (live or self._in_callback_queue(att)):
+            return
+        agent = self._free_agent(att.k, members)
+        if agent is None:
+            return
+        # Its entry in the live or callback queue goes stale and is dropped when reached.
+        att.waiting = False
+        att.queued = False
+        self._serve(agent, att, now)
+
+    @staticmethod
+    def _in_callback_queue(att) -> bool:
+        return att.queued
+
+    @staticmethod
+    def _valid(entry) -> bool:
+        att = entry[3]
+        return att.queued and entry[2] == att.token
+
+    # --------------------------------------------------------- callbacks
+    def _predicted_wait_s(self, k: int, now: float) -> float:
+        if self.cb_head_of_line:
+            oldest = np.inf
+            q = self.queues[k]
+            while q and not (q[0].waiting and q[0].abandon_s > now):
+                head = q.popleft()
+                if head.waiting:
+                    self._abandon(head)  # its patience ran out before now: it left then
+            if q:
+                oldest = q[0].enqueue_s
+            if self.cb_keep_place:
+                head = self._callback_head(k)
+                if head is not None and head.enqueue_s < oldest:
+                    oldest = head.enqueue_s
+            return 0.0 if oldest == np.inf else now - oldest
+        agents = 0
+        for g in self.groups_of_type[k]:
+            agents += self.on_duty[g]
+        if agents == 0:
+            return np.inf
+        ahead = 0
+        for j in self.ahead_types[k]:
+            ahead += sum(1 for a in self.queues[j] if a.waiting and a.abandon_s > now)
+            if self.cb_keep_place:
+                ahead += sum(1 for entry in self.cb_queues[j] if self._valid(entry))
+        return (ahead + 1) * self.mean_service_s[k] / agents
+
+    def _offer_callback(self, att, now: float) -> bool:
+        """Offer a callback; True if the customer takes it (it leaves the live line)."""
+        k = att.k
+        accepted = self.w_cb_accept[k][att.idx] < self.cb_accept_p[k]
+        att.cb_row = len(self.callback_log)
+        self.callback_log.append([k, att.i, att.j, now, float(accepted), 0.0, 0.0])
+        if not accepted:
+            att.cb = _DECLINED
+            return False
+        att.cb = _WAITING_CALLBACK
+        att.waiting = False
+        att.abandon_s = np.inf  # patience no longer runs
+        self._push_callback(att)
+        return True
+
+    def _push_callback(self, att) -> None:
+        att.token += 1
+        att.queued = True
+        heappush(self.cb_queues[att.k], (att.enqueue_s, next(self._seq), att.token, att))
+
+    def _in_queue_offer(self, event) -> None:
+        att = event.value
+        now = self.env.now
+        if att.waiting and att.cb == _NONE and att.abandon_s > now:
+            self._offer_callback(att, now)
+
+    def _callback_head(self, k: int):
+        heap = self.cb_queues[k]
+        while heap and not self._valid(heap[0]):
+            heappop(heap)
+        return heap[0][3] if heap else None
+
+    def _dial(self, agent, att, now: float) -> None:
+        agent.state = _BUSY
+        att.cb = _CALLED
+        call = att.calls
+        att.calls += 1
+        tw = self.workload.types[att.k]
+        dial_s = float(tw.extra("callback_dial_s", call, self.cb_dial_dist)[att.idx])
+        answered = tw.extra("u_callback_answer", call)[att.idx] < self.cb_answer_p[att.k]
+        self.dial_log.append((agent.n, now, now + dial_s, att.k, att.i))
+        self._after(dial_s, self._dial_end, (agent, att, answered))
+
+    def _dial_end(self, event) -> None:
+        agent, att, answered = event.value
+        now = self.env.now
+        row = self.callback_log[att.cb_row]
+        row[5] = att.calls
+        if answered:
+            row[6] = 1.0
+            ContactCentre._serve(self, agent, att, now)  # answered now: the wait ends at the call back
+            return
+        if att.calls < self.cb_max_calls:
+            retry_s = float(self.workload.types[att.k].extra("callback_retry_s", att.calls - 1, self.cb_retry_dist)[att.idx])
+            att.cb = _WAITING_CALLBACK
+            self._after(retry_s, self._callback_retry, att)
+        else:
+            self._give_up(att, CALLBACK_UNANSWERED, now)
+        self._agent_free(agent)
+
+    def _callback_retry(self, event) -> None:
+        att = event.value
+        now = self.env.now
+        groups = list(self.offer_groups[att.k])
+        for delay, members in self.later_stages[att.k]:
+            if att.enqueue_s + delay <= now:
+                groups += members
+        agent = self._free_agent(att.k, groups)
+        if agent is not None:
+            self._serve(agent, att, now)
+        else:
+            self._push_callback(att)
+
+    # ------------------------------------------------------ picking work
+    def _next_contact(self, group: int, now: float, chats_only: bool = False):
+        best, best_priority, best_live = self._pick(group, now, chats_only, live=True)
+        if best is None and not self.cb_keep_place:
+            best, best_priority, best_live = self._pick(group, now, chats_only, live=False)
+        if best is None:
+            return None
+        if best_live:
+            self.queues[best.k].popleft()
+            best.waiting = False
+        else:
+            heappop(self.cb_queues[best.k])
+            best.queued = False
+        return best
+
+    def _pick(self, group: int, now: float, chats_only: bool, live: bool):
+        """The contact ``group``'s agent would take: by priority, then the time it joined the queue.
+
+        ``live``: waiting callers (and with ``keep_place`` callbacks too, by their place);
+        otherwise callbacks only (``when_idle``, when no live caller waits).
+        """
+        best, best_priority, best_live = None, -1, True
+        with_callbacks = (not live) or self.cb_keep_place
+        for (k, delay), priority in zip(self.picks[group], self.pick_priority[group]):
+            if best is not None and priority < best_priority:
+                break
+            if chats_only and not self.is_chat[k]:
+                continue
+            if live:
+                q = self.queues[k]
+                while q:
+                    head = q[0]
+                    if not head.waiting:
+                        q.popleft()
+                    elif head.abandon_s <= now:
+                        q.popleft()
+                        self._abandon(head)
+                    else:
+                        if head.enqueue_s + delay <= now and (best is None or head.enqueue_s < best.enqueue_s):
+                            best, best_priority, best_live = head, priority, True
+                        break
+            if with_callbacks and self.cb_queues[k]:
+                head = self._callback_head(k)
+                if (
+                    head is not None
+                    and head.enqueue_s + delay <= now
+                    and (best is None or head.enqueue_s < best.enqueue_s)
+                ):
+                    best, best_priority, best_live = head, priority, False
+        return best, best_priority, best_live
+
+    # ------------------------------------------------------------ agents
+    def _serve(self, agent, att, now: float) -> None:
+        if att.cb == _WAITING_CALLBACK:
+            self._dial(agent, att, now)
+        elif self.is_chat[att.k]:
+            self._serve_chat(agent, att, now)
+        else:
+            ContactCentre._serve(self, agent, att, now)
+
+    def _service_done(self, event) -> None:
+        self._agent_free(event._value)
+
+    def _agent_free(self, agent) -> None:
+        """The agent has nothing in hand: leave, take a break, or look for work."""
+        if agent.leave_pending:
+            self._leave(agent)
+        elif agent.break_pending:
+            length, agent.break_pending = agent.break_pending, 0.0
+            self._begin_break(agent, length)
+        else:
+            self._look_for_work(agent)
+
+    def _look_for_work(self, agent) -> None:
+        now = self.env.now
+        while True:
+            att = self._next_contact(agent.group, now, chats_only=bool(agent.chats))
+            if att is None:
+                break
+            self._serve(agent, att, now)
+            if not (self.is_chat[att.k] and len(agent.chats) < self.chat_k):
+                return  # busy with a call or a dial, or full of chats
+        self._rest(agent)
+
+    def _rest(self, agent) -> None:
+        n = len(agent.chats)
+        if n == 0:
+            ContactCentre._rest(self, agent)
+        elif n < self.chat_k and not (agent.leave_pending or agent.break_pending):
+            self.chat_free[agent.group][n][agent] = None
+
+    def _unlist(self, agent) -> None:
+        """Off every list of agents free to take work."""
+        self.idle[agent.group].pop(agent, None)
+        n = len(agent.chats)
+        if 0 < n < self.chat_k:
+            self.chat_free[agent.group][n].pop(agent, None)
+
+    def _shift_start(self, event) -> None:
+        agent = event.value
+        if self.closed and self.open_attempts == 0:
+            return
+        self.present[agent] = None
+        self.on_duty[agent.group] += 1
+        self._look_for_work(agent)
+
+    def _shift_end(self, event) -> None:
+        agent = event.value
+        if agent.state == _BUSY:
+            agent.leave_pending = True
+            self._unlist(agent)  # finishes the chats it holds, takes no new one
+        elif agent.state in (_IDLE, _BREAK):
+            self._leave(agent)
+
+    def _break_start(self, event) -> None:
+        agent, length = event.value
+        if agent.state == _IDLE:
+            self._begin_break(agent, length)
+        elif agent.state == _BUSY:
+            agent.break_pending = length
+            self._unlist(agent)
+
+    def _leave(self, agent) -> None:
+        if agent in self.present:
+            self.on_duty[agent.group] -= 1
+        self._unlist(agent)
+        super()._leave(agent)
+
+    # ------------------------------------------------------------- chats
+    def _serve_chat(self, agent, att, now: float) -> None:
+        self._unlist(agent)
+        agent.state = _BUSY
+        self._chat_advance(agent, now)
+        row = len(self.log) // _ROW
+        work = self.w_service[att.k][att.idx]
+        self._finish(att, ANSWERED, now, agent.n, 0.0)  # its service time is written when the chat ends
+        agent.chats.append([work, row, now])
+        self._chat_schedule(agent)
+        self._rest(agent)  # listed as free for another chat while it has room
+
+    def _chat_advance(self, agent, now: float) -> None:
+        """Bring the chats' remaining work up to ``now`` at the rate their number allowed."""
+        chats = agent.chats
+        if chats:
+            step = (now - agent.chat_t) / self.chat_factor[len(chats) - 1]
+            if step:
+                for chat in chats:
+                    chat[0] -= step
+        agent.chat_t = now
+
+    def _chat_schedule(self, agent) -> None:
+        agent.chat_version += 1
+        chats = agent.chats
+        if chats:
+            soonest = min(chat[0] for chat in chats)
+            delay = max(soonest, 0.0) * self.chat_factor[len(chats) - 1]
+            self._after(delay, self._chat_done, (agent, agent.chat_version))
+
+    def _chat_done(self, event) -> None:
+        agent, version = event.value
+        if version != agent.chat_version:
+            return  # the number of chats changed since: rescheduled
+        now = self.env.now
+        self._unlist(agent)
+        self._chat_advance(agent, now)
+        log = self.log
+        still = []
+        for chat in agent.chats:
+            if chat[0] <= _DONE_S:
+                log[chat[1] * _ROW + 9] = now - chat[2]  # how long the chat was open
+            else:
+                still.append(chat)
+        agent.chats = still
+        self._chat_schedule(agent)
+        if still:
+            if not (agent.leave_pending or agent.break_pending):
+                self._look_for_work(agent)
+        else:
+            self._agent_free(agent)
+
+    # ------------------------------------------------------------ the end
+    def _sweep_waiting(self) -> None:
+        super()._sweep_waiting()
+        # Only reached when the run-on roster ran out of agents (CALLBACK_RUN_ON_S): never called back.
+        now = self.env.now
+        for k in range(self.n_types):
+            while self._callback_head(k) is not None:
+                _, _, _, att = heappop(self.cb_queues[k])
+                att.queued = False
+                self._give_up(att, CALLBACK_UNANSWERED, max(now, att.enqueue_s))
+
+    def _result(self) -> RunLog:
+        log = super()._result()
+        if self.callback_log:
+            log.callbacks = np.array(self.callback_log, dtype=float).reshape(-1, len(CALLBACK_COLUMNS))
+        if self.dial_log:
+            log.dials = np.array(self.dial_log, dtype=float).reshape(-1, len(DIAL_COLUMNS))
+        return log
