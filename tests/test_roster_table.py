@@ -139,8 +139,10 @@ def test_the_cover_table_shows_the_shortfall_against_the_requirement():
     assert table["short"].sum() > 0  # half the agents cannot meet Erlang C everywhere
 
 
-def test_weekly_wages_count_every_shift_day_and_the_night_premium():
+def test_scheduled_wages_count_every_shift_day_in_the_horizon_and_the_night_premium():
     sc = scenario(days=7, interval_min=60, shifts=[], economics={"night_premium": 0.5, "night_hours": "22:00-06:00"})
     agents = Agents(shifts=[Shift(id="n", start="22:00", length_h=8, headcount=2, cost_per_hour=10,
                                   weekdays=["mon", "tue"])])
-    assert rt.weekly_wages(sc, agents) == pytest.approx(2 * 2 * 10 * (8 + 0.5 * 8))
+    assert rt.scheduled_wages(sc, agents) == pytest.approx(2 * 2 * 10 * (8 + 0.5 * 8))
+    one_day = scenario(days=1, interval_min=60, shifts=[])  # a Monday: only Monday's shift is in it
+    assert rt.scheduled_wages(one_day, agents) == pytest.approx(2 * 10 * 8)

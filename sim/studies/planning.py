@@ -516,7 +516,11 @@ class PlanResult:
 
 
 def plan_roster(scenario: Scenario, plan: Plan, progress=None) -> PlanResult:
-    """Solve, simulate on fresh seeds, repair; see the module docstring."""
+    """Solve, simulate on fresh seeds, repair; see the module docstring.
+
+    ``progress(done, total)`` after every replication of every check: replications so far, out of the most
+    the loop may run.
+    """
     policy = plan.policy or scenario.baseline_policy.id
     try:
         scenario.policy(policy)
@@ -536,8 +540,12 @@ def plan_roster(scenario: Scenario, plan: Plan, progress=None) -> PlanResult:
         solution = solve_covering(scenario, plan, need, columns, cover, costs, weight)
         agents = roster_block(plan, solution)
         planned = with_planned_policy(scenario, policy, agents)
-        results = run(planned, policies=[PLAN_POLICY], replications=plan.repair.replications,
-                      seed=plan.repair.seed + 1000 * (r + 1), keep_incidents="emergency")
+        reps = plan.repair.replications
+        # Progress in replications simulated, out of the most the loop may run (it often stops sooner).
+        report = (lambda done, _total, r=r: progress(r * reps + done, (plan.repair.rounds + 1) * reps)) \
+            if progress else None
+        results = run(planned, policies=[PLAN_POLICY], replications=reps,
+                      seed=plan.repair.seed + 1000 * (r + 1), keep_incidents="emergency", progress=report)
         share = _guarantee_share(results)
         holds = (not emergencies) or (share[1] >= scenario.guarantee_share)
         rounds.append({"round": r, "wages_over_horizon": solution.cost_per_week * scenario.days / 7.0,
@@ -546,8 +554,6 @@ def plan_roster(scenario: Scenario, plan: Plan, progress=None) -> PlanResult:
                        "agent_hours_on_duty": float(cover.sum(axis=0) @ solution.counts) * scenario.interval_s / 3600,
                        "guarantee_share_mean": share[0], "guarantee_share_ci_low": share[1],
                        "guarantee_share_ci_high": share[2], "holds_with_confidence": holds})
-        if progress:
-            progress(r + 1, plan.repair.rounds + 1)
         if holds or r == plan.repair.rounds or plan.budget_per_week:
             break
         failing = _failing_intervals(planned, results)

@@ -12,8 +12,8 @@ field. Nothing is dropped: a row that cannot be read is reported, not skipped.
 ``cover_table`` puts a roster beside the requirement per interval: agents on
 duty after absence, breaks taken out (the covering program's own arithmetic,
 ``sim.studies.planning.duty_cover``), against what ``staff`` says each
-interval needs under the policy's front door. ``weekly_wages`` is the
-roster's scheduled pay, the covering program's cost.
+interval needs under the policy's front door. ``scheduled_wages`` is the
+roster's scheduled pay over the horizon, as the covering program counts it.
 """
 
 from __future__ import annotations
@@ -233,19 +233,24 @@ def roster_cover(scenario: Scenario, agents: Agents) -> np.ndarray:
     return (1.0 - agents.absence_probability) * cover
 
 
-def weekly_wages(scenario: Scenario, agents: Agents) -> float:
-    """Scheduled wages per week: every shift's hours at its rate, night premium included (absence and overtime not)."""
-    total = sum(s.headcount * len(s.weekdays) * shift_wages(scenario, s.start_s, s.length_h, s.cost_per_hour)
-                for s in agents.shifts)
+def scheduled_wages(scenario: Scenario, agents: Agents) -> float:
+    """Scheduled wages over the horizon: every shift that starts inside it, its hours at its rate, night premium
+    included (absence and finish-the-call overtime are not in it: the simulation counts those)."""
+    days = [scenario.weekday_of_day(d) for d in range(scenario.days)]
+    total = sum(s.headcount * sum(WEEKDAYS[w] in s.weekdays for w in days)
+                * shift_wages(scenario, s.start_s, s.length_h, s.cost_per_hour) for s in agents.shifts)
     n = scenario.intervals_per_day * scenario.days
     hours = scenario.interval_s / 3600.0
     for t in agents.tables:
         per_interval = np.resize(np.asarray(t.agents, dtype=float), n)
-        starts = np.arange(n) * scenario.interval_s
-        total_h = float(per_interval.sum()) * hours
-        night = sum(a * shift_wages(scenario, s0 % 86400, hours, 1.0) for a, s0 in zip(per_interval, starts))
-        total += t.cost_per_hour * night * 7.0 / scenario.days if total_h else 0.0
+        total += t.cost_per_hour * sum(a * shift_wages(scenario, (i * scenario.interval_s) % 86400, hours, 1.0)
+                                       for i, a in enumerate(per_interval) if a)
     return float(total)
+
+
+def wages_span(scenario: Scenario) -> str:
+    """How the page names the span ``scheduled_wages`` covers."""
+    return "per week" if scenario.days == 7 else f"over the {scenario.days}-day horizon"
 
 
 def requirement_per_interval(scenario: Scenario, policy: str, method: str = "erlang_a_lagged") -> np.ndarray:
@@ -264,3 +269,17 @@ def cover_table(scenario: Scenario, agents: Agents, required: np.ndarray) -> pd.
         "when": [_clock(scenario, i) for i in range(n)], "required": required, "on_duty_after_absence": on_duty,
         "short": np.maximum(required - on_duty, 0.0),
     })
+
+
+def wages_by_policy(scenario: Scenario) -> pd.DataFrame:
+    """Every policy's roster as it runs: agents, scheduled wages over the horizon, whether a bot answers first."""
+    rows = []
+    for p in scenario.effective_policies:
+        resolved = scenario.for_policy(p)
+        door = resolved.front_door
+        agents = resolved.agents
+        rows.append({"policy": p.id, "label": p.label or p.id, "baseline": p.baseline or p.id ==
+                     scenario.baseline_policy.id, "bot_first": bool(door.bot_enabled or door.bot_only_hours),
+                     "agents": sum(s.headcount for s in agents.shifts) + sum(max(t.agents) for t in agents.tables),
+                     "wages": scheduled_wages(scenario, agents)})
+    return pd.DataFrame(rows)
