@@ -147,7 +147,8 @@ def test_the_optimised_roster_is_added_as_a_policy_and_runs_on_compare(chrome, t
     page.get_by_role("button", name="Plan the roster").click()
     add = page.get_by_role("button", name="Add to the comparison")
     expect(add).to_be_visible(timeout=180_000)
-    expect(page.get_by_test_id("stMetricLabel").filter(has_text="Wages over the 1-day horizon")).to_be_visible()
+    expect(page.get_by_test_id("stMetricLabel").filter(has_text="Wages of the optimised roster")).to_be_visible()
+    expect(page.get_by_role("button", name="Stop planning")).to_have_count(0)  # only while it runs
     expect(page.get_by_text("The cost of the guarantee")).to_be_visible()
     browser.wait_for_chart(page, COVER)
     browser.wait_idle(page)

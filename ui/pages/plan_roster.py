@@ -57,7 +57,8 @@ go, stop = st.columns([1, 4])
 if go.button("Plan the roster", type="primary", key="plan_run", icon=":material/event_available:"):
     st.session_state["_plan_request"] = request
 planning = st.session_state.get("_plan_request") == request
-if planning and stop.button("Stop planning", key="plan_stop", icon=":material/stop_circle:"):
+stop_slot = stop.empty()  # the stop button is there while the plan runs, and only then
+if planning and stop_slot.button("Stop planning", key="plan_stop", icon=":material/stop_circle:"):
     st.session_state.pop("_plan_request", None)
     st.info("Stopped. Nothing was added.", icon=":material/stop_circle:")
     planning = False
@@ -74,6 +75,7 @@ if not planning:
     st.stop()
 
 view = rosters.plan(plan_yaml, policy, settings)
+stop_slot.empty()
 if view is None:
     st.stop()
 if isinstance(view, str):
@@ -86,10 +88,12 @@ planned_wages = float(wages.loc[PLAN_POLICY, "wages"])
 span = roster_table.wages_span(sc)
 verdict = ("holds with confidence" if view.holds else "is NOT shown to hold") if view.has_emergency else ""
 m1, m2, m3 = st.columns(3)
-m1.metric(f"Wages {span}, optimised roster", fmt_money(planned_wages, cur, compact=True),
+m1.metric("Wages of the optimised roster", fmt_money(planned_wages, cur, compact=True),
           delta=fmt_money(planned_wages - wages.loc[policy, "wages"], cur, compact=True)
           + f" vs {policies[policy]}", delta_color="inverse",
-          help="Scheduled hours at each template's rate, night premium included; absence and overtime not.")
+          help=f"Scheduled wages {span}: hours at each template's rate, night premium included; absence and "
+               "overtime are not in it.")
+m1.caption(f"Scheduled, {span}")
 if view.has_emergency:
     m2.metric(f"Emergencies within {view.guarantee_s:g} s (last check)",
               fmt_value(last["guarantee_share_mean"], "share"),
