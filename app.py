@@ -18,6 +18,8 @@ PAGES = [
     st.Page("ui/pages/frontier.py", title="Cost of cutting", icon=":material/trending_down:"),
     st.Page("ui/pages/emergencies.py", title="Emergencies", icon=":material/emergency:"),
     st.Page("ui/pages/roster.py", title="Roster and demand", icon=":material/calendar_month:"),
+    st.Page("ui/pages/plan_roster.py", title="Plan a roster", icon=":material/event_available:"),
+    st.Page("ui/pages/edit_roster.py", title="Edit a roster", icon=":material/edit_calendar:"),
     st.Page("ui/pages/what_matters.py", title="What matters", icon=":material/tune:"),
     CLASSROOM,
     st.Page("ui/pages/assumptions.py", title="Assumptions", icon=":material/fact_check:"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -201,3 +202,23 @@ def test_budget_mode_stays_within_the_budget_and_puts_the_agents_where_the_emerg
     generous = solve_covering(sc, plan.model_copy(update={"budget_per_week": 2 * cheapest.cost_per_week}), need,
                               columns, cover, costs, weight)
     assert generous.shortfall.sum() == pytest.approx(0, abs=1e-6)
+
+
+def test_roster_out_is_written_whole_and_never_into_a_folder_of_other_things(tmp_path):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    command = [sys.executable, "-m", "sim", "roster", "scenarios/bank_hotline_day.yaml", "--rounds", "0",
+               "--replications", "2"]
+    refused = subprocess.run([*command, "--out", str(foreign)], cwd=ROOT, capture_output=True, text=True,
+                             timeout=120)
+    assert refused.returncode == 2 and "--out" in refused.stderr and "Traceback" not in refused.stderr
+    assert (foreign / "notes.txt").read_text() == "keep me" and len(list(foreign.iterdir())) == 1
+    out = tmp_path / "roster"
+    for _ in range(2):  # a second run replaces the first folder as a whole
+        done = subprocess.run([*command, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["compare.csv", "cover.csv", "data_dictionary.csv",
+                                                      "provenance.json", "roster.yaml", "rounds.csv"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left behind
+    assert "roster.yaml" in json.loads((out / "provenance.json").read_text())["files"]

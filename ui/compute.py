@@ -90,7 +90,11 @@ def scenario_from_yaml(text: str) -> sim.Scenario:
 def policy_labels(scenario: sim.Scenario, changes: Sequence[dict] = ()) -> dict[str, str]:
     """Policy id -> label; a policy the app edited says so, since its label may describe the file's version."""
     policies = scenario.effective_policies
-    edited = {i for i, _ in enumerate(policies) for c in changes if c["parameter"].startswith(f"policies[{i}].")}
+    # A policy added in the app (its id is new) is not an edited one: its label says what it is.
+    added = {i for i, _ in enumerate(policies) for c in changes
+             if c["parameter"] == f"policies[{i}].id" and c["before"] is None}
+    edited = {i for i, _ in enumerate(policies) for c in changes
+              if c["parameter"].startswith(f"policies[{i}].") and i not in added}
     return {p.id: (p.label or p.id) + (" (edited)" if i in edited else "") for i, p in enumerate(policies)}
 
 

@@ -25,7 +25,7 @@ import sim
 from sim.model import knobs
 from sim.model.scenario import BotBehaviour, Economics, FrontDoor, Loss, Policy, Scenario
 
-from . import compute
+from . import compute, rosters
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS_DIR = ROOT / "scenarios"
@@ -374,12 +374,15 @@ def sidebar() -> Context:
     if int(reps) != base.replications or int(seed) != base.seed:
         apply(knobs.with_run_settings, replications=int(reps), seed=int(seed))
 
+    knobbed = edited
+    apply(rosters.with_added, base_id)  # the rosters planned or edited on the roster pages, as policies
+
     if problems:
         sb.error("These settings were refused by the scenario model:\n\n" + "\n".join(f"- {p}" for p in problems))
     if edited.warnings:
         sb.warning("The scenario runs, but check:\n\n" + "\n".join(f"- {w}" for w in edited.warnings),
                    icon=":material/warning:")
-    changes = knobs.changes(base, edited)
+    changes = knobs.changes(base, knobbed) + rosters.added_changes(base_id)
     with sb.expander(f"Differences from the file ({len(changes)})" if changes else "No differences from the file"):
         if changes:
             st.markdown("\n".join(f"- `{c['parameter']}`: {c['before']} → {c['after']}" for c in changes))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import yaml
 
-from sim.files.export import provenance_record
+from sim.cli.args import prepare_out
+from sim.files.export import provenance_record, write_folder
 from sim.present.formatting import fmt_ci, fmt_money, fmt_value
 from sim.studies.planning import PLAN_POLICY, REQUIREMENT_METHODS, PlanningError, default_plan, load_plan, plan_roster
 from sim.runs.runner import run
@@ -47,7 +47,10 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
             update["repair"] = plan.repair.model_copy(update=repair)
         plan = plan.model_validate({**plan.model_dump(), **{k: (v.model_dump() if hasattr(v, "model_dump") else v)
                                                               for k, v in update.items()}})
-        args.out.mkdir(parents=True, exist_ok=True)
+        problem = prepare_out(args.out)  # a bad --out fails now, not after minutes of planning
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
         result = plan_roster(scenario, plan)
     except PlanningError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -57,19 +60,17 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
         return 2
     out = args.out
     block = {"agents": result.agents, "policies": [_policy_entry(result)]}
-    (out / "roster.yaml").write_text(
-        "# The optimised roster: paste the agents block into a scenario, or use the policy as it is.\n"
-        + yaml.safe_dump(block, sort_keys=False), encoding="utf-8")
-    result.cover.to_csv(out / "cover.csv", index=False)
-    result.rounds.to_csv(out / "rounds.csv", index=False)
+    roster_yaml = ("# The optimised roster: paste the agents block into a scenario, or use the policy as it is.\n"
+                   + yaml.safe_dump(block, sort_keys=False))
     comparison = run(result.scenario, replications=plan.repair.replications, seed=plan.repair.seed)
     compare = comparison.compare()
-    compare.to_csv(out / "compare.csv", index=False)
-    (out / "provenance.json").write_text(json.dumps(provenance_record(
-        command_line, scenario, plan=plan.model_dump(mode="json"), holds=result.holds,
-        cost_per_week=result.solution.cost_per_week, gap=result.solution.gap), indent=2) + "\n")
+    record = provenance_record(command_line, scenario, plan=plan.model_dump(mode="json"), holds=result.holds,
+                               cost_per_week=result.solution.cost_per_week, gap=result.solution.gap)
+    # All the files or none (sim.files.export): an interrupted run leaves the previous folder as it was.
+    names = write_folder(out, {"cover": result.cover, "rounds": result.rounds, "compare": compare}, record,
+                         scenario.economics.currency, texts={"roster.yaml": roster_yaml})
     print(render_plan(result, comparison, compare))
-    print(f"\nwrote {out}/: roster.yaml, cover.csv, rounds.csv, compare.csv, provenance.json")
+    print(f"\nwrote {out}/: {', '.join(names)}")
     return 0
 
 

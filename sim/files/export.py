@@ -37,6 +37,7 @@ from sim.model.metrics import MONEY_COLUMNS
 from sim.model.scenario import Scenario
 
 _PACKAGES = ("humanline", "simpy", "numpy", "scipy", "pandas", "pydantic")
+RESULT_SUFFIXES = (".csv", ".json", ".yaml")  # what a results folder may hold (check_output_folder)
 RESULT_FILES = (
     "replications.csv",
     "summary.csv",
@@ -144,8 +145,9 @@ def check_output_folder(directory: Path) -> None:
     """Raise ``OutputFolderError`` unless ``directory`` is absent, empty, or a results folder.
 
     A results folder is what a humanline command wrote: a ``provenance.json``
-    and nothing but regular ``.csv`` and ``.json`` files. Anything else (a
-    home folder, a sub-folder named ``replications.csv``) is never replaced.
+    and nothing but regular ``.csv``, ``.json`` and ``.yaml`` files (``roster``
+    writes its roster as YAML). Anything else (a home folder, a sub-folder
+    named ``replications.csv``) is never replaced.
     """
     directory = Path(directory)
     if not directory.exists() and not directory.is_symlink():
@@ -157,7 +159,7 @@ def check_output_folder(directory: Path) -> None:
         return
     foreign = sorted(
         entry.name for entry in entries
-        if not entry.is_file(follow_symlinks=False) or not entry.name.endswith((".csv", ".json"))
+        if not entry.is_file(follow_symlinks=False) or not entry.name.endswith(RESULT_SUFFIXES)
     )
     if not foreign and any(entry.name == "provenance.json" for entry in entries):
         return
@@ -186,22 +188,30 @@ def save_results(results, directory: Path, command: str | None = None) -> Path:
     return Path(directory)
 
 
-def write_folder(directory: Path, tables: dict[str, pd.DataFrame], record: dict, currency: str | None) -> list[str]:
+def write_folder(directory: Path, tables: dict[str, pd.DataFrame], record: dict, currency: str | None,
+                 texts: dict[str, str] | None = None) -> list[str]:
     """``name.csv`` for each table, ``data_dictionary.csv`` and ``provenance.json`` into ``directory``, atomically.
 
+    ``texts`` are further files by name (``roster.yaml``), written as they are.
     The files are written into a new folder beside ``directory`` and renamed
     into place; on any failure (Ctrl-C included) that folder is removed and
     ``directory`` is as it was. Returns the names of the files written;
     ``record["files"]`` lists them too. Any command's exports can use it.
     """
     directory = Path(directory)
+    texts = texts or {}
+    bad = [name for name in texts if Path(name).name != name or not name.endswith(RESULT_SUFFIXES)]
+    if bad:
+        raise ValueError(f"not a results file name: {', '.join(bad)}")
     check_output_folder(directory)
     parent = directory.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = parent / f".{directory.name}.writing-{uuid.uuid4().hex[:8]}"
     staging.mkdir()  # mode 0o777 less the umask, as the final folder would have
-    names = sorted([f"{name}.csv" for name in tables] + ["data_dictionary.csv", "provenance.json"])
+    names = sorted([f"{name}.csv" for name in tables] + list(texts) + ["data_dictionary.csv", "provenance.json"])
     try:
+        for name, text in texts.items():
+            (staging / name).write_text(text, encoding="utf-8")
         for name, table in tables.items():
             table.to_csv(staging / f"{name}.csv", index=False)
         data_dictionary(tables, currency or "currency units").to_csv(staging / "data_dictionary.csv", index=False)

@@ -17,7 +17,7 @@ steps:
    template's rate plus the night premium), within each template's
    headcount limits per day and the part-time share — solved with
    ``scipy.optimize.milp`` (HiGHS), with its optimality gap and solve time
-   reported. The week is periodic: a Sunday night shift covers Monday's
+   reported. As in the simulation, a Sunday night shift covers Monday's
    early hours, as the roster builder places it.
 3. **Checked and repaired by simulation.** The chosen roster runs as a
    policy on fresh seeds. If the emergency guarantee does not hold with
@@ -273,46 +273,59 @@ def build_columns(scenario: Scenario, plan: Plan) -> Columns:
 
 def cover_matrix(scenario: Scenario, plan: Plan, columns: Columns) -> np.ndarray:
     """cover[i, v]: the share of interval i that one agent of column v is on duty and not on break."""
-    n_intervals = scenario.intervals_per_day * scenario.days
-    horizon = scenario.horizon_s
-    interval = float(scenario.interval_s)
-    matrix = np.zeros((n_intervals, len(columns.template)))
+    matrix = np.zeros((scenario.intervals_per_day * scenario.days, len(columns.template)))
     for v, (t, start, weekday) in enumerate(zip(columns.template, columns.start_s, columns.weekday)):
         template = plan.templates[t]
-        for day in range(-1, scenario.days):
-            if scenario.weekday_of_day(day) != weekday:
-                continue
-            begin = day * 86400.0 + start
-            spans = [(begin, begin + template.length_h * 3600.0, 1.0)]
-            spans += [(begin + b.after_h * 3600.0, begin + b.after_h * 3600.0 + b.length_min * 60.0, -1.0)
-                      for b in template.breaks]
-            for lo, hi, sign in spans:
-                # The week is periodic: what runs past the horizon covers its first hours.
-                for shift in (0.0, -horizon):
-                    a, b = max(lo + shift, 0.0), min(hi + shift, horizon)
-                    if b <= a:
-                        continue
-                    first, last = int(a // interval), int(min((b - 1e-9) // interval, n_intervals - 1))
-                    for i in range(first, last + 1):
-                        overlap = min(b, (i + 1) * interval) - max(a, i * interval)
-                        matrix[i, v] += sign * overlap / interval
+        matrix[:, v] = duty_cover(scenario, start, weekday, template.length_h, template.breaks)
     return matrix
 
 
+def duty_cover(scenario: Scenario, start_s: float, weekday: int, length_h: float, breaks) -> np.ndarray:
+    """Per interval, the share one agent of a shift (start, weekday, length, breaks) is on duty and not on break.
+
+    The roster builder's placement (``sim.model.roster``): the shift starts on
+    every day of the horizon with that weekday and on the day before the
+    first, whose hours past midnight cover the first morning. What runs past
+    the horizon does not wrap round: the day before already stands for it, and
+    counting both would count a Sunday night shift twice on Monday morning.
+    """
+    n_intervals = scenario.intervals_per_day * scenario.days
+    horizon = scenario.horizon_s
+    interval = float(scenario.interval_s)
+    cover = np.zeros(n_intervals)
+    for day in range(-1, scenario.days):
+        if scenario.weekday_of_day(day) != weekday:
+            continue
+        begin = day * 86400.0 + start_s
+        spans = [(begin, begin + length_h * 3600.0, 1.0)]
+        spans += [(begin + b.after_h * 3600.0, begin + b.after_h * 3600.0 + b.length_min * 60.0, -1.0)
+                  for b in breaks]
+        for lo, hi, sign in spans:
+            a, b = max(lo, 0.0), min(hi, horizon)
+            if b <= a:
+                continue
+            first, last = int(a // interval), int(min((b - 1e-9) // interval, n_intervals - 1))
+            for i in range(first, last + 1):
+                overlap = min(b, (i + 1) * interval) - max(a, i * interval)
+                cover[i] += sign * overlap / interval
+    return cover
+
+
 def column_costs(scenario: Scenario, plan: Plan, columns: Columns) -> np.ndarray:
-    """Weekly wages of one agent in each column: paid hours at the template's rate, night premium included."""
+    """Wages over the horizon of one agent in each column: paid hours at the template's rate, night premium included."""
+    weeks = scenario.days / 7.0
+    # One shift a week per weekday column: the horizon has days/7 of them.
+    return np.array([shift_wages(scenario, start, plan.templates[t].length_h, plan.templates[t].cost_per_hour) * weeks
+                     for t, start in zip(columns.template, columns.start_s)])
+
+
+def shift_wages(scenario: Scenario, start_s: float, length_h: float, cost_per_hour: float) -> float:
+    """One agent's scheduled wages for one shift: its hours at the rate, plus the night premium on night hours."""
     econ = scenario.economics
     span = parse_daily_span(econ.night_hours)
-    weeks = scenario.days / 7.0
-    costs = []
-    for t, start in zip(columns.template, columns.start_s):
-        template = plan.templates[t]
-        hours = template.length_h
-        night_h = float(overlap_with_daily_span(np.array([float(start)]), np.array([start + hours * 3600.0]),
-                                                span)[0]) / 3600.0
-        # One shift a week per weekday column: the horizon has days/7 of them.
-        costs.append(template.cost_per_hour * (hours + econ.night_premium * night_h) * weeks)
-    return np.array(costs)
+    night_h = float(overlap_with_daily_span(np.array([float(start_s)]), np.array([start_s + length_h * 3600.0]),
+                                            span)[0]) / 3600.0
+    return cost_per_hour * (length_h + econ.night_premium * night_h)
 
 
 def _eligible(template: ShiftTemplate, skill: str, type_ids: list[str]) -> bool:
@@ -503,7 +516,11 @@ class PlanResult:
 
 
 def plan_roster(scenario: Scenario, plan: Plan, progress=None) -> PlanResult:
-    """Solve, simulate on fresh seeds, repair; see the module docstring."""
+    """Solve, simulate on fresh seeds, repair; see the module docstring.
+
+    ``progress(done, total)`` after every replication of every check: replications so far, out of the most
+    the loop may run.
+    """
     policy = plan.policy or scenario.baseline_policy.id
     try:
         scenario.policy(policy)
@@ -523,8 +540,12 @@ def plan_roster(scenario: Scenario, plan: Plan, progress=None) -> PlanResult:
         solution = solve_covering(scenario, plan, need, columns, cover, costs, weight)
         agents = roster_block(plan, solution)
         planned = with_planned_policy(scenario, policy, agents)
-        results = run(planned, policies=[PLAN_POLICY], replications=plan.repair.replications,
-                      seed=plan.repair.seed + 1000 * (r + 1), keep_incidents="emergency")
+        reps = plan.repair.replications
+        # Progress in replications simulated, out of the most the loop may run (it often stops sooner).
+        report = (lambda done, _total, r=r: progress(r * reps + done, (plan.repair.rounds + 1) * reps)) \
+            if progress else None
+        results = run(planned, policies=[PLAN_POLICY], replications=reps,
+                      seed=plan.repair.seed + 1000 * (r + 1), keep_incidents="emergency", progress=report)
         share = _guarantee_share(results)
         holds = (not emergencies) or (share[1] >= scenario.guarantee_share)
         rounds.append({"round": r, "wages_over_horizon": solution.cost_per_week * scenario.days / 7.0,
@@ -533,8 +554,6 @@ def plan_roster(scenario: Scenario, plan: Plan, progress=None) -> PlanResult:
                        "agent_hours_on_duty": float(cover.sum(axis=0) @ solution.counts) * scenario.interval_s / 3600,
                        "guarantee_share_mean": share[0], "guarantee_share_ci_low": share[1],
                        "guarantee_share_ci_high": share[2], "holds_with_confidence": holds})
-        if progress:
-            progress(r + 1, plan.repair.rounds + 1)
         if holds or r == plan.repair.rounds or plan.budget_per_week:
             break
         failing = _failing_intervals(planned, results)
