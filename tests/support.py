@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.engine import ATTEMPT_COLUMNS, simulate
+from sim.model.engine import ATTEMPT_COLUMNS
+from sim.model.simulation import simulate
 from sim.model.metrics import summarise_run
 from sim.model.roster import build_roster
 from sim.model.scenario import Scenario

@@ -13,7 +13,7 @@ import sim
 from sim.model.economics import drained_fraction, overlap_with_daily_span
 from sim.model.engine import ANSWERED, BLOCKED, BOT_FALSE_RESOLVED, BOT_RESOLVED
 from sim.model.scenario import in_daily_spans, parse_daily_span
-from sim.model.engine import simulate
+from sim.model.simulation import simulate
 from sim.model.roster import build_roster
 from sim.model.workload import draw_workload
 from support import contact_type, run_hand, scenario, shift

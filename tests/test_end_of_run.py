@@ -126,7 +126,7 @@ def test_24x7_cover_of_three_agents_is_three_presences_with_no_overtime(agents):
     assert results.agents["overtime_hours"].sum() == 0
     assert results.agents["paid_hours"].sum() == pytest.approx(3 * 24 * 28)
     # Straight from the model's log: never more than three agents on duty.
-    from sim.model.engine import simulate
+    from sim.model.simulation import simulate
     from sim.model.roster import build_roster
     from sim.model.workload import draw_workload
 

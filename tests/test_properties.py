@@ -16,8 +16,8 @@ from sim.model.engine import (
     BLOCKED,
     BOT_FALSE_RESOLVED,
     BOT_RESOLVED,
-    simulate,
 )
+from sim.model.simulation import simulate
 from sim.model.metrics import summarise_run
 from sim.model.roster import build_roster
 from sim.model.scenario import Scenario

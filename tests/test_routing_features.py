@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 import sim
 from sim.analytic.erlang import erlang_c_metrics
 from sim.model.distributions import MAX_DURATION_S
-from sim.model.engine import ABANDONED, ANSWERED, BALKED, CALLBACK_COLUMNS, CALLBACK_UNANSWERED, simulate
+from sim.model.engine import ABANDONED, ANSWERED, BALKED, CALLBACK_COLUMNS, CALLBACK_UNANSWERED
+from sim.model.simulation import simulate
 from sim.model.roster import build_roster
 from sim.model.workload import draw_workload
 from sim.runs.guard import invariant_violations
@@ -81,6 +82,25 @@ def test_callbacks_with_an_unreachable_threshold_change_nothing():
             with_offer = _run_tables(_validate(_with(data, front_door={"callback": offer})))
             assert with_offer.replications["callback_offered"].sum() == 0
             _same(plain, with_offer)
+
+
+def test_policies_differing_only_in_callbacks_and_chats_meet_the_same_incidents():
+    """Common random numbers: the features draw from their own streams, so every policy meets the same callers."""
+    data = _busy_day()
+    data["contact_types"][0]["callback"] = {"accept_probability": 0.7, "answer_probability": 0.8}
+    data["policies"] = [
+        {"id": "plain", "baseline": True},
+        {"id": "callbacks", "front_door": {"callback": {"enabled": True, "threshold_s": 60}}},
+        {"id": "chat", "chat": {"types": ["calls"], "max_per_agent": 2, "handle_time_factors": [1.0, 1.7]}},
+    ]
+    res = _run_tables(_validate(data))
+    assert res.replications.query("policy == 'callbacks'")["callback_offered"].sum() > 0  # the feature is used
+    keys = ["replication", "contact_type", "incident", "arrival_s"]
+    incidents = {p: res.incidents[res.incidents.policy == p][keys].reset_index(drop=True)
+                 for p in ("plain", "callbacks", "chat")}
+    assert len(incidents["plain"]) > 0
+    pd.testing.assert_frame_equal(incidents["plain"], incidents["callbacks"], check_exact=True)
+    pd.testing.assert_frame_equal(incidents["plain"], incidents["chat"], check_exact=True)
 
 
 def _log_and_callbacks(sc: sim.Scenario, seed: int):

@@ -38,7 +38,7 @@ def test_a_new_purpose_name_gets_a_stream_of_its_own():
 
 
 def test_numbers_a_scenario_cannot_use_are_never_drawn():
-    from sim.model.engine import simulate
+    from sim.model.simulation import simulate
     from sim.model.roster import build_roster
 
     sc = scenario(types=[contact_type()])  # no bot in front, no balking, no redials

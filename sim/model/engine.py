@@ -668,24 +668,3 @@ def _incident_time_bound_s(ct, tw: TypeWorkload, bot_possible: bool, menu_s: flo
     else:
         delay = tw.redial_delay_s if redials else tw.return_delay_s
     return (per_attempt + delay).reshape(tw.incidents, tw.max_attempts).sum(axis=1)
-
-
-def uses_extended_routing(scenario: Scenario) -> bool:
-    """Whether this (policy-resolved) scenario uses callbacks, overflow or chats (sim.model.extended)."""
-    callback = scenario.front_door.callback
-    offered = callback.enabled and any(callback.offers(c, scenario.chat.types) for c in scenario.contact_types)
-    return offered or bool(scenario.routing.overflow) or bool(scenario.chat.types)
-
-
-def simulate(scenario: Scenario, workload: Workload, roster: Roster) -> RunLog:
-    """Run one policy (``scenario`` already resolved for it) on one replication's workload.
-
-    A scenario that uses none of callbacks, overflow and chats runs on this
-    module's engine and its fast paths; one that does runs on
-    ``sim.model.extended``'s, which adds them to the same model.
-    """
-    if uses_extended_routing(scenario):
-        from sim.model.extended import ExtendedCentre
-
-        return ExtendedCentre(scenario, workload, roster).run()
-    return ContactCentre(scenario, workload, roster).run()

@@ -1,7 +1,7 @@
 """The engine with what real centres do besides staffing: callbacks, overflow after a delay, chats.
 
-``ExtendedCentre`` is ``sim.engine.ContactCentre`` with three routing
-features added; ``sim.engine.simulate`` runs it only for a scenario that uses
+``ExtendedCentre`` is ``sim.model.engine.ContactCentre`` with three routing
+features added; ``sim.model.simulation.simulate`` runs it only for a scenario that uses
 one of them, so every other scenario keeps the base engine, its fast paths
 and its exact results. Everything else — arrivals, the bot, patience,
 redials, shifts, breaks, the run-on past the horizon — is the base model's.
@@ -91,7 +91,6 @@ from sim.model.engine import (
     ContactCentre,
     RunLog,
     _Attempt,
-    _Call,
     _floats,
 )
 from sim.model.roster import Roster

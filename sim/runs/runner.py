@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.model.engine import latest_outcome_s, simulate
+from sim.model.engine import latest_outcome_s
+from sim.model.simulation import simulate
 from sim.model.metrics import summarise_run
 from sim.errors import ArgumentError
 from sim.runs.precision import assess, replications_still_needed

@@ -4,7 +4,8 @@ import streamlit as st
 
 from sim.present.formatting import fmt_money
 from sim.studies import roster_table
-from ui import plan_compute, roster_charts, rosters, state
+from sim.present import charts
+from ui import plan_compute, rosters, state
 
 ctx = state.ctx()
 sc = ctx.scenario
@@ -108,7 +109,7 @@ c2.metric(f"Agent-hours short {span}", f"{short_h:,.1f}",
           delta=_delta(short_h - short_before, f"{short_h - short_before:+,.1f}"), delta_color="inverse",
           help="Agents short of the requirement, summed over the intervals, in hours.")
 c3.metric("Intervals short", f"{int((table['short'] > 1e-9).sum())} of {len(table)}")
-st.plotly_chart(roster_charts.cover_chart(table, sc.start_weekday_index, "this table", before=before,
+st.plotly_chart(charts.cover_chart(table, sc.start_weekday_index, "this table", before=before,
                                           before_label=f"{labels[policy]} as written"), key="edit_cover_chart")
 if with_hand is None:
     st.caption("The chart and figures show the last version of the table that could be used.")

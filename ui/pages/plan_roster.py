@@ -6,7 +6,8 @@ import streamlit as st
 from sim.present.formatting import fmt_ci, fmt_money, fmt_value
 from sim.studies import roster_table
 from sim.studies.planning import PLAN_POLICY
-from ui import plan_compute, roster_charts, rosters, state
+from sim.present import charts
+from ui import plan_compute, rosters, state
 
 ctx = state.ctx()
 sc = ctx.scenario
@@ -68,7 +69,7 @@ if not planning:
         st.warning(f"No requirement: {required}")
         st.stop()
     table = roster_table.cover_table(sc, today, required)
-    st.plotly_chart(roster_charts.cover_chart(table, sc.start_weekday_index, f"{policies[policy]} today"),
+    st.plotly_chart(charts.cover_chart(table, sc.start_weekday_index, f"{policies[policy]} today"),
                     key="plan_requirement_chart")
     st.caption(f"The requirement for {policies[policy]}'s front door against its own roster today. Press **Plan "
                "the roster**: the payment-platform week takes one to three minutes on two cores.")
@@ -108,7 +109,7 @@ if view.has_emergency and not view.holds:
                "repair rounds or the replications, or allow more shift templates.", icon=":material/warning:")
 
 raised = view.cover["required"].to_numpy()
-st.plotly_chart(roster_charts.cover_chart(view.cover.assign(required=view.cover["required_before_repair"]),
+st.plotly_chart(charts.cover_chart(view.cover.assign(required=view.cover["required_before_repair"]),
                                           sc.start_weekday_index, "optimised roster", before=view.today_cover,
                                           before_label=f"{policies[policy]} today", raised=raised),
                 key="plan_cover_chart")

@@ -71,7 +71,8 @@ import pandas as pd
 from scipy import special
 
 from sim.analytic.erlang import square_root_staffing
-from sim.model.engine import ANSWERED, ATTEMPT_COLUMNS, simulate
+from sim.model.engine import ANSWERED, ATTEMPT_COLUMNS
+from sim.model.simulation import simulate
 from sim.model.metrics import first_answer_s, integrate_level
 from sim.model.roster import build_roster
 from sim.model.scenario import Agents, Scenario, StaffingTable
