@@ -11,13 +11,14 @@ emergency callers wait for a human and what that costs, per staffing policy.
     sim.report(scenario, "report.html")  # the evidence report: one self-contained HTML file
 """
 
-from sim.runs.runner import run
-from sim.present.report import report
-from sim.studies.uncertainty import analyse, run_experiment as experiment
-from sim.runs.results import Results
-from sim.model.scenario import Policy, Scenario
 from sim.files.scenario_io import load_scenario, parse_scenario, scenario_to_yaml
+from sim.model.scenario import Policy, Scenario
 from sim.model.validation import ScenarioError, build_scenario
+from sim.present.report import report
+from sim.runs.results import Results
+from sim.runs.runner import run
+from sim.studies.uncertainty import analyse
+from sim.studies.uncertainty import run_experiment as experiment
 
 __all__ = [
     "analyse",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.engine import ATTEMPT_COLUMNS
-from sim.model.simulation import simulate
 from sim.model.metrics import summarise_run
 from sim.model.roster import build_roster
 from sim.model.scenario import Scenario
+from sim.model.simulation import simulate
 from sim.model.workload import TypeWorkload, Workload, named_stream
 
 

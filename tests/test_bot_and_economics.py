@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support import contact_type, run_hand, scenario, shift
 
 import sim
 from sim.model.economics import drained_fraction, overlap_with_daily_span
 from sim.model.engine import ANSWERED, BLOCKED, BOT_FALSE_RESOLVED, BOT_RESOLVED
+from sim.model.roster import build_roster
 from sim.model.scenario import in_daily_spans, parse_daily_span
 from sim.model.simulation import simulate
-from sim.model.roster import build_roster
 from sim.model.workload import draw_workload
-from support import contact_type, run_hand, scenario, shift
 
 HOUR = 3600.0
 BOT_FIRST = {"bot_enabled": True, "menu_s": 0}

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.analytic.erlang import erlang_a_metrics, erlang_a_servers_needed
 from sim.present.studies import render_breakeven
 from sim.studies.breakeven import CRITERIA, BreakEvenError, breakeven
-from sim.analytic.erlang import erlang_a_metrics, erlang_a_servers_needed
 from sim.studies.sweep import member_id
 
 

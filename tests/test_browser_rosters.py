@@ -9,10 +9,9 @@ Every wait is on a state of the page, never a fixed sleep.
 from __future__ import annotations
 
 import pytest
+from test_browser import HEIGHT, WIDTH, _keep, _need, _no_exception
 
 from ui import browser
-
-from test_browser import HEIGHT, WIDTH, _keep, _need, _no_exception
 
 pytestmark = pytest.mark.browser
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import MINIMAL_SCENARIO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
 from sim.analytic.erlang import erlang_a_metrics, erlang_c_metrics
 from sim.studies import classroom as C
-from conftest import MINIMAL_SCENARIO
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISES = sorted((ROOT / "scenarios" / "exercises").glob("*.exercise.yaml"))

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from support import contact_type, run_hand, scenario, shift
 
 import sim
 from sim.analytic.erlang import erlang_c
 from sim.model.scenario import Scenario
-from support import contact_type, run_hand, scenario, shift
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = 86400.0
@@ -126,8 +126,8 @@ def test_24x7_cover_of_three_agents_is_three_presences_with_no_overtime(agents):
     assert results.agents["overtime_hours"].sum() == 0
     assert results.agents["paid_hours"].sum() == pytest.approx(3 * 24 * 28)
     # Straight from the model's log: never more than three agents on duty.
-    from sim.model.simulation import simulate
     from sim.model.roster import build_roster
+    from sim.model.simulation import simulate
     from sim.model.workload import draw_workload
 
     ws, rs = np.random.SeedSequence(7).spawn(2)

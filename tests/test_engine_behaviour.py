@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import contact_type, run_hand, scenario, shift
 
 from sim.model.engine import ABANDONED, ANSWERED, BALKED
-from support import contact_type, run_hand, scenario, shift
 
 HOUR = 3600.0
 DAY = 86400.0

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from support import contact_type, scenario, shift
 
 import sim
 from sim.analytic.erlang import ErlangInputError, erlang_a_metrics, erlang_b, erlang_x_metrics
-from support import contact_type, scenario, shift
 
 CASES = [(200 / 3600, 180.0, 300.0, 14), (0.5, 120.0, 200.0, 60), (0.02, 300.0, 60.0, 3), (0.1, 240.0, 120.0, 20)]
 

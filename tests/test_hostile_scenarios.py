@@ -20,8 +20,8 @@ import pytest
 import sim
 from sim.cli import main
 from sim.model.economics import overlap_with_daily_span
-from sim.runs.guard import NonFiniteResult, check_finite, run_checked
 from sim.model.scenario import parse_daily_span
+from sim.runs.guard import NonFiniteResult, check_finite, run_checked
 from sim.runs.size_guard import MAX_ATTEMPTS_PER_RUN, RunTooLarge, check_run_size, estimate_run_size
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from support import contact_type, scenario
 
 import sim
 from sim.studies.planning import (
@@ -26,7 +27,6 @@ from sim.studies.planning import (
     roster_block,
     solve_covering,
 )
-from support import contact_type, scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

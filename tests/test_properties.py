@@ -17,10 +17,10 @@ from sim.model.engine import (
     BOT_FALSE_RESOLVED,
     BOT_RESOLVED,
 )
-from sim.model.simulation import simulate
 from sim.model.metrics import summarise_run
 from sim.model.roster import build_roster
 from sim.model.scenario import Scenario
+from sim.model.simulation import simulate
 from sim.model.workload import draw_workload
 
 DIST = st.sampled_from(

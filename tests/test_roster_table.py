@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support import contact_type, scenario
 
 import sim
 from sim.files.scenario_io import build_scenario
 from sim.model.scenario import WEEKDAYS, Agents, Shift
 from sim.studies import roster_table as rt
-from support import contact_type, scenario
 
 
 def _fraud_week():

@@ -13,16 +13,16 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import contact_type, run_hand, scenario, shift
 
 import sim
 from sim.analytic.erlang import erlang_c_metrics
 from sim.model.distributions import MAX_DURATION_S
 from sim.model.engine import ABANDONED, ANSWERED, BALKED, CALLBACK_COLUMNS, CALLBACK_UNANSWERED
-from sim.model.simulation import simulate
 from sim.model.roster import build_roster
+from sim.model.simulation import simulate
 from sim.model.workload import draw_workload
 from sim.runs.guard import invariant_violations
-from support import contact_type, run_hand, scenario, shift
 
 Z = 4.0  # standard errors: a false alarm about once in 16,000 runs
 

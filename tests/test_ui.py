@@ -10,12 +10,12 @@ import plotly.graph_objects as go
 import pytest
 
 import sim
-from sim.model import knobs
-from sim.studies.breakeven import Finding, breakeven
 from sim.files.dictionary import data_dictionary
-from sim.present.terminal import NET_TERMS
+from sim.model import knobs
 from sim.present import charts
 from sim.present import tables as present_tables
+from sim.present.terminal import NET_TERMS
+from sim.studies.breakeven import Finding, breakeven
 from ui import compute, tables
 
 ROOT = Path(__file__).resolve().parent.parent

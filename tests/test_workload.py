@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from support import contact_type, scenario
 
 from sim.model.workload import ATTEMPT_PURPOSES, draw_workload, named_stream
-from support import contact_type, scenario
 
 SEED = np.random.SeedSequence(2024)
 
@@ -38,8 +38,8 @@ def test_a_new_purpose_name_gets_a_stream_of_its_own():
 
 
 def test_numbers_a_scenario_cannot_use_are_never_drawn():
-    from sim.model.simulation import simulate
     from sim.model.roster import build_roster
+    from sim.model.simulation import simulate
 
     sc = scenario(types=[contact_type()])  # no bot in front, no balking, no redials
     workload = draw_workload(sc, SEED)

@@ -19,15 +19,14 @@ from pathlib import Path
 import pandas as pd
 
 import sim
-from sim.model import knobs
-from sim.studies import classroom as classroom_study
-from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
-from sim.studies.sweep import COARSE_STAFFING
 from sim.files.export import code_fingerprint, provenance
+from sim.model import knobs
 from sim.runs.guard import NonFiniteResult, run_checked
 from sim.runs.size_guard import RunTooLarge
 from sim.runs.workers import capped_workers
-
+from sim.studies import classroom as classroom_study
+from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
+from sim.studies.sweep import COARSE_STAFFING
 
 Progress = Callable[[int, int], None]
 

@@ -13,12 +13,13 @@ from typing import Any
 import pandas as pd
 
 from sim.model.arrivals import expected_per_interval
-from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing  # noqa: F401  (the pages use them via tables)
+from sim.model.scenario import Scenario
 from sim.present import tables as present_tables
+from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing  # noqa: F401  (the pages use them via tables)
 from sim.present.tables import cell as _cell
 from sim.present.tables import pick as _pick
 from sim.present.terminal import NET_LABELS, NET_TERMS
-from sim.model.scenario import Scenario
+
 
 def _nan(x: Any) -> bool:
     return is_missing(x)

@@ -23,9 +23,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.cli.args import integer, number, option_message, prepare_out, progress_bar, whole_number, workers_count
-from sim.present.studies import render_breakeven, render_staffing
-from sim.studies.breakeven import BreakEvenError, breakeven
 from sim.analytic.erlang import (
     ErlangInputError,
     TargetUnreachable,
@@ -36,9 +33,12 @@ from sim.analytic.erlang import (
     erlang_c_servers_needed,
     erlang_x_metrics,
 )
+from sim.cli.args import integer, number, option_message, prepare_out, progress_bar, whole_number, workers_count
 from sim.files.export import provenance_record, write_folder
 from sim.model.knobs import with_run_settings
 from sim.model.validation import ScenarioError
+from sim.present.studies import render_breakeven, render_staffing
+from sim.studies.breakeven import BreakEvenError, breakeven
 from sim.studies.staffing import METHODS, StaffingError, staffing_requirements
 from sim.studies.sweep import KINDS
 

@@ -50,17 +50,14 @@ from sim.cli.args import (
 )
 from sim.errors import ArgumentError
 from sim.files.export import OutputFolderError, written_files
-from sim.present.terminal import render_comparison, render_summary
-from sim.runs.guard import NonFiniteResult, run_checked
-from sim.runs.runner import DEFAULT_MAX_REPLICATIONS
 from sim.files.scenario_io import load_scenario
 from sim.model.knobs import with_run_settings
 from sim.model.validation import ScenarioError
+from sim.present.terminal import render_comparison, render_summary
+from sim.runs.guard import NonFiniteResult, run_checked
+from sim.runs.runner import DEFAULT_MAX_REPLICATIONS
 from sim.runs.size_guard import RunTooLarge
 from sim.runs.stats import ROUGH_BELOW
-
-
-
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,9 +11,9 @@ import yaml
 from sim.cli.args import prepare_out
 from sim.files.export import provenance_record, write_folder
 from sim.present.formatting import fmt_ci, fmt_money, fmt_value
-from sim.studies.planning import PLAN_POLICY, REQUIREMENT_METHODS, PlanningError, default_plan, load_plan, plan_roster
 from sim.runs.runner import run
 from sim.runs.stats import ROUGH_BELOW
+from sim.studies.planning import PLAN_POLICY, REQUIREMENT_METHODS, PlanningError, default_plan, load_plan, plan_roster
 
 COMMANDS = ("roster",)
 

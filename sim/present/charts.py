@@ -15,9 +15,9 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from sim.model.scenario import WEEKDAYS
 from sim.present.formatting import fmt_money, fmt_value
 from sim.present.terminal import NET_TERMS
-from sim.model.scenario import WEEKDAYS
 
 __all__ = [
     "PALETTE",

@@ -41,17 +41,17 @@ from markupsafe import Markup
 
 from sim.files.export import git_commit, scenario_hash
 from sim.files.scenario_io import load_scenario, scenario_to_yaml
-from sim.model.knobs import with_run_settings
 from sim.model import knobs
+from sim.model.knobs import with_run_settings
 from sim.model.scenario import Scenario
 from sim.present import charts
 from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
 from sim.present.tables import comparison_table, parameter_rows
 from sim.present.terminal import NET_LABELS, period_phrase
-from sim.runs.results import Results
 from sim.runs.guard import run_checked
-from sim.runs.workers import capped_workers
+from sim.runs.results import Results
 from sim.runs.stats import ROUGH_BELOW
+from sim.runs.workers import capped_workers
 from sim.studies.breakeven import CRITERIA, BreakEven, BreakEvenError, breakeven, share_meaning
 from sim.studies.sweep import COARSE_STAFFING
 from sim.studies.validation import Z, validation_record

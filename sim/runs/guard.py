@@ -26,9 +26,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.runs.runner import DEFAULT_MAX_REPLICATIONS, run
-from sim.runs.results import Results
 from sim.model.scenario import Scenario
+from sim.runs.results import Results
+from sim.runs.runner import DEFAULT_MAX_REPLICATIONS, run
 from sim.runs.size_guard import check_run_size
 from sim.runs.workers import capped_workers
 

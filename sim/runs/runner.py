@@ -17,17 +17,17 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.model.engine import latest_outcome_s
-from sim.model.simulation import simulate
-from sim.model.metrics import summarise_run
 from sim.errors import ArgumentError
-from sim.runs.precision import assess, replications_still_needed
-from sim.runs.results import Results
+from sim.model.engine import latest_outcome_s
+from sim.model.metrics import summarise_run
 from sim.model.roster import build_roster
 from sim.model.scenario import Scenario
+from sim.model.simulation import simulate
+from sim.model.workload import draw_workload
+from sim.runs.precision import assess, replications_still_needed
+from sim.runs.results import Results
 from sim.runs.stats import ROUGH_BELOW
 from sim.runs.workers import capped_workers, process_pool
-from sim.model.workload import draw_workload
 
 Progress = Callable[[int, int], None]
 DEFAULT_MAX_REPLICATIONS = 200  # with a precision target: where to stop trying

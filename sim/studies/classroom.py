@@ -79,10 +79,10 @@ from sim.analytic.erlang import ErlangInputError, erlang_a_metrics, erlang_c_met
 from sim.errors import InputProblems
 from sim.files.scenario_io import ScenarioError, build_scenario, load_scenario
 from sim.model.engine import ABANDONED, ANSWERED, BALKED, RunLog, latest_outcome_s
-from sim.model.simulation import simulate
 from sim.model.metrics import RunTables, summarise_run
 from sim.model.roster import Roster, build_roster
 from sim.model.scenario import Scenario
+from sim.model.simulation import simulate
 from sim.model.workload import Workload, draw_workload
 from sim.runs.guard import run_checked
 from sim.runs.results import Results

@@ -49,12 +49,23 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
-from pydantic import ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from sim.model.economics import overlap_with_daily_span
 from sim.errors import InputProblems
+from sim.files.scenario_io import load_scenario
+from sim.model.economics import overlap_with_daily_span
 from sim.model.scenario import (
     WEEKDAYS,
     Break,
@@ -67,7 +78,6 @@ from sim.model.scenario import (
     parse_daily_span,
     repeated,
 )
-from sim.files.scenario_io import load_scenario
 from sim.model.validation import ScenarioError, build_scenario
 from sim.studies.staffing import StaffingError, iterative_staffing, requirements
 

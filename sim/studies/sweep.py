@@ -17,9 +17,9 @@ from typing import Literal
 
 import pandas as pd
 
-from sim.runs.runner import Progress, run
-from sim.runs.results import SAVINGS
 from sim.model.scenario import Policy, Scenario
+from sim.runs.results import SAVINGS
+from sim.runs.runner import Progress, run
 
 Kind = Literal["staffing", "bot_resolve"]
 KINDS: dict[str, str] = {

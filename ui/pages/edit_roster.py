@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from sim.present import charts
 from sim.present.formatting import fmt_money
 from sim.studies import roster_table
-from sim.present import charts
 from ui import plan_compute, rosters, state
 
 ctx = state.ctx()

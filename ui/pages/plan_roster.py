@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
+from sim.present import charts
 from sim.present.formatting import fmt_ci, fmt_money, fmt_value
 from sim.studies import roster_table
 from sim.studies.planning import PLAN_POLICY
-from sim.present import charts
 from ui import plan_compute, rosters, state
 
 ctx = state.ctx()

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from sim.present.formatting import fmt_value
 from sim.present import charts
+from sim.present.formatting import fmt_value
 from ui import compute, state
 
 ctx = state.ctx()

@@ -72,10 +72,10 @@ from scipy import special
 
 from sim.analytic.erlang import square_root_staffing
 from sim.model.engine import ANSWERED, ATTEMPT_COLUMNS
-from sim.model.simulation import simulate
 from sim.model.metrics import first_answer_s, integrate_level
 from sim.model.roster import build_roster
 from sim.model.scenario import Agents, Scenario, StaffingTable
+from sim.model.simulation import simulate
 from sim.model.workload import draw_workload
 from sim.runs.runner import replication_streams
 from sim.runs.stats import t_interval

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import sys
-
 from collections.abc import Callable, Iterable
 from concurrent.futures import as_completed
 from pathlib import Path
@@ -176,7 +175,8 @@ def _local_cluster(workers: int):
 
 def _on_dask(experiment, design, tasks, workers: int, address: str):
     try:
-        from distributed import Client, as_completed as dask_completed
+        from distributed import Client
+        from distributed import as_completed as dask_completed
     except ImportError:  # pragma: no cover - a dependency of humanline
         raise ExperimentError(["--dask needs the dask[distributed] package"]) from None
     cluster = None

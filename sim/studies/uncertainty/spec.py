@@ -35,8 +35,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
 from sim.errors import InputProblems
-from sim.model.scenario import Scenario, repeated
 from sim.files.scenario_io import load_scenario
+from sim.model.scenario import Scenario, repeated
 from sim.model.validation import ScenarioError, build_scenario
 
 DesignKind = Literal["full_factorial", "one_at_a_time", "lhs", "sobol", "morris"]
