@@ -1,13 +1,16 @@
-"""Shared fixtures: a minimal valid scenario and a helper that writes one to disk."""
+"""Shared fixtures: a minimal valid scenario, a helper that writes one to disk, the app in headless Chromium."""
 
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from ui import browser
 
 # The smallest scenario that loads: one contact type, one shift, one day of
 # 60-minute intervals (so a one-day per-interval table has 24 values). A few
@@ -51,3 +54,26 @@ def write_scenario(tmp_path: Path, data: dict | str, csvs: dict[str, str] | None
 def _write_scenario_fixture():
     """The ``write_scenario(tmp_path, data, csvs={})`` helper, as a fixture."""
     return write_scenario
+
+
+# ------------------------------------------------------------------ browser
+
+def _need(ok: bool, why: str) -> None:
+    """Skip a browser test where Chromium or Playwright is missing; fail instead under CI, which must run it."""
+    if ok:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{why}; CI must run the browser test (see .ci/run)")
+    pytest.skip(why)
+
+
+@pytest.fixture(scope="module")
+def chrome():
+    """(a headless Chromium, the URL of the app served on the bundled default scenario), one per test module."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _need(False, "the playwright package is not installed")
+    _need(browser.chromium_path() is not None, "chromium is not installed (apt-get install chromium)")
+    with browser.serve_app() as url, browser.chromium() as chromium:
+        yield chromium, url

@@ -35,23 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 WIDTH, HEIGHT = 1280, 900
 
 
-def _need(ok: bool, why: str) -> None:
-    if ok:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{why}; CI must run the browser test (see .ci/run)")
-    pytest.skip(why)
-
-
-@pytest.fixture(scope="module")
-def chrome():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _need(False, "the playwright package is not installed")
-    _need(browser.chromium_path() is not None, "chromium is not installed (apt-get install chromium)")
-    with browser.serve_app() as url, browser.chromium() as chromium:
-        yield chromium, url
 
 
 def _keep(shots: dict[str, Path]) -> None:

@@ -9,7 +9,7 @@ Every wait is on a state of the page, never a fixed sleep.
 from __future__ import annotations
 
 import pytest
-from test_browser import HEIGHT, WIDTH, _keep, _need, _no_exception
+from test_browser import HEIGHT, WIDTH, _keep, _no_exception
 
 from ui import browser
 
@@ -26,15 +26,6 @@ COVER_SUM = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def chrome():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _need(False, "the playwright package is not installed")
-    _need(browser.chromium_path() is not None, "chromium is not installed (apt-get install chromium)")
-    with browser.serve_app() as url, browser.chromium() as chromium:
-        yield chromium, url
 
 
 def _nav(page, title: str) -> None:

@@ -33,10 +33,17 @@ from sim.analytic.erlang import (
     erlang_c_servers_needed,
     erlang_x_metrics,
 )
-from sim.cli.args import integer, number, option_message, prepare_out, progress_bar, whole_number, workers_count
+from sim.cli.args import (
+    integer,
+    number,
+    option_message,
+    prepare_out,
+    progress_bar,
+    whole_number,
+    with_run_options,
+    workers_count,
+)
 from sim.files.export import provenance_record, write_folder
-from sim.model.knobs import with_run_settings
-from sim.model.validation import ScenarioError
 from sim.present.studies import render_breakeven, render_staffing
 from sim.studies.breakeven import BreakEvenError, breakeven
 from sim.studies.staffing import METHODS, StaffingError, staffing_requirements
@@ -139,14 +146,6 @@ def _write(out: Path, tables: dict[str, pd.DataFrame], provenance: dict) -> None
     names = write_folder(out, {name.removesuffix(".csv"): t for name, t in tables.items()}, provenance,
                          provenance.get("currency"))
     print(f"\nwrote {out}/: {', '.join(names)}")
-
-
-def _settings(scenario, args):
-    """The scenario with --replications/--seed applied; the Scenario model checks their bounds."""
-    try:
-        return with_run_settings(scenario, replications=args.replications, seed=args.seed), None
-    except ScenarioError as exc:
-        return None, "; ".join(f"--{line}" for line in exc.problems)
 
 
 # ------------------------------------------------------------------ erlang
@@ -319,7 +318,7 @@ _BREAKEVEN_OPTIONS = {
 
 def run_command(scenario, args, command_line: str) -> int:
     """``staff`` or ``breakeven`` on a loaded scenario."""
-    scenario, problem = _settings(scenario, args)
+    scenario, problem = with_run_options(scenario, args)
     if problem:
         return _fail(problem)
     option, wanted = ("--policy", args.policy) if args.command == "staff" else ("--template", args.template)

@@ -18,6 +18,8 @@ from tqdm import tqdm
 
 from sim.errors import ArgumentError
 from sim.files.export import OutputFolderError, check_output_folder
+from sim.model.knobs import with_run_settings
+from sim.model.validation import ScenarioError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -47,6 +49,18 @@ def progress_bar():
         yield update
     finally:
         bar.close()
+
+
+def with_run_options(scenario, args):
+    """(the scenario with --replications/--seed applied, None), or (None, the problems named as those options).
+
+    The bounds are the Scenario model's (``sim.model.knobs.with_run_settings``); every command that takes
+    the two options applies them here.
+    """
+    try:
+        return with_run_settings(scenario, replications=args.replications, seed=args.seed), None
+    except ScenarioError as exc:
+        return None, "; ".join(f"--{line}" for line in exc.problems)
 
 
 def option_message(exc: ArgumentError, options: dict[str, str], args=None) -> str:

@@ -46,12 +46,12 @@ from sim.cli.args import (
     prepare_out,
     progress_bar,
     whole_number,
+    with_run_options,
     workers_count,
 )
 from sim.errors import ArgumentError
 from sim.files.export import OutputFolderError, written_files
 from sim.files.scenario_io import load_scenario
-from sim.model.knobs import with_run_settings
 from sim.model.validation import ScenarioError
 from sim.present.terminal import render_comparison, render_summary
 from sim.runs.guard import NonFiniteResult, run_checked
@@ -167,12 +167,9 @@ RUN_OPTIONS = {"precision": "--precision", "max_replications": "--max-replicatio
 
 
 def _run(scenario, args, command_line: str) -> int:
-    try:
-        scenario = with_run_settings(scenario, replications=args.replications, seed=args.seed)
-    except ScenarioError as exc:
-        # The bounds are the Scenario model's; name them as the options that set them.
-        for line in exc.problems:
-            print(f"error: --{line}", file=sys.stderr)
+    scenario, problem = with_run_options(scenario, args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     problem = _check_policies(scenario, args.policy) or _check_baseline(scenario, args) or prepare_out(args.out)
     if problem:

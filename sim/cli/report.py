@@ -11,9 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, workers_count
-from sim.files.scenario_io import ScenarioError
-from sim.model.knobs import with_run_settings
+from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, with_run_options, workers_count
 from sim.runs.guard import NonFiniteResult
 from sim.runs.size_guard import RunTooLarge
 
@@ -58,11 +56,9 @@ def run_command(scenario, args: argparse.Namespace, command_line: str, progress_
     from sim.present.report import build_report, write_report
     from sim.studies.uncertainty import ExperimentError
 
-    try:
-        scenario = with_run_settings(scenario, replications=args.replications, seed=args.seed)
-    except ScenarioError as exc:
-        for line in exc.problems:
-            print(f"error: --{line}", file=sys.stderr)
+    scenario, problem = with_run_options(scenario, args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     problem = check_out(args.out) or check_experiment(args.experiment)
     if problem:

@@ -457,12 +457,17 @@ class ContactCentre:
         if self.balk_p[k] and self.w_balk[k][att.idx] < self.balk_p[k]:
             self._give_up(att, BALKED, now)
             return
-        patience = self.w_patience[k][att.idx]
+        self._join_queue(att, now)
+
+    def _join_queue(self, att: _Attempt, now: float) -> float:
+        """The caller waits in its type's queue until answered or out of patience; returns the patience."""
+        patience = self.w_patience[att.k][att.idx]
         att.abandon_s = now + patience
         att.waiting = True
-        self.queues[k].append(att)
+        self.queues[att.k].append(att)
         if self._will_redial(att):
             self._after(patience, self._patience_out, att)
+        return patience
 
     def _patience_out(self, event) -> None:
         att = event.value

@@ -248,12 +248,7 @@ class ExtendedCentre(ContactCentre):
         if self.balk_p[k] and self.w_balk[k][att.idx] < self.balk_p[k]:
             self._give_up(att, BALKED, now)
             return
-        patience = self.w_patience[k][att.idx]
-        att.abandon_s = now + patience
-        att.waiting = True
-        self.queues[k].append(att)
-        if self._will_redial(att):
-            self._after(patience, self._patience_out, att)
+        patience = self._join_queue(att, now)
         if self.cb_on[k] and self.cb_in_queue and att.cb == _NONE and patience > self.cb_threshold:
             self._after(self.cb_threshold, self._in_queue_offer, att)
         self._overflow_timers(att, now)
