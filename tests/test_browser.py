@@ -194,3 +194,26 @@ def test_the_classroom_day_plays_its_slider_moves_and_pauses(chrome, tmp_path):
     shot = tmp_path / "classroom.png"
     page.screenshot(path=str(shot))
     _keep({"classroom": shot})
+
+
+def test_the_evidence_report_button_downloads_the_report_of_the_scenario_as_edited(chrome, tmp_path):
+    """Compare page: run, build the report, download it; the file is the report of what the sidebar ran."""
+    chromium, url = chrome
+    page = browser.open_app(chromium, url, WIDTH, HEIGHT)
+    page.get_by_text("Using Payment platform week").wait_for(state="visible")
+    browser.choose_preset(page, "Classroom M/M/c (Erlang C case C1)")
+    browser.wait_for_differences(page, 1)  # the app's quick replications
+    browser.set_seed(page, 31, differences_after=2)  # an edit the report must list
+    page.get_by_role("button", name="Run simulation").click()
+    page.get_by_text("seed 31.").first.wait_for(state="visible", timeout=120_000)
+    page.get_by_role("button", name="Build the evidence report").click()
+    download_button = page.get_by_role("button", name="Download the evidence report (HTML)")
+    download_button.wait_for(state="visible", timeout=240_000)
+    with page.expect_download() as info:
+        download_button.click()
+    html = Path(info.value.path()).read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html")
+    assert "Classroom M/M/c (Erlang C case C1)" in html and "12 agents" in html
+    assert "seed 31" in html  # the seed as edited in the sidebar, not the file's 2024
+    assert "Plotly.newPlot" in html  # its charts, drawn by the Plotly embedded in the file
+    _no_exception(page)
