@@ -17,11 +17,22 @@ state at that instant:
   priority that shares an agent group with it, plus (``keep_place``) the
   callbacks waiting in those queues; m is the type's mean handle plus
   after-contact time; s the agents on duty in the groups that serve it from
-  the start (on a break or busy included). With nobody on duty it is
-  infinite.
+  the start (on a break or busy included). With nobody of those groups on
+  duty, the wait is the time until the next of their shifts starts plus
+  (a + 1) x m / s', s' the agents whose shifts start at that instant. The
+  counts behind a are kept as callers join and leave (an expiry heap per
+  type for patience running out), so a prediction costs the same whatever
+  the queue's length.
 - ``head_of_line``: how long the oldest caller still waiting in its own
   type's queue (with ``keep_place``, live or callback) has waited; 0 when
-  nobody waits.
+  nobody waits. Callers found out of patience on the way are set aside and
+  logged abandoned where an agent would have dropped them, so the log is
+  the one without callbacks when none is offered.
+
+A prediction never exceeds ``MAX_DURATION_S`` (no agent ever scheduled
+again predicts exactly that), the largest threshold: a threshold at its
+maximum offers nothing, and the run is then the run without callbacks,
+row for row, whatever the roster.
 
 With ``offer_in_queue`` a caller still waiting live when its wait reaches
 ``threshold_s`` is offered then. Whether a customer accepts is one draw per
@@ -58,12 +69,15 @@ first for a free agent).
 up to ``max_per_agent`` - 1 others. Each chat has a work content (its handle
 plus after-contact time, as drawn for the attempt); while its agent holds
 n chats it progresses at 1 / ``handle_time_factors[n-1]`` of the rate alone,
-so its length depends on how loaded its agent was all along. A new chat goes
+so its length depends on how loaded its agent was all along. Its logged
+service time is how long it was held: from its start to the clock's instant
+it ended, or, for a chat held while its agent's load did not change, the
+delay its end was scheduled at (one chat alone at factor 1 logs its work
+exactly, as a call does). A new chat goes
 to the least loaded eligible agent (fewest chats; then the most specialised
 group; then the agent idle or available longest). An agent holding any chat
 takes no call; one with spare capacity takes waiting chats; at a break or
-the shift's end it takes no new chat and finishes those it holds. A chat's
-logged service time is how long it was open, so occupancy and cost are per
+the shift's end it takes no new chat and finishes those it holds. Occupancy and cost are per
 agent: an agent is busy while it holds at least one chat (sim.metrics).
 Callbacks are never offered to chats.
 
@@ -74,11 +88,14 @@ back its dial time, answer and retry delay.
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
+from bisect import bisect_left, bisect_right
+from collections import deque
+from heapq import heapify, heappop, heappush
 from itertools import count
 
 import numpy as np
 
+from sim.model.distributions import MAX_DURATION_S
 from sim.model.engine import (
     _BREAK,
     _BUSY,
@@ -105,7 +122,7 @@ _NONE, _DECLINED, _WAITING_CALLBACK, _CALLED = range(4)
 
 
 class _XAttempt(_Attempt):
-    __slots__ = ("cb", "cb_row", "calls", "token", "queued")
+    __slots__ = ("cb", "cb_row", "calls", "token", "queued", "counted")
 
     def __init__(self, k, i, j, idx, arrive_s):
         super().__init__(k, i, j, idx, arrive_s)
@@ -114,6 +131,7 @@ class _XAttempt(_Attempt):
         self.calls = 0  # calls back placed
         self.token = 0  # which entry of the callback queue is its own; older ones are stale
         self.queued = False  # in the callback queue now
+        self.counted = False  # counted live by the queue-length predictor
 
 
 class ExtendedCentre(ContactCentre):
@@ -198,6 +216,24 @@ class ExtendedCentre(ContactCentre):
             agent.chat_t = 0.0
             agent.chat_version = 0
 
+        # The queue-length predictor's counts (only kept when it is used): per type, the live
+        # callers not yet known to be out of patience, a heap of their patience ends, and the
+        # callbacks waiting.
+        self.count_ahead = any(self.cb_on) and not self.cb_head_of_line
+        self.live = [0] * self.n_types
+        self.expiry: list[list] = [[] for _ in types]  # heaps of (abandon_s, seq, attempt)
+        self.cb_waiting = [0] * self.n_types
+        self._expiry_seq = count()
+        # Shift starts of the groups that serve each type from the start, in order: with nobody of
+        # them on duty, the predicted wait runs to the next one.
+        starts = [[] for _ in range(n_groups)]
+        for shift in self.roster.shifts:
+            starts[shift.group].append(shift.start_s)
+        self.type_starts = [sorted(t for g in self.groups_of_type[k] for t in starts[g]) for k in range(self.n_types)]
+        # Callers found out of patience by the head-of-line predictor, per type: abandoned when an
+        # agent next looks at the type's queue, exactly where the agent would have dropped them.
+        self.lapsed = [deque() for _ in types]
+
     # ----------------------------------------------------------- attempts
     def _on_arrival(self, event) -> None:
         now, k, i = event._value
@@ -268,8 +304,8 @@ class ExtendedCentre(ContactCentre):
         if agent is None:
             return
         # Its entry in the live or callback queue goes stale and is dropped when reached.
-        att.waiting = False
-        att.queued = False
+        self._off_live_line(att)
+        self._off_callback_queue(att)
         self._serve(agent, att, now)
 
     @staticmethod
@@ -284,30 +320,88 @@ class ExtendedCentre(ContactCentre):
     # --------------------------------------------------------- callbacks
     def _predicted_wait_s(self, k: int, now: float) -> float:
         if self.cb_head_of_line:
-            oldest = np.inf
-            q = self.queues[k]
-            while q and not (q[0].waiting and q[0].abandon_s > now):
-                head = q.popleft()
-                if head.waiting:
-                    self._abandon(head)  # its patience ran out before now: it left then
-            if q:
-                oldest = q[0].enqueue_s
-            if self.cb_keep_place:
-                head = self._callback_head(k)
-                if head is not None and head.enqueue_s < oldest:
-                    oldest = head.enqueue_s
-            return 0.0 if oldest == np.inf else now - oldest
+            return self._head_of_line_wait_s(k, now)
+        ahead = self._callers_ahead(k, now)
         agents = 0
         for g in self.groups_of_type[k]:
             agents += self.on_duty[g]
-        if agents == 0:
-            return np.inf
+        if agents:
+            wait = (ahead + 1) * self.mean_service_s[k] / agents
+        else:
+            # Nobody who serves the type is on duty: the wait runs to the next of their shifts,
+            # then the work ahead shared by those starting then.
+            starts = self.type_starts[k]
+            first = bisect_left(starts, now)
+            if first == len(starts):
+                return MAX_DURATION_S  # nobody is ever scheduled again
+            start = starts[first]
+            wait = start - now + (ahead + 1) * self.mean_service_s[k] / (bisect_right(starts, start, first) - first)
+        return min(wait, MAX_DURATION_S)
+
+    def _head_of_line_wait_s(self, k: int, now: float) -> float:
+        oldest = np.inf
+        q = self.queues[k]
+        while q and not (q[0].waiting and q[0].abandon_s > now):
+            head = q.popleft()
+            if head.waiting:
+                self.lapsed[k].append(head)  # out of patience before now: logged when an agent looks
+        if q:
+            oldest = q[0].enqueue_s
+        if self.cb_keep_place:
+            head = self._callback_head(k)
+            if head is not None and head.enqueue_s < oldest:
+                oldest = head.enqueue_s
+        return 0.0 if oldest == np.inf else min(now - oldest, MAX_DURATION_S)
+
+    def _callers_ahead(self, k: int, now: float) -> int:
+        """Live callers not out of patience (and with ``keep_place`` callbacks) ahead of a caller of type ``k``."""
         ahead = 0
         for j in self.ahead_types[k]:
-            ahead += sum(1 for a in self.queues[j] if a.waiting and a.abandon_s > now)
+            heap = self.expiry[j]
+            while heap and heap[0][0] <= now:
+                att = heappop(heap)[2]
+                if att.counted:  # out of patience, not yet dropped by an agent
+                    att.counted = False
+                    self.live[j] -= 1
+            if len(heap) > 2 * self.live[j] + 64:
+                # Mostly callers already gone: rebuild, so the heap stays the size of the live queue.
+                heap[:] = [entry for entry in heap if entry[2].counted]
+                heapify(heap)
+            ahead += self.live[j]
             if self.cb_keep_place:
-                ahead += sum(1 for entry in self.cb_queues[j] if self._valid(entry))
-        return (ahead + 1) * self.mean_service_s[k] / agents
+                ahead += self.cb_waiting[j]
+        return ahead
+
+    def _join_queue(self, att, now: float) -> float:
+        patience = super()._join_queue(att, now)
+        if self.count_ahead:
+            att.counted = True
+            self.live[att.k] += 1
+            heappush(self.expiry[att.k], (att.abandon_s, next(self._expiry_seq), att))
+        return patience
+
+    def _off_live_line(self, att) -> None:
+        """The caller stops waiting live (answered, abandoned, called back, overflowed)."""
+        att.waiting = False
+        if att.counted:
+            att.counted = False
+            self.live[att.k] -= 1
+
+    def _off_callback_queue(self, att) -> None:
+        if att.queued:
+            att.queued = False
+            self.cb_waiting[att.k] -= 1
+
+    def _abandon(self, att) -> None:
+        self._off_live_line(att)
+        super()._abandon(att)
+
+    def _drop_lapsed(self, k: int) -> None:
+        lapsed = self.lapsed[k]
+        while lapsed:
+            att = lapsed.popleft()
+            if att.waiting:
+                self._abandon(att)
 
     def _offer_callback(self, att, now: float) -> bool:
         """Offer a callback; True if the customer takes it (it leaves the live line)."""
@@ -319,7 +413,7 @@ class ExtendedCentre(ContactCentre):
             att.cb = _DECLINED
             return False
         att.cb = _WAITING_CALLBACK
-        att.waiting = False
+        self._off_live_line(att)
         att.abandon_s = np.inf  # patience no longer runs
         self._push_callback(att)
         return True
@@ -327,6 +421,7 @@ class ExtendedCentre(ContactCentre):
     def _push_callback(self, att) -> None:
         att.token += 1
         att.queued = True
+        self.cb_waiting[att.k] += 1
         heappush(self.cb_queues[att.k], (att.enqueue_s, next(self._seq), att.token, att))
 
     def _in_queue_offer(self, event) -> None:
@@ -391,10 +486,10 @@ class ExtendedCentre(ContactCentre):
             return None
         if best_live:
             self.queues[best.k].popleft()
-            best.waiting = False
+            self._off_live_line(best)
         else:
             heappop(self.cb_queues[best.k])
-            best.queued = False
+            self._off_callback_queue(best)
         return best
 
     def _pick(self, group: int, now: float, chats_only: bool, live: bool):
@@ -411,6 +506,8 @@ class ExtendedCentre(ContactCentre):
             if chats_only and not self.is_chat[k]:
                 continue
             if live:
+                if self.lapsed[k]:
+                    self._drop_lapsed(k)
                 q = self.queues[k]
                 while q:
                     head = q[0]
@@ -538,20 +635,23 @@ class ExtendedCentre(ContactCentre):
         if chats:
             soonest = min(chat[0] for chat in chats)
             delay = max(soonest, 0.0) * self.chat_factor[len(chats) - 1]
-            self._after(delay, self._chat_done, (agent, agent.chat_version))
+            self._after(delay, self._chat_done, (agent, agent.chat_version, delay))
 
     def _chat_done(self, event) -> None:
-        agent, version = event.value
+        agent, version, delay = event.value
         if version != agent.chat_version:
             return  # the number of chats changed since: rescheduled
         now = self.env.now
         self._unlist(agent)
+        span_start = agent.chat_t  # nothing changed since: the span ends now, ``delay`` long
         self._chat_advance(agent, now)
         log = self.log
         still = []
         for chat in agent.chats:
             if chat[0] <= _DONE_S:
-                log[chat[1] * _ROW + 9] = now - chat[2]  # how long the chat was open
+                # How long it was held: for a chat held in this span only, the span's length as
+                # scheduled (its work x factor), not a difference of clock readings, which rounds.
+                log[chat[1] * _ROW + 9] = delay if chat[2] == span_start else now - chat[2]
             else:
                 still.append(chat)
         agent.chats = still
@@ -564,13 +664,19 @@ class ExtendedCentre(ContactCentre):
 
     # ------------------------------------------------------------ the end
     def _sweep_waiting(self) -> None:
-        super()._sweep_waiting()
+        # As the base engine's, type by type, with the callers set aside as out of patience first.
+        for k, q in enumerate(self.queues):
+            self._drop_lapsed(k)
+            while q:
+                att = q.popleft()
+                if att.waiting:
+                    self._abandon(att)
         # Only reached when the run-on roster ran out of agents (CALLBACK_RUN_ON_S): never called back.
         now = self.env.now
         for k in range(self.n_types):
             while self._callback_head(k) is not None:
                 _, _, _, att = heappop(self.cb_queues[k])
-                att.queued = False
+                self._off_callback_queue(att)
                 self._give_up(att, CALLBACK_UNANSWERED, max(now, att.enqueue_s))
 
     def _result(self) -> RunLog:
