@@ -550,3 +550,38 @@ def test_chat_settings_are_checked():
         scenario(chat={"types": ["calls"], "max_per_agent": 3, "handle_time_factors": [1.0, 1.7]})
     with pytest.raises(Exception, match="chat.types"):
         scenario(chat={"types": ["nope"]})
+
+
+def _python_calls_per_attempt(sc: sim.Scenario) -> float:
+    """Python function calls the run makes per attempt: the work done, counted, not timed."""
+    import sys
+
+    workload = draw_workload(sc, np.random.SeedSequence(1))
+    roster = build_roster(sc, np.random.SeedSequence(2))
+    calls = 0
+
+    def count(_frame, event, _arg):
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        log = simulate(sc, workload, roster)
+    finally:
+        sys.setprofile(None)
+    return calls / len(log.attempts)
+
+
+def test_queue_length_predictor_work_per_attempt_does_not_grow_with_the_queue():
+    """Issue 24: the predictor scanned the live queue and callback heap on every arrival (quadratic)."""
+
+    def overloaded(per_day: int) -> sim.Scenario:
+        data = _busy_day(agents=5, per_day=per_day)
+        data["contact_types"][0]["volume"] = {"per_day": per_day}  # flat: the queue is long all day
+        data["contact_types"][0]["callback"] = {"accept_probability": 0.6, "answer_probability": 0.85}
+        return _validate(_with(data, front_door={"callback": {"enabled": True, "threshold_s": 120}}))
+
+    # 2,000 and 8,000 calls a day on 5 agents (about 5.6 and 22 Erlangs): the queue is four times as long.
+    small, large = _python_calls_per_attempt(overloaded(2000)), _python_calls_per_attempt(overloaded(8000))
+    assert large < 1.5 * small, (small, large)
