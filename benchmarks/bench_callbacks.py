@@ -9,8 +9,8 @@ queue changes, so its cost per arrival does not grow with the queue; before
 The case: one queue, exponential handle 240 s and patience 300 s, 40%
 redial, a day. ``--agents 20`` (the issue's) keeps 20 agents whatever the
 volume, so the queue grows with it; ``--agents 0`` sizes the centre to the
-volume (offered load 1.05 x agents), a busy but staffed line. Callbacks:
-offered above a predicted 120 s, in the queue too, keep_place, 60% accept.
+volume (offered load 1.1 x agents), a busy line. Callbacks: offered above a
+predicted ``--threshold-s`` (30 s), in the queue too, keep_place, 60% accept.
 
 Each run is a fresh interpreter; "off" and "on" are interleaved; medians of
 ``--repeats``; CPU time (user + system) of the child from building the
@@ -32,6 +32,7 @@ import sys
 CHILD = r"""
 import json, resource, sys
 attempts, agents, callbacks, seed = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "on", int(sys.argv[4])
+threshold_s = float(sys.argv[5])
 
 def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)
@@ -42,7 +43,7 @@ HANDLE_S, PATIENCE_S, REDIAL_P = 240.0, 300.0, 0.4
 # Attempts per incident are about 1 / (1 - redial share of those who abandon); aim at the attempts asked.
 per_day = attempts / 1.25
 if agents == 0:
-    agents = max(1, round(per_day * HANDLE_S / 86400 / 1.05))
+    agents = max(1, round(per_day * HANDLE_S / 86400 / 1.1))
 data = {
     "name": "callbacks benchmark", "days": 1, "interval_min": 60,
     "contact_types": [{
@@ -55,7 +56,7 @@ data = {
     "agents": {"shifts": [{"id": "all", "start": "00:00", "length_h": 24, "headcount": agents}]},
 }
 if callbacks:
-    data["front_door"] = {"callback": {"enabled": True, "threshold_s": 120, "predictor": "queue_length",
+    data["front_door"] = {"callback": {"enabled": True, "threshold_s": threshold_s, "predictor": "queue_length",
                                        "offer_in_queue": True, "queue": "keep_place"}}
 start = cpu()
 sc = sim.Scenario.model_validate(data)
@@ -67,8 +68,9 @@ print(json.dumps({"cpu_s": cpu() - start, "attempts": int(row["attempts"]), "age
 """
 
 
-def run_child(attempts: int, agents: int, callbacks: str, seed: int) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD, str(attempts), str(agents), callbacks, str(seed)],
+def run_child(attempts: int, agents: int, callbacks: str, seed: int, threshold_s: float) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHILD, str(attempts), str(agents), callbacks, str(seed),
+                           str(threshold_s)],
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
@@ -77,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attempts", default="1000000", help="comma-separated sizes (default 1000000)")
     parser.add_argument("--agents", type=int, default=0, help="agents on duty; 0: sized to the volume (default)")
+    parser.add_argument("--threshold-s", type=float, default=30.0, help="callback threshold (default 30)")
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     sizes = [int(float(a)) for a in args.attempts.split(",")]
@@ -88,7 +91,7 @@ def main() -> None:
         runs: dict[str, list[dict]] = {"off": [], "on": []}
         for r in range(args.repeats):
             for mode in runs:  # interleaved
-                runs[mode].append(run_child(size, args.agents, mode, 100 + r))
+                runs[mode].append(run_child(size, args.agents, mode, 100 + r, args.threshold_s))
         off = statistics.median(x["cpu_s"] for x in runs["off"])
         on = statistics.median(x["cpu_s"] for x in runs["on"])
         last = runs["on"][-1]

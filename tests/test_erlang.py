@@ -666,3 +666,16 @@ def test_instability_message_states_load_and_servers():
 def test_zero_servers_message_for_erlang_c():
     with pytest.raises(ErlangInputError, match=r"servers: must be >= 1.*got 0"):
         erlang_c_metrics(0.01, 180, 0)
+
+
+def test_a_queue_too_wide_to_evaluate_is_refused_with_its_size_in_a_few_digits(capsys):
+    """Issue 24 item 12: --patience-s 1e300 printed the number of states as a 283-digit integer."""
+    import re
+
+    from sim.cli import main
+
+    assert main(["erlang", "--calls-per-hour", "200", "--aht-s", "180", "--agents", "14",
+                 "--patience-s", "1e300"]) == 2
+    err = capsys.readouterr().err
+    assert "not evaluated that far out" in err
+    assert not re.search(r"\d{16,}", err), err

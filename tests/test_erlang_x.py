@@ -95,3 +95,110 @@ def test_erlang_x_options_that_cannot_work_are_refused_naming_the_option(extra, 
 
     assert main(["erlang", "--calls-per-hour", "110", "--aht-s", "300", *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+# ------------------------------------------------- the exact chain (redial delays)
+
+ISSUE_CASE = dict(arrival_rate_per_s=200 / 3600, mean_service_s=180.0, mean_patience_s=300.0, servers=14, lines=20,
+                  redial_probability=0.5)
+
+
+@pytest.mark.parametrize("lines", [16, 20, None])
+@pytest.mark.parametrize("lam, aht, patience, n", CASES[:3])
+def test_the_exact_chain_without_redials_is_the_closed_form_of_its_lines(lam, aht, patience, n, lines):
+    """No redials: the chain is M/M/N/L+M (Erlang A with lines), or with unlimited lines Erlang A itself."""
+    if lines is not None and lines < n:
+        lines = n + 4
+    exact = erlang_x_metrics(lam, aht, patience, n, lines=lines, redial_delay_s=60.0)
+    assert exact.method == "exact chain" and exact.states > 0
+    closed = erlang_a_metrics(lam, aht, patience, n) if lines is None else erlang_x_metrics(
+        lam, aht, patience, n, lines=lines).queue
+    for field in ("p_wait", "p_abandon", "mean_wait_s", "mean_wait_answered_s", "answered_within_target",
+                  "virtual_wait_within_target", "abandoned_within_target", "occupancy"):
+        assert getattr(exact.queue, field) == pytest.approx(getattr(closed, field), rel=1e-9, abs=1e-13), field
+    if lines is not None:
+        assert exact.p_block == pytest.approx(erlang_x_metrics(lam, aht, patience, n, lines=lines).p_block, rel=1e-9)
+
+
+@pytest.mark.parametrize("lines", [20, None])
+@pytest.mark.parametrize("delay_s", [60.0, 1800.0])
+def test_the_exact_chain_sends_into_the_orbit_what_comes_back_out_of_it(lines, delay_s):
+    """Balance of the orbit: redials per second = redial share x failed attempts per second, and fresh calls
+    are answered or lost in the end."""
+    case = {**ISSUE_CASE, "lines": lines}
+    x = erlang_x_metrics(**case, redial_delay_s=delay_s)
+    failed = x.total_rate_per_s * (x.p_block + x.queue.p_abandon)
+    assert x.retrial_rate_per_s == pytest.approx(0.5 * failed, rel=1e-9)
+    answered = x.total_rate_per_s * (1 - x.p_block - x.queue.p_abandon)
+    assert answered + x.fresh_rate_per_s * x.p_lost == pytest.approx(x.fresh_rate_per_s, rel=1e-9)
+
+
+def test_the_fixed_point_is_the_limit_of_long_redial_delays():
+    errors = []
+    for delay_s in (60.0, 300.0, 1800.0, 86400.0):
+        x = erlang_x_metrics(**ISSUE_CASE, redial_delay_s=delay_s)
+        errors.append(abs(x.fixed_point.p_block / x.p_block - 1))
+    assert errors == sorted(errors, reverse=True)  # shrinks as the delay grows
+    assert errors[-1] < 0.005
+
+
+def test_the_fixed_point_understates_blocking_at_short_redial_delays_by_the_figures_its_docs_give():
+    """Issue 24's independent check (a chain of its own): -41% at 60 s, within 4.5% at 30 minutes."""
+    short = erlang_x_metrics(**ISSUE_CASE, redial_delay_s=60.0)
+    assert short.fixed_point.p_block / short.p_block - 1 == pytest.approx(-0.41, abs=0.005)
+    assert short.fixed_point.p_lost / short.p_lost - 1 == pytest.approx(-0.18, abs=0.005)
+    long = erlang_x_metrics(**ISSUE_CASE, redial_delay_s=1800.0)
+    assert -0.05 < long.fixed_point.p_block / long.p_block - 1 < -0.04
+    assert "does not change the stationary rates" not in erlang_x_metrics.__doc__  # the claim the issue refuted
+
+
+def test_a_chain_too_large_for_the_solver_falls_back_to_the_fixed_point_and_says_so():
+    x = erlang_x_metrics(**ISSUE_CASE, redial_delay_s=60.0, max_states=100)
+    assert x.method == "fixed point" and x.redial_delay_s == 60.0
+    assert x.p_block == erlang_x_metrics(**ISSUE_CASE).p_block
+
+
+@pytest.mark.slow
+def test_the_exact_chain_matches_the_simulation_at_a_short_redial_delay_where_the_fixed_point_does_not():
+    lam_h, aht, patience, n, r, delay_s = 110.0, 300.0, 120.0, 10, 0.5, 60.0
+    x = erlang_x_metrics(lam_h / 3600, aht, patience, n, redial_probability=r, redial_delay_s=delay_s)
+    ct = contact_type(volume={"per_day": lam_h * 24}, handle_time_s={"dist": "exponential", "mean": aht},
+                      patience_s={"dist": "exponential", "mean": patience},
+                      redial={"probability": r, "max_attempts": 50,
+                              "delay_s": {"dist": "exponential", "mean": delay_s}})
+    sc = scenario(types=[ct], shifts=[shift(headcount=n)], days=6, warmup_h=24)
+    reps = sim.run(sc, replications=20, seed=7, workers=2, keep_incidents="none").replications
+    observed = reps["abandoned"] / reps["offered"]
+    se = observed.std(ddof=1) / math.sqrt(observed.size)
+    assert abs(observed.mean() - x.queue.p_abandon) <= 4 * se, (observed.mean(), x.queue.p_abandon, se)
+    assert abs(observed.mean() - x.fixed_point.queue.p_abandon) > 4 * se  # the approximation is visibly off here
+
+
+def test_the_erlang_command_solves_the_exact_chain_for_a_redial_delay_and_shows_the_fixed_points_error(
+    tmp_path, capsys
+):
+    from sim.cli import main
+
+    import pandas as pd
+
+    out = tmp_path / "x"
+    assert main(["erlang", "--calls-per-hour", "200", "--aht-s", "180", "--agents", "14", "--patience-s", "300",
+                 "--lines", "20", "--redial-probability", "0.5", "--redial-delay-s", "60", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "exact chain (redial delays exponential, mean 60 s)" in printed
+    assert "(-41%)" in printed  # the fixed point's P(block) at 14 agents, against the exact chain's
+    table = pd.read_csv(out / "erlang.csv").set_index("agents")
+    x = erlang_x_metrics(**ISSUE_CASE, redial_delay_s=60.0)
+    assert table.loc[14, "method"] == "exact chain"
+    assert table.loc[14, "p_block"] == pytest.approx(x.p_block)
+    assert table.loc[14, "p_block_fixed_point"] == pytest.approx(x.fixed_point.p_block)
+
+
+def test_the_erlang_command_states_the_fixed_points_range_when_no_redial_delay_is_given(capsys):
+    from sim.cli import main
+
+    assert main(["erlang", "--calls-per-hour", "200", "--aht-s", "180", "--agents", "14", "--patience-s", "300",
+                 "--lines", "20", "--redial-probability", "0.5"]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "redials treated as fresh Poisson calls" in printed
+    assert "-41% at a 60-s delay" in printed and "--redial-delay-s" in printed

@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -631,7 +631,7 @@ def _erlang_a_unblocked(lam: float, aht: float, patience: float, n: int, t: floa
     except _TooWide as exc:
         raise ErlangInputError(
             f"arrival_rate_per_s x mean_patience_s = {y:.3g} (with {n} servers, {a:.3g} Erlangs) "
-            f"spreads the queue over {exc.args[0]} states; Erlang A is not evaluated that far out"
+            f"spreads the queue over {float(exc.args[0]):.3g} states; Erlang A is not evaluated that far out"
         ) from None
     log_busy = float(special.logsumexp(lt))
     w = np.exp(lt - log_busy)  # distribution of k = customers ahead, given a wait
@@ -706,15 +706,24 @@ def _erlang_a_with_lines(lam: float, aht: float, patience: float, n: int, t: flo
     log_high = log_low[-1] + np.concatenate([[0.0], np.cumsum(np.log(y / (x + ks[1:])))])
     log_all = np.concatenate([log_low[:-1], log_high])
     pi = np.exp(log_all - special.logsumexp(log_all))
-    p_no_wait = float(pi[:n].sum())
-    p_block = float(pi[-1])
-    p_ans_k, p_ab_k, ans_le_t, virt_le_t, ab_le_t, wait_ans_k = _given_ahead(ks[:-1], x, theta, t) if waiting else (
+    return _per_attempt(a, n, x, theta, patience, t, float(pi[:n].sum()), pi[n:-1]), float(pi[-1])
+
+
+def _per_attempt(a: float, n: int, x: float, theta: float, patience: float, t: float, p_no_wait: float,
+                 w: np.ndarray) -> ErlangA:
+    """Results over all arrivals from what they find: a free agent (``p_no_wait``), or ``w[k]``: k callers
+    ahead in the queue (the rest find every line busy and are blocked).
+
+    A caller's own wait depends only on those ahead of it (service completions at N mu, their
+    abandonments, its own patience): the conditional formulas hold whatever brings the arrivals.
+    """
+    ks = np.arange(w.size)
+    p_ans_k, p_ab_k, ans_le_t, virt_le_t, ab_le_t, wait_ans_k = _given_ahead(ks, x, theta, t) if w.size else (
         np.zeros(0),) * 6
-    w = pi[n:-1]  # admitted and waiting, by k ahead
     p_ab = float(np.dot(w, p_ab_k))
     p_answered = p_no_wait + float(np.dot(w, p_ans_k))
     mean_wait_answered = float(np.dot(w, wait_ans_k)) / p_answered if p_answered > 0 else math.nan
-    result = ErlangA(
+    return ErlangA(
         servers=n,
         load_erlangs=a,
         p_wait=_clip01(float(w.sum())),
@@ -727,19 +736,25 @@ def _erlang_a_with_lines(lam: float, aht: float, patience: float, n: int, t: flo
         occupancy=_clip01(a * p_answered / n),
         target_s=t,
     )
-    return result, p_block
 
 
 @dataclass(frozen=True)
 class ErlangX:
-    """Erlang X (Koole): M/M/N/L+M with finite lines, abandonment and redials, at its fixed point.
+    """Erlang X (Koole): M/M/N/L+M with finite lines, abandonment and redials.
 
     ``queue`` is the Erlang A (lines: M/M/N/L+M) result for the *total*
     offered stream — fresh calls plus redials — so its probabilities are per
     attempt. ``p_block``: an attempt finds all ``lines`` busy. Per fresh call:
     ``p_lost`` — it gives up in the end (blocked or abandoned on its last
-    try). ``retrial_rate_per_s`` = total - fresh. ``iterations`` of the
-    fixed point until the total rate moved by less than 1e-12 relative.
+    try). ``retrial_rate_per_s`` = total - fresh.
+
+    ``method``: ``"exact chain"`` — the continuous-time Markov chain on
+    (callers on the lines, customers waiting to redial) with exponential
+    redial delays of mean ``redial_delay_s``, solved for its stationary
+    distribution (``states`` states); or ``"fixed point"`` — redials taken as
+    fresh Poisson calls, the classical approximation and the limit of long
+    redial delays (``iterations`` of it). ``fixed_point`` holds the fixed
+    point's answer beside an exact one, so its error can be shown.
     """
 
     fresh_rate_per_s: float
@@ -751,6 +766,16 @@ class ErlangX:
     p_block: float
     p_lost: float
     iterations: int
+    method: str = "fixed point"
+    redial_delay_s: float | None = None
+    states: int = 0
+    fixed_point: ErlangX | None = None
+
+
+# The largest chain solved exactly (sparse LU); beyond it erlang_x_metrics answers with the fixed point.
+# A 20-line, 14-agent case at a 30-minute redial delay needs about 10,000 states.
+MAX_CHAIN_STATES = 400_000
+_CHAIN_TAIL = 1e-12  # probability mass allowed at a truncation edge of the chain
 
 
 def erlang_x_metrics(
@@ -762,26 +787,51 @@ def erlang_x_metrics(
     redial_probability: float = 0.0,
     target_s: float = 20.0,
     max_iterations: int = 100_000,
+    redial_delay_s: float | None = None,
+    max_states: int = MAX_CHAIN_STATES,
 ) -> ErlangX:
-    """Erlang X by fixed-point iteration on the total offered load.
+    """Erlang X: exactly, from its Markov chain, when ``redial_delay_s`` is given; else by the fixed point.
 
     An attempt that is blocked or abandons is redialled with probability
-    ``redial_probability`` (after a delay, which does not change the
-    stationary rates). The total rate solves
-    ``total = fresh + redial_probability * total * (p_block + p_abandon)(total)``;
-    the map is increasing in ``total``, so iterating from ``fresh`` climbs
-    monotonically to its least fixed point. Redials are taken as Poisson (the
-    classical approximation), so the simulation, whose redials are not, is the
-    check. ``lines=None``: unlimited lines. With no redials and unlimited
-    lines this is Erlang A exactly.
+    ``redial_probability`` after an exponential delay of mean
+    ``redial_delay_s``. The delay matters: a customer who just failed redials
+    into the congestion that made it fail, so redials are not fresh Poisson
+    calls. With ``redial_delay_s`` the chain on (callers on the lines,
+    customers waiting to redial) is solved exactly (scipy.sparse, LU) when it
+    has at most ``max_states`` states (the orbit, and with unlimited lines the
+    queue, truncated where less than 1e-12 of the mass lies beyond); the
+    fixed point's answer is kept beside it in ``fixed_point``.
+
+    The fixed point (``redial_delay_s=None``, or a chain too large) solves
+    ``total = fresh + redial_probability * total * (p_block + p_abandon)(total)``,
+    treating redials as fresh Poisson calls; the map is increasing in
+    ``total``, so iterating from ``fresh`` climbs monotonically to its least
+    fixed point. It is the limit of long redial delays and errs at short
+    ones: at 200 calls an hour, mean handle 180 s, patience 300 s, 14 agents,
+    20 lines and 50% redial, its P(block) is 41% below the exact chain's at a
+    60-second delay, 20% below at 5 minutes and 4.5% below at 30 minutes
+    (P(lost): 18%, 8% and 1.8% below; tests/test_erlang_x.py).
+    ``lines=None``: unlimited lines. With no redials and unlimited lines
+    this is Erlang A exactly.
     """
     lam, aht, patience, n, t = _erlang_a_inputs(arrival_rate_per_s, mean_service_s, mean_patience_s, servers,
                                                 target_s)
     r = _fraction("redial_probability", redial_probability, allow_zero=True, allow_one=False)
-    waiting = math.inf
     if lines is not None:
         lines = _count("lines", lines, max(n, 1))
-        waiting = lines - n
+    fixed = _erlang_x_fixed_point(lam, aht, patience, n, t, lines, r, max_iterations)
+    if redial_delay_s is None:
+        return fixed
+    delay = _positive("redial_delay_s", redial_delay_s)
+    cap = _count("max_states", max_states, 1)
+    if n < 1 or patience <= 0 or lam <= 0:
+        raise ErlangInputError("the exact chain needs servers >= 1, mean_patience_s > 0 and arrival_rate_per_s > 0")
+    exact = _erlang_x_chain(lam, aht, patience, n, t, lines, r, delay, cap, fixed)
+    return exact if exact is not None else replace(fixed, redial_delay_s=delay)
+
+
+def _erlang_x_fixed_point(lam, aht, patience, n, t, lines, r, max_iterations) -> ErlangX:
+    waiting = math.inf if lines is None else lines - n
     total, iterations = lam, 0
     while True:
         queue, p_block = _erlang_a_result(total, aht, patience, n, t, waiting)
@@ -798,6 +848,90 @@ def erlang_x_metrics(
     # A fresh call is lost when every one of its tries is: lost on a try, and not redialled.
     p_lost = lost * (1 - r) / (1 - r * lost) if lost < 1 else 1.0
     return ErlangX(lam, following, following - lam, r, lines, queue, p_block, p_lost, iterations)
+
+
+def _erlang_x_chain(lam, aht, patience, n, t, lines, r, delay, max_states, fixed) -> ErlangX | None:
+    """The exact chain, truncated and grown until its edges hold less than _CHAIN_TAIL; None if too large."""
+    # Start from the fixed point's sizes: its orbit (retrials x delay by Little's law) and queue.
+    orbit = fixed.retrial_rate_per_s * delay
+    top_orbit = int(orbit + 12.0 * math.sqrt(orbit) + 30)
+    if lines is None:
+        queue_mean = fixed.queue.mean_wait_s * fixed.total_rate_per_s
+        top_line = n + int(queue_mean + 12.0 * math.sqrt(queue_mean) + 30)
+    else:
+        top_line = lines
+    while True:
+        states = (top_line + 1) * (top_orbit + 1)
+        if states > max_states:
+            return None
+        pi = _chain_stationary(lam, 1.0 / aht, 1.0 / patience, n, top_line, r, 1.0 / delay, top_orbit)
+        grow_orbit = pi[-1, :].sum() > _CHAIN_TAIL and r > 0
+        grow_line = lines is None and pi[:, -1].sum() > _CHAIN_TAIL
+        if not (grow_orbit or grow_line):
+            break
+        top_orbit = top_orbit * 2 if grow_orbit else top_orbit
+        top_line = n + 2 * (top_line - n) if grow_line else top_line
+
+    nu = 1.0 / delay
+    m = np.arange(top_orbit + 1)
+    orbit_mean = float(pi.sum(axis=1) @ m)
+    total = lam + nu * orbit_mean  # attempt rate: fresh calls and redials
+    # What an attempt finds: fresh calls see the time-stationary distribution (PASTA), a redial
+    # leaves the orbit at rate m nu, so it sees the states weighted by m.
+    seen = (pi * (lam + nu * m)[:, None]).sum(axis=0) / total
+    p_block = float(seen[-1]) if lines is not None else 0.0
+    w = seen[n:-1] if lines is not None else seen[n:]
+    queue = _per_attempt(total * aht, n, n * patience / aht, 1.0 / patience, patience, t, float(seen[:n].sum()), w)
+    lost = p_block + queue.p_abandon
+    p_lost = min(1.0, (1 - r) * total * lost / lam)
+    return ErlangX(lam, total, total - lam, r, lines, queue, p_block, p_lost, 0, "exact chain", delay,
+                   states, fixed)
+
+
+def _chain_stationary(lam, mu, theta, n, top_line, r, nu, top_orbit) -> np.ndarray:
+    """Stationary distribution pi[m, q] of (q callers on the lines, m customers waiting to redial).
+
+    Fresh calls at lam; a caller finding q = top_line is blocked and joins the orbit with
+    probability r; service min(q, n) mu; abandonment (q - n)+ theta, joining the orbit with
+    probability r; each of the m in the orbit redials at nu and, blocked, stays with probability r.
+    Joining a full orbit (m = top_orbit) is dropped: the truncation, whose mass is checked.
+    """
+    lines, orbits = top_line + 1, top_orbit + 1
+    q, m = np.meshgrid(np.arange(lines), np.arange(orbits))
+    q, m = q.ravel(), m.ravel()
+    here = m * lines + q
+    rows, cols, rates = [], [], []
+
+    def add(mask, dq, dm, rate):
+        rate = np.broadcast_to(rate, q.shape)[mask]
+        keep = rate > 0
+        rows.append(here[mask][keep])
+        cols.append(((m[mask] + dm) * lines + q[mask] + dq)[keep])
+        rates.append(rate[keep])
+
+    room, full, orbit_room = q < top_line, q == top_line, m < top_orbit
+    add(room, 1, 0, lam)  # a fresh call is taken
+    add(full & orbit_room, 0, 1, lam * r)  # blocked, will redial
+    add(q > 0, -1, 0, np.minimum(q, n) * mu)  # served
+    add((q > n) & orbit_room, -1, 1, (q - n) * theta * r)  # abandons, will redial
+    add(q > n, -1, 0, (q - n) * theta * ((1 - r) + r * (m == top_orbit)))  # abandons for good
+    add(room & (m > 0), 1, -1, m * nu)  # a redial is taken
+    add(full & (m > 0), 0, -1, m * nu * (1 - r))  # a redial blocked, gives up
+    size = lines * orbits
+    from scipy import sparse
+    from scipy.sparse.linalg import spsolve
+
+    generator = sparse.coo_matrix((np.concatenate(rates), (np.concatenate(rows), np.concatenate(cols))),
+                                  shape=(size, size)).tocsr()
+    generator = generator - sparse.diags(np.asarray(generator.sum(axis=1)).ravel())
+    # pi Q = 0 with sum(pi) = 1: the transposed system with one balance equation replaced by the sum.
+    system = generator.T.tolil()
+    system[0, :] = np.ones(size)
+    rhs = np.zeros(size)
+    rhs[0] = 1.0
+    pi = spsolve(system.tocsc(), rhs)
+    pi = np.clip(pi, 0.0, None)
+    return (pi / pi.sum()).reshape(orbits, lines)
 
 
 def _clip01(p: float) -> float:

@@ -2,6 +2,7 @@
 
     python -m sim erlang --calls-per-hour 200 --aht-s 180 --agents 14 [--patience-s 300] [--target-s 20]
     python -m sim erlang --calls-per-hour 200 --aht-s 180 --service-level 0.8 [--patience-s 300]
+    python -m sim erlang ... --agents 14 --patience-s 300 --lines 20 --redial-probability 0.5 [--redial-delay-s 60]
     python -m sim staff SCENARIO [--policy ID] [--method M ...] [--by pooled|type] [--out DIR]
     python -m sim breakeven SCENARIO [--kind staffing|bot_resolve] [--template ID] [--out DIR]
 
@@ -83,6 +84,10 @@ def add_parsers(sub) -> None:
                    help="Erlang X: lines (agents plus waiting places); a caller who finds all busy is blocked")
     p.add_argument("--redial-probability", type=number, default=0.0, metavar="R",
                    help="Erlang X: share of blocked or abandoned attempts redialled (default 0)")
+    p.add_argument("--redial-delay-s", type=number, metavar="S",
+                   help="Erlang X: mean (exponential) delay before a redial: solves the exact chain; without it, "
+                        "the fixed point, which treats redials as fresh calls and understates blocking at short "
+                        "delays")
     p.add_argument(
         "--target-s", type=number, default=20.0, metavar="S", help="service-level target (default 20)"
     )
@@ -159,12 +164,12 @@ def run_erlang(args, command_line: str) -> int:
     aht, t = args.aht_s, args.target_s
     patience = args.patience_s
     load = lam * aht
-    erlang_x = args.lines is not None or args.redial_probability > 0
+    erlang_x = args.lines is not None or args.redial_probability > 0 or args.redial_delay_s is not None
     model = "Erlang A (M/M/N+M)" if patience is not None else "Erlang C (M/M/N)"
     if erlang_x:
         if patience is None or args.agents is None:
-            return _fail("--lines/--redial-probability: Erlang X needs --patience-s and --agents "
-                         "(it describes a given number of agents)")
+            return _fail("--lines/--redial-probability/--redial-delay-s: Erlang X needs --patience-s and "
+                         "--agents (it describes a given number of agents)")
         if args.lines is not None and args.lines < args.agents:
             return _fail(f"--lines: {args.lines} lines cannot hold {args.agents} agents' calls; give at least "
                          f"{args.agents}")
@@ -193,8 +198,8 @@ def run_erlang(args, command_line: str) -> int:
         for n in range(low, focus + 3):
             if erlang_x and args.lines is not None and n > args.lines:
                 break
-            rows.append(_erlang_x_row(lam, aht, patience, n, t, args.lines, args.redial_probability) if erlang_x
-                        else _erlang_row(lam, aht, patience, n, t))
+            rows.append(_erlang_x_row(lam, aht, patience, n, t, args.lines, args.redial_probability,
+                                      args.redial_delay_s) if erlang_x else _erlang_row(lam, aht, patience, n, t))
         table = pd.DataFrame(rows)
         if args.shrinkage is not None:
             table["agents_to_roster"] = [agents_to_schedule(n, args.shrinkage) for n in table["agents"]]
@@ -219,6 +224,7 @@ def run_erlang(args, command_line: str) -> int:
                     "patience_s": patience,
                     "lines": args.lines,
                     "redial_probability": args.redial_probability,
+                    "redial_delay_s": args.redial_delay_s,
                     "target_s": t,
                     "agents": args.agents,
                     "service_level": args.service_level,
@@ -247,15 +253,20 @@ def _erlang_row(lam, aht, patience, n, t) -> dict:
     }
 
 
-def _erlang_x_row(lam, aht, patience, n, t, lines, redial) -> dict:
-    r = erlang_x_metrics(lam, aht, patience, n, lines=lines, redial_probability=redial, target_s=t)
+def _erlang_x_row(lam, aht, patience, n, t, lines, redial, redial_delay_s) -> dict:
+    r = erlang_x_metrics(lam, aht, patience, n, lines=lines, redial_probability=redial, target_s=t,
+                         redial_delay_s=redial_delay_s)
     q = r.queue  # per attempt: fresh calls and redials together
-    return {
-        "agents": n, "load_erlangs": q.load_erlangs, "attempts_per_hour": r.total_rate_per_s * 3600,
+    row = {
+        "agents": n, "method": r.method, "load_erlangs": q.load_erlangs, "attempts_per_hour": r.total_rate_per_s * 3600,
         "p_wait": q.p_wait, "p_abandon": q.p_abandon, "p_block": r.p_block, "p_lost": r.p_lost,
         "mean_wait_s": q.mean_wait_s, "asa_s": q.mean_wait_answered_s, "service_level": q.answered_within_target,
         "occupancy": q.occupancy,
     }
+    if r.fixed_point is not None:  # the approximation beside the exact answer, so its error shows
+        row["p_block_fixed_point"] = r.fixed_point.p_block
+        row["p_lost_fixed_point"] = r.fixed_point.p_lost
+    return row
 
 
 def _render_erlang(table: pd.DataFrame, args, model: str, load: float, focus: int) -> str:
@@ -276,6 +287,7 @@ def _render_erlang(table: pd.DataFrame, args, model: str, load: float, focus: in
             f"{100 * args.redial_probability:g}% of blocked or abandoned attempts redialled; P(wait), abandon, "
             "blocked and SL are per attempt (redials included), lost is per call"
         )
+        head.extend(_erlang_x_method_lines(table, args))
     shown = pd.DataFrame({"agents": table["agents"]})
     if "attempts_per_hour" in table:
         shown["attempts/h"] = table["attempts_per_hour"].map(lambda v: f"{v:,.1f}")
@@ -283,6 +295,9 @@ def _render_erlang(table: pd.DataFrame, args, model: str, load: float, focus: in
     if "p_block" in table:
         shown["blocked"] = table["p_block"].map(lambda v: f"{100 * v:.2f}%")
         shown["lost"] = table["p_lost"].map(lambda v: f"{100 * v:.2f}%")
+    if "p_block_fixed_point" in table:
+        shown["blocked, fixed pt"] = [_with_error(f, e) for f, e in zip(table["p_block_fixed_point"], table["p_block"])]
+        shown["lost, fixed pt"] = [_with_error(f, e) for f, e in zip(table["p_lost_fixed_point"], table["p_lost"])]
     if "p_abandon" in table:
         shown["abandon"] = table["p_abandon"].map(lambda v: f"{100 * v:.2f}%")
         shown["mean wait s"] = table["mean_wait_s"].map(lambda v: f"{v:.1f}")
@@ -293,6 +308,32 @@ def _render_erlang(table: pd.DataFrame, args, model: str, load: float, focus: in
         shown[f"roster at {100 * args.shrinkage:g}% shrinkage"] = table["agents_to_roster"]
     shown[""] = ["<" if n == focus else "" for n in table["agents"]]
     return "\n".join(head) + "\n\n" + shown.to_string(index=False)
+
+
+def _with_error(approximate: float, exact: float) -> str:
+    if pd.isna(approximate):
+        return "–"
+    error = f" ({100 * (approximate / exact - 1):+.0f}%)" if exact > 0 else ""
+    return f"{100 * approximate:.2f}%{error}"
+
+
+def _erlang_x_method_lines(table: pd.DataFrame, args) -> list[str]:
+    """How the Erlang X figures were obtained, and how far the fixed point is to be trusted."""
+    if args.redial_probability == 0:
+        return []
+    exact = table["method"] == "exact chain"
+    if exact.all():
+        return [f"exact chain (redial delays exponential, mean {args.redial_delay_s:g} s); the fixed point, which "
+                "treats redials as fresh calls, is shown beside it with its error"]
+    lines = []
+    if args.redial_delay_s is not None:
+        lines.append(f"the exact chain is too large to solve for {', '.join(map(str, table['agents'][~exact]))} "
+                     "agents: those rows are the fixed point")
+    lines.append("fixed point: redials treated as fresh Poisson calls, the limit of long redial delays. It "
+                 "understates blocking at short ones (200 calls/h, 180 s, patience 300 s, 14 agents, 20 lines, "
+                 "50% redial: P(block) -41% at a 60-s delay, -20% at 5 min, -4.5% at 30 min)"
+                 + ("; give --redial-delay-s for the exact chain" if args.redial_delay_s is None else ""))
+    return lines
 
 
 # ------------------------------------------------------------------- staff
@@ -308,6 +349,7 @@ _ERLANG_OPTIONS = {
     "arrival_rate_per_s": "--calls-per-hour", "mean_service_s": "--aht-s", "mean_patience_s": "--patience-s",
     "target_s": "--target-s", "service_level": "--service-level", "max_servers": "--max-agents",
     "max_occupancy": "--max-occupancy", "lines": "--lines", "redial_probability": "--redial-probability",
+    "redial_delay_s": "--redial-delay-s",
     "shrinkage": "--shrinkage",
 }
 _BREAKEVEN_OPTIONS = {
