@@ -386,8 +386,11 @@ class CallbackOffer(_Model):
     it is offered again to a caller still waiting live when its wait reaches
     ``threshold_s``. The predictors (sim/model engine docs, docs/design.md):
     ``queue_length`` = (callers ahead + 1) x mean service time / agents on
-    duty for the type; ``head_of_line`` = how long the caller at the head of
-    its type's queue has waited. Who accepts, and who picks up, is the
+    duty for the type (with none on duty: the time until the next of them
+    starts, plus that work shared by those starting then); ``head_of_line`` =
+    how long the caller at the head of its type's queue has waited. No
+    prediction exceeds the largest threshold, so a threshold at its maximum
+    offers nothing, whatever the roster. Who accepts, and who picks up, is the
     contact type's ``callback`` behaviour. A callback does not abandon: its
     patience does not run. ``queue`` says where it waits: ``keep_place``
     keeps its place in its type's queue (served in order of the time it
