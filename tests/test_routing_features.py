@@ -262,28 +262,26 @@ def test_queue_length_predictor_with_nobody_ever_on_duty_again_predicts_the_long
     assert centre._predicted_wait_s(0, last_start + 1.0) == MAX_DURATION_S  # not above: the largest threshold
 
 
-class _CheckedCentre:
-    """An ExtendedCentre whose kept count of callers ahead is checked against a scan at every prediction."""
+def _centre_checking_its_counts(sc, workload, roster):
+    """An ExtendedCentre whose kept count of callers ahead is checked against a scan of the queues at every
+    prediction; ``checks`` counts them."""
+    from sim.model.extended import ExtendedCentre
 
-    @staticmethod
-    def build(sc, workload, roster):
-        from sim.model.extended import ExtendedCentre
+    class Checked(ExtendedCentre):
+        checks = 0
 
-        class Checked(ExtendedCentre):
-            checks = 0
+        def _callers_ahead(self, k, now):
+            kept = super()._callers_ahead(k, now)
+            scanned = 0
+            for j in self.ahead_types[k]:
+                scanned += sum(1 for a in self.queues[j] if a.waiting and a.abandon_s > now)
+                if self.cb_keep_place:
+                    scanned += sum(1 for entry in self.cb_queues[j] if self._valid(entry))
+            assert kept == scanned, (now, k, kept, scanned)
+            self.checks += 1
+            return kept
 
-            def _callers_ahead(self, k, now):
-                kept = super()._callers_ahead(k, now)
-                scanned = 0
-                for j in self.ahead_types[k]:
-                    scanned += sum(1 for a in self.queues[j] if a.waiting and a.abandon_s > now)
-                    if self.cb_keep_place:
-                        scanned += sum(1 for entry in self.cb_queues[j] if self._valid(entry))
-                assert kept == scanned, (now, k, kept, scanned)
-                Checked.checks += 1
-                return kept
-
-        return Checked(sc, workload, roster)
+    return Checked(sc, workload, roster)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -310,9 +308,9 @@ def test_queue_length_predictor_counts_kept_as_the_queue_changes_equal_a_scan_of
     }
     sc = _validate(data)
     workload = draw_workload(sc, np.random.SeedSequence(seed))
-    centre = _CheckedCentre.build(sc, workload, build_roster(sc, np.random.SeedSequence(seed + 1)))
+    centre = _centre_checking_its_counts(sc, workload, build_roster(sc, np.random.SeedSequence(seed + 1)))
     centre.run()
-    assert type(centre).checks > 0
+    assert centre.checks > 0
 
 
 def test_head_of_line_predictor_offers_when_the_oldest_waiting_caller_has_waited_longer_than_the_threshold():

@@ -219,7 +219,8 @@ class ExtendedCentre(ContactCentre):
         # The queue-length predictor's counts (only kept when it is used): per type, the live
         # callers not yet known to be out of patience, a heap of their patience ends, and the
         # callbacks waiting.
-        self.count_ahead = any(self.cb_on) and not self.cb_head_of_line
+        counted = {j for k in range(self.n_types) if self.cb_on[k] for j in self.ahead_types[k]}
+        self.count_ahead = [k in counted and not self.cb_head_of_line for k in range(self.n_types)]
         self.live = [0] * self.n_types
         self.expiry: list[list] = [[] for _ in types]  # heaps of (abandon_s, seq, attempt)
         self.cb_waiting = [0] * self.n_types
@@ -374,7 +375,7 @@ class ExtendedCentre(ContactCentre):
 
     def _join_queue(self, att, now: float) -> float:
         patience = super()._join_queue(att, now)
-        if self.count_ahead:
+        if self.count_ahead[att.k]:
             att.counted = True
             self.live[att.k] += 1
             heappush(self.expiry[att.k], (att.abandon_s, next(self._expiry_seq), att))
