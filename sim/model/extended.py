@@ -20,9 +20,8 @@ state at that instant:
   the start (on a break or busy included). With nobody of those groups on
   duty, the wait is the time until the next of their shifts starts plus
   (a + 1) x m / s', s' the agents whose shifts start at that instant. The
-  counts behind a are kept as callers join and leave (an expiry heap per
-  type for patience running out), so a prediction costs the same whatever
-  the queue's length.
+  counts behind a are kept as callers join and leave (with a heap per type
+  of when their patience runs out), so a prediction never scans a queue.
 - ``head_of_line``: how long the oldest caller still waiting in its own
   type's queue (with ``keep_place``, live or callback) has waited; 0 when
   nobody waits. Callers found out of patience on the way are set aside and
@@ -69,16 +68,16 @@ first for a free agent).
 up to ``max_per_agent`` - 1 others. Each chat has a work content (its handle
 plus after-contact time, as drawn for the attempt); while its agent holds
 n chats it progresses at 1 / ``handle_time_factors[n-1]`` of the rate alone,
-so its length depends on how loaded its agent was all along. Its logged
-service time is how long it was held: from its start to the clock's instant
-it ended, or, for a chat held while its agent's load did not change, the
-delay its end was scheduled at (one chat alone at factor 1 logs its work
-exactly, as a call does). A new chat goes
+so its length depends on how loaded its agent was all along. A new chat goes
 to the least loaded eligible agent (fewest chats; then the most specialised
 group; then the agent idle or available longest). An agent holding any chat
 takes no call; one with spare capacity takes waiting chats; at a break or
-the shift's end it takes no new chat and finishes those it holds. Occupancy and cost are per
-agent: an agent is busy while it holds at least one chat (sim.metrics).
+the shift's end it takes no new chat and finishes those it holds. A chat's
+logged service time is how long it was held: from its start to the clock's
+instant it ended, or, for a chat held while its agent's load did not change,
+the delay its end was scheduled at (so one chat alone at factor 1 logs its
+work exactly, as a call does). Occupancy and cost are per agent: an agent
+is busy while it holds at least one chat (sim.metrics).
 Callbacks are never offered to chats.
 
 Random numbers for all this come from their own named streams
