@@ -313,7 +313,8 @@ def _render_erlang(table: pd.DataFrame, args, model: str, load: float, focus: in
 def _with_error(approximate: float, exact: float) -> str:
     if pd.isna(approximate):
         return "–"
-    error = f" ({100 * (approximate / exact - 1):+.0f}%)" if exact > 0 else ""
+    percent = round(100 * (approximate / exact - 1)) if exact > 0 else None
+    error = "" if percent is None else f" ({percent:+d}%)" if percent else " (0%)"
     return f"{100 * approximate:.2f}%{error}"
 
 
