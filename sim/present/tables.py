@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from sim.model import knobs
 from sim.model.scenario import Scenario
-from sim.present.formatting import fmt_estimate, is_missing
+from sim.present.formatting import fmt_estimate, fmt_value, is_missing
 
 # (metric, scope, label, kind): savings come from Results.compare (paired vs baseline),
 # levels from Results.summary.
@@ -82,6 +82,32 @@ def comparison_table(compare: pd.DataFrame, summary: pd.DataFrame, policies: lis
             row[labels.get(pid, pid)] = cell(hit, "mean", kind, compact) if hit is not None else "n/a"
         rows.append(row)
     return pd.DataFrame(rows).set_index("Figure")
+
+
+SERVICE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("service_level", "Service level", "share"),
+    ("abandonment", "Abandonment", "share"),
+    ("asa_s", "ASA", "seconds"),
+)
+
+
+def service_table(service: pd.DataFrame, labels: dict[str, str], baseline: str | None = None) -> pd.DataFrame:
+    """What non-emergency callers get, one row per policy and scope (``sim.studies.service.non_emergency_service``).
+
+    Each figure 'mean (95% CI low to high)'; 'Service collapse' names the rule's
+    breach ('' where none). The baseline's name is marked '(baseline)'.
+    """
+    rows = []
+    for _, r in service.iterrows():
+        name = labels.get(r["policy"], r["policy"]) + (" (baseline)" if r["policy"] == baseline else "")
+        row = {"Policy": name, "Callers": r["label"], "Offered per run": fmt_value(r["offered"], "integer")}
+        for metric, label, kind in SERVICE_COLUMNS:
+            text = fmt_estimate(r[metric], r[f"{metric}_ci_low"], r[f"{metric}_ci_high"], kind)
+            row[f"{label} (95% CI)"] = text + (" rough" if r["rough"] and not is_missing(r[f"{metric}_ci_low"])
+                                                else "")
+        row["Service collapse"] = "COLLAPSE: " + r["why"] if r["collapsed"] else ""
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("Policy")
 
 
 def _offers_callbacks(summary: pd.DataFrame) -> bool:
