@@ -142,7 +142,7 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
         assert browser.truncated_texts(page, '[data-testid="stTable"]') == [], nav
         if nav == "Cost of cutting":
             frontier = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text=marker))
-            expect(frontier.locator("g.trace.scatter")).to_have_count(8)  # 4 series and their bands
+            expect(frontier.locator("g.trace.scatter")).to_have_count(10)  # 5 series and their bands
             expect(page.get_by_text("with 95% confidence").first).to_be_visible()
         if nav == "Emergencies":
             ecdf = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text=marker))

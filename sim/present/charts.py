@@ -44,11 +44,15 @@ __all__ = [
 
 PALETTE = qualitative.Safe + qualitative.Vivid
 GUARANTEE_COLOUR = "#b2182b"
-MONEY_SERIES = {  # frontier metric -> (label, colour)
-    "wages_saved": ("Wages saved", "#1b7837"),
-    "added_customer_loss": ("Added customer losses", "#b2182b"),
-    "net_saving": ("Net effect for society", "#2166ac"),
-}
+# Frontier money series: the terms of society's net effect as they count in it (gains up, added costs down,
+# as on Compare), then the net; (metric, sign, label, colour), the colours Compare's bars use.
+MONEY_SERIES: tuple[tuple[str, int, str, str], ...] = (
+    ("wages_saved", 1, "Wages saved", "#1b7837"),
+    ("bot_cost_saved", 1, "Bot cost saved", "#7fbc41"),
+    ("added_customer_loss", -1, "Added customer losses", "#b2182b"),
+    ("added_churn", -1, "Added churn cost", "#f4a582"),
+    ("net_saving", 1, "Net effect for society", "#2166ac"),
+)
 
 
 def policy_colours(policies: Sequence[str]) -> dict[str, str]:
@@ -146,12 +150,14 @@ def frontier_chart(
 ) -> go.Figure:
     """The cost-of-cutting frontier from ``sim.studies.sweep.sweep(kind="staffing")`` output.
 
-    Top: wages saved, added customer losses and net effect (with CI bands)
-    against the share of human agents kept. Bottom: the share of emergencies
+    Top: the terms of society's net effect as they count in it — wages and bot
+    cost saved up, added customer losses and churn down, as Compare draws them
+    — and the net (with CI bands) against the share of human agents kept. Bottom: the share of emergencies
     reaching a human within the guarantee, with the target line. ``finding``
     (``sim.studies.breakeven.Finding`` of ``guarantee_confident``) marks where the
     guarantee stops being met with confidence: the region from the first
-    share that fails is shaded and the last share that passes is marked.
+    share that fails is shaded (with its legend entry) and the last share
+    that passes is marked.
     ``zoom``: clip the money axis to a few times the largest wages saved, so the
     region around break-even stays readable when deep cuts lose far more.
     """
@@ -160,11 +166,11 @@ def frontier_chart(
         subplot_titles=(f"Money against the baseline ({currency} per run)",
                         f"Emergencies reaching a human within {guarantee_s:g} s"),
     )
-    for metric, (name, colour) in MONEY_SERIES.items():
+    for metric, sign, name, colour in MONEY_SERIES:
         part = table[table.metric == metric].sort_values("value")
-        if part.empty:
-            continue
-        _band(fig, part, name, colour, row=1, scale=1.0, hover=f"{currency} %{{y:,.0f}}")
+        if part.empty or (metric == "bot_cost_saved" and not part["mean"].abs().gt(0.5).any()):
+            continue  # a family without a bot has no bot cost to draw
+        _band(fig, part, name, colour, row=1, scale=float(sign), hover=f"{currency} %{{y:,.0f}}")
     part = table[table.metric == "share_within_guarantee"].sort_values("value")
     if not part.empty:
         _band(fig, part, "Within the guarantee", "#762a83", row=2, scale=100.0, hover="%{y:.1f}%")
@@ -179,12 +185,14 @@ def frontier_chart(
     note, colour = None, GUARANTEE_COLOUR
     if finding is not None and finding.value is not None and finding.next_value is not None:
         x_pass, x_fail = 100 * finding.value, 100 * finding.next_value
-        fig.add_vrect(x0=lo_x, x1=x_fail, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0)
+        fig.add_vrect(x0=lo_x, x1=x_fail, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0,
+                      showlegend=True, name=f"guarantee not met with {pct} confidence")
         fig.add_vline(x=x_pass, line_dash="dot", line_color=GUARANTEE_COLOUR, line_width=2)
         note = f"met with {pct} confidence down to {x_pass:.0f}% kept, not at {x_fail:.0f}%"
     elif finding is not None and finding.value is None and finding.next_value is not None:
         hi_x = 100 * float(table["value"].max())
-        fig.add_vrect(x0=lo_x, x1=hi_x, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0)
+        fig.add_vrect(x0=lo_x, x1=hi_x, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0,
+                      showlegend=True, name=f"guarantee not met with {pct} confidence")
         note = f"not met with {pct} confidence at any share kept"
     elif finding is not None and finding.value is not None:
         note, colour = f"met with {pct} confidence at every share kept", "#1b7837"

@@ -33,18 +33,30 @@ def _unsigned(text: str) -> str:
     return text[1:] if text.startswith("-") and not any(ch in "123456789" for ch in text) else text
 
 
-def fmt_money(x: float, currency: str = "", compact: bool = False) -> str:
+def money_unit(values) -> str:
+    """The compact unit ('', 'k' or 'M') of the largest of ``values``: write a whole column in it
+    (``fmt_money_in``), so one column never mixes "-3,059" with "-11.4k"."""
+    finite = [abs(float(v)) for v in values if not is_missing(v) and math.isfinite(float(v))]
+    top = max(finite, default=0.0)
+    return "M" if top >= 1e6 else "k" if top >= 1e4 else ""
+
+
+def fmt_money_in(x: float, unit: str, currency: str = "") -> str:
+    """An amount in the given compact unit ('' whole units, 'k' thousands, 'M' millions)."""
     if is_missing(x):
         return MISSING
     v = abs(x)
-    if compact and v >= 1e6:
-        text = f"{v / 1e6:,.2f}M"
-    elif compact and v >= 1e4:
-        text = f"{v / 1e3:,.1f}k"
-    else:
-        text = f"{v:,.0f}"
-    sign = "-" if x < 0 and any(ch in "123456789" for ch in text) else ""
+    text = f"{v / 1e6:,.2f}M" if unit == "M" else f"{v / 1e3:,.1f}k" if unit == "k" else f"{v:,.0f}"
+    if not any(ch in "123456789" for ch in text):
+        return f"{currency + ' ' if currency else ''}0"  # nothing: "0" in any unit, never "0.0k" or "-0"
+    sign = "-" if x < 0 else ""
     return f"{sign}{currency + ' ' if currency else ''}{text}"
+
+
+def fmt_money(x: float, currency: str = "", compact: bool = False) -> str:
+    if is_missing(x):
+        return MISSING
+    return fmt_money_in(x, money_unit([x]) if compact else "", currency)
 
 
 def fmt_value(x: float, kind: str, currency: str = "", compact: bool = False) -> str:
