@@ -10,7 +10,6 @@ pages only format it.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -393,16 +392,18 @@ def run_what_matters(scenario_yaml: str, policy: str, replications: int = 2, wor
                      progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> WhatMatters:
     """The default one-at-a-time experiment for ``policy`` (sim.studies.uncertainty.defaults), run and analysed.
 
-    Its folder lives under the system's temporary folder, named by the
-    scenario and policy, so a run the server stopped half-way resumes.
+    Its folder lives in the user's own cache folder (``ui.cache``), named by
+    the scenario and policy, so a run the server stopped half-way resumes.
     """
     from sim.studies.uncertainty import run_experiment
     from sim.studies.uncertainty.defaults import default_experiment
 
+    from .cache import what_matters_root
+
     scenario = scenario_from_yaml(scenario_yaml)
     experiment = default_experiment(scenario, policy, replications=replications)
     # Keyed by the code too: a folder from another model version is never resumed (sim.studies.uncertainty.store).
-    folder = Path(tempfile.gettempdir()) / "humanline-what-matters" / f"{experiment.fingerprint[:16]}-{code_fingerprint()[:8]}"
+    folder = what_matters_root() / f"{experiment.fingerprint[:16]}-{code_fingerprint()[:8]}"
     _guarded("The experiment", should_stop, progress,
              lambda report: run_experiment(experiment, folder, workers=capped_workers(workers)[0], progress=report))
     return _what_matters(folder, scenario.economics.currency)

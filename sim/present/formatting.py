@@ -108,3 +108,42 @@ def fmt_pm(mean: float, lo: float, hi: float, kind: str) -> str:
         return fmt_value(mean, kind)
     half = fmt_value((hi - lo) / 2, kind)
     return f"{fmt_value(mean, kind)} ± {half}"
+
+
+def fmt_parameter(value: Any, digits: int = 4) -> str:
+    """A scenario parameter's value for people: numbers to ``digits`` significant figures with no float noise
+    (0.17499999999999996 is "0.175", 21.428571428571427 is "21.43"), whole numbers as they are, booleans
+    as YAML writes them, lists and mappings item by item."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if abs(value) >= 10 ** digits:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}g}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {fmt_parameter(v, digits)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(fmt_parameter(v, digits) for v in value) + "]"
+    return str(value)
+
+
+
+def fmt_change(before: Any, after: Any) -> str:
+    """'before → after' of an edited parameter, each with ``fmt_parameter``, with more digits only where the
+    two would otherwise read the same (0.2 → 0.2001, never 0.2 → 0.2); a parameter added or removed reads
+    'not in the file' or 'removed'."""
+    if before is None:
+        return f"not in the file → {fmt_parameter(after)}"
+    if after is None:
+        return f"{fmt_parameter(before)} → removed"
+    for digits in (4, 6, 9, 12, 17):
+        old, new = fmt_parameter(before, digits), fmt_parameter(after, digits)
+        if old != new:
+            break
+    return f"{old} → {new}"

@@ -67,7 +67,7 @@ for h in heads:
         st.markdown(f"**{h['label']}**" + (f" — {h['description']}" if h["description"] else "")
                     + f"  \n{result.headcounts[h['policy']]:g} agents on its roster as run.")
         if edits.get(h["policy"]):
-            st.caption("Edited in the app: " + "; ".join(f"{c['parameter']} {c['before']} → {c['after']}"
+            st.caption("Edited in the app: " + "; ".join(f"{c['parameter']} {state.difference_text(c)}"
                                                          for c in edits[h["policy"]]))
         left, right = st.columns([2, 3])
         with left:

@@ -5,6 +5,7 @@ import streamlit as st
 from sim.present import charts
 from sim.present.formatting import fmt_value
 from ui import compute, state
+from ui.cache import what_matters_root
 
 ctx = state.ctx()
 sc = ctx.scenario
@@ -41,6 +42,8 @@ if source.startswith("A quick"):
     if not st.button("Run the experiment", type="primary", key="what_matters_run"):
         st.caption("About half a minute for the payment-platform week on two cores; the result is kept while the "
                    "app runs.")
+        st.caption(f"Each experiment is kept in your own cache folder, `{what_matters_root()}`, so one stopped "
+                   "half-way resumes; other users of this machine do not see it. Delete the folder to free the space.")
         st.stop()
     result = state.what_matters(policy, reps)
 else:
