@@ -279,7 +279,7 @@ def test_pages_content(app, monkeypatch):
     assert "Net effect for society (USD)" in frontier_table.columns and "net_saving" not in frontier_table.columns
     assert frontier_table.iloc[0]["Wages saved (USD)"].count("(") == 1  # with its interval
     app.switch_page("ui/pages/emergencies.py").run()
-    never = app.dataframe[0].value
+    never = app.table[0].value
     assert "Never reached a human" in never.columns and len(never) == len(FLAGSHIP_POLICIES)
     app.switch_page("ui/pages/assumptions.py").run()
     params = pd.concat([t.value for t in app.table[1:]])

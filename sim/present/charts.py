@@ -40,6 +40,7 @@ __all__ = [
     "erlang_curves_chart",
     "replications_chart",
     "cover_chart",
+    "wrap_label",
 ]
 
 PALETTE = qualitative.Safe + qualitative.Vivid
@@ -66,6 +67,14 @@ def _rgba(colour: str, alpha: float) -> str:
     else:
         r, g, b = (int(float(x)) for x in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3])
     return f"rgba({r},{g},{b},{alpha})"
+
+
+def wrap_label(text: str, width: int = 20) -> str:
+    """A long name broken into lines of about ``width`` characters (Plotly's ``<br>``), so that names on an axis
+    or above a panel stay whole and apart instead of being rotated, overlapped or cut."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 
 def _err(mean: float, lo: float, hi: float) -> tuple[float, float]:
@@ -112,7 +121,7 @@ def savings_chart(
             text.append(fmt_money(mean, currency))
         fig.add_bar(
             name=name,
-            x=[labels.get(p, p) for p in others],
+            x=[wrap_label(labels.get(p, p)) for p in others],
             y=ys,
             marker_color=colour,
             marker_line_width=2 if metric.startswith("net") else 0,
@@ -127,9 +136,11 @@ def savings_chart(
         barmode="group",
         title=f"Against the baseline ({labels.get(baseline, baseline)}), per run: gains up, added costs down",
         yaxis_title=f"{currency} over the horizon",
-        legend={"orientation": "h", "y": -0.2},
-        margin={"t": 60, "b": 40},
-        height=440,
+        # the legend above the bars: below them it lay over the policies' names
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
+        xaxis={"tickangle": 0, "automargin": True},
+        margin={"t": 100, "b": 40},
+        height=480,
     )
     return fig
 
@@ -402,8 +413,9 @@ def heatmap_chart(
     n = len(policies)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[labels.get(p, p) for p in policies],
-                        shared_yaxes=True, horizontal_spacing=0.04, vertical_spacing=0.12)
+    # panel titles wrapped to their panel's width, so neighbours' long names never run into each other
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[wrap_label(labels.get(p, p), 34) for p in policies],
+                        shared_yaxes=True, horizontal_spacing=0.05, vertical_spacing=0.16)
     zmin, capped = 0.0, False
     if metric == "service_level":
         zmax = 100.0
@@ -429,8 +441,9 @@ def heatmap_chart(
         )
     fig.update_yaxes(autorange="reversed", title_text="hour", col=1)
     note = f"<br><sup>colours capped at the {HEATMAP_CAP_PERCENTILE}th percentile of cells</sup>" if capped else ""
-    fig.update_layout(title=f"{title} by hour and day (mean over replications){note}", height=300 * rows + 80,
-                      margin={"t": 90})
+    fig.update_annotations(font_size=13)
+    fig.update_layout(title=f"{title} by hour and day (mean over replications){note}", height=320 * rows + 100,
+                      margin={"t": 110})
     return fig
 
 
@@ -481,13 +494,21 @@ def classroom_chart(table: pd.DataFrame, model: str) -> go.Figure:
     return fig
 
 
-def tornado_chart(tornado: pd.DataFrame, figure_label: str, value_kind: str, currency: str = "") -> go.Figure:
+def tornado_chart(tornado: pd.DataFrame, figure_label: str, value_kind: str, currency: str = "",
+                  factor_labels: dict[str, str] | None = None) -> go.Figure:
     """One-at-a-time swings: per factor, the change from the base point at its low and its high value, with CIs.
 
     Factors are sorted by the size of their swing, largest on top (the
     table comes sorted from sim.studies.uncertainty.analysis.tornado).
+    ``factor_labels``: factor path -> the name to show (``sim.present.tables.factor_label``);
+    each factor's row also says the low and high values it moved between.
     """
+    from sim.present.tables import factor_range
+
     rows = tornado.iloc[::-1]  # Plotly draws the first category at the bottom
+    names = [f"{(factor_labels or {}).get(f, f)}<br><span style='font-size:0.85em'>"
+             f"{factor_range(f, lo, hi)}</span>"
+             for f, lo, hi in zip(rows["factor"], rows["low_value"], rows["high_value"])]
     fig = go.Figure()
     scale = 100.0 if value_kind == "share" else 1.0
     for side, colour in (("low", "#4c78a8"), ("high", "#f58518")):
@@ -495,15 +516,15 @@ def tornado_chart(tornado: pd.DataFrame, figure_label: str, value_kind: str, cur
         plus = (rows[f"{side}_ci_high"] * scale - change).clip(lower=0).fillna(0)
         minus = (change - rows[f"{side}_ci_low"] * scale).clip(lower=0).fillna(0)
         fig.add_trace(go.Bar(
-            y=rows["factor"], x=change, orientation="h", name=f"factor at its {side} value", marker_color=colour,
+            y=names, x=change, orientation="h", name=f"factor at its {side} value", marker_color=colour,
             error_x=dict(type="data", array=plus, arrayminus=minus, visible=True),
             customdata=rows[f"{side}_value"],
-            hovertemplate=f"%{{y}} = %{{customdata:.4g}}<br>change: %{{x:,.3g}}{'%' if scale == 100 else ''}"
+            hovertemplate=f"at %{{customdata:.4g}}<br>change: %{{x:,.3g}}{'%' if scale == 100 else ''}"
                           "<extra></extra>",
         ))
     unit = "percentage points" if value_kind == "share" else (currency or "money")
     fig.update_layout(
-        barmode="overlay", height=120 + 48 * len(rows), margin=dict(l=10, r=10, t=40, b=40),
+        barmode="overlay", height=140 + 56 * len(rows), margin=dict(l=10, r=10, t=40, b=40),
         title=f"{figure_label}: change from the base point ({unit})", legend=dict(orientation="h", y=-0.15),
         xaxis=dict(zeroline=True, zerolinewidth=2, zerolinecolor="#444"),
     )
@@ -682,7 +703,8 @@ def replay_chart(replay) -> go.Figure:
             ],
         }],
         sliders=[{
-            "active": 0, "x": 0.16, "len": 0.84, "y": -0.31, "yanchor": "top", "pad": {"t": 0},
+            # ends short of the right edge: the last step's tick and label are drawn whole
+            "active": 0, "x": 0.16, "len": 0.8, "y": -0.31, "yanchor": "top", "pad": {"t": 0, "r": 20},
             "currentvalue": {"prefix": "Time: ", "font": {"size": 13}},
             "steps": [{"label": labels_t[i], "method": "animate",
                        "args": [[str(i)], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",
