@@ -157,7 +157,8 @@ def test_frontier_chart_says_when_the_guarantee_is_never_or_always_met():
 def test_frontier_chart_from_a_real_sweep(frontier):
     fig = charts.frontier_chart(frontier.table, frontier.currency, frontier.guarantee_share, frontier.guarantee_s,
                                 template_label=frontier.template_label, marker=frontier.template_scale, zoom=True)
-    assert len([t for t in fig.data if t.mode == "lines+markers"]) == 4
+    # wages saved, added customer losses, added churn, net, the guarantee (no bot in the template: no bot cost)
+    assert len([t for t in fig.data if t.mode == "lines+markers"]) == 5
 
 
 def test_ecdf_chart_has_a_curve_per_policy_and_the_guarantee_line(comparison):
