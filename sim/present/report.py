@@ -343,14 +343,25 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
 
 
 def _service_sentences(service: pd.DataFrame) -> list[Markup]:
-    """What a policy's non-emergency callers get (``sim.studies.service``), and the collapse flag with its rule."""
+    """What a policy's non-emergency callers get (``sim.studies.service``), and the collapse flag with its rule.
+
+    Every number is tagged as the verdict's others are, with ``data-source`` naming the study it comes from."""
     out = []
     for _, r in service.iterrows():
-        figures = [f"{label} {fmt_estimate(r[m], r[f'{m}_ci_low'], r[f'{m}_ci_high'], kind)}"
-                   for m, label, kind in (("service_level", "service level", "share"),
-                                          ("abandonment", "abandonment", "share"), ("asa_s", "ASA", "seconds"))]
+        def fig(metric: str, column: str, kind: str) -> Markup:
+            return _fig(r[column], kind, "", policy=r["policy"], metric=metric, scope=r["scope"],
+                        column=column.removeprefix(metric).lstrip("_") or "mean", source="non_emergency_service")
+
+        figures = []
+        for metric, label, kind in (("service_level", "service level", "share"),
+                                    ("abandonment", "abandonment", "share"), ("asa_s", "ASA", "seconds")):
+            text = Markup("{} {}").format(label, fig(metric, metric, kind))
+            if not (is_missing(r[f"{metric}_ci_low"]) or is_missing(r[f"{metric}_ci_high"])):
+                text += Markup(" ({} to {})").format(fig(metric, f"{metric}_ci_low", kind),
+                                                     fig(metric, f"{metric}_ci_high", kind))
+            figures.append(text)
         out.append(Markup('<span class="service" data-scope="{}">{}: {}.</span>').format(
-            r["scope"], r["label"], "; ".join(figures)))
+            r["scope"], r["label"], Markup("; ").join(figures)))
     hit = service[service["collapsed"]]
     if len(hit):
         out.append(Markup('<b class="collapse">Service collapse</b> for {}: {}.').format(
