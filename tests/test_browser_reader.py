@@ -80,7 +80,7 @@ def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_pat
                                                       timeout=LONG)
     browser.wait_idle(page, LONG)
     browser.differences(page).click()
-    listed = sidebar.locator('[data-testid="stExpander"] [data-testid="stMarkdownContainer"]').first
+    listed = sidebar.locator('[data-testid="stExpander"] [data-testid="stExpanderDetails"]').first
     expect(listed).to_contain_text("resolve_probability")
     text = listed.inner_text()
     assert "→" in text and not re.search(r"\d\.\d{6,}", text), text
@@ -126,7 +126,9 @@ def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_pat
 
     # Roster and demand: the heatmap's panel titles apart.
     _nav(page, "Roster and demand")
-    browser.wait_for_chart(page, "by hour and day", timeout_ms=LONG)
+    browser.wait_for_chart(page, "Demand and roster by interval", timeout_ms=LONG)
+    heatmap = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text="by hour and day"))
+    heatmap.first.locator("g.annotation").first.wait_for(state="attached", timeout=LONG)  # its panels' titles
     panels = _boxes(page, "by hour and day", "g.annotation")
     assert not any(_overlap(a, b) for i, a in enumerate(panels) for b in panels[i + 1:]), "panel titles overlap"
     _shot(page, tmp_path, shots, "roster_and_demand")
