@@ -160,12 +160,23 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
 def test_what_matters_draws_its_tornado_in_the_browser(chrome, tmp_path):
     chromium, url = chrome
     page = browser.open_app(chromium, url, WIDTH, HEIGHT)
+    from playwright.sync_api import expect
+
+    from ui.cache import what_matters_root
+
     page.locator('[data-testid="stSidebarNav"]').get_by_text("What matters", exact=True).click()
+    # where the experiments are kept: the user's own cache folder, said on the page
+    expect(page.get_by_text(str(what_matters_root()), exact=False)).to_be_visible(timeout=120_000)
     page.get_by_role("button", name="Run the experiment").click()
     browser.wait_for_chart(page, "change from the base point", timeout_ms=300_000)
     browser.wait_idle(page, timeout_ms=300_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Where the verdict flips").count() == 1
+    # each input named as the other pages name it, with the low and high values it moved between
+    tornado = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text="change from the base point"))
+    names = " | ".join(tornado.first.locator("g.ytick text").all_text_contents())
+    assert "drain half-life" in names and " to " in names, names
+    assert "contact_types[" not in names and "policies[" not in names, names
     browser.clear_hover(page)
     shot = tmp_path / "what_matters.png"
     page.screenshot(path=str(shot), full_page=True)

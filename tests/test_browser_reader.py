@@ -7,8 +7,10 @@ page: the non-emergency callers' service and the collapse flag beside the
 emergency guarantee, the Cost of cutting's terms and its shaded region's
 legend, a legend that does not lie over the policies' names, panel titles
 apart, the replay slider's last step inside the chart, whole table headers,
-the sidebar's differences without float noise. Every wait is on a state of
-the page, with deadlines for a loaded machine.
+the sidebar's differences without float noise. What matters and Plan a
+roster are checked where tests/test_browser.py and test_browser_rosters.py
+already run them. Every wait is on a state of the page, with deadlines for a
+loaded machine.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ BOXES = """([title, selector]) => {
   return [...plot.querySelectorAll(selector)].map(e => {
     const r = e.getBoundingClientRect();
     return {text: e.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom,
-            plot_left: plot.getBoundingClientRect().left, plot_right: plot.getBoundingClientRect().right};
+            plot_right: plot.getBoundingClientRect().right, plot_bottom: plot.getBoundingClientRect().bottom};
   }).filter(b => b.right > b.left && b.bottom > b.top);
 }"""
 
@@ -53,11 +55,21 @@ def _nav(page, title: str) -> None:
     browser.sidebar(page).locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
 
 
+# The page's own height: Streamlit scrolls inside its main element, which a full-page screenshot does not see.
+PAGE_HEIGHT = """() => { const m = document.querySelector('[data-testid="stMain"]');
+                       return m ? m.scrollHeight : document.documentElement.scrollHeight; }"""
+
+
 def _shot(page, tmp_path, shots: dict, name: str) -> None:
+    """The whole page at 1400 px: the window made as tall as the page for the shot, then put back."""
     _no_exception(page)
     browser.clear_hover(page)
     shots[name] = tmp_path / f"reader_{name}.png"
-    page.screenshot(path=str(shots[name]), full_page=True)
+    height = min(max(int(page.evaluate(PAGE_HEIGHT)), HEIGHT), 12_000)
+    page.set_viewport_size({"width": WIDTH, "height": height})
+    browser.wait_idle(page, LONG)
+    page.screenshot(path=str(shots[name]))
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
 
 
 def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_path):
@@ -139,6 +151,7 @@ def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_pat
     ticks = _boxes(page, "So far: service level", "g.slider-container .slider-tick-rect, "
                                                    "g.slider-container .slider-labels text")
     assert max(t["right"] for t in ticks) <= ticks[0]["plot_right"] - 2, "the slider's last step is clipped"
+    assert max(t["bottom"] for t in ticks) <= ticks[0]["plot_bottom"] - 2, "the slider's labels are cut below"
     _shot(page, tmp_path, shots, "classroom")
 
     for nav, marker in (("Plan a roster", "Requirement and cover"), ("Edit a roster", "Requirement and cover")):
@@ -169,53 +182,3 @@ def test_a_scenario_without_a_description_has_no_dangling_dash(chrome, tmp_path)
     heading = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Each policy meets").first
     expect(heading).to_contain_text("My bank week")
     assert "My bank week —" not in heading.inner_text()
-
-
-def test_what_matters_names_each_input_with_its_range_and_says_where_it_is_kept(chrome, tmp_path):
-    from playwright.sync_api import expect
-
-    from ui.cache import what_matters_root
-
-    chromium, url = chrome
-    page = browser.open_app(chromium, url, WIDTH, HEIGHT)
-    _nav(page, "What matters")
-    expect(page.get_by_text(str(what_matters_root()), exact=False)).to_be_visible(timeout=LONG)
-    page.get_by_role("button", name="Run the experiment").click()
-    browser.wait_for_chart(page, "change from the base point", timeout_ms=LONG)
-    browser.wait_idle(page, LONG)
-    names = " | ".join(b["text"] for b in _boxes(page, "change from the base point", "g.ytick text"))
-    assert "drain half-life" in names and " to " in names, names
-    assert "contact_types[" not in names and "policies[" not in names, names
-    shots: dict = {}
-    _shot(page, tmp_path, shots, "what_matters")
-    _keep(shots)
-
-
-def test_plan_a_roster_states_every_rosters_size_in_agent_hours_a_week_and_peak_agents(chrome, tmp_path):
-    from playwright.sync_api import expect
-
-    chromium, url = chrome
-    page = browser.open_app(chromium, url, WIDTH, HEIGHT)
-    browser.choose_preset(page, "Bank hotline day")
-    _nav(page, "Plan a roster")
-    browser.wait_for_chart(page, "Requirement and cover", timeout_ms=LONG)
-    for label, value in (("Repair rounds", "1"), ("Replications per check", "2")):
-        box = page.get_by_role("spinbutton", name=label, exact=True)
-        box.fill(value)
-        box.press("Enter")
-        expect(box).to_have_value(value)
-        browser.wait_idle(page, LONG)
-    page.get_by_role("button", name="Plan the roster").click()
-    expect(page.get_by_role("button", name="Add to the comparison")).to_be_visible(timeout=LONG)
-    browser.wait_idle(page, LONG)
-    table = page.locator('[data-testid="stTable"]').filter(has_text="agent-hours a week")
-    expect(table.get_by_text("peak agents", exact=True)).to_be_visible()
-    headers = [h.strip() for h in table.locator("th").all_inner_texts()]
-    assert "agents" not in headers, headers  # no count of shift entries set against headcounts
-    rows = {r.locator("th").first.inner_text().strip(): r.locator("td").all_inner_texts()
-            for r in table.locator("tbody tr").all()}
-    assert "Optimised roster" in rows and len(rows) >= 2
-    assert all(re.fullmatch(r"[\d,]+", cells[1].strip()) for cells in rows.values()), rows  # agent-hours
-    shots: dict = {}
-    _shot(page, tmp_path, shots, "plan_a_roster_planned")
-    _keep(shots)

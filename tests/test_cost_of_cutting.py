@@ -63,4 +63,5 @@ def test_the_chart_draws_added_costs_down_like_compare_and_gives_the_shaded_regi
     assert min(drawn["Added churn cost"].y) < 0 and max(drawn["Added churn cost"].y) <= 0  # an added cost is drawn below zero, as on Compare
     assert max(drawn["Wages saved"].y) > 0
     shaded = [s for s in fig.layout.shapes if s.type == "rect"]
-    assert shaded and shaded[0].showlegend and "not met" in shaded[0].name
+    assert len(shaded) == 2 and "not met" in shaded[0].name  # in both panels ...
+    assert [bool(s.showlegend) for s in shaded] == [True, False]  # ... with one legend entry

@@ -26,3 +26,6 @@ def test_a_money_column_is_written_in_one_unit():
     unit = money_unit(values)
     assert [fmt_money_in(v, unit) for v in values] == ["-3.1k", "-11.4k", "0"]
     assert money_unit([12.0, -950.0]) == ""
+    assert money_unit([1.45e6, -12_300.0, 0.0]) == "k"  # millions only when every amount is one
+    assert fmt_money_in(-1.4485e6, "k") == "-1,448.5k"
+    assert money_unit([1.45e6, 2e6, 0.0]) == "M"

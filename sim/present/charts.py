@@ -207,6 +207,11 @@ def frontier_chart(
         note = f"not met with {pct} confidence at any share kept"
     elif finding is not None and finding.value is not None:
         note, colour = f"met with {pct} confidence at every share kept", "#1b7837"
+    # the shaded region is drawn in both panels; one legend entry says what it is
+    seen = False
+    for shape in fig.layout.shapes:
+        if shape.showlegend:
+            shape.showlegend, seen = not seen, True
     if note:
         fig.add_annotation(x=0.5, y=0.02, xref="x2 domain", yref="y2 domain", showarrow=False, yanchor="bottom",
                            text=note, font={"color": colour}, bgcolor="rgba(255,255,255,0.8)")
@@ -691,7 +696,7 @@ def replay_chart(replay) -> go.Figure:
             "transition": {"duration": 0}}
     fig.update_layout(
         title={"text": _frame_title(frames.iloc[0], replay), "font": {"size": 14}},
-        height=660, margin={"t": 110, "b": 150}, legend={"orientation": "h", "y": -0.22, "yanchor": "top"},
+        height=690, margin={"t": 110, "b": 185}, legend={"orientation": "h", "y": -0.22, "yanchor": "top"},
         updatemenus=[{
             "type": "buttons", "direction": "left", "x": 0.0, "y": -0.36, "xanchor": "left", "yanchor": "top",
             "pad": {"r": 10, "t": 0}, "showactive": False,

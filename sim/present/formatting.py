@@ -34,11 +34,14 @@ def _unsigned(text: str) -> str:
 
 
 def money_unit(values) -> str:
-    """The compact unit ('', 'k' or 'M') of the largest of ``values``: write a whole column in it
-    (``fmt_money_in``), so one column never mixes "-3,059" with "-11.4k"."""
+    """The one compact unit ('', 'k' or 'M') to write a whole column of ``values`` in (``fmt_money_in``), so
+    one column never mixes "-3,059" with "-11.4k": thousands once the largest reaches 10,000, millions
+    only when every amount does (1.45M beside 12.3k reads "1,450.0k", not "0.01M")."""
     finite = [abs(float(v)) for v in values if not is_missing(v) and math.isfinite(float(v))]
-    top = max(finite, default=0.0)
-    return "M" if top >= 1e6 else "k" if top >= 1e4 else ""
+    nonzero = [v for v in finite if v >= 0.5]
+    if nonzero and min(nonzero) >= 1e6:
+        return "M"
+    return "k" if max(finite, default=0.0) >= 1e4 else ""
 
 
 def fmt_money_in(x: float, unit: str, currency: str = "") -> str:
