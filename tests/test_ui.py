@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -335,5 +336,7 @@ def test_scenario_as_run_and_provenance_list_exactly_the_apps_changes():
     assert "#   policies[1].staffing_scale: 0.6 -> 0.8" in text and "upload: x.yaml" in text
     assert sim.parse_scenario(text, read_csv=lambda n: "", source="t").policy("bot_cut40").staffing_scale == 0.8
     assert run.labels["bot_cut40"].endswith("(edited)") and not run.labels["today"].endswith("(edited)")
+    noisy = compute.run_comparison(sim.scenario_to_yaml(knobs.with_bot_resolve(sc, 0.35)), base_yaml=base)
+    assert not re.search(r"\d\.\d{7,}", compute.scenario_as_run(noisy).split("\nname:")[0])  # no float noise
     untouched = compute.run_comparison(base, base_yaml=base)
     assert untouched.changes == [] and "no changes" in compute.scenario_as_run(untouched)

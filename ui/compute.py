@@ -20,6 +20,7 @@ import pandas as pd
 import sim
 from sim.files.export import code_fingerprint, provenance
 from sim.model import knobs
+from sim.present.formatting import fmt_change
 from sim.runs.guard import NonFiniteResult, run_checked
 from sim.runs.size_guard import RunTooLarge
 from sim.runs.workers import capped_workers
@@ -274,7 +275,8 @@ def scenario_as_run(comparison: Comparison) -> str:
     lines = [f"# humanline scenario as run in the app, from {comparison.source or 'the app'};"]
     if comparison.changes:
         lines.append("# changed in the app (file value -> value run):")
-        lines += [f"#   {c['parameter']}: {c['before']} -> {c['after']}" for c in comparison.changes]
+        lines += [f"#   {c['parameter']}: {fmt_change(c['before'], c['after']).replace(' → ', ' -> ')}"
+                  for c in comparison.changes]  # as the sidebar lists them, without float noise
     else:
         lines.append("# no changes: exactly the file as loaded.")
     return "\n".join(lines) + "\n" + comparison.scenario_yaml
