@@ -696,7 +696,7 @@ def replay_chart(replay) -> go.Figure:
             "transition": {"duration": 0}}
     fig.update_layout(
         title={"text": _frame_title(frames.iloc[0], replay), "font": {"size": 14}},
-        height=690, margin={"t": 110, "b": 185}, legend={"orientation": "h", "y": -0.22, "yanchor": "top"},
+        height=740, margin={"t": 110, "b": 240}, legend={"orientation": "h", "y": -0.22, "yanchor": "top"},
         updatemenus=[{
             "type": "buttons", "direction": "left", "x": 0.0, "y": -0.36, "xanchor": "left", "yanchor": "top",
             "pad": {"r": 10, "t": 0}, "showactive": False,
