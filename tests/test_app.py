@@ -402,7 +402,8 @@ def test_what_matters_runs_the_quick_experiment_and_draws_the_tornado(app):
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     titles = [c.proto.spec for c in charts(app)]
-    assert titles and any("half_life_min" in t for t in titles)  # the fraud half-life is a factor
+    assert titles and any("drain half-life" in t for t in titles)  # the fraud half-life is a factor, by its name
+    assert not any("half_life_min" in t for t in titles)  # not by its field path
     assert any("never" in m.value or "where" in m.value for m in app.markdown), "the verdict map is stated"
 
 
