@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -84,6 +85,12 @@ def test_the_table_names_the_collapse_and_marks_the_baseline():
     assert table.loc["Cut"].set_index("Callers").loc["refund", "Service collapse"].startswith("COLLAPSE: ")
     assert (table.loc["Fine (baseline)", "Service collapse"] == "").all()
     assert "%" in table["Service level (95% CI)"].iloc[0] and " to " in table["ASA (95% CI)"].iloc[0]
+    assert not any("min" in t for t in table["ASA (95% CI)"])  # nobody waits 10 minutes: seconds
+    # refunds waiting 25 minutes put the whole ASA column in minutes: one unit per column
+    frame = _frame()
+    frame.loc[(frame.policy == "cut") & (frame.contact_type == "refund"), "answered_wait_sum_s"] *= 3
+    asa = service_table(non_emergency_service(frame, TYPES, ["fine", "cut"]), {}, "fine")["ASA (95% CI)"]
+    assert all(re.fullmatch(r"[\d.,]+ min \([\d.,]+ min to [\d.,]+ min\)( rough)?", t) for t in asa), list(asa)
     assert "50%" in COLLAPSE_RULE and "20%" in COLLAPSE_RULE
 
 

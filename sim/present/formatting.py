@@ -150,3 +150,16 @@ def fmt_change(before: Any, after: Any) -> str:
         if old != new:
             break
     return f"{old} → {new}"
+
+
+def seconds_unit(values) -> str:
+    """'min' when the longest of ``values`` reaches 10 minutes, else 's': one unit for a whole column of times."""
+    finite = [abs(float(v)) for v in values if not is_missing(v) and math.isfinite(float(v))]
+    return "min" if max(finite, default=0.0) >= 600 else "s"
+
+
+def fmt_seconds_in(x: float, unit: str) -> str:
+    """A duration in seconds written in ``unit`` ('s' as ``fmt_value`` writes seconds, or 'min')."""
+    if is_missing(x) or unit != "min" or (isinstance(x, float) and math.isinf(x)):
+        return fmt_value(x, "seconds")
+    return _unsigned(f"{x / 60:,.1f}") + " min"

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from sim.model import knobs
 from sim.model.scenario import Scenario
-from sim.present.formatting import fmt_estimate, fmt_parameter, fmt_value, is_missing
+from sim.present.formatting import fmt_estimate, fmt_parameter, fmt_seconds_in, fmt_value, is_missing, seconds_unit
 
 # (metric, scope, label, kind): savings come from Results.compare (paired vs baseline),
 # levels from Results.summary.
@@ -98,13 +98,19 @@ def service_table(service: pd.DataFrame, labels: dict[str, str], baseline: str |
     breach ('' where none). The baseline's name is marked '(baseline)'.
     """
     rows = []
+    # one unit for the whole ASA column: "118.8 min (0 s to 465.3 min)" and "7.0 s" side by side mislead
+    unit = seconds_unit(service[["asa_s", "asa_s_ci_low", "asa_s_ci_high"]].to_numpy().ravel())
     for _, r in service.iterrows():
         name = labels.get(r["policy"], r["policy"]) + (" (baseline)" if r["policy"] == baseline else "")
         row = {"Policy": name, "Callers": r["label"], "Offered per run": fmt_value(r["offered"], "integer")}
         for metric, label, kind in SERVICE_COLUMNS:
-            text = fmt_estimate(r[metric], r[f"{metric}_ci_low"], r[f"{metric}_ci_high"], kind)
-            row[f"{label} (95% CI)"] = text + (" rough" if r["rough"] and not is_missing(r[f"{metric}_ci_low"])
-                                                else "")
+            lo, hi = r[f"{metric}_ci_low"], r[f"{metric}_ci_high"]
+            if kind == "seconds":
+                text = fmt_seconds_in(r[metric], unit) + ("" if is_missing(lo) or is_missing(hi) else
+                                                          f" ({fmt_seconds_in(lo, unit)} to {fmt_seconds_in(hi, unit)})")
+            else:
+                text = fmt_estimate(r[metric], lo, hi, kind)
+            row[f"{label} (95% CI)"] = text + (" rough" if r["rough"] and not is_missing(lo) else "")
         row["Service collapse"] = "COLLAPSE: " + r["why"] if r["collapsed"] else ""
         rows.append(row)
     return pd.DataFrame(rows).set_index("Policy")
