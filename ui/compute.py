@@ -25,6 +25,7 @@ from sim.runs.guard import NonFiniteResult, run_checked
 from sim.runs.size_guard import RunTooLarge
 from sim.runs.workers import capped_workers
 from sim.studies import classroom as classroom_study
+from sim.studies import roster_table
 from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
 from sim.studies.sweep import COARSE_STAFFING
 
@@ -140,6 +141,8 @@ class Comparison:
     provenance: dict
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # Scenario.warnings and the worker cap's, to show
+    # every policy's roster size in one unit: agent-hours a week, peak agents (sim.studies.roster_table.roster_sizes)
+    roster_sizes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -218,6 +221,7 @@ def run_comparison(scenario_yaml: str, base_yaml: str | None = None, source: str
         provenance=prov,
         timings={"simulate_s": t1 - t0, "statistics_s": t2 - t1},
         warnings=warnings,
+        roster_sizes=roster_table.roster_sizes(scenario),
     )
 
 

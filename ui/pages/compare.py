@@ -64,8 +64,10 @@ for h in heads:
         continue
     net = h["net"]
     with st.container(border=True, key=f"card_{h['policy']}"):
+        size = result.roster_sizes.set_index("policy").loc[h["policy"]]
         st.markdown(f"**{h['label']}**" + (f" — {h['description']}" if h["description"] else "")
-                    + f"  \n{result.headcounts[h['policy']]:g} agents on its roster as run.")
+                    + f"  \nIts roster as run: {tables.fmt_value(size['agent_hours_per_week'], 'integer')} "
+                      f"agent-hours a week, at most {size['peak_agents']:g} agents on shift at once.")
         if edits.get(h["policy"]):
             st.caption("Edited in the app: " + "; ".join(f"{c['parameter']} {state.difference_text(c)}"
                                                          for c in edits[h["policy"]]))
