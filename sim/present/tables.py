@@ -146,7 +146,7 @@ _ITEM = re.compile(r"^(contact_types|policies)\[([^\]]+)\]\.(.*)$")
 
 def factor_label(path: str, scenario: Scenario | None = None) -> str:
     """An experiment factor's field path as the other pages name things: the contact type's or policy's label,
-    then the field ('contact_types[fraud].loss.half_life_min' -> 'Card fraud: drain half-life')."""
+    then the field ('contact_types[fraud].loss.half_life_min' -> 'Fraud in progress: drain half-life')."""
     owner = ""
     match = _ITEM.match(path)
     rest = path

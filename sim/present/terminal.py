@@ -159,7 +159,8 @@ def render_service(results, labels: dict[str, str], baseline: str, confidence: f
     if service.empty:
         return ""
     table = service_table(service, {p: p for p in results.policies}, baseline)
-    lines = ["", "", "What non-emergency callers get (mean and 95% CI):", table.to_string(), "",
+    lines = ["", "", "What non-emergency callers get (mean and 95% CI, as the app's headline shows it):",
+             table.to_string(), "",
              f"Rule: {COLLAPSE_RULE}."]
     for policy, scopes in collapsed_policies(service).items():
         title = policy + (f" ({labels[policy]})" if labels.get(policy) else "")
