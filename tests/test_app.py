@@ -183,8 +183,8 @@ def test_card_terms_sum_to_the_net_on_screen(app):
     for view in ("net_saving", "net_saving_platform"):
         app.radio(key="savings_view").set_value(view).run()
         heads = [h for h in tables.headline(comparison, view) if not h["baseline"]]
-        cards = app.table
-        assert len(cards) == len(heads) == len(FLAGSHIP_POLICIES) - 1
+        cards = app.table[:len(heads)]  # the cards' terms, then the non-emergency callers' table
+        assert len(app.table) == len(heads) + 1 == len(FLAGSHIP_POLICIES)
         for head, card in zip(heads, cards):
             shown = card.value
             expected = tables.net_terms_table(head, "USD")
@@ -215,7 +215,8 @@ def test_compare_runs_and_a_changed_knob_changes_only_that_policy(app):
     assert after["Net effect for society"][1:] == before["Net effect for society"][1:]  # the others as written
     assert not any("changed since the last run" in i.value for i in app.info)
     card = next(m.value for m in app.markdown if m.value.startswith("**Bot first, 40% fewer agents"))
-    assert "(edited)" in card and "9 agents" in card  # 0.2 of 46, not the label's 40% fewer
+    # 0.2 of 46 = 9 agents on 8-hour shifts every day, not the label's 40% fewer: 9 x 8 x 7 agent-hours
+    assert "(edited)" in card and "504 agent-hours a week" in card
     assert any("staffing_scale 0.6 → 0.2" in c.value for c in app.caption)
 
 
@@ -279,7 +280,7 @@ def test_pages_content(app, monkeypatch):
     assert "Net effect for society (USD)" in frontier_table.columns and "net_saving" not in frontier_table.columns
     assert frontier_table.iloc[0]["Wages saved (USD)"].count("(") == 1  # with its interval
     app.switch_page("ui/pages/emergencies.py").run()
-    never = app.dataframe[0].value
+    never = app.table[0].value
     assert "Never reached a human" in never.columns and len(never) == len(FLAGSHIP_POLICIES)
     app.switch_page("ui/pages/assumptions.py").run()
     params = pd.concat([t.value for t in app.table[1:]])
@@ -402,7 +403,8 @@ def test_what_matters_runs_the_quick_experiment_and_draws_the_tornado(app):
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     titles = [c.proto.spec for c in charts(app)]
-    assert titles and any("half_life_min" in t for t in titles)  # the fraud half-life is a factor
+    assert titles and any("drain half-life" in t for t in titles)  # the fraud half-life is a factor, by its name
+    assert not any("half_life_min" in t for t in titles)  # not by its field path
     assert any("never" in m.value or "where" in m.value for m in app.markdown), "the verdict map is stated"
 
 

@@ -117,7 +117,8 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
     labels = page.get_by_test_id("stMetricLabel")
     expect(labels.filter(has_text="Net effect for society")).to_have_count(len(FLAGSHIP_POLICIES) - 1)
     expect(labels.filter(has_text="Emergencies within 60 s")).to_have_count(len(FLAGSHIP_POLICIES) - 1)
-    expect(page.locator('[data-testid="stTable"]')).to_have_count(len(FLAGSHIP_POLICIES) - 1)  # every card's terms
+    # every card's terms, and the non-emergency callers' table
+    expect(page.locator('[data-testid="stTable"]')).to_have_count(len(FLAGSHIP_POLICIES))
     assert browser.truncated_texts(page, '[data-testid="stMetric"]') == []
     assert browser.truncated_texts(page, '[data-testid="stTable"]') == []
     _no_exception(page)
@@ -142,7 +143,7 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
         assert browser.truncated_texts(page, '[data-testid="stTable"]') == [], nav
         if nav == "Cost of cutting":
             frontier = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text=marker))
-            expect(frontier.locator("g.trace.scatter")).to_have_count(8)  # 4 series and their bands
+            expect(frontier.locator("g.trace.scatter")).to_have_count(10)  # 5 series and their bands
             expect(page.get_by_text("with 95% confidence").first).to_be_visible()
         if nav == "Emergencies":
             ecdf = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text=marker))
@@ -159,12 +160,23 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
 def test_what_matters_draws_its_tornado_in_the_browser(chrome, tmp_path):
     chromium, url = chrome
     page = browser.open_app(chromium, url, WIDTH, HEIGHT)
+    from playwright.sync_api import expect
+
+    from ui.cache import what_matters_root
+
     page.locator('[data-testid="stSidebarNav"]').get_by_text("What matters", exact=True).click()
+    # where the experiments are kept: the user's own cache folder, said on the page
+    expect(page.get_by_text(str(what_matters_root()), exact=False)).to_be_visible(timeout=120_000)
     page.get_by_role("button", name="Run the experiment").click()
     browser.wait_for_chart(page, "change from the base point", timeout_ms=300_000)
     browser.wait_idle(page, timeout_ms=300_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Where the verdict flips").count() == 1
+    # each input named as the other pages name it, with the low and high values it moved between
+    tornado = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text="change from the base point"))
+    names = " | ".join(tornado.first.locator("g.ytick text").all_text_contents())
+    assert "drain half-life" in names and " to " in names, names
+    assert "contact_types[" not in names and "policies[" not in names, names
     browser.clear_hover(page)
     shot = tmp_path / "what_matters.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -8,6 +8,8 @@ Every wait is on a state of the page, never a fixed sleep.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from test_browser import HEIGHT, WIDTH, _keep, _no_exception
 
@@ -140,6 +142,13 @@ def test_the_optimised_roster_is_added_as_a_policy_and_runs_on_compare(chrome, t
     expect(page.get_by_test_id("stMetricLabel").filter(has_text="Wages of the optimised roster")).to_be_visible()
     expect(page.get_by_role("button", name="Stop planning")).to_have_count(0)  # only while it runs
     expect(page.get_by_text("The cost of the guarantee")).to_be_visible()
+    # every roster's size in one named unit, not shift entries set against daily headcounts
+    cost = page.locator('[data-testid="stTable"]').filter(has_text="agent-hours a week")
+    expect(cost.get_by_text("peak agents", exact=True)).to_be_visible()
+    assert "agents" not in [h.strip() for h in cost.locator("thead th").all_inner_texts()]
+    hours = {r.locator("th").first.inner_text().strip(): r.locator("td").all_inner_texts()[1].strip()
+             for r in cost.locator("tbody tr").all()}
+    assert "Optimised roster" in hours and all(re.fullmatch(r"[\d,]+", h) for h in hours.values()), hours
     browser.wait_for_chart(page, COVER)
     browser.wait_idle(page)
     _no_exception(page)

@@ -20,6 +20,7 @@ import sim
 from sim.cli import main
 from sim.present.report import build_report
 from sim.runs.stats import ROUGH_BELOW
+from sim.studies.service import COLLAPSE_ABANDONMENT_ABOVE, COLLAPSE_SERVICE_LEVEL_BELOW, non_emergency_service
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -96,6 +97,9 @@ def number(text: str) -> tuple[float, float]:
 
 def test_every_number_in_the_verdict_is_the_figure_of_compare(payment_report):
     compare = payment_report.results.compare()
+    results = payment_report.results
+    service = non_emergency_service(results.per_replication(quantiles=False), results.scenario.contact_types,
+                                    results.policies)
     verdicts = parse_figures(payment_report.html)
     baseline = payment_report.scenario.baseline_policy.id
     others = [p for p in payment_report.results.policies if p != baseline]
@@ -109,6 +113,13 @@ def test_every_number_in_the_verdict_is_the_figure_of_compare(payment_report):
             assert {(metric, scope, c) for c in ("difference", "ci_low", "ci_high")} <= tagged, (policy, metric)
         for fig in verdict["figures"]:
             assert fig["policy"] == policy
+            if fig.get("source") == "non_emergency_service":  # what non-emergency callers get: that study's
+                row = service[(service.policy == policy) & (service.scope == fig["scope"])].iloc[0]
+                column = fig["metric"] if fig["column"] == "mean" else f"{fig['metric']}_{fig['column']}"
+                printed, half_step = number(html_lib.unescape(fig["text"]))
+                scale = 60.0 if fig["text"].endswith("min") else 1.0
+                assert abs(printed * scale - row[column]) <= half_step * scale + 1e-9, (policy, fig, row[column])
+                continue
             row = compare[(compare.policy == policy) & (compare.contact_type == fig["scope"])
                           & (compare.metric == fig["metric"])].iloc[0]
             printed, half_step = number(html_lib.unescape(fig["text"]))
@@ -120,7 +131,8 @@ def test_every_number_in_the_verdict_is_the_figure_of_compare(payment_report):
         words = verdict["text"].replace(sc.baseline_policy.label, "")  # a label may hold digits ("24x7")
         untagged = set(re.findall(r"\d[\d,.]*\d|\d", words))
         allowed = {f"{sc.guarantee_s:g}", f"{100 * sc.guarantee_share:.1f}", "95",
-                   str(payment_report.results.n_replications), str(ROUGH_BELOW)}
+                   str(payment_report.results.n_replications), str(ROUGH_BELOW),
+                   f"{100 * COLLAPSE_SERVICE_LEVEL_BELOW:g}", f"{100 * COLLAPSE_ABANDONMENT_ABOVE:g}"}  # the rule
         assert untagged <= allowed, untagged - allowed
 
 

@@ -10,7 +10,6 @@ pages only format it.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,10 +20,12 @@ import pandas as pd
 import sim
 from sim.files.export import code_fingerprint, provenance
 from sim.model import knobs
+from sim.present.formatting import fmt_change
 from sim.runs.guard import NonFiniteResult, run_checked
 from sim.runs.size_guard import RunTooLarge
 from sim.runs.workers import capped_workers
 from sim.studies import classroom as classroom_study
+from sim.studies import roster_table
 from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
 from sim.studies.sweep import COARSE_STAFFING
 
@@ -140,6 +141,8 @@ class Comparison:
     provenance: dict
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # Scenario.warnings and the worker cap's, to show
+    # every policy's roster size in one unit: agent-hours a week, peak agents (sim.studies.roster_table.roster_sizes)
+    roster_sizes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -218,6 +221,7 @@ def run_comparison(scenario_yaml: str, base_yaml: str | None = None, source: str
         provenance=prov,
         timings={"simulate_s": t1 - t0, "statistics_s": t2 - t1},
         warnings=warnings,
+        roster_sizes=roster_table.roster_sizes(scenario),
     )
 
 
@@ -275,7 +279,8 @@ def scenario_as_run(comparison: Comparison) -> str:
     lines = [f"# humanline scenario as run in the app, from {comparison.source or 'the app'};"]
     if comparison.changes:
         lines.append("# changed in the app (file value -> value run):")
-        lines += [f"#   {c['parameter']}: {c['before']} -> {c['after']}" for c in comparison.changes]
+        lines += [f"#   {c['parameter']}: {fmt_change(c['before'], c['after']).replace(' → ', ' -> ')}"
+                  for c in comparison.changes]  # as the sidebar lists them, without float noise
     else:
         lines.append("# no changes: exactly the file as loaded.")
     return "\n".join(lines) + "\n" + comparison.scenario_yaml
@@ -393,16 +398,18 @@ def run_what_matters(scenario_yaml: str, policy: str, replications: int = 2, wor
                      progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> WhatMatters:
     """The default one-at-a-time experiment for ``policy`` (sim.studies.uncertainty.defaults), run and analysed.
 
-    Its folder lives under the system's temporary folder, named by the
-    scenario and policy, so a run the server stopped half-way resumes.
+    Its folder lives in the user's own cache folder (``ui.cache``), named by
+    the scenario and policy, so a run the server stopped half-way resumes.
     """
     from sim.studies.uncertainty import run_experiment
     from sim.studies.uncertainty.defaults import default_experiment
 
+    from .cache import what_matters_root
+
     scenario = scenario_from_yaml(scenario_yaml)
     experiment = default_experiment(scenario, policy, replications=replications)
     # Keyed by the code too: a folder from another model version is never resumed (sim.studies.uncertainty.store).
-    folder = Path(tempfile.gettempdir()) / "humanline-what-matters" / f"{experiment.fingerprint[:16]}-{code_fingerprint()[:8]}"
+    folder = what_matters_root() / f"{experiment.fingerprint[:16]}-{code_fingerprint()[:8]}"
     _guarded("The experiment", should_stop, progress,
              lambda report: run_experiment(experiment, folder, workers=capped_workers(workers)[0], progress=report))
     return _what_matters(folder, scenario.economics.currency)

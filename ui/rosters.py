@@ -37,7 +37,8 @@ def with_added(scenario: Scenario, token: str) -> Scenario:
 def added_changes(token: str) -> list[dict]:
     """One line per added policy for the sidebar's differences (not its every field)."""
     return [{"parameter": f"policies[{pid}]", "before": None,
-             "after": f"added in the app: {p.get('label') or pid}"} for pid, p in added(token).items()]
+             "after": f"added in the app: {p.get('label') or pid}",
+             "note": f"added in the app: {p.get('label') or pid}"} for pid, p in added(token).items()]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

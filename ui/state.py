@@ -24,6 +24,7 @@ import streamlit as st
 import sim
 from sim.model import knobs
 from sim.model.scenario import BotBehaviour, Economics, FrontDoor, Loss, Policy, Scenario
+from sim.present.formatting import fmt_change, fmt_parameter
 
 from . import compute, rosters
 
@@ -278,6 +279,28 @@ def _policy_knobs(base: Scenario, token: str, pid: str, draw: bool) -> dict:
     return edits
 
 
+def _blended_note(base: Scenario, has_half_life: bool) -> str:
+    """Says on the page what a blended knob is, with the file's own values it blends."""
+    routine = [c for c in base.contact_types if not c.emergency] or list(base.contact_types)
+    parts = ["bot resolve rate " + fmt_parameter(round(knobs.bot_resolve_rate(base), 3)) + " from "
+             + ", ".join(f"{c.label or c.id} {fmt_parameter(c.bot.resolve_probability)}" for c in routine)]
+    if has_half_life:
+        emergency = [c for c in base.contact_types if c.emergency]
+        parts.append("half-life " + fmt_parameter(round(float(knobs.half_life(base)), 1)) + " min from "
+                     + ", ".join(f"{c.label or c.id} {fmt_parameter(c.loss.half_life_min)}" for c in emergency))
+    return ("**Blended knobs**: the bot resolve rate" + (" and the drain half-life" if has_half_life else "")
+            + " each stand for one value per contact type in the file, shown here as their mean weighted by each "
+            "type's expected volume, so the number may match no single value in the file (" + "; ".join(parts)
+            + "). Moving one scales every type's value in proportion; the differences below list each type's own.")
+
+
+def difference_text(change: dict) -> str:
+    """One line of "Differences from the file": 'before → after' without float noise, or a roster's note."""
+    if change.get("note"):
+        return change["note"]
+    return fmt_change(change["before"], change["after"])
+
+
 def sidebar() -> Context:
     """Draw the sidebar and return the Context for the pages (also stored in session state)."""
     source, text, base = _scenario_input()
@@ -364,6 +387,7 @@ def sidebar() -> Context:
                         f"scaled in proportion.")
         if _changed(hl, hl_default):
             apply(knobs.with_half_life, hl)
+    sb.caption(_blended_note(base, hl_now is not None))
     li_spec = knobs.field_spec(Economics, "liability_share")
     li_now = knobs.liability(base)
     li = _knob(sb.slider, "Platform liability share", knob_key(base_id, "liability"), float(li_now),
@@ -385,7 +409,7 @@ def sidebar() -> Context:
     changes = knobs.changes(base, knobbed) + rosters.added_changes(base_id)
     with sb.expander(f"Differences from the file ({len(changes)})" if changes else "No differences from the file"):
         if changes:
-            st.markdown("\n".join(f"- `{c['parameter']}`: {c['before']} → {c['after']}" for c in changes))
+            st.markdown("\n".join(f"- `{c['parameter']}`: {difference_text(c)}" for c in changes))
         else:
             st.markdown("The next run uses the scenario exactly as loaded.")
     context = Context(source=source, base=base, scenario=edited,

@@ -53,6 +53,7 @@ from sim.runs.results import Results
 from sim.runs.stats import ROUGH_BELOW
 from sim.runs.workers import capped_workers
 from sim.studies.breakeven import CRITERIA, BreakEven, BreakEvenError, breakeven, share_meaning
+from sim.studies.service import COLLAPSE_RULE, non_emergency_service
 from sim.studies.sweep import COARSE_STAFFING
 from sim.studies.validation import Z, validation_record
 
@@ -278,6 +279,7 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
     base_label = labels.get(baseline, baseline)
     out = []
     others = [p for p in results.policies if p != baseline] or [baseline]
+    service = non_emergency_service(results.per_replication(quantiles=False), sc.contact_types, results.policies)
     for policy in others:
         rows = compare[(compare.policy == policy) & (compare.contact_type == "all")].set_index("metric")
         em = compare[(compare.policy == policy) & (compare.contact_type == "emergency")].set_index("metric")
@@ -330,12 +332,40 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
         elif not has_emergency:
             parts.append(Markup("The scenario has no emergency contact type, so no guarantee applies and no "
                                 "incident is an emergency."))
+        parts.extend(_service_sentences(service[service["policy"] == policy]))
         if results.n_replications < ROUGH_BELOW:
             parts.append(Markup(
                 "<b>Caveat:</b> these intervals rest on {} replication(s), fewer than {}: they are rough, and the "
                 "standard deviation behind them is itself poorly known.").format(results.n_replications,
                                                                                 ROUGH_BELOW))
         out.append({"policy": policy, "label": labels.get(policy, policy), "html": Markup(" ").join(parts)})
+    return out
+
+
+def _service_sentences(service: pd.DataFrame) -> list[Markup]:
+    """What a policy's non-emergency callers get (``sim.studies.service``), and the collapse flag with its rule.
+
+    Every number is tagged as the verdict's others are, with ``data-source`` naming the study it comes from."""
+    out = []
+    for _, r in service.iterrows():
+        def fig(metric: str, column: str, kind: str) -> Markup:
+            return _fig(r[column], kind, "", policy=r["policy"], metric=metric, scope=r["scope"],
+                        column=column.removeprefix(metric).lstrip("_") or "mean", source="non_emergency_service")
+
+        figures = []
+        for metric, label, kind in (("service_level", "service level", "share"),
+                                    ("abandonment", "abandonment", "share"), ("asa_s", "ASA", "seconds")):
+            text = Markup("{} {}").format(label, fig(metric, metric, kind))
+            if not (is_missing(r[f"{metric}_ci_low"]) or is_missing(r[f"{metric}_ci_high"])):
+                text += Markup(" ({} to {})").format(fig(metric, f"{metric}_ci_low", kind),
+                                                     fig(metric, f"{metric}_ci_high", kind))
+            figures.append(text)
+        out.append(Markup('<span class="service" data-scope="{}">{}: {}.</span>').format(
+            r["scope"], r["label"], Markup("; ").join(figures)))
+    hit = service[service["collapsed"]]
+    if len(hit):
+        out.append(Markup('<b class="collapse">Service collapse</b> for {}: {}.').format(
+            ", ".join(hit["label"]), COLLAPSE_RULE))
     return out
 
 

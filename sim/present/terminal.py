@@ -146,7 +146,26 @@ def render_comparison(results, baseline: str | None = None, confidence: float = 
         title = f"{policy}" + (f" ({labels[policy]})" if labels.get(policy) else "")
         lines.append(f"{title}: " + comparison_sentence(compare, policy, sc.days, sc.guarantee_s, has_emergency, confidence))
     table = _comparison_table(compare, baseline, results.policies, has_emergency)
-    return "\n".join(lines) + "\n\n" + table.to_string()
+    return "\n".join(lines) + "\n\n" + table.to_string() + render_service(results, labels, baseline, confidence)
+
+
+def render_service(results, labels: dict[str, str], baseline: str, confidence: float = 0.95) -> str:
+    """The non-emergency callers' table (``sim.studies.service``), with the collapse rule and the policies it flags."""
+    from sim.present.tables import service_table
+    from sim.studies.service import COLLAPSE_RULE, collapsed_policies, non_emergency_service
+
+    service = non_emergency_service(results.per_replication(quantiles=False), results.scenario.contact_types,
+                                    results.policies, confidence)
+    if service.empty:
+        return ""
+    table = service_table(service, {p: p for p in results.policies}, baseline)
+    lines = ["", "", "What non-emergency callers get (mean and 95% CI, as the app's headline shows it):",
+             table.to_string(), "",
+             f"Rule: {COLLAPSE_RULE}."]
+    for policy, scopes in collapsed_policies(service).items():
+        title = policy + (f" ({labels[policy]})" if labels.get(policy) else "")
+        lines.append(f"SERVICE COLLAPSE under {title}: {', '.join(scopes)}.")
+    return "\n".join(lines)
 
 
 COMPARISON_COLUMNS = (
