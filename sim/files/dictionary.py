@@ -5,7 +5,18 @@ per run? in which currency?"). ``data_dictionary`` describes every column of
 the tables it is given, and every value of the long tables' ``metric``
 column, so an export carries its own legend. A column this module does not
 know is listed with an empty meaning, and the tests fail on it: a new column
-must be described before it ships.
+must be described before it ships (tests/test_exported_columns.py runs every
+command that writes a folder).
+
+A column is looked up in its own file's entries first (``cover.csv`` of
+``roster`` has a ``required`` that means something of its own), then in the
+shared ones. Two families of names are described from their stem:
+``X_ci_low`` / ``X_ci_high`` (the bounds of X's interval) and ``X[type]``
+(X for one contact type, in the wide ``headline.csv``).
+
+Differences of shares (``difference`` of a share metric in ``compare.csv``)
+are percentage points, stored as a fraction: -0.849 is -84.9 pp, never
+"-84.9%"; the wide table writes them in pp outright (``_pp``).
 """
 
 from __future__ import annotations
@@ -68,8 +79,9 @@ _COLUMNS = {
     "n": ("replications behind the figure", "count"),
     "rough": ("fewer than 5 replications stand behind the interval", "flag"),
     "baseline": ("the baseline policy's level (paired comparison)", "as the metric"),
-    "difference": ("policy minus baseline, per replication, then averaged; savings signed so positive is good",
-                   "as the metric"),
+    "difference": ("policy minus baseline, per replication, then averaged; savings signed so positive is good; "
+                   "for a share, a difference in percentage points stored as a fraction (-0.05 = -5 pp)",
+                   "as the metric (shares: pp as a fraction)"),
     "interval_start_s": ("start of the interval since the start of the horizon", "seconds"),
     "day": ("day number from the start of the horizon, 0-based", "key"),
     "arrivals": ("attempts arriving in the interval", "count"),
@@ -92,6 +104,105 @@ _COLUMNS = {
     "guarantee_holds_mean": ("the share within the guarantee meets the target on the mean", "flag"),
     "guarantee_holds_confident": ("the share within the guarantee meets the target on the lower bound", "flag"),
     "agents": ("agents on the roster at this share kept", "count"),
+    "headcount": ("agents on the policy's roster at this value (shift headcounts and table peaks)", "count"),
+    "weekday": ("day of the week of the interval", "key"),
+    "time": ("clock time at the start of the interval", "key"),
+    "load_erlangs": ("offered load: arrival rate x mean service time", "Erlangs"),
+    "p_wait": ("probability an arriving call waits at all", "share"),
+    "p_abandon": ("probability an arriving call abandons", "share"),
+    "asa_s": ("average speed of answer of answered calls", "seconds"),
+}
+# The wide headline table (sim.files.headline): one row per policy.
+_HEADLINE = {
+    "label": ("the policy's label in the scenario", "key"),
+    "is_baseline": ("this policy is the baseline the differences are taken against", "flag"),
+    "replications": ("replications behind every figure of the row", "count"),
+    "seed": ("seed of the run (same seed and replications, same numbers)", "key"),
+    "emergency_within_guarantee_pct": ("emergency incidents reaching a human within the guarantee, of all "
+                                       "emergency incidents, as a percentage", "%"),
+    "emergency_within_guarantee_difference_pp": ("policy minus baseline of the emergency share within the "
+                                                 "guarantee, paired per replication", "pp"),
+    "emergency_unreached": ("emergency incidents that never reached a human, per run", "count"),
+    "service_level_pct": ("service level (answered within the type's target / offered) as a percentage", "%"),
+    "abandonment_pct": ("abandoned / offered as a percentage", "%"),
+}
+# Per file: the meaning of a column in that file, where it differs from the shared one or is its own.
+_BY_FILE = {
+    "cover": {
+        "skill": ("skill group the requirement is for (contact types needing that skill)", "key"),
+        "when": ("weekday and clock time of the interval", "key"),
+        "required": ("agents needed on duty in the interval by the requirement method, before repair", "count"),
+        "required_after_repair": ("agents needed after the simulation raised the requirement where emergencies "
+                                  "missed the guarantee", "count"),
+        "on_duty_after_shrinkage": ("the optimised roster's agents on duty, breaks out, times (1 - absence)",
+                                    "count"),
+        "over_cover": ("on duty after shrinkage - required after repair (negative: short)", "count"),
+    },
+    "rounds": {
+        "round": ("simulate-and-repair round, 0 = the first solve", "key"),
+        "wages_over_horizon": ("scheduled wages of the roster over the scenario's horizon", "money"),
+        "cost_per_week": ("scheduled wages of the roster a week", "money"),
+        "status": ("the integer program's solver status", "key"),
+        "gap": ("proven optimality gap of the solution: 0.01 = within 1% of the cheapest roster", "share"),
+        "solve_s": ("wall-clock time of the solve", "seconds"),
+        "agent_hours_per_week": ("scheduled agent-hours on duty a week, breaks out, before absence", "hours"),
+        "peak_agents_on_duty": ("most agents scheduled on duty in any interval, breaks out, before absence",
+                                "count"),
+        "guarantee_share_mean": ("emergencies within the guarantee in this round's check (mean over its "
+                                 "replications, fresh seeds)", "share"),
+        "guarantee_share_ci_low": ("lower bound of its 95% interval", "share"),
+        "guarantee_share_ci_high": ("upper bound of its 95% interval", "share"),
+        "holds_with_confidence": ("the lower bound meets the guarantee's target share", "flag"),
+    },
+    "staffing": {
+        "method": ("how agents_needed was computed (erlang_c, erlang_a_lagged, isa, ...)", "key"),
+        "calls_per_interval": ("expected first attempts arriving in the interval", "count"),
+        "target_s": ("service-level target time used for the interval", "seconds"),
+        "service_level_target": ("share to be answered within target_s", "share"),
+        "binding_type": ("contact type whose target sets the agents in a pooled row (empty: none binds)", "key"),
+        "agents_needed": ("agents needed on duty in the interval by the method", "count"),
+        "predicted_service_level": ("service level the method predicts with agents_needed", "share"),
+        "rostered": ("agents on duty per the roster, scheduled breaks out, no absence", "count"),
+        "gap": ("rostered - agents_needed (negative: short)", "count"),
+    },
+    "breakeven": {
+        "value": ("the family member: share of the roster kept (staffing) or the bot-resolve multiplier", "number"),
+        "stage": ("where the search tested it: the coarse grid or a bisection step", "key"),
+        "simulated_as": ("the member actually simulated (values giving the same scenario share one run)", "number"),
+        "batch": ("the sweep call this member was run in (every member of a batch meets the same customers)",
+                  "key"),
+        "share_within_guarantee": ("emergencies within the guarantee at this member, its own mean", "share"),
+        "unreached": ("emergency incidents never reaching a human, per run", "count"),
+        "service_level": ("service level of every contact type together", "share"),
+        "abandonment": ("abandonment of every contact type together", "share"),
+        "saving_positive_mean": ("net saving above 0 on the mean", "flag"),
+        "saving_positive_confident": ("net saving above 0 on the lower bound", "flag"),
+    },
+    "breakeven_runs": {
+        "value": ("the family member: share of the roster kept (staffing) or the bot-resolve multiplier", "number"),
+        "mean": ("the metric at this member: its level, or for savings the paired difference against the "
+                 "baseline", "as the metric"),
+        "batch": ("the sweep call this member was run in", "key"),
+    },
+    "breakeven_findings": {
+        "criterion": ("the question answered (guarantee or saving, on the mean or with confidence)", "key"),
+        "metric": ("the measure the criterion is judged on", "key"),
+        "value": ("deepest member meeting the criterion (empty: none does)", "number"),
+        "mean": ("the judged measure at that member", "as the metric"),
+        "next_value": ("shallowest tested member deeper than value that fails (empty: none fails)", "number"),
+        "next_headcount": ("agents on the roster at next_value", "count"),
+        "next_mean": ("the judged measure at next_value", "as the metric"),
+        "next_ci_low": ("lower bound of its interval", "as the metric"),
+        "next_ci_high": ("upper bound of its interval", "as the metric"),
+        "message": ("the answer in words", "text"),
+    },
+    "headline": {
+        "net_saving": ("for society, against the baseline: wages + bot cost saved - added customer losses - added "
+                       "churn (empty for the baseline)", "money"),
+        "net_saving_platform": ("for the platform, against the baseline: wages + bot cost saved - added liability - "
+                                "added churn (empty for the baseline)", "money"),
+        "customer_loss": ("money emergency victims lost, per run (the policy's level)", "money"),
+    },
 }
 _METRICS = {
     **{k: v for k, v in _COLUMNS.items() if k in (
@@ -117,7 +228,8 @@ _METRICS = {
     "time_to_human_p50_s": ("median time to a human; never reached counts as infinite", "seconds"),
     "time_to_human_p90_s": ("90th percentile of time to a human; never reached counts as infinite", "seconds"),
     "time_to_human_p99_s": ("99th percentile of time to a human; never reached counts as infinite", "seconds"),
-    "total_cost": ("agent cost + bot cost", "money"),
+    "agent_and_bot_cost": ("agent cost + bot cost: what the platform pays to run the service (customer losses, "
+                           "liability and churn are not in it)", "money"),
     "wages_saved": ("baseline agent cost - policy agent cost", "money"),
     "bot_cost_saved": ("baseline bot cost - policy bot cost", "money"),
     "added_customer_loss": ("policy customer losses - baseline's", "money"),
@@ -136,13 +248,31 @@ def data_dictionary(tables: dict[str, pd.DataFrame], currency: str) -> pd.DataFr
     rows = []
     for name, frame in tables.items():
         for column in frame.columns:
-            meaning, unit = _KEYS.get(column) or _COLUMNS.get(column) or ("", "")
+            meaning, unit = describe(name, column)
             rows.append(_row(name, column, meaning, unit, currency))
         if "metric" in frame.columns:
             for metric in dict.fromkeys(frame["metric"]):
                 meaning, unit = _METRICS.get(metric, ("", ""))
                 rows.append(_row(name, f"metric={metric}", meaning, unit, currency))
     return pd.DataFrame(rows, columns=["file", "column", "meaning", "unit", "currency"])
+
+
+def describe(table: str, column: str) -> tuple[str, str]:
+    """(meaning, unit) of ``column`` in ``table`` (a file name without .csv); ("", "") when unknown."""
+    own = _BY_FILE.get(table, {})
+    found = own.get(column) or _KEYS.get(column) or _COLUMNS.get(column) or _HEADLINE.get(column) \
+        or _METRICS.get(column)
+    if found:
+        return found
+    if column.endswith("]") and "[" in column:  # X[type]: X for one contact type
+        stem, type_id = column[:-1].split("[", 1)
+        meaning, unit = describe(table, stem)
+        return (f"{meaning}, for contact type {type_id}" if meaning else "", unit)
+    for suffix, bound in (("_ci_low", "lower"), ("_ci_high", "upper")):
+        if column.endswith(suffix):
+            meaning, unit = describe(table, column.removesuffix(suffix))
+            return (f"{bound} bound of the 95% interval of: {meaning}" if meaning else "", unit)
+    return "", ""
 
 
 def _row(table: str, column: str, meaning: str, unit: str, currency: str) -> dict:

@@ -45,7 +45,7 @@ from sim.model import knobs
 from sim.model.knobs import with_run_settings
 from sim.model.scenario import Scenario
 from sim.present import charts
-from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
+from sim.present.formatting import difference_kind, fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
 from sim.present.tables import comparison_table, parameter_rows
 from sim.present.terminal import NET_LABELS, period_phrase
 from sim.runs.guard import run_checked
@@ -311,9 +311,10 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
                 sentence += Markup(" against {} under the baseline (paired difference {}, {})").format(
                     _fig(g["baseline"], "share", cur, policy=policy, metric="share_within_guarantee",
                          scope="emergency", column="baseline"),
-                    _fig(g["difference"], "share", cur, policy=policy, metric="share_within_guarantee",
-                         scope="emergency", column="difference"),
-                    _interval(g, "share", cur, policy, "share_within_guarantee", "emergency", bare=True))
+                    _fig(g["difference"], difference_kind("share"), cur, policy=policy,
+                         metric="share_within_guarantee", scope="emergency", column="difference"),
+                    _interval(g, difference_kind("share"), cur, policy, "share_within_guarantee", "emergency",
+                              bare=True))
             parts.append(sentence + Markup("; on the mean it {} the guarantee of {} of them.").format(
                 meets, fmt_value(sc.guarantee_share, "share")))
             u = em.loc["unreached"]
@@ -427,7 +428,8 @@ def _frontier_section(scenario: Scenario, search: BreakEven | None, note: str, l
         "replications": search.replications,
         "pct": pct,
         "violations": search.violations,
-        "values": ", ".join(fmt_value(v, "share") for v in COARSE_STAFFING),
+        # not "values": a template reading frontier.values would get the dict's method
+        "grid": ", ".join(fmt_value(v, "share") for v in COARSE_STAFFING),
     }
 
 

@@ -321,6 +321,19 @@ def duty_cover(scenario: Scenario, start_s: float, weekday: int, length_h: float
     return cover
 
 
+def roster_size(scenario: Scenario, on_duty: np.ndarray) -> tuple[float, float]:
+    """(agent-hours a week, peak agents) of a roster's scheduled agents on duty per interval (breaks out).
+
+    The one measure of a roster's size that every page and command prints:
+    counting shift entries or summing their headcounts would set a roster of
+    one-weekday entries against one of all-week entries (242 "agents" against
+    46). Absence is a draw, not a plan, so it is left out of both.
+    """
+    on_duty = np.asarray(on_duty, dtype=float)
+    hours = float(on_duty.sum()) * scenario.interval_s / 3600.0
+    return hours * 7.0 / scenario.days, float(on_duty.max(initial=0.0))
+
+
 def column_costs(scenario: Scenario, plan: Plan, columns: Columns) -> np.ndarray:
     """Wages over the horizon of one agent in each column: paid hours at the template's rate, night premium included."""
     weeks = scenario.days / 7.0
@@ -561,7 +574,8 @@ def plan_roster(scenario: Scenario, plan: Plan, progress=None) -> PlanResult:
         rounds.append({"round": r, "wages_over_horizon": solution.cost_per_week * scenario.days / 7.0,
                        "cost_per_week": solution.cost_per_week, "status": solution.status,
                        "gap": solution.gap, "solve_s": solution.solve_s,
-                       "agent_hours_on_duty": float(cover.sum(axis=0) @ solution.counts) * scenario.interval_s / 3600,
+                       **dict(zip(("agent_hours_per_week", "peak_agents_on_duty"),
+                                  roster_size(scenario, cover @ solution.counts))),
                        "guarantee_share_mean": share[0], "guarantee_share_ci_low": share[1],
                        "guarantee_share_ci_high": share[2], "holds_with_confidence": holds})
         if holds or r == plan.repair.rounds or plan.budget_per_week:
