@@ -161,6 +161,12 @@ class Plan(_Model):
     scenario: str | None = Field(None, description="the scenario file, relative to the planning file")
     policy: str | None = Field(None, description="the policy whose front door and demand are planned for")
     requirement: Literal["erlang_c", "erlang_c_lagged", "erlang_a", "erlang_a_lagged", "isa"] = "erlang_a_lagged"
+    requirement_for: Literal["every_type", "emergency"] = Field(
+        "every_type",
+        description="every_type: each contact type's own service-level target, routine ones included; emergency: "
+                    "the emergency types' targets only (the least roster the guarantee needs; others get what is "
+                    "left). The simulation then raises the requirement wherever the guarantee still fails",
+    )
     templates: list[ShiftTemplate] = Field(min_length=1)
     max_part_time_share: Probability = 1.0
     budget_per_week: PositiveFloat | None = Field(None, description="budget mode: wages at most this per week")
@@ -219,6 +225,28 @@ class Requirement:
     groups: dict[str, np.ndarray]  # skill -> agents per interval
     types_of: dict[str, list[str]]  # skill -> contact type ids
     method: str
+    staffed_for: str = "every_type"  # Plan.requirement_for: whose targets the requirement meets
+
+    def describe(self, scenario: Scenario) -> str:
+        """Which requirement a roster answers, in words: the method, and whose targets it staffs for."""
+        from sim.studies.staffing.inputs import DEFAULT_SERVICE_LEVEL
+
+        types = [c for c in scenario.contact_types if self.staffed_for == "every_type" or c.emergency]
+        # the targets sim.studies.staffing holds each type to: emergencies the guarantee, others 80% in target_s
+        targets = "; ".join(
+            f"{c.id} {100 * scenario.guarantee_share:g}% within {scenario.guarantee_s:g} s" if c.emergency
+            else f"{c.id} {100 * DEFAULT_SERVICE_LEVEL:g}% within {c.target_s:g} s"
+            for c in types) if self.method != "isa" else "the emergency guarantee (isa)"
+        routine = [c.id for c in scenario.contact_types if not c.emergency]
+        if self.staffed_for == "every_type" and routine and self.method != "isa":
+            whose = (f"every contact type's own service-level target, routine ones included ({targets}); the "
+                     f"guarantee alone needs less: --requirement-for emergency")
+        elif self.method == "isa":
+            whose = targets
+        else:
+            whose = f"the emergency types' targets only ({targets}); the other types get what is left"
+        return (f"{self.method} per interval for {whose}; then raised by simulation wherever emergencies still "
+                f"missed the guarantee")
 
 
 def requirement(scenario: Scenario, plan: Plan, policy: str) -> Requirement:
@@ -226,23 +254,35 @@ def requirement(scenario: Scenario, plan: Plan, policy: str) -> Requirement:
     skills: dict[str, list[str]] = {}
     for ct in resolved.contact_types:
         skills.setdefault(ct.required_skill, []).append(ct.id)
+    staffed = {c.id for c in resolved.contact_types if plan.requirement_for == "every_type" or c.emergency}
+    if not staffed:
+        raise PlanningError(["requirement_for: emergency, but the scenario has no emergency contact type; "
+                             "use every_type"])
     groups = {}
     try:
         if plan.requirement == "isa":
             if len(skills) > 1:
-                raise PlanningError(["requirement: isa staffs one pool of agents with every skill; this scenario "
-                                     f"needs {len(skills)} skills ({', '.join(skills)}): choose an Erlang method"])
+                raise PlanningError([
+                    f"requirement: isa simulates one pool of agents who can all serve every contact type, so it "
+                    f"gives one number per interval; this scenario's types need {len(skills)} different skills "
+                    f"({', '.join(skills)}), and one number cannot say how many of each to roster. Choose an Erlang "
+                    f"method (--method erlang_a_lagged: a requirement per skill group), with --requirement-for "
+                    f"emergency to staff the guarantee alone; or give every contact type the same skill"])
             isa = iterative_staffing(scenario, policy, replications=plan.repair.replications, seed=plan.repair.seed)
             groups[next(iter(skills))] = isa.table["agents_needed"].to_numpy(dtype=float)
         else:
+            n = resolved.intervals_per_day * resolved.days
             for skill, type_ids in skills.items():
-                sub = resolved.model_copy(update={
-                    "contact_types": [c for c in resolved.contact_types if c.id in type_ids], "policies": []})
+                mine = [c for c in resolved.contact_types if c.id in type_ids and c.id in staffed]
+                if not mine:  # a skill only routine types need, planned for the guarantee alone: nobody required
+                    groups[skill] = np.zeros(n)
+                    continue
+                sub = resolved.model_copy(update={"contact_types": mine, "policies": []})
                 table = requirements(sub, None, methods=[plan.requirement], by="pooled")
                 groups[skill] = table.sort_values("interval")["agents_needed"].to_numpy(dtype=float)
     except StaffingError as exc:
         raise PlanningError([f"requirement: {exc}"]) from None
-    return Requirement(groups=groups, types_of=skills, method=plan.requirement)
+    return Requirement(groups=groups, types_of=skills, method=plan.requirement, staffed_for=plan.requirement_for)
 
 
 # ------------------------------------------------------------------ covering
@@ -552,7 +592,8 @@ def plan_roster(scenario: Scenario, plan: Plan, progress=None) -> PlanResult:
     from sim.runs.runner import run
 
     base_need = requirement(scenario, plan, policy)
-    need = Requirement({k: v.copy() for k, v in base_need.groups.items()}, base_need.types_of, base_need.method)
+    need = Requirement({k: v.copy() for k, v in base_need.groups.items()}, base_need.types_of, base_need.method,
+                       base_need.staffed_for)
     columns = build_columns(scenario, plan)
     cover = cover_matrix(scenario, plan, columns)
     costs = column_costs(scenario, plan, columns)
