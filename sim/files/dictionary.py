@@ -126,6 +126,19 @@ _HEADLINE = {
     "service_level_pct": ("service level (answered within the type's target / offered) as a percentage", "%"),
     "abandonment_pct": ("abandoned / offered as a percentage", "%"),
 }
+# guarantee.csv's measures: the cheapest roster keeping the guarantee against a policy P, paired (sim.studies.guarantee)
+_MEASURES = {
+    "extra_wages": ("agent cost of the guarantee roster - P's (negative: it pays less)", "money"),
+    "extra_bot_cost": ("bot cost of the guarantee roster - P's", "money"),
+    "losses_prevented": ("customer losses under P - under the guarantee roster", "money"),
+    "liability_prevented": ("platform liability under P - under the guarantee roster", "money"),
+    "churn_prevented": ("churn cost under P - under the guarantee roster (negative: the roster adds churn)",
+                        "money"),
+    "unreached_prevented": ("emergency incidents never reaching a human under P - under the guarantee roster",
+                            "count"),
+    "net_for_society": ("losses + churn prevented - extra wages - extra bot cost", "money"),
+    "net_for_platform": ("liability + churn prevented - extra wages - extra bot cost", "money"),
+}
 # Per file: the meaning of a column in that file, where it differs from the shared one or is its own.
 _BY_FILE = {
     "cover": {
@@ -196,6 +209,21 @@ _BY_FILE = {
         "next_ci_high": ("upper bound of its interval", "as the metric"),
         "message": ("the answer in words", "text"),
     },
+    "guarantee": {
+        "policy": ("the policy the cheapest guarantee roster ('planned') is set against", "key"),
+        "measure": ("what the guarantee roster changes against the policy (see the measure rows)", "key"),
+        "mean": ("paired mean over replications, the same customers for both", "as the measure"),
+        "n": ("replications behind the figure", "count"),
+    },
+    "guarantee_policies": {
+        "planned": ("this row is the cheapest roster keeping the guarantee", "flag"),
+        "wages_per_week": ("scheduled wages of the policy's roster a week", "money"),
+        "agent_hours_per_week": ("scheduled agent-hours on duty a week, breaks out, before absence", "hours"),
+        "peak_agents_on_duty": ("most agents scheduled on duty in any interval, breaks out, before absence",
+                                "count"),
+        "within_guarantee": ("emergencies reaching a human within the guarantee (the policy's own mean)", "share"),
+        "keeps_guarantee": ("the lower bound of that share meets the guarantee's target", "flag"),
+    },
     "headline": {
         "net_saving": ("for society, against the baseline: wages + bot cost saved - added customer losses - added "
                        "churn (empty for the baseline)", "money"),
@@ -250,10 +278,11 @@ def data_dictionary(tables: dict[str, pd.DataFrame], currency: str) -> pd.DataFr
         for column in frame.columns:
             meaning, unit = describe(name, column)
             rows.append(_row(name, column, meaning, unit, currency))
-        if "metric" in frame.columns:
-            for metric in dict.fromkeys(frame["metric"]):
-                meaning, unit = _METRICS.get(metric, ("", ""))
-                rows.append(_row(name, f"metric={metric}", meaning, unit, currency))
+        for key, meanings in (("metric", _METRICS), ("measure", _MEASURES)):
+            if key in frame.columns:
+                for value in dict.fromkeys(frame[key]):
+                    meaning, unit = meanings.get(value, ("", ""))
+                    rows.append(_row(name, f"{key}={value}", meaning, unit, currency))
     return pd.DataFrame(rows, columns=["file", "column", "meaning", "unit", "currency"])
 
 
