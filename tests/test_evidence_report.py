@@ -368,6 +368,7 @@ def test_breakeven_names_the_roster_without_doubled_quotes(capsys):
                  "--replications", "2"]) == 0
     out = capsys.readouterr().out
     assert "''s" not in out and "1.0 = the roster of" in out
+    assert "CI CI" not in out
 
 
 def test_limitations_follow_what_the_scenario_uses_and_never_contradict_the_report(payment_report):

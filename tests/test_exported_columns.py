@@ -107,3 +107,10 @@ def test_differences_of_shares_are_percentage_points_in_the_dictionary(folders):
     pp = dictionary[(dictionary.file == "headline.csv")
                     & (dictionary.column == "emergency_within_guarantee_difference_pp")].iloc[0]
     assert pp.unit == "pp"
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_file_a_command_writes_has_a_description(folders, command):
+    from sim.files.dictionary import FILES
+
+    assert [p.name for p in folders[command].iterdir() if p.name not in FILES] == []

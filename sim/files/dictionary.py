@@ -23,6 +23,33 @@ from __future__ import annotations
 
 import pandas as pd
 
+# What each file a command or the app writes holds, in a few words (the Downloads page, the README's lists).
+FILES = {
+    "headline.csv": "one row per policy: net effects and their terms with 95% CIs, costs, the guarantee, "
+                    "routine service; rounded, to open in a spreadsheet",
+    "replications.csv": "one row per policy x replication x contact type: raw counts, sums and money",
+    "summary.csv": "mean and 95% CI per policy x contact type x metric",
+    "compare.csv": "paired differences against the baseline (shares' differences: pp as a fraction)",
+    "intervals.csv": "per policy x replication x interval x contact type: the model's own interval table",
+    "interval_means.csv": "per policy x interval, every contact type together, mean over replications",
+    "incidents.csv": "emergency incidents, one row each: arrival, time to a human, loss",
+    "agents.csv": "per policy x replication x agent group: paid, busy and overtime hours",
+    "frontier.csv": "the cost-of-cutting frontier: one row per share kept x metric",
+    "cover.csv": "roster: per interval and skill group, required against on duty after absence",
+    "rounds.csv": "roster: each simulate-and-repair round's wages, size and guarantee",
+    "roster.yaml": "roster: the agents block and the policy using it, to paste into a scenario",
+    "guarantee.csv": "guarantee: against each policy, what the cheapest guarantee roster costs and prevents",
+    "guarantee_policies.csv": "guarantee: each roster's wages, agent-hours, peak agents and guarantee share",
+    "erlang.csv": "erlang: the formula's figures per number of agents",
+    "staffing.csv": "staff: agents needed per interval by method, against the roster",
+    "breakeven.csv": "breakeven: every member tested, with its figures and intervals",
+    "breakeven_findings.csv": "breakeven: the answer per criterion, with its bracket",
+    "breakeven_runs.csv": "breakeven: every member x metric as run",
+    "data_dictionary.csv": "every column of the other files: meaning, unit, currency",
+    "scenario.yaml": "the scenario as run, headed by the app's changes",
+    "provenance.json": "scenario hash, seed, replications, versions, git commit, the command, the time",
+}
+
 # unit: key, count, seconds, hours, money, share, number, flag
 _KEYS = {
     "policy": ("policy id (see the scenario's policies)", "key"),

@@ -181,9 +181,16 @@ def _point(value, headcount, metric, mean, low, high, result: BreakEven, pct: in
     if metric == "share_within_guarantee":
         return (
             f"at {where}: {fmt_value(mean, 'share')} within {result.guarantee_s:g} s "
-            f"({pct}% CI {fmt_ci(low, high, 'share')}; target {100 * result.guarantee_share:g}%)"
+            f"({_ci(pct, low, high, 'share')}; target {100 * result.guarantee_share:g}%)"
         )
-    return f"at {where}: net saving {fmt_money(mean)} {currency} ({pct}% CI {fmt_ci(low, high, 'money')})"
+    return f"at {where}: net saving {fmt_money(mean)} {currency} ({_ci(pct, low, high, 'money')})"
+
+
+def _ci(pct: int, low, high, kind: str) -> str:
+    """'95% CI low to high', or 'no interval' (fmt_ci's 'CI n/a' after '95% CI' read 'CI CI n/a')."""
+    if is_missing(low) or is_missing(high):
+        return "no interval"
+    return f"{pct}% CI {fmt_ci(low, high, kind)}"
 
 
 def render_guarantee(study) -> str:
