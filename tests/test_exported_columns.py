@@ -114,3 +114,21 @@ def test_every_file_a_command_writes_has_a_description(folders, command):
     from sim.files.dictionary import FILES
 
     assert [p.name for p in folders[command].iterdir() if p.name not in FILES] == []
+
+
+def test_the_analyse_command_prints_a_change_of_a_share_in_percentage_points():
+    from sim.cli.experiment import render_analysis
+
+    tornado = pd.DataFrame([{"policy": "cut", "figure": "share_within_guarantee", "factor": "economics.x",
+                             "base_mean": 0.95, "low_change": -0.041, "high_change": 0.012, "swing": 0.053}])
+    text = " ".join(render_analysis({"tornado": tornado}).split())
+    assert "base 95.0%" in text and "low -4.1 pp" in text and "high 1.2 pp" in text and "-4.1%" not in text
+
+
+def test_the_formatter_writes_differences_of_shares_in_pp_and_others_as_their_kind():
+    from sim.present.formatting import fmt_ci, fmt_difference
+
+    assert fmt_difference(-0.849, "share") == "-84.9 pp"
+    assert fmt_difference(-0.0001, "share") == "0.0 pp"  # no "-0.0 pp"
+    assert fmt_difference(-1234.4, "money", "USD") == "-USD 1,234"
+    assert fmt_ci(-0.05, 0.01, "pp") == "-5.0 pp to 1.0 pp"
