@@ -424,3 +424,11 @@ def test_cli_comparison_prints_differences_of_shares_in_pp(capsys):
     assert main(["compare", str(ROOT / "scenarios" / "bank_hotline_day.yaml"), "--replications", "2"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"emergencies reaching a human within 60 s: [\d.]+% -> [\d.]+% \(-?[\d.]+ pp", out), out
+
+
+def test_a_source_note_naming_a_policy_by_id_reaches_its_rows(payment_report):
+    text = visible_text(payment_report.html, "assumptions")
+    ids = [p.id for p in payment_report.scenario.effective_policies]
+    path = f"policies[{ids.index('callbacks_cut40')}].front_door.callback.threshold_s"
+    row = text[text.index(path):text.index(path) + 400]
+    assert "ASSUMPTION: 2-minute offer threshold" in row, row

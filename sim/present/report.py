@@ -46,7 +46,7 @@ from sim.model.knobs import with_run_settings
 from sim.model.scenario import Scenario
 from sim.present import charts
 from sim.present.formatting import difference_kind, fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
-from sim.present.tables import comparison_table, parameter_rows
+from sim.present.tables import comparison_table, index_path, parameter_rows
 from sim.present.terminal import NET_LABELS, period_phrase
 from sim.runs.guard import run_checked
 from sim.runs.results import Results
@@ -387,7 +387,7 @@ def _assumptions(scenario: Scenario, changes: list[dict], ranked: dict[str, int]
     that section 5 ranks — whatever its value: an input the report itself calls decisive is never left out
     because its value happens to be the default."""
     rows = parameter_rows(scenario, changes)
-    ranked = {_index_path(scenario, path): rank for path, rank in (ranked or {}).items()}
+    ranked = {index_path(scenario, path): rank for path, rank in (ranked or {}).items()}
     rows["rank"] = rows["parameter"].map(ranked)
     leaf = rows["parameter"].str.rsplit(".", n=1).str[-1]
     wanted = rows["differs_from_default"] | (rows["source"] != "") | rows["rank"].notna()
@@ -409,19 +409,6 @@ def _assumptions(scenario: Scenario, changes: list[dict], ranked: dict[str, int]
         "n_default": int((~shown["differs_from_default"]).sum()),
         "notes": [{"field": k, "note": v} for k, v in scenario.sources.items()],
     }
-
-
-def _index_path(scenario: Scenario, path: str) -> str:
-    """An experiment's id-addressed path (``contact_types[fraud].x``) as the parameter table writes it (by index)."""
-    def by_index(match) -> str:
-        kind, key = match.group(1), match.group(2)
-        items = scenario.contact_types if kind == "contact_types" else scenario.effective_policies
-        ids = [item.id for item in items]
-        return f"{kind}[{ids.index(key)}]" if key in ids else match.group(0)
-
-    import re
-
-    return re.sub(r"(contact_types|policies)\[([^\]]+)\]", by_index, path)
 
 
 def _ranked_inputs(tables: dict | None) -> dict[str, int]:
