@@ -297,7 +297,9 @@ def test_an_emergency_only_requirement_staffs_no_routine_target_and_costs_less()
     emergency = requirement(sc, default_plan(sc).model_copy(update={"requirement_for": "emergency"}),
                             sc.baseline_policy.id)
     assert sum(g.sum() for g in emergency.groups.values()) < sum(g.sum() for g in every.groups.values())
-    assert "emergency types' targets only" in emergency.describe(sc) and "general" not in emergency.describe(sc)
+    words = emergency.describe(sc)
+    assert "for the emergency guarantee only" in words and "emergencies served first" in words
+    assert "general" not in words and "no target of the other types" in words
 
 
 def test_the_roster_against_the_baseline_uses_the_scenarios_seed_and_says_so(roster_cli):
@@ -335,7 +337,7 @@ def test_the_guarantee_command_sets_the_cheapest_guarantee_roster_against_every_
         [sys.executable, "-m", "sim", "guarantee", "scenarios/bank_hotline_day.yaml", "--rounds", "2",
          "--replications", "3", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert "emergency types' targets only" in done.stdout
+    assert "for the emergency guarantee only" in done.stdout
     assert "customer losses prevented" in done.stdout and "net for society" in done.stdout
     table = pd.read_csv(out / "guarantee.csv").pivot(index="policy", columns="measure", values="mean")
     sc = sim.load_scenario(ROOT / "scenarios" / "bank_hotline_day.yaml")
@@ -351,3 +353,23 @@ def test_the_guarantee_command_refuses_a_scenario_without_emergencies(tmp_path):
     done = subprocess.run([sys.executable, "-m", "sim", "guarantee", "scenarios/classroom_mmc.yaml"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "no emergency contact type" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_emergency_first_formula_matches_a_simulated_two_class_priority_queue():
+    # M/M/6 with two classes, one service time, nobody abandons: emergencies (priority 10) wait with the pool's
+    # Erlang C P(wait), then exponentially at 6/E[S] - lambda_e (Kella & Yechiali 1985)
+    from sim.studies.planning import emergency_first_within
+
+    never = {"dist": "exponential", "mean": 1e8}
+    service = {"dist": "exponential", "mean": 180}
+    routine = contact_type("routine", priority=1, volume={"per_day": 2100}, handle_time_s=service, patience_s=never)
+    fraud = contact_type("fraud", emergency=True, priority=10, volume={"per_day": 300}, handle_time_s=service,
+                         patience_s=never)
+    sc = scenario(types=[routine, fraud], shifts=[{"id": "all", "start": "00:00", "length_h": 24, "headcount": 6}],
+                  guarantee_s=60, guarantee_share=0.9, interval_min=60, warmup_h=2)
+    results = sim.run(sc, replications=30, seed=11)
+    row = results.summary().query("contact_type == 'emergency' and metric == 'share_within_guarantee'").iloc[0]
+    predicted = emergency_first_within(6, 2400 / 86400, 300 / 86400, 180.0, 60.0)
+    assert 0.85 < predicted < 0.95  # a case where the guarantee is at stake
+    half = (row["ci_high"] - row["ci_low"]) / 2
+    assert abs(row["mean"] - predicted) <= half + 0.005, (row["mean"], predicted, half)
