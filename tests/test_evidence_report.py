@@ -424,6 +424,8 @@ def test_cli_comparison_prints_differences_of_shares_in_pp(capsys):
     assert main(["compare", str(ROOT / "scenarios" / "bank_hotline_day.yaml"), "--replications", "2"]) == 0
     out = capsys.readouterr().out
     assert re.search(r"emergencies reaching a human within 60 s: [\d.]+% -> [\d.]+% \(-?[\d.]+ pp", out), out
+    seed = sim.load_scenario(ROOT / "scenarios" / "bank_hotline_day.yaml").seed
+    assert f"2 replications, seed {seed}," in out  # as roster's comparison says its own
 
 
 def test_a_source_note_naming_a_policy_by_id_reaches_its_rows(payment_report):

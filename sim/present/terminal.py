@@ -138,7 +138,7 @@ def render_comparison(results, baseline: str | None = None, confidence: float = 
     currency = sc.economics.currency
     lines = [
         f"{sc.name}: each policy against {baseline!r} on the same customers, "
-        f"{results.n_replications} replications, amounts in {currency} "
+        f"{results.n_replications} replications, seed {results.seed}, amounts in {currency} "
         f"(net = wages and bot costs saved - added customer losses - added churn)",
         "",
     ]
