@@ -542,6 +542,25 @@ def _what_if_section(scenario: Scenario, tables: dict | None, what_if: dict, lab
             "indices": indices}
 
 
+# (does a policy-resolved scenario use it, the caveat when some policy does ({} its policies), the words when
+# none does — a feature the model has but the report does not rely on is said to be absent, never denied)
+_FEATURE_LIMITS = (
+    (lambda sc: sc.front_door.bot_enabled or bool(sc.front_door.bot_only_hours),
+     "The bot ({}) resolves, recognises emergencies and falsely resolves with fixed probabilities per contact "
+     "type; it does not improve, fail in bursts or vary with load.", ""),
+    (lambda sc: sc.front_door.callback.enabled,
+     "Callbacks ({}): a customer who accepts one never abandons while waiting for it, and the offer rests on a "
+     "predicted wait, not the wait that follows.",
+     "No policy here offers callbacks (virtual hold); the model can (front_door.callback)."),
+    (lambda sc: bool(sc.chat.types),
+     "Chats ({}): an agent holds several at once, each slowed by a fixed factor for the number held, and takes "
+     "no call while holding one.",
+     "No policy here handles chats; every contact is a call an agent takes one at a time."),
+    (lambda sc: bool(sc.routing.overflow),
+     "Overflow after a delay ({}) follows fixed stages; agents do not choose.", ""),
+)
+
+
 def _limitations(scenario: Scenario, policies: Sequence[str]) -> list[str]:
     """Section 6, derived from what the model does and what this scenario's policies use: a limitation is
     never stated for a feature the report itself relies on, and a feature in use gets its own caveat."""
@@ -567,25 +586,12 @@ def _limitations(scenario: Scenario, policies: Sequence[str]) -> list[str]:
         items.append("An emergency's money drains on the curve the scenario states until a human answers or its loss "
                      "window closes; real fraud comes in bursts, and recovery of stolen money after the fact is "
                      "not modelled.")
-    bot = using(lambda sc: sc.front_door.bot_enabled or bool(sc.front_door.bot_only_hours))
-    if bot:
-        items.append(f"The bot ({names(bot)}) resolves, recognises emergencies and falsely resolves with fixed "
-                     "probabilities per contact type; it does not improve, fail in bursts or vary with load.")
-    callbacks = using(lambda sc: sc.front_door.callback.enabled)
-    if callbacks:
-        items.append(f"Callbacks ({names(callbacks)}): a customer who accepts one never abandons while waiting for "
-                     "it, and the offer rests on a predicted wait, not the wait that follows.")
-    else:
-        items.append("No policy here offers callbacks (virtual hold); the model can (front_door.callback).")
-    chats = using(lambda sc: bool(sc.chat.types))
-    if chats:
-        items.append(f"Chats ({names(chats)}): an agent holds several at once, each slowed by a fixed factor for "
-                     "the number held, and takes no call while holding one.")
-    else:
-        items.append("No policy here handles chats; every contact is a call an agent takes one at a time.")
-    overflow = using(lambda sc: bool(sc.routing.overflow))
-    if overflow:
-        items.append(f"Overflow after a delay ({names(overflow)}) follows fixed stages; agents do not choose.")
+    for uses, used, unused in _FEATURE_LIMITS:
+        policies_using = using(uses)
+        if policies_using:
+            items.append(used.format(names(policies_using)))
+        elif unused:
+            items.append(unused)
     items.append("Agents are interchangeable within a skill: no learning curve, no fatigue; priority is "
                  "non-preemptive.")
     absent = [sc.agents.absence_probability for sc in resolved.values()]
