@@ -11,7 +11,7 @@ from sim.cli.args import prepare_out, progress_bar, with_run_options, workers_co
 from sim.files.export import OutputFolderError, provenance_record, write_folder
 from sim.files.scenario_io import dump_yaml
 from sim.present.formatting import fmt_ci, fmt_difference, fmt_money, fmt_value
-from sim.present.studies import render_guarantee
+from sim.present.studies import render_guarantee, roster_size_words
 from sim.runs.runner import run
 from sim.runs.stats import ROUGH_BELOW
 from sim.studies.planning import (
@@ -59,7 +59,9 @@ def _plan(scenario, args, requirement_for: str):
     plan = load_plan(args.plan)[0] if args.plan else default_plan(scenario)
     update = {k: v for k, v in (("policy", args.policy), ("requirement", args.method),
                                 ("budget_per_week", getattr(args, "budget", None)),
-                                ("requirement_for", args.requirement_for or (None if args.plan else requirement_for)))
+                                # the command's default, unless the option or the plan file says otherwise
+                                ("requirement_for", args.requirement_for or (
+                                    None if "requirement_for" in plan.model_fields_set else requirement_for)))
               if v is not None}
     repair = {k: v for k, v in (("rounds", args.rounds),
                                 ("replications", args.replications if args.command == "roster" else None))
@@ -117,12 +119,6 @@ def _policy_entry(result) -> dict:
     return policy.model_dump(mode="json", exclude_none=True, exclude_defaults=True) | {"id": PLAN_POLICY}
 
 
-def roster_line(sc, hours: float, peak: float) -> str:
-    """A roster's size in the one unit every command and page uses (``planning.roster_size``)."""
-    return (f"{fmt_value(hours, 'integer')} agent-hours on duty a week, at most {fmt_value(peak, 'count')} agents "
-            "on duty at once (scheduled, breaks out, before absence)")
-
-
 def render_plan(result, comparison, compare, plan) -> str:
     sc = result.scenario
     currency = sc.economics.currency
@@ -138,7 +134,7 @@ def render_plan(result, comparison, compare, plan) -> str:
     lines = [
         f"Roster for {sc.name!r} ({len(result.rounds)} round(s)):",
         f"  requirement: {result.requirement.describe(sc)}",
-        f"  {roster_line(sc, last['agent_hours_per_week'], last['peak_agents_on_duty'])}; wages {wages(last)} "
+        f"  {roster_size_words(last['agent_hours_per_week'], last['peak_agents_on_duty'])}; wages {wages(last)} "
         f"(solver: {last['status']}, gap {last['gap']:.2%}, {last['solve_s']:.1f} s)",
         f"  emergencies within {sc.guarantee_s:g} s: {pct(last['guarantee_share_mean'])} "
         f"(95% CI {fmt_ci(last['guarantee_share_ci_low'], last['guarantee_share_ci_high'], 'share')}) against "

@@ -405,14 +405,14 @@ def _assumptions(scenario: Scenario, changes: list[dict], ranked: dict[str, int]
         "n_sourced": int((shown["source"] != "").sum()),
         "n_assumption": int(shown["assumption"].sum()),
         "n_unsourced": int((shown["source"] == "").sum()),
-        "n_ranked": int(shown["rank"].notna().sum()),
         "n_default": int((~shown["differs_from_default"]).sum()),
         "notes": [{"field": k, "note": v} for k, v in scenario.sources.items()],
     }
 
 
 def _ranked_inputs(tables: dict | None) -> dict[str, int]:
-    """The inputs section 5 ranks, 1 = the largest swing of any figure (tornado), else in the design's order."""
+    """The inputs section 5 ranks: by the tornado's swing of society's net effect (1 = the largest), else in
+    the order of the experiment's design."""
     if not tables:
         return {}
     tornado = tables.get("tornado")

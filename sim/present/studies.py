@@ -193,6 +193,12 @@ def _ci(pct: int, low, high, kind: str) -> str:
     return f"{pct}% CI {fmt_ci(low, high, kind)}"
 
 
+def roster_size_words(agent_hours_per_week: float, peak_agents: float) -> str:
+    """A roster's size in the one unit every command and page uses (``planning.roster_size``)."""
+    return (f"{fmt_value(agent_hours_per_week, 'integer')} agent-hours on duty a week, at most "
+            f"{fmt_value(peak_agents, 'count')} agents on duty at once (scheduled, breaks out, before absence)")
+
+
 def render_guarantee(study) -> str:
     """What the guarantee costs and prevents (``sim.studies.guarantee``): the roster, then one block per policy."""
     from sim.studies.guarantee import MEASURES
@@ -207,9 +213,8 @@ def render_guarantee(study) -> str:
         f"{sc.name}: what the emergency guarantee ({100 * sc.guarantee_share:g}% of emergencies reach a human "
         f"within {sc.guarantee_s:g} s) costs and what it prevents",
         f"The cheapest roster keeping it ('{PLAN}'): requirement {study.requirement}.",
-        f"  {fmt_value(mine.agent_hours_per_week, 'integer')} agent-hours on duty a week, at most "
-        f"{fmt_value(mine.peak_agents_on_duty, 'count')} agents on duty at once; wages {fmt_money(mine.wages_per_week, cur)} "
-        f"a week (scheduled); {fmt_value(mine.within_guarantee, 'share')} of emergencies within "
+        f"  {roster_size_words(mine.agent_hours_per_week, mine.peak_agents_on_duty)}; wages "
+        f"{fmt_money(mine.wages_per_week, cur)} a week (scheduled); {fmt_value(mine.within_guarantee, 'share')} of emergencies within "
         f"{sc.guarantee_s:g} s on the customers below; in its own checks, after {len(plan.rounds)} round(s), the "
         "guarantee "
         + ("holds with confidence." if plan.holds else "is NOT shown to hold: read what follows as a lower bound "
