@@ -8,7 +8,12 @@ steps:
 
 1. **Requirement** per interval and skill group (contact types sharing a
    skill): Erlang C/A per interval, plain or lagged (``sim.studies.staffing``), or the
-   iterative staffing algorithm by simulation (one pool).
+   iterative staffing algorithm by simulation (one pool). ``requirement_for``
+   says whose targets it meets: ``every_type`` (each type's own service
+   level, routine ones included) or ``emergency`` (the guarantee alone; where
+   emergencies outrank the other types of their group, by the non-preemptive
+   priority formula of ``emergency_first_requirement``). ``Requirement.describe``
+   says it in words, and every output states it.
 2. **Covering.** One integer variable per template x allowed start time x
    weekday: how many agents start that shift. Agents on duty after
    shrinkage, ``(1 - absence) x cover``, must meet each interval's
@@ -35,7 +40,8 @@ simulation reports the share actually reached.
 The result is a roster in the scenario's own format (an ``agents:`` block and
 a policy using it) that loads straight back, the cover per interval against
 the requirement, and the cost against today's roster and the bot-first
-policies.
+policies. A roster's size is ``roster_size``: agent-hours on duty a week and
+peak agents on duty, the one unit every output uses.
 """
 
 from __future__ import annotations
