@@ -37,10 +37,23 @@ def folders(tmp_path_factory):
         folder = tmp_path_factory.mktemp(name) / "out"
         assert main([*argv, "--out", str(folder)]) == 0, name
         out[name] = folder
+    # experiment + analyse: the analysis folder of a small one-at-a-time experiment
+    from sim.files.scenario_io import dump_yaml
+
+    root = tmp_path_factory.mktemp("experiment")
+    spec = root / "exp.yaml"
+    spec.write_text(dump_yaml({
+        "name": "small", "scenario": str(HOTLINE), "replications": 2, "seed": 3,
+        "design": {"kind": "one_at_a_time"},
+        "factors": [{"path": "contact_types[fraud].loss.half_life_min", "low": 30, "high": 120},
+                    {"path": "economics.liability_share", "low": 0.2, "high": 0.9}]}))
+    assert main(["experiment", str(spec), "--out", str(root / "exp")]) == 0
+    assert main(["analyse", str(root / "exp")]) == 0
+    out["analyse"] = root / "exp" / "analysis"
     return out
 
 
-@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("command", [*COMMANDS, "analyse"])
 def test_the_data_dictionary_describes_every_column_of_every_file_a_command_writes(folders, command):
     folder = folders[command]
     dictionary = pd.read_csv(folder / "data_dictionary.csv", keep_default_na=False)
@@ -109,7 +122,7 @@ def test_differences_of_shares_are_percentage_points_in_the_dictionary(folders):
     assert pp.unit == "pp"
 
 
-@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("command", [*COMMANDS, "analyse"])
 def test_every_file_a_command_writes_has_a_description(folders, command):
     from sim.files.dictionary import FILES
 

@@ -44,7 +44,7 @@ def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> in
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(render_analysis(tables))
-    print(f"\nwrote {args.folder}/analysis/: {', '.join(f'{name}.csv' for name in tables)}")
+    print(f"\nwrote {args.folder}/analysis/: {', '.join([*(f'{name}.csv' for name in tables), 'data_dictionary.csv'])}")
     return 0
 
 

@@ -46,6 +46,12 @@ FILES = {
     "breakeven_findings.csv": "breakeven: the answer per criterion, with its bracket",
     "breakeven_runs.csv": "breakeven: every member x metric as run",
     "data_dictionary.csv": "every column of the other files: meaning, unit, currency",
+    "points.csv": "analyse: each design point's figures per policy, mean and 95% CI",
+    "tornado.csv": "analyse: one-at-a-time swings of each figure per factor",
+    "morris.csv": "analyse: Morris elementary effects per factor",
+    "sobol.csv": "analyse: Sobol first and total indices per factor",
+    "verdict.csv": "analyse: per point and policy, whether it saves money and keeps the guarantee",
+    "verdict_boxes.csv": "analyse: the factor ranges where the verdict flips",
     "scenario.yaml": "the scenario as run, headed by the app's changes",
     "provenance.json": "scenario hash, seed, replications, versions, git commit, the command, the time",
 }
@@ -166,6 +172,7 @@ _MEASURES = {
     "net_for_society": ("losses + churn prevented - extra wages - extra bot cost", "money"),
     "net_for_platform": ("liability + churn prevented - extra wages - extra bot cost", "money"),
 }
+_FACTOR_TABLES = ("points", "verdict")  # analysis tables with one column per experiment factor
 # Per file: the meaning of a column in that file, where it differs from the shared one or is its own.
 _BY_FILE = {
     "cover": {
@@ -251,6 +258,61 @@ _BY_FILE = {
         "within_guarantee": ("emergencies reaching a human within the guarantee (the policy's own mean)", "share"),
         "keeps_guarantee": ("the lower bound of that share meets the guarantee's target", "flag"),
     },
+    # analysis/ of an experiment folder (sim.studies.uncertainty.analysis); factor columns are the factors' paths
+    "points": {
+        "point": ("design point number (0: the base point of a one-at-a-time design)", "key"),
+        "figure": ("the figure of this row: net_saving, net_saving_platform or share_within_guarantee", "key"),
+        "mean": ("the figure at this point, mean over its replications (savings: paired against the baseline)",
+                 "as the figure"),
+    },
+    "tornado": {
+        "figure": ("the figure the swing is measured on", "key"),
+        "factor": ("the input moved alone (its path in the scenario)", "key"),
+        "low_value": ("the factor's low value", "as the factor"),
+        "high_value": ("the factor's high value", "as the factor"),
+        "base_mean": ("the figure at the base point", "as the figure"),
+        "low_change": ("figure at the low value - at the base point, paired per replication (a share's: pp as a "
+                       "fraction)", "as the figure"),
+        "high_change": ("figure at the high value - at the base point, paired per replication", "as the figure"),
+        "low": ("the change at the low value", "as the figure"),  # stems of low_ci_low ... high_ci_high
+        "high": ("the change at the high value", "as the figure"),
+        "swing": ("high_change - low_change: how far the factor moves the figure", "as the figure"),
+    },
+    "morris": {
+        "figure": ("the figure the effects are measured on", "key"),
+        "factor": ("the input (its path in the scenario)", "key"),
+        "mu_star": ("Morris mu*: mean absolute elementary effect (how much the factor matters)", "as the figure"),
+        "mu": ("Morris mu: mean elementary effect (its sign: the direction)", "as the figure"),
+        "sigma": ("Morris sigma: spread of the elementary effects (interactions, non-linearity)", "as the figure"),
+        "mu_star_conf": ("half-width of mu*'s bootstrap interval", "as the figure"),
+    },
+    "sobol": {
+        "figure": ("the figure the indices are of", "key"),
+        "factor": ("the input (its path in the scenario)", "key"),
+        "S1": ("first-order Sobol index: share of the figure's variance due to the factor alone", "share"),
+        "S1_conf": ("half-width of S1's interval", "share"),
+        "ST": ("total Sobol index: share of variance involving the factor, interactions included", "share"),
+        "ST_conf": ("half-width of ST's interval", "share"),
+    },
+    "verdict": {
+        "point": ("design point number", "key"),
+        "net_saving": ("net effect for society at this point, mean (against the baseline)", "money"),
+        "net_saving_platform": ("net effect for the platform at this point, mean", "money"),
+        "share_within_guarantee": ("emergencies within the guarantee at this point, mean", "share"),
+        "saves_money": ("net effect for society above 0 at this point (empty for the baseline)", "flag"),
+        "guarantee_holds": ("the guarantee's target share met on the mean at this point", "flag"),
+    },
+    "verdict_boxes": {
+        "verdict": ("the verdict located: saves_money or guarantee_holds", "key"),
+        "value": ("the verdict's value inside the box (the less common one)", "flag"),
+        "where": ("the box in words", "text"),
+        "factor": ("a factor bounding the box (empty: the verdict never flips)", "key"),
+        "low": ("the box's lower bound on that factor", "as the factor"),
+        "high": ("the box's upper bound on that factor", "as the factor"),
+        "coverage": ("share of the points with that verdict that lie in the box", "share"),
+        "density": ("share of the points in the box that have that verdict", "share"),
+        "points": ("points with that verdict", "count"),
+    },
     "headline": {
         "net_saving": ("for society, against the baseline: wages + bot cost saved - added customer losses - added "
                        "churn (empty for the baseline)", "money"),
@@ -328,6 +390,8 @@ def describe(table: str, column: str) -> tuple[str, str]:
         if column.endswith(suffix):
             meaning, unit = describe(table, column.removesuffix(suffix))
             return (f"{bound} bound of the 95% interval of: {meaning}" if meaning else "", unit)
+    if table in _FACTOR_TABLES and "." in column:  # an experiment factor, named by its path
+        return f"the value of the factor {column} at this point", "as the factor"
     return "", ""
 
 
