@@ -290,8 +290,10 @@ def test_pages_content(app, monkeypatch):
     labels = [b.label for b in app.get("download_button")]
     assert any(x.startswith("Everything in one zip") for x in labels)
     for name in ("replications.csv", "summary.csv", "compare.csv", "frontier.csv", "data_dictionary.csv",
-                 "scenario.yaml", "provenance.json"):
+                 "scenario.yaml", "provenance.json", "interval_means.csv"):
         assert any(x.startswith(name) for x in labels), name
+    undescribed = [x for x in labels if x.endswith(":") or (": " in x and not x.split(": ", 1)[1].strip())]
+    assert not undescribed, undescribed  # every file says what it holds
     edited = sim.parse_scenario(ctx(app).yaml, read_csv=lambda n: "", source="download")
     assert edited.days == 1 and edited.replications == 3
 

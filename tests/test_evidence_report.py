@@ -82,15 +82,15 @@ def parse_figures(page: str) -> dict[str, dict]:
 
 
 def number(text: str) -> tuple[float, float]:
-    """(value, half of its last printed digit) of a printed figure: 'USD -1,234', '-12.3%', '4.5'."""
-    match = re.search(r"(-?)(?:[A-Z]{3} )?(-?[\d,]+(?:\.(\d+))?)(%?)", text)
+    """(value, half of its last printed digit) of a printed figure: 'USD -1,234', '-12.3%', '-4.1 pp', '4.5'."""
+    match = re.search(r"(-?)(?:[A-Z]{3} )?(-?[\d,]+(?:\.(\d+))?)(%| pp)?", text)
     assert match, f"no number in {text!r}"
     sign = -1.0 if match.group(1) or match.group(2).startswith("-") else 1.0
     digits = match.group(2).lstrip("-").replace(",", "")
     decimals = len(match.group(3) or "")
     value = sign * float(digits)
     step = 10.0 ** -decimals
-    if match.group(4):
+    if match.group(4):  # a percentage, or percentage points: both hundredths of the stored fraction
         return value / 100, step / 200
     return value, step / 2
 
@@ -308,6 +308,11 @@ def test_the_report_opens_offline_draws_every_chart_and_logs_no_error(payment_re
                               ".filter(d => d._fullLayout && d.querySelector('.main-svg')).length")
         assert drawn == expected
         assert outside == [] and errors == []
+        # what a reader sees opened offline: words, not a Python object or doubled quotes (issue 25, item 1)
+        results = page.inner_text("#results")
+        assert "built-in method" not in results and "object at 0x" not in results and "''" not in results
+        assert "the roster of " + payment_report.scenario.baseline_policy.label in results
+        assert "no callbacks" not in page.inner_text("#limitations").lower()
         shot = tmp_path / "report.png"
         page.screenshot(path=str(shot))
         assert shot.stat().st_size > 20_000
@@ -328,3 +333,116 @@ def test_the_apps_report_lists_its_edits_apart_from_the_file():
     edits = page[page.index("<h3>Edits made in the app</h3>"):page.index('<section id="method">')]
     assert "<code>economics.liability_share</code></td><td>0.0</td><td>0.5</td>" in edits
     assert "streamlit run app.py" in page
+
+
+# ----------------------------------------------------------------- issue 25: what a careful reader catches
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: no script or style, no markup."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(page: str, section: str | None = None) -> str:
+    if section is not None:
+        start = page.index(f'<section id="{section}">')
+        page = page[start:page.index("</section>", start)]
+    parser = _Text()
+    parser.feed(page)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def test_the_cost_of_cutting_reads_as_words_not_a_python_object(payment_report):
+    text = visible_text(payment_report.html, "results")
+    assert "built-in method" not in text and "object at 0x" not in text
+    assert "''" not in text and "'s roster" not in text.replace("24x7's roster", "")
+    assert "scaled from 100% down to 0% (100.0%, 80.0%" in text
+    label = payment_report.scenario.baseline_policy.label
+    assert f"1.0 = the roster of {label} before any scale" in text
+
+
+def test_breakeven_names_the_roster_without_doubled_quotes(capsys):
+    assert main(["breakeven", str(ROOT / "scenarios" / "classroom_mmc.yaml"), "--values", "1,0.9",
+                 "--replications", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "''s" not in out and "1.0 = the roster of" in out
+    assert "CI CI" not in out
+
+
+def test_limitations_follow_what_the_scenario_uses_and_never_contradict_the_report(payment_report):
+    text = visible_text(payment_report.html, "limitations")
+    sc = payment_report.scenario
+    uses_callbacks = any(sc.for_policy(p).front_door.callback.enabled for p in payment_report.results.policies)
+    uses_chat = any(sc.for_policy(p).chat.types for p in payment_report.results.policies)
+    assert uses_callbacks and uses_chat  # the flagship compares a callbacks and a chat policy
+    assert "no callbacks" not in text.lower() and "no chat concurrency" not in text.lower()
+    assert "Callbacks (40% fewer agents, callbacks for non-emergencies)" in text
+    assert "Chats (Routine contacts by chat, 25% fewer agents)" in text
+    assert "Absence is an independent draw" in text or "No absence is modelled" in text
+
+
+def test_limitations_of_a_plain_scenario_say_what_it_leaves_out():
+    data = sim.load_scenario(ROOT / "scenarios" / "classroom_mmc.yaml").model_dump(mode="json")
+    data.update(replications=2)
+    built = build_report(sim.Scenario.model_validate(data), workers=2, oat_replications=2)
+    text = visible_text(built.html, "limitations")
+    assert "No policy here offers callbacks" in text and "No policy here handles chats" in text
+    assert "No absence is modelled" in text and "money drains" not in text  # no emergency type
+
+
+def test_a_sourced_or_decisive_input_is_listed_whatever_its_value(payment_report):
+    text = visible_text(payment_report.html, "assumptions")
+    sc = payment_report.scenario
+    fraud = [c.id for c in sc.contact_types].index("fraud")
+    path = f"contact_types[{fraud}].loss.half_life_min"
+    assert sc.contact_types[fraud].loss.half_life_min == 60  # the schema's default ...
+    assert path in text  # ... and still shown: sourced, and ranked by section 5
+    row = text[text.index(path):text.index(path) + 600]
+    assert "RUSI" in row and re.search(r"ranked \d+ of \d+ in section 5", row), row
+
+
+def test_differences_of_shares_read_as_percentage_points(payment_report):
+    for policy, verdict in parse_figures(payment_report.html).items():
+        diff = [f for f in verdict["figures"] if f["metric"] == "share_within_guarantee" and f["column"] != "value"
+                and f["column"] != "baseline"]
+        assert diff and all(f["text"].endswith(" pp") for f in diff), (policy, diff)
+
+
+def test_every_figure_says_its_replications_and_seed(payment_report):
+    sc = payment_report.scenario
+    results_text = visible_text(payment_report.html, "results")
+    assert re.search(rf"\d+ replications each, seed {sc.seed}", results_text)
+    what_if = visible_text(payment_report.html, "what-if")
+    assert re.search(r"2 replications per point, seed \d+", what_if)
+    assert f"which rest on {payment_report.results.n_replications} replications" in what_if
+    assert re.search(r"\(base [^)]*; 2 replications, seed \d+\)", payment_report.html)  # each tornado's title
+
+
+def test_cli_comparison_prints_differences_of_shares_in_pp(capsys):
+    assert main(["compare", str(ROOT / "scenarios" / "bank_hotline_day.yaml"), "--replications", "2"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"emergencies reaching a human within 60 s: [\d.]+% -> [\d.]+% \(-?[\d.]+ pp", out), out
+    seed = sim.load_scenario(ROOT / "scenarios" / "bank_hotline_day.yaml").seed
+    assert f"2 replications, seed {seed}," in out  # as roster's comparison says its own
+
+
+def test_a_source_note_naming_a_policy_by_id_reaches_its_rows(payment_report):
+    text = visible_text(payment_report.html, "assumptions")
+    ids = [p.id for p in payment_report.scenario.effective_policies]
+    path = f"policies[{ids.index('callbacks_cut40')}].front_door.callback.threshold_s"
+    row = text[text.index(path):text.index(path) + 400]
+    assert "ASSUMPTION: 2-minute offer threshold" in row, row

@@ -675,7 +675,7 @@ def replay_chart(replay) -> go.Figure:
                              line={"color": "#d6604d"}), row=2, col=3)
 
     top_queue = float(max(queues.to_numpy().max(initial=0), 1)) * 1.1
-    top_agents = float(max(frames["on_duty"].max(), 1)) * 1.1
+    top_agents = float(max(frames["present"].max(), 1)) * 1.1  # a bar of those on break may pass those on duty
     top_events = float(max(frames[[e[0] for e in REPLAY_EVENTS]].to_numpy().max(initial=0), 1)) * 1.1
     fig.update_yaxes(range=[0, top_queue], title_text="callers", row=1, col=1)
     fig.update_yaxes(range=[0, top_agents], title_text="agents", row=1, col=2)

@@ -6,6 +6,8 @@ export. Kinds:
 
 ``money``   whole units with thousands separators; ``compact`` writes 12.3k / 1.25M
 ``share``   a fraction as a percentage with one decimal
+``pp``      a difference of two shares, in percentage points with one decimal ("-84.9 pp"):
+            a share minus a share is not a percentage of anything (``fmt_difference``)
 ``seconds`` a duration: one decimal below 100 s (an ASA of 7.8 s is not "8 s"),
             whole seconds below 10 min, minutes above
 ``count``   a mean of counts, one decimal (12.4 incidents per run)
@@ -71,6 +73,8 @@ def fmt_value(x: float, kind: str, currency: str = "", compact: bool = False) ->
         return fmt_money(x, currency, compact)
     if kind == "share":
         return _unsigned(f"{100 * x:.1f}%")
+    if kind == "pp":
+        return _unsigned(f"{100 * x:.1f} pp")
     if kind == "seconds":
         if abs(x) < 100:
             return _unsigned(f"{x:.1f}") + " s"
@@ -80,6 +84,16 @@ def fmt_value(x: float, kind: str, currency: str = "", compact: bool = False) ->
     if kind == "integer":
         return _unsigned(f"{x:,.0f}")
     return _unsigned(f"{x:,.1f}")
+
+
+def difference_kind(kind: str) -> str:
+    """The kind a difference of two values of ``kind`` is written as: shares differ in percentage points."""
+    return "pp" if kind == "share" else kind
+
+
+def fmt_difference(x: float, kind: str, currency: str = "", compact: bool = False) -> str:
+    """A difference of two values of ``kind`` (policy minus baseline): a share's in pp, others as their kind."""
+    return fmt_value(x, difference_kind(kind), currency, compact)
 
 
 def fmt_signed(x: float, kind: str) -> str:

@@ -45,8 +45,8 @@ from sim.model import knobs
 from sim.model.knobs import with_run_settings
 from sim.model.scenario import Scenario
 from sim.present import charts
-from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
-from sim.present.tables import comparison_table, parameter_rows
+from sim.present.formatting import difference_kind, fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
+from sim.present.tables import comparison_table, index_path, parameter_rows
 from sim.present.terminal import NET_LABELS, period_phrase
 from sim.runs.guard import run_checked
 from sim.runs.results import Results
@@ -208,7 +208,7 @@ def _what_if(scenario: Scenario, folder, workers: int, replications: int) -> tup
     with tempfile.TemporaryDirectory(prefix="humanline-report-") as tmp:
         run_experiment(spec, tmp, workers=workers)
         tables = analyse(tmp, write=False)
-    return tables, {"kind": "quick", "name": spec.spec.name, "replications": replications,
+    return tables, {"kind": "quick", "name": spec.spec.name, "replications": replications, "seed": spec.spec.seed,
                     "factors": [f.path for f in spec.spec.factors]}
 
 
@@ -220,6 +220,7 @@ def _experiment_record(folder: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return {"name": record.get("name", folder.name), "replications": record.get("replications"),
+            "seed": record.get("seed"),
             "design": record.get("design", {}).get("kind") if isinstance(record.get("design"), dict) else None}
 
 
@@ -313,9 +314,10 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
                 sentence += Markup(" against {} under the baseline (paired difference {}, {})").format(
                     _fig(g["baseline"], "share", cur, policy=policy, metric="share_within_guarantee",
                          scope="emergency", column="baseline"),
-                    _fig(g["difference"], "share", cur, policy=policy, metric="share_within_guarantee",
-                         scope="emergency", column="difference"),
-                    _interval(g, "share", cur, policy, "share_within_guarantee", "emergency", bare=True))
+                    _fig(g["difference"], difference_kind("share"), cur, policy=policy,
+                         metric="share_within_guarantee", scope="emergency", column="difference"),
+                    _interval(g, difference_kind("share"), cur, policy, "share_within_guarantee", "emergency",
+                              bare=True))
             parts.append(sentence + Markup("; on the mean it {} the guarantee of {} of them.").format(
                 meets, fmt_value(sc.guarantee_share, "share")))
             u = em.loc["unreached"]
@@ -372,9 +374,17 @@ def _service_sentences(service: pd.DataFrame) -> list[Markup]:
 # ----------------------------------------------------------------- render
 
 
+def _printable(value: Any) -> Any:
+    """Jinja's finalize: a method or function reaching the page is a template defect ("<built-in method
+    values of dict object>"), never text for a reader."""
+    if callable(value) and not isinstance(value, Markup):
+        raise TypeError(f"the report template printed a callable: {value!r}")
+    return value
+
+
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("sim.present", "templates"), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_printable)
     return env
 
 
@@ -402,13 +412,22 @@ def _table(frame: pd.DataFrame, index: bool = True, classes: str = "") -> Markup
                                 na_rep="n/a"))
 
 
-def _assumptions(scenario: Scenario, changes: list[dict]) -> dict:
+def _assumptions(scenario: Scenario, changes: list[dict], ranked: dict[str, int] | None = None) -> dict:
+    """Section 2's rows: every parameter that differs from the schema default, that carries a source note, or
+    that section 5 ranks — whatever its value: an input the report itself calls decisive is never left out
+    because its value happens to be the default."""
     rows = parameter_rows(scenario, changes)
+    ranked = {index_path(scenario, path): rank for path, rank in (ranked or {}).items()}
+    rows["rank"] = rows["parameter"].map(ranked)
     leaf = rows["parameter"].str.rsplit(".", n=1).str[-1]
-    shown = rows[rows["differs_from_default"] & ~leaf.isin(_IDENTITY)]
+    wanted = rows["differs_from_default"] | (rows["source"] != "") | rows["rank"].notna()
+    shown = rows[wanted & ~leaf.isin(_IDENTITY)]
     sections = []
     for section, part in shown.groupby("section", sort=False):
-        sections.append({"name": section, "rows": part.to_dict("records")})
+        records = part.to_dict("records")
+        for r in records:
+            r["ranked"] = "" if pd.isna(r["rank"]) else f"ranked {int(r['rank'])} of {len(ranked)} in section 5"
+        sections.append({"name": section, "rows": records})
     return {
         "sections": sections,
         "n_shown": len(shown),
@@ -416,8 +435,29 @@ def _assumptions(scenario: Scenario, changes: list[dict]) -> dict:
         "n_sourced": int((shown["source"] != "").sum()),
         "n_assumption": int(shown["assumption"].sum()),
         "n_unsourced": int((shown["source"] == "").sum()),
+        "n_default": int((~shown["differs_from_default"]).sum()),
         "notes": [{"field": k, "note": v} for k, v in scenario.sources.items()],
     }
+
+
+def _ranked_inputs(tables: dict | None) -> dict[str, int]:
+    """The inputs section 5 ranks: by the tornado's swing of society's net effect (1 = the largest), else in
+    the order of the experiment's design."""
+    if not tables:
+        return {}
+    tornado = tables.get("tornado")
+    if tornado is not None and len(tornado):
+        # ranked on society's net effect, as the first tornado shows it (swings in money and in shares
+        # do not compare); on the first figure there is otherwise
+        figure = "net_saving" if (tornado["figure"] == "net_saving").any() else tornado["figure"].iloc[0]
+        part = tornado[tornado["figure"] == figure]
+        swing = part.assign(size=part["swing"].abs()).groupby("factor", sort=False)["size"].max()
+        return {factor: i + 1 for i, factor in enumerate(swing.sort_values(ascending=False, kind="stable").index)}
+    verdict = tables.get("verdict")
+    if verdict is None:
+        return {}
+    factors = [c for c in verdict.columns if "[" in c or "." in c]
+    return {factor: i + 1 for i, factor in enumerate(factors)}
 
 
 def _comparison(results: Results, compare: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str]) -> Markup:
@@ -455,9 +495,11 @@ def _frontier_section(scenario: Scenario, search: BreakEven | None, note: str, l
         "answers": _table(pd.DataFrame(answers), index=False),
         "meaning": share_meaning(scenario, search.template),
         "replications": search.replications,
+        "seed": search.seed,
         "pct": pct,
         "violations": search.violations,
-        "values": ", ".join(fmt_value(v, "share") for v in COARSE_STAFFING),
+        # not "values": a template reading frontier.values would get the dict's method
+        "grid": ", ".join(fmt_value(v, "share") for v in COARSE_STAFFING),
     }
 
 
@@ -489,7 +531,12 @@ def _what_if_section(scenario: Scenario, tables: dict | None, what_if: dict, lab
                 continue
             label, kind = TORNADO_FIGURES[figure]
             base = fmt_value(part["base_mean"].iloc[0], kind, cur)
-            fig = charts.tornado_chart(part, f"{label}, {labels.get(policy, policy)} (base {base})", kind, cur)
+            # the base is this experiment's own run: say on what it rests, as section 1 does for its figure
+            runs = ", ".join(x for x in (f"{what_if['replications']} replications" if what_if.get("replications")
+                                         else "", f"seed {what_if['seed']}" if what_if.get("seed") is not None
+                                         else "") if x)
+            fig = charts.tornado_chart(part, f"{label}, {labels.get(policy, policy)} (base {base}"
+                                             f"{'; ' + runs if runs else ''})", kind, cur)
             tornadoes.append(chart(fig))
     verdict = tables.get("verdict")
     verdict_chart = None
@@ -523,6 +570,71 @@ def _what_if_section(scenario: Scenario, tables: dict | None, what_if: dict, lab
     indices = {name: _table(tables[name], index=False) for name in other}
     return {"source": what_if, "tornadoes": tornadoes, "verdict": verdict_chart, "boxes": boxes,
             "indices": indices}
+
+
+# (does a policy-resolved scenario use it, the caveat when some policy does ({} its policies), the words when
+# none does — a feature the model has but the report does not rely on is said to be absent, never denied)
+_FEATURE_LIMITS = (
+    (lambda sc: sc.front_door.bot_enabled or bool(sc.front_door.bot_only_hours),
+     "The bot ({}) resolves, recognises emergencies and falsely resolves with fixed probabilities per contact "
+     "type; it does not improve, fail in bursts or vary with load.", ""),
+    (lambda sc: sc.front_door.callback.enabled,
+     "Callbacks ({}): a customer who accepts one never abandons while waiting for it, and the offer rests on a "
+     "predicted wait, not the wait that follows.",
+     "No policy here offers callbacks (virtual hold); the model can (front_door.callback)."),
+    (lambda sc: bool(sc.chat.types),
+     "Chats ({}): an agent holds several at once, each slowed by a fixed factor for the number held, and takes "
+     "no call while holding one.",
+     "No policy here handles chats; every contact is a call an agent takes one at a time."),
+    (lambda sc: bool(sc.routing.overflow),
+     "Overflow after a delay ({}) follows fixed stages; agents do not choose.", ""),
+)
+
+
+def _limitations(scenario: Scenario, policies: Sequence[str]) -> list[str]:
+    """Section 6, derived from what the model does and what this scenario's policies use: a limitation is
+    never stated for a feature the report itself relies on, and a feature in use gets its own caveat."""
+    resolved = {p: scenario.for_policy(p) for p in policies}
+    labels = {p.id: p.label or p.id for p in scenario.effective_policies}
+
+    def using(test) -> list[str]:
+        return [labels.get(p, p) for p, sc in resolved.items() if test(sc)]
+
+    def names(ids: list[str]) -> str:
+        return ", ".join(ids)
+
+    items = ["The figures are only as good as the inputs in section 2; those marked ASSUMPTION, and those without "
+             "a source, are the scenario author's judgement."]
+    busy = ("a daily busyness factor (cv {:g}) adds day-to-day swings, but".format(scenario.busyness_cv)
+            if scenario.busyness_cv else "no day-to-day busyness is modelled, and")
+    items.append(f"Arrivals are Poisson within each interval; {busy} surges after an outage or a news story are not.")
+    redials = any(c.redial.probability > 0 for c in scenario.contact_types)
+    items.append("Customers behave as the distributions say: patience"
+                 + (", redials" if redials else "") + " and finding the human option do not learn from experience "
+                 "or from what others say" + ("" if redials else "; no contact type redials after giving up") + ".")
+    if any(c.emergency for c in scenario.contact_types):
+        items.append("An emergency's money drains on the curve the scenario states until a human answers or its loss "
+                     "window closes; real fraud comes in bursts, and recovery of stolen money after the fact is "
+                     "not modelled.")
+    for uses, used, unused in _FEATURE_LIMITS:
+        policies_using = using(uses)
+        if policies_using:
+            items.append(used.format(names(policies_using)))
+        elif unused:
+            items.append(unused)
+    items.append("Agents are interchangeable within a skill: no learning curve, no fatigue; priority is "
+                 "non-preemptive.")
+    absent = [sc.agents.absence_probability for sc in resolved.values()]
+    if any(absent):
+        items.append(f"Absence is an independent draw per agent-shift (at most {max(absent):.0%}); no waves of "
+                     "sickness, no cover called in.")
+    else:
+        items.append("No absence is modelled: every rostered agent turns up.")
+    items.append("Costs are wages, bot costs, customer losses, liability and churn per run; reputational damage, "
+                 "regulation and lost lifetime value beyond the churn cost are left out.")
+    items.append("Intervals cover the simulation's randomness only, not the uncertainty of the inputs; section 5 "
+                 "explores some of that.")
+    return items
 
 
 def _validation_section(validation: pd.DataFrame) -> dict:
@@ -582,13 +694,14 @@ def _render(scenario, results, frontier, frontier_note, validation, tables, what
         "rough": results.n_replications < ROUGH_BELOW,
         "n": results.n_replications,
         "seed": results.seed,
-        "assumptions": _assumptions(scenario, changes),
+        "assumptions": _assumptions(scenario, changes, _ranked_inputs(tables)),
         "changes": [{"parameter": c["parameter"], "before": _plain(c["before"]), "after": _plain(c["after"])}
                     for c in changes],
         "edited": base is not None,
         "warnings": list(scenario.warnings),
         "precision": results.precision.describe() if results.precision is not None else "",
         "validation": _validation_section(validation),
+        "limitations": _limitations(scenario, results.policies),
         "comparison": _comparison(results, compare, summary, labels),
         "money": money,
         "ecdf": ecdf,

@@ -294,7 +294,8 @@ def parameter_rows(scenario: Scenario, changes: list[dict] | None = None) -> pd.
     ``assumption``: its source note marks it ASSUMPTION.
     """
     before = {c["parameter"]: c["before"] for c in changes or []}
-    patterns = _source_patterns(scenario.sources)
+    # a source note may name an item by id (policies[callbacks_cut40].chat); the rows name it by index
+    patterns = _source_patterns({index_path(scenario, k): v for k, v in scenario.sources.items()})
     rows = []
     for path, value in knobs.parameters(scenario):
         default = schema_default(scenario, path)
@@ -312,6 +313,18 @@ def parameter_rows(scenario: Scenario, changes: list[dict] | None = None) -> pd.
             "assumption": "ASSUMPTION" in source,
         })
     return pd.DataFrame(rows)
+
+
+def index_path(scenario: Scenario, path: str) -> str:
+    """An id-addressed path (``contact_types[fraud].x``, as experiments and source notes may write it) as the
+    parameter rows write it, by index (``contact_types[2].x``); a path already by index is left as it is."""
+    def by_index(match) -> str:
+        kind, key = match.group(1), match.group(2)
+        items = scenario.contact_types if kind == "contact_types" else scenario.effective_policies
+        ids = [item.id for item in items]
+        return f"{kind}[{ids.index(key)}]" if key in ids else match.group(0)
+
+    return re.sub(r"(contact_types|policies)\[([^\]]+)\]", by_index, path)
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.files.dictionary import data_dictionary
 from sim.files.scenario_io import load_scenario
 from sim.runs.stats import t_interval
 from sim.studies.uncertainty.designs import salib_problem
@@ -67,6 +68,9 @@ def analyse(folder: str | Path, write: bool = True) -> dict[str, pd.DataFrame]:
         out.mkdir(exist_ok=True)
         for name, table in tables.items():
             table.to_csv(out / f"{name}.csv", index=False)
+        # every column described, as in every other folder a command writes
+        data_dictionary(tables, experiment.scenario.economics.currency).to_csv(out / "data_dictionary.csv",
+                                                                               index=False)
     return tables
 
 
