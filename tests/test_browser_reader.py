@@ -104,8 +104,9 @@ def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_pat
     expect(labels.filter(has_text="service level").first).to_be_visible()
     card = page.locator(".st-key-card_callbacks_cut40")
     expect(card.get_by_text("Service collapse", exact=False)).to_be_visible()
-    # its roster's size in the one unit every page uses (1,568 = 28 agents x 8 h x 7 days)
-    expect(card.get_by_text("1,568 agent-hours a week, at most 18 agents on shift at once", exact=False)).to_be_visible()
+    # its roster's size in the one unit every page and command uses (planning.roster_size: on duty, breaks out)
+    expect(card.get_by_text("1,477 agent-hours a week, at most 18.0 agents on duty at once",
+                            exact=False)).to_be_visible()
     expect(page.get_by_text("What non-emergency callers get")).to_be_visible()
     expect(page.get_by_text(COLLAPSE_RULE, exact=False)).to_be_visible()
     service = page.locator('[data-testid="stTable"]').filter(has_text="Service collapse")

@@ -144,7 +144,7 @@ def test_the_optimised_roster_is_added_as_a_policy_and_runs_on_compare(chrome, t
     expect(page.get_by_text("The cost of the guarantee")).to_be_visible()
     # every roster's size in one named unit, not shift entries set against daily headcounts
     cost = page.locator('[data-testid="stTable"]').filter(has_text="agent-hours a week")
-    expect(cost.get_by_text("peak agents", exact=True)).to_be_visible()
+    expect(cost.get_by_text("peak agents on duty", exact=True)).to_be_visible()
     assert "agents" not in [h.strip() for h in cost.locator("thead th").all_inner_texts()]
     hours = {r.locator("th").first.inner_text().strip(): r.locator("td").all_inner_texts()[1].strip()
              for r in cost.locator("tbody tr").all()}

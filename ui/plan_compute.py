@@ -82,7 +82,6 @@ class PlanView:
     holds: bool
     has_emergency: bool
     wages: pd.DataFrame  # every policy's scheduled wages per week, the planned one included
-    sizes: pd.DataFrame  # every policy's roster size: agent-hours a week, peak agents (roster_table.roster_sizes)
     currency: str
     guarantee_s: float
     guarantee_share: float
@@ -117,7 +116,6 @@ def run_plan(scenario_yaml: str, policy: str, settings: dict, progress: compute.
         holds=result.holds,
         has_emergency=any(c.emergency for c in scenario.contact_types),
         wages=wages,
-        sizes=roster_table.roster_sizes(result.scenario),
         currency=scenario.economics.currency,
         guarantee_s=scenario.guarantee_s,
         guarantee_share=scenario.guarantee_share,

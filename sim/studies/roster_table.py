@@ -297,31 +297,6 @@ def wages_by_policy(scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def roster_size(scenario: Scenario, agents: Agents) -> dict[str, float]:
-    """A roster's size in one unit, whatever it is made of (shift entries, staffing tables, weekdays):
-
-    ``agent_hours_per_week``: the scheduled hours of every shift that starts
-    inside the horizon (the hours ``scheduled_wages`` pays, breaks included),
-    and a table's agents times its interval length, per week of the horizon;
-    ``peak_agents``: the most agents on shift at once in any interval (breaks
-    and absence not taken out: the people the roster needs at its busiest).
-    """
-    days = [scenario.weekday_of_day(d) for d in range(scenario.days)]
-    hours = sum(s.headcount * s.length_h * sum(WEEKDAYS[w] in s.weekdays for w in days) for s in agents.shifts)
-    n = scenario.intervals_per_day * scenario.days
-    on_shift = np.zeros(n)
-    for s in agents.shifts:
-        for day in s.weekdays:
-            on_shift += s.headcount * duty_cover(scenario, s.start_s, WEEKDAYS.index(day), s.length_h, ())
-    for t in agents.tables:
-        per_interval = np.resize(np.asarray(t.agents, dtype=float), n)
-        hours += float(per_interval.sum()) * scenario.interval_s / 3600.0
-        on_shift += per_interval
-    return {"agent_hours_per_week": float(hours) * 7.0 / scenario.days,
-            "peak_agents": float(np.ceil(on_shift.max() - 1e-9)) if n else 0.0}
-
-
 def roster_sizes(scenario: Scenario) -> pd.DataFrame:
-    """``roster_size`` of every policy's roster as it runs: policy, agent_hours_per_week, peak_agents."""
-    return pd.DataFrame([{"policy": p.id, **roster_size(scenario, scenario.for_policy(p).agents)}
-                         for p in scenario.effective_policies])
+    """Every policy's roster size as it runs (``planning.roster_size``): policy, agent_hours_per_week, peak_agents_on_duty."""
+    return wages_by_policy(scenario)[["policy", "agent_hours_per_week", "peak_agents_on_duty"]]

@@ -67,7 +67,8 @@ for h in heads:
         size = result.roster_sizes.set_index("policy").loc[h["policy"]]
         st.markdown(f"**{h['label']}**" + (f" — {h['description']}" if h["description"] else "")
                     + f"  \nIts roster as run: {tables.fmt_value(size['agent_hours_per_week'], 'integer')} "
-                      f"agent-hours a week, at most {size['peak_agents']:g} agents on shift at once.")
+                      f"agent-hours a week, at most {tables.fmt_value(size['peak_agents_on_duty'], 'count')} agents on duty "
+                      f"at once (scheduled, breaks out, before absence).")
         if edits.get(h["policy"]):
             st.caption("Edited in the app: " + "; ".join(f"{c['parameter']} {state.difference_text(c)}"
                                                          for c in edits[h["policy"]]))

@@ -118,20 +118,19 @@ st.caption(f"Over-cover: {over.clip(lower=0).mean():.2f} agents per interval on 
            "Dotted: the requirement after the simulation raised it where emergencies missed the guarantee.")
 
 st.subheader("The cost of the guarantee")
-sizes = view.sizes.set_index("policy")
 rows = []
 for pid, w in wages.iterrows():
     planned_row = pid == PLAN_POLICY
     rows.append({"policy": "Optimised roster" if planned_row else w["label"],
                  "front door": ("as " + policies[policy]) if planned_row else
                  ("bot first" if w["bot_first"] else "humans directly"),
-                 "agent-hours a week": sizes.loc[pid, "agent_hours_per_week"],
-                 "peak agents": sizes.loc[pid, "peak_agents"],
+                 "agent-hours a week": w["agent_hours_per_week"],
+                 "peak agents on duty": w["peak_agents_on_duty"],
                  "wages": w["wages"], "difference": 0.0 if planned_row else planned_wages - w["wages"]})
 rows.sort(key=lambda r: r["policy"] != "Optimised roster")
 cost = pd.DataFrame(rows)
 st.table(cost.assign(**{"agent-hours a week": cost["agent-hours a week"].map(lambda v: fmt_value(v, "integer")),
-                        "peak agents": cost["peak agents"].map(lambda v: fmt_value(v, "integer")),
+                        "peak agents on duty": cost["peak agents on duty"].map(lambda v: fmt_value(v, "count")),
                         "wages": cost["wages"].map(lambda v: fmt_money(v, cur)),
                         "difference": cost["difference"].map(lambda v: ("+" if v > 0 else "") + fmt_money(v, cur))})
          .rename(columns={"wages": f"wages {span}", "difference": "optimised roster costs"}).set_index("policy"))
