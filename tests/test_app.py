@@ -215,8 +215,9 @@ def test_compare_runs_and_a_changed_knob_changes_only_that_policy(app):
     assert after["Net effect for society"][1:] == before["Net effect for society"][1:]  # the others as written
     assert not any("changed since the last run" in i.value for i in app.info)
     card = next(m.value for m in app.markdown if m.value.startswith("**Bot first, 40% fewer agents"))
-    # 0.2 of 46 = 9 agents on 8-hour shifts every day, not the label's 40% fewer: 9 x 8 x 7 agent-hours
-    assert "(edited)" in card and "504 agent-hours a week" in card
+    # 0.2 of 46 = 9 agents on 8-hour shifts every day, not the label's 40% fewer: 9 x 8 x 7 = 504 hours
+    # scheduled, 476 on duty once their breaks are taken out (the one roster size, planning.roster_size)
+    assert "(edited)" in card and "476 agent-hours a week" in card
     assert any("staffing_scale 0.6 → 0.2" in c.value for c in app.caption)
 
 
