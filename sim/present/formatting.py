@@ -96,3 +96,20 @@ def fmt_pm(mean: float, lo: float, hi: float, kind: str) -> str:
         return fmt_value(mean, kind)
     half = fmt_value((hi - lo) / 2, kind)
     return f"{fmt_value(mean, kind)} ± {half}"
+
+
+def fmt_significant(x: float, digits: int = 4) -> str:
+    """A figure set beside a published one: ``digits`` significant digits (0.9012, 1816.1, 0.03420).
+
+    Published tables print three or four digits; a comparison at one decimal of a percent would
+    hide the differences the agreement table is about.
+    """
+    if is_missing(x):
+        return MISSING
+    if isinstance(x, float) and math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    magnitude = int(math.floor(math.log10(abs(x))))
+    decimals = max(0, digits - 1 - magnitude)
+    return _unsigned(f"{x:,.{decimals}f}")

@@ -47,10 +47,16 @@ TIME_VARYING_SHARE = 0.2
 ISA_SHARE = 0.1
 
 COLUMNS = (
-    "case", "source", "measure", "label", "unit", "definition",
+    "case", "source", "reference", "measure", "label", "unit", "definition",
     "published", "published_ci_low", "published_ci_high", "published_se",
     "humanline", "humanline_ci_low", "humanline_ci_high", "humanline_se", "replications",
     "z", "verdict", "note",
+)
+
+
+TIME_VARYING_COLUMNS = (
+    "method", "label", "phase", "time_in_cycle", "calls_per_h", "agents", "p_delay", "ci_low", "ci_high", "n",
+    "z_vs_alpha", "share_delayed", "share_delayed_ci_low", "share_delayed_ci_high",
 )
 
 
@@ -89,8 +95,8 @@ def published_case_rows(case: PublishedCase, replications: int, seed: int, worke
         ours = Estimate(ours.mean * m.scale, ours.se * m.scale, ours.ci_low * m.scale, ours.ci_high * m.scale, ours.n)
         z = z_score(ours, m.published)
         rows.append({
-            "case": case.case, "source": f"{REPOSITORY} {case.source} ({m.source}); {case.settings}",
-            "measure": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
+            "case": case.case, "source": f"{REPOSITORY} {case.source}; {case.settings}",
+            "reference": m.source, "measure": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
             "published": m.published.value, "published_ci_low": m.published.ci_low,
             "published_ci_high": m.published.ci_high, "published_se": m.published.se,
             "humanline": ours.mean, "humanline_ci_low": ours.ci_low, "humanline_ci_high": ours.ci_high,
@@ -113,7 +119,7 @@ def erlang_rows(replications: int, seed: int, workers: int = 1) -> list[dict]:
         label, kind = ERLANG_LABELS[r.metric]
         rows.append({
             "case": f"{r.case} ({r.model})", "source": f"docs/reference/erlang_cases.md: {sources[r.case]}",
-            "measure": r.metric, "label": label, "unit": "seconds" if kind == "seconds" else kind,
+            "reference": f"docs/reference/erlang_cases.md, {r.model} table, case {r.case}", "measure": r.metric, "label": label, "unit": "seconds" if kind == "seconds" else kind,
             "definition": ("stationary: one 24-hour day of constant rate and 24-hour shift, the first hour left "
                            "out as warm-up; answered within 20 s over all offered, abandons against it"
                            if r.metric == "service_level" else "stationary day, first hour left out"),
@@ -135,6 +141,7 @@ def time_varying_rows(result: time_varying.TimeVaryingResult) -> list[dict]:
                  else "P(delay) significantly above alpha in some interval")
         rows.append({
             "case": "FMMW 2008 sinusoidal", "source": f"{time_varying.CITATION}; settings ours: {time_varying.SETTINGS}",
+            "reference": "the paper's abstract: the ISA yields time-stable delay probabilities (M_t/M/s_t+M)",
             "measure": f"max_p_delay_{s.method}", "label": f"{s.label}: worst interval's P(delay)",
             "unit": "share",
             "definition": ("time-average of 1[L(t) >= s(t)] in the interval (L: calls waiting or in service), "
@@ -152,23 +159,27 @@ def time_varying_rows(result: time_varying.TimeVaryingResult) -> list[dict]:
 
 
 def agreement_table(replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED, workers: int = 1,
-                    progress=None) -> AgreementTable:
+                    progress=None, *, erlang: bool = True, time_varying_case: bool = True) -> AgreementTable:
     """Run every expressible case; ``replications`` is the ContactCenters cases' count (the others get a share).
 
-    ``progress(step, total, label)`` is called before each case.
+    ``progress(step, total, label)`` is called before each case. ``erlang=False`` or
+    ``time_varying_case=False`` leave those cases out (the evidence report has the Erlang ones already
+    and cannot wait for the time-varying one); the notes then say so.
     """
     erlang_reps = _share(replications, ERLANG_SHARE, 4)
     tv_reps = _share(replications, TIME_VARYING_SHARE, 10)
     isa_reps = _share(replications, ISA_SHARE, 20)
     steps = [(c.case, lambda c=c: published_case_rows(c, replications, seed, workers)) for c in CASES]
-    steps.append(("Erlang C and A", lambda: erlang_rows(erlang_reps, seed, workers)))
+    if erlang:
+        steps.append(("Erlang C and A", lambda: erlang_rows(erlang_reps, seed, workers)))
     tv_holder: dict = {}
 
     def tv() -> list[dict]:
         tv_holder["result"] = time_varying.time_varying_case(tv_reps, seed, isa_reps, workers)
         return time_varying_rows(tv_holder["result"])
 
-    steps.append(("FMMW 2008 sinusoidal day", tv))
+    if time_varying_case:
+        steps.append(("FMMW 2008 sinusoidal day", tv))
     rows: list[dict] = []
     for i, (label, step) in enumerate(steps):
         if progress:
@@ -180,18 +191,23 @@ def agreement_table(replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAUL
     missing = pd.DataFrame(list(NOT_EXPRESSIBLE), columns=["case", "published", "source", "reason"])
     missing["source"] = np.where(missing["source"].str.startswith("doc/"), REPOSITORY + " " + missing["source"],
                                  missing["source"])
-    tv_result = tv_holder["result"]
+    tv_result = tv_holder.get("result")
     notes = [
         f"ContactCenters figures: {REPOSITORY} at commit {COMMIT[:12]}, doc/examples/*.res (1,000 days each); "
         "published standard error = printed standard deviation / sqrt(1000), plus the printed rounding "
         "(unit^2/12) in the combined uncertainty.",
         f"A row agrees when |z| <= {Z:g}: z = (humanline - published) / sqrt(se_humanline^2 + se_published^2 "
         "+ rounding^2).",
-        f"Replications: {replications} days per ContactCenters case, {erlang_reps} stationary days per Erlang "
-        f"case, {tv_reps} sinusoidal days per staffing in the time-varying case (ISA fitted on {isa_reps} "
-        f"others; converged: {tv_result.isa_converged}, {tv_result.isa_iterations} iterations).",
-        "Time-varying case: humanline's agents finish the call in hand when their slot ends, so the share of "
-        "arrivals who find no free agent (column share_delayed of the detail) is lower than P(L >= s) where "
-        "staffing falls; the paper's measure is P(L(t) >= s(t)).",
+        f"Replications: {replications} days per ContactCenters case"
+        + (f", {erlang_reps} stationary days per Erlang case" if erlang else " (Erlang cases not run here)")
+        + (f", {tv_reps} sinusoidal days per staffing in the time-varying case (ISA fitted on {isa_reps} "
+           f"others; converged: {tv_result.isa_converged}, {tv_result.isa_iterations} iterations)."
+           if tv_result else " (time-varying case not run here)."),
     ]
-    return AgreementTable(frame, missing, tv_result.per_interval, replications, seed, notes)
+    if tv_result:
+        notes.append(
+            "Time-varying case: humanline's agents finish the call in hand when their slot ends, so the share of "
+            "arrivals who find no free agent (column share_delayed of the detail) is lower than P(L >= s) where "
+            "staffing falls; the paper's measure is P(L(t) >= s(t)).")
+    detail = tv_result.per_interval if tv_result else pd.DataFrame(columns=TIME_VARYING_COLUMNS)
+    return AgreementTable(frame, missing, detail, replications, seed, notes)
