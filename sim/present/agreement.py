@@ -1,8 +1,8 @@
 """The agreement table for people: markdown for docs/validation.md and the terminal, and HTML for the report.
 
 Formats ``sim.studies.agreement.AgreementTable``; computes nothing.
-Published and humanline figures are written to four significant digits
-(``fmt_significant``), the published tables' own precision.
+Published figures are written as they were printed (their decimals),
+humanline's to four significant digits (``fmt_significant``).
 """
 
 from __future__ import annotations
@@ -14,20 +14,33 @@ from sim.present.formatting import MISSING, fmt_significant, is_missing
 HEADER = ("case", "measure", "unit", "published (interval)", "humanline (interval)", "n", "z", "verdict")
 
 
-def _with_interval(value: float, low: float, high: float) -> str:
+def _with_interval(value: float, low: float, high: float, decimals: int | None = None) -> str:
+    """'value (low to high)'; ``decimals`` writes a published figure as it was printed, else 4 significant digits."""
+    def fmt(x: float) -> str:
+        return fmt_significant(x) if decimals is None or is_missing(x) else f"{x:,.{decimals}f}"
+
+    if is_missing(value):
+        return MISSING
     if is_missing(low) or is_missing(high):
-        return f"{fmt_significant(value)} (exact)" if not is_missing(value) else MISSING
-    return f"{fmt_significant(value)} ({fmt_significant(low)} to {fmt_significant(high)})"
+        return f"{fmt(value)} (exact)"
+    return f"{fmt(value)} ({fmt(low)} to {fmt(high)})"
+
+
+def _claim(measure: str, target: float) -> str:
+    """A claim row's published cell: what the paper says the worst interval does."""
+    side = "at most" if measure.endswith("_isa") else "above"
+    return f"claim: {side} {target:g} " + ("in every interval" if side == "at most" else "in some interval")
 
 
 def table_rows(rows: pd.DataFrame) -> list[list[str]]:
     """One list of cells per row of the agreement table, in HEADER order."""
     out = []
     for r in rows.itertuples():
-        published = (f"{fmt_significant(r.published)} (exact)" if r.published_se == 0 and is_missing(r.published_ci_low)
-                     else _with_interval(r.published, r.published_ci_low, r.published_ci_high))
         if r.measure.startswith("max_p_delay"):
-            published = f"target {fmt_significant(r.published)}"
+            published = _claim(r.measure, r.published)
+        else:
+            decimals = None if is_missing(r.published_decimals) else int(r.published_decimals)
+            published = _with_interval(r.published, r.published_ci_low, r.published_ci_high, decimals)
         out.append([r.case, r.label, r.unit, published,
                     _with_interval(r.humanline, r.humanline_ci_low, r.humanline_ci_high),
                     str(int(r.replications)), "n/a" if is_missing(r.z) else f"{r.z:+.2f}", r.verdict])

@@ -48,7 +48,7 @@ ISA_SHARE = 0.1
 
 COLUMNS = (
     "case", "source", "reference", "measure", "label", "unit", "definition",
-    "published", "published_ci_low", "published_ci_high", "published_se",
+    "published", "published_ci_low", "published_ci_high", "published_se", "published_decimals",
     "humanline", "humanline_ci_low", "humanline_ci_high", "humanline_se", "replications",
     "z", "verdict", "note",
 )
@@ -99,6 +99,7 @@ def published_case_rows(case: PublishedCase, replications: int, seed: int, worke
             "reference": m.source, "measure": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
             "published": m.published.value, "published_ci_low": m.published.ci_low,
             "published_ci_high": m.published.ci_high, "published_se": m.published.se,
+            "published_decimals": m.published.decimals,
             "humanline": ours.mean, "humanline_ci_low": ours.ci_low, "humanline_ci_high": ours.ci_high,
             "humanline_se": ours.se, "replications": ours.n, "z": z, "verdict": verdict(z),
             "note": f"{int(case.confidence * 100)}% intervals, as published",
