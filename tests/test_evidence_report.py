@@ -316,3 +316,10 @@ def test_the_apps_report_lists_its_edits_apart_from_the_file():
     edits = page[page.index("<h3>Edits made in the app</h3>"):page.index('<section id="method">')]
     assert "<code>economics.liability_share</code></td><td>0.0</td><td>0.5</td>" in edits
     assert "streamlit run app.py" in page
+
+
+def test_the_report_sets_humanline_beside_the_published_contactcenters_cases(payment_report):
+    html = payment_report.html
+    assert "Agreement with published simulation results" in html
+    assert re.search(r"<b>\d+ of \d+ rows agree\.</b>", html)
+    assert "<td>MMCAb</td>" in html and "MMCBlocked" in html and "docs/validation.md" in html

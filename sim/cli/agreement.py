@@ -11,9 +11,7 @@ finding, printed and written, not a failure of the command.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,34 +21,25 @@ COMMANDS = ("agreement",)
 
 
 def add_parsers(sub) -> None:
-    from sim.studies.agreement import DEFAULT_REPLICATIONS, DEFAULT_SEED
-
+    # Defaults are resolved in run_command, so that building the parser imports no study.
     p = sub.add_parser("agreement", help="simulate the published cases and set humanline's figures beside them")
-    p.add_argument("--replications", type=whole_number(2, "at least 2"), default=DEFAULT_REPLICATIONS, metavar="N",
-                   help=f"simulated days per ContactCenters case (default {DEFAULT_REPLICATIONS}, as published); "
-                        "the slower cases run a share of it")
-    p.add_argument("--seed", type=whole_number(0, "0 or more"), default=DEFAULT_SEED, metavar="S")
+    p.add_argument("--replications", type=whole_number(2, "at least 2"), metavar="N",
+                   help="simulated days per ContactCenters case (default: 1,000, as published); the slower cases "
+                        "run a share of it")
+    p.add_argument("--seed", type=whole_number(0, "0 or more"), metavar="S", help="default: the study's fixed seed")
     p.add_argument("--workers", type=workers_count, default=1, metavar="W", help="parallel processes (0: one per core)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="write the CSV tables and provenance here")
     p.add_argument("--markdown", type=Path, metavar="FILE", help="also write the table as markdown (docs/validation.md)")
 
 
-def _write_text(path: Path, text: str) -> None:
-    """Write whole or not at all: a temporary file beside it, then a rename."""
-    temporary = path.with_name(f".{path.name}.writing-{uuid.uuid4().hex[:8]}")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
 def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> int:
     from sim.files.export import OutputFolderError, provenance_record, write_folder
     from sim.present.agreement import render_markdown
-    from sim.studies.agreement import agreement_table
+    from sim.present.report import write_report  # whole or not at all: a temporary file, then a rename
+    from sim.studies.agreement import DEFAULT_REPLICATIONS, DEFAULT_SEED, agreement_table
 
+    replications = DEFAULT_REPLICATIONS if args.replications is None else args.replications
+    seed = DEFAULT_SEED if args.seed is None else args.seed
     problem = prepare_out(args.out)
     if args.markdown is not None and not problem:
         parent = args.markdown.absolute().parent
@@ -62,17 +51,17 @@ def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> in
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     with progress_bar() as progress:
-        table = agreement_table(args.replications, args.seed, args.workers,
+        table = agreement_table(replications, seed, args.workers,
                                 progress=lambda done, total, label: progress(done, total, label))
     created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     markdown = render_markdown(table, command_line, created)
     print(markdown)
-    record = provenance_record(command_line, replications=args.replications, seed=args.seed)
+    record = provenance_record(command_line, replications=replications, seed=seed)
     try:
         write_folder(args.out, {"agreement": table.rows, "not_expressible": table.not_expressible,
                                 "time_varying": table.time_varying}, record, None)
         if args.markdown is not None:
-            _write_text(args.markdown, markdown)
+            write_report(markdown, args.markdown)
     except OutputFolderError as exc:
         print(f"error: --out: {exc}; nothing was written", file=sys.stderr)
         return EXIT_BAD_INPUT
