@@ -30,9 +30,12 @@ def test_the_classroom_sets_humanline_beside_the_published_cases(chrome, tmp_pat
     page.get_by_role("button", name="Simulate the published cases").click()
     verdict = page.get_by_text("rows agree")
     expect(verdict).to_be_visible(timeout=300_000)  # a few seconds idle; generous for a loaded CI machine
-    tables = page.locator(browser.TABLE)
+    tables = page.locator('[data-testid="stTable"]')
     expect(tables).to_have_count(2)
-    expect(tables.first.get_by_role("gridcell", name="MMCAb").first).to_be_attached()
-    expect(tables.last.get_by_role("gridcell", name="MMCBlocked")).to_be_attached()
+    expect(tables.first).to_contain_text("MMCAb")
+    expect(tables.first).to_contain_text("service level with abandonment")
+    expect(tables.first).to_contain_text("0.902 (0.900 to 0.904)")  # MMC.res's figure, as printed
+    expect(tables.last).to_contain_text("MMCBlocked")
+    expect(tables.last).to_contain_text("queue capacity")
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     page.screenshot(path=str(tmp_path / "classroom_agreement.png"), full_page=True)

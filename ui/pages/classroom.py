@@ -9,6 +9,7 @@ inputs it uses.
 
 import math
 
+import pandas as pd
 import streamlit as st
 
 from sim.model import knobs
@@ -323,16 +324,17 @@ def published_cases() -> None:
         "with 95% intervals from 1,000 simulated days. humanline runs each case with the case's own rules (a "
         "day that starts empty, what happens to callers still waiting at closing, how *service level* is "
         "counted) and sets its figure beside the published one. **z** is the difference in standard errors of "
-        "both uncertainties together; a row *agrees* within 4. The full table, 1,000 days per case, is "
+        "both uncertainties together; a row *agrees* within 4 (a little more when the days are few: column "
+        "*z limit*). The full table, 1,000 days per case, is "
         "docs/validation.md (`python -m sim agreement`).")
     c1, c2, c3 = st.columns(3)
     reps = int(c1.number_input("Days per ContactCenters case", min_value=20, max_value=1000, value=100, step=20,
                                key="cls_agreement_reps",
                                help="The Erlang cases run a tenth of this (at least 4 stationary days)."))
     seed = int(c2.number_input("Seed", min_value=0, value=1, step=1, key="cls_agreement_seed"))
-    with_tv = c3.toggle("Include the time-varying case (slower)", value=False, key="cls_agreement_tv",
+    with_tv = c3.toggle("Time-varying case too", value=False, key="cls_agreement_tv",
                         help="Feldman, Mandelbaum, Massey & Whitt (2008): iterative staffing against "
-                             "per-interval Erlang C on a sinusoidal day. It staffs by simulation first.")
+                             "per-interval Erlang C on a sinusoidal day. Slower: it staffs by simulation first.")
     if st.button("Simulate the published cases", key="classroom_agreement_run"):
         st.session_state["cls_agreement_asked"] = (reps, seed, with_tv)
     asked = st.session_state.get("cls_agreement_asked")
@@ -344,14 +346,15 @@ def published_cases() -> None:
     rows = table.rows
     agree = int((rows.verdict == "agrees").sum())
     (st.success if agree == len(rows) else st.warning)(f"{agree} of {len(rows)} rows agree.")
-    st.dataframe(dict(zip(HEADER, zip(*table_rows(rows)))), hide_index=True, key="classroom_agreement_table")
+    # a static table: its cells wrap, where a data grid would cut "0.902 (0.900 to 0.904)" short
+    st.table(pd.DataFrame(table_rows(rows), columns=list(HEADER)).set_index("case"))
     with st.expander("How each figure is defined"):
         for r in rows.itertuples():
             st.markdown(f"**{r.case}, {r.label}** ({r.reference}): {r.definition}.")
     if len(table.time_varying):
         st.plotly_chart(time_varying_chart(table.time_varying, time_varying.ALPHA), key="classroom_agreement_chart")
     st.markdown("**Published cases humanline cannot express yet**")
-    st.dataframe(table.not_expressible[["case", "reason"]], hide_index=True, key="classroom_agreement_missing")
+    st.table(table.not_expressible[["case", "reason"]].set_index("case"))
 
 
 {

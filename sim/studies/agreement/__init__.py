@@ -32,7 +32,17 @@ from scipy.special import stdtrit
 
 from sim.studies.agreement import time_varying
 from sim.studies.agreement.contactcenters import CASES, COMMIT, NOT_EXPRESSIBLE, REPOSITORY, PublishedCase
-from sim.studies.agreement.estimates import Z, Estimate, Published, mean_estimate, ratio_estimate, verdict, z_score
+from sim.studies.agreement.estimates import (
+    Z,
+    Estimate,
+    Published,
+    mean_estimate,
+    ratio_estimate,
+    verdict,
+    t_limit,
+    z_limit,
+    z_score,
+)
 from sim.studies.agreement.logs import per_replication
 from sim.studies.validation import CASES as ERLANG_CASES
 from sim.studies.validation import LABELS as ERLANG_LABELS
@@ -50,7 +60,7 @@ COLUMNS = (
     "case", "source", "reference", "measure", "label", "unit", "definition",
     "published", "published_ci_low", "published_ci_high", "published_se", "published_decimals",
     "humanline", "humanline_ci_low", "humanline_ci_high", "humanline_se", "replications",
-    "z", "verdict", "note",
+    "z", "z_limit", "verdict", "note",
 )
 
 
@@ -93,7 +103,7 @@ def published_case_rows(case: PublishedCase, replications: int, seed: int, worke
     for m in case.measures:
         ours = _estimate(days, m.estimator, case.confidence)
         ours = Estimate(ours.mean * m.scale, ours.se * m.scale, ours.ci_low * m.scale, ours.ci_high * m.scale, ours.n)
-        z = z_score(ours, m.published)
+        z, limit = z_score(ours, m.published), z_limit(ours, m.published)
         rows.append({
             "case": case.case, "source": f"{REPOSITORY} {case.source}; {case.settings}",
             "reference": m.source, "measure": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
@@ -101,8 +111,8 @@ def published_case_rows(case: PublishedCase, replications: int, seed: int, worke
             "published_ci_high": m.published.ci_high, "published_se": m.published.se,
             "published_decimals": m.published.decimals,
             "humanline": ours.mean, "humanline_ci_low": ours.ci_low, "humanline_ci_high": ours.ci_high,
-            "humanline_se": ours.se, "replications": ours.n, "z": z, "verdict": verdict(z),
-            "note": f"{int(case.confidence * 100)}% intervals, as published",
+            "humanline_se": ours.se, "replications": ours.n, "z": z, "z_limit": limit,
+            "verdict": verdict(z, limit), "note": f"{int(case.confidence * 100)}% intervals, as published",
         })
     return rows
 
@@ -116,7 +126,7 @@ def erlang_rows(replications: int, seed: int, workers: int = 1) -> list[dict]:
         half = (r.ci_high - r.ci_low) / 2
         se = half / float(stdtrit(r.n - 1, 0.975)) if r.n > 1 else math.nan
         ours = Estimate(r.simulated, se, r.ci_low, r.ci_high, r.n)
-        z = z_score(ours, Published(r.published))
+        z, limit = z_score(ours, Published(r.published)), z_limit(ours, Published(r.published))
         label, kind = ERLANG_LABELS[r.metric]
         rows.append({
             "case": f"{r.case} ({r.model})", "source": f"docs/reference/erlang_cases.md: {sources[r.case]}",
@@ -127,7 +137,7 @@ def erlang_rows(replications: int, seed: int, workers: int = 1) -> list[dict]:
             "published": r.published, "published_ci_low": math.nan, "published_ci_high": math.nan,
             "published_se": 0.0,
             "humanline": r.simulated, "humanline_ci_low": r.ci_low, "humanline_ci_high": r.ci_high,
-            "humanline_se": se, "replications": r.n, "z": z, "verdict": verdict(z),
+            "humanline_se": se, "replications": r.n, "z": z, "z_limit": limit, "verdict": verdict(z, limit),
             "note": "closed form (exact): the combined uncertainty is humanline's alone",
         })
     return rows
@@ -152,7 +162,7 @@ def time_varying_rows(result: time_varying.TimeVaryingResult) -> list[dict]:
             "published_se": 0.0,
             "humanline": worst.p_delay, "humanline_ci_low": worst.ci_low, "humanline_ci_high": worst.ci_high,
             "humanline_se": (worst.p_delay - time_varying.ALPHA) / worst.z_vs_alpha if worst.z_vs_alpha else math.nan,
-            "replications": int(worst.n), "z": float(s.max_z_above_alpha),
+            "replications": int(worst.n), "z": float(s.max_z_above_alpha), "z_limit": float(s.z_limit),
             "verdict": "agrees" if s.holds else "differs",
             "note": f"the paper's claim: {claim}; published value = the target alpha, not an estimate",
         })
@@ -167,7 +177,7 @@ def agreement_table(replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAUL
     ``time_varying_case=False`` leave those cases out (the evidence report has the Erlang ones already
     and cannot wait for the time-varying one); the notes then say so.
     """
-    erlang_reps = _share(replications, ERLANG_SHARE, 4)
+    erlang_reps = _share(replications, ERLANG_SHARE, 10)
     tv_reps = _share(replications, TIME_VARYING_SHARE, 10)
     isa_reps = _share(replications, ISA_SHARE, 20)
     steps = [(c.case, lambda c=c: published_case_rows(c, replications, seed, workers)) for c in CASES]
@@ -198,7 +208,8 @@ def agreement_table(replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAUL
         "published standard error = printed standard deviation / sqrt(1000), plus the printed rounding "
         "(unit^2/12) in the combined uncertainty.",
         f"A row agrees when |z| <= {Z:g}: z = (humanline - published) / sqrt(se_humanline^2 + se_published^2 "
-        "+ rounding^2).",
+        "+ rounding^2); with few replications the limit (column z_limit) is the Student t quantile with the "
+        f"same false-alarm rate (about 1 in 16,000 per row), e.g. {t_limit(99):.2f} at 100 replications.",
         f"Replications: {replications} days per ContactCenters case"
         + (f", {erlang_reps} stationary days per Erlang case" if erlang else " (Erlang cases not run here)")
         + (f", {tv_reps} sinusoidal days per staffing in the time-varying case (ISA fitted on {isa_reps} "
