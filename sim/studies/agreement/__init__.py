@@ -81,10 +81,6 @@ class AgreementTable:
     seed: int
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def disagreements(self) -> pd.DataFrame:
-        return self.rows[self.rows.verdict == "differs"]
-
 
 def _share(replications: int, share: float, floor: int) -> int:
     return max(floor, min(replications, int(math.ceil(replications * share))))
@@ -102,7 +98,6 @@ def published_case_rows(case: PublishedCase, replications: int, seed: int, worke
     rows = []
     for m in case.measures:
         ours = _estimate(days, m.estimator, case.confidence)
-        ours = Estimate(ours.mean * m.scale, ours.se * m.scale, ours.ci_low * m.scale, ours.ci_high * m.scale, ours.n)
         z, limit = z_score(ours, m.published), z_limit(ours, m.published)
         rows.append({
             "case": case.case, "source": f"{REPOSITORY} {case.source}; {case.settings}",

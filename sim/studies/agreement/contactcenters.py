@@ -37,8 +37,8 @@ as there), exponential patience and handle times.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
@@ -59,7 +59,7 @@ class Measure:
     ``estimator``: ("mean", field) is the average of a per-day value (an SSJ
     Tally); ("ratio", numerator, denominator) is a ratio of averages (a
     FunctionOfMultipleMeansTally), see ``sim.studies.agreement.estimates``.
-    ``scale`` converts our unit (seconds) to the published one.
+    Each counter returns its values in the published unit.
     """
 
     key: str
@@ -69,7 +69,6 @@ class Measure:
     published: Published
     definition: str
     source: str
-    scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ class PublishedCase:
     settings: str
     source: str  # the files, in REPOSITORY at COMMIT
     scenario: Scenario
-    counter: object  # a picklable function: attempts -> per-day counts
+    counter: Callable[[np.ndarray], dict[str, float]]  # module-level (picklable): attempts -> one day's values
     measures: tuple[Measure, ...]
     confidence: float = 0.95  # of the published intervals
 
@@ -247,10 +246,6 @@ def callcc_counts(attempts: np.ndarray, s: float = CALLCC_S, expected: float = C
     }
 
 
-def _callcc_figure(value, low, high, sd, decimals) -> Published:
-    return _figure(value, low, high, sd, decimals)
-
-
 CALLCC = PublishedCase(
     case="CallCC",
     title="ContactCenters CallCC: time-varying day with busyness, balking and abandonment",
@@ -263,32 +258,27 @@ CALLCC = PublishedCase(
     confidence=0.90,
     measures=(
         Measure("arrivals", "calls arrived", "calls a day", ("mean", "arrivals"),
-                _callcc_figure(1639.507, 1612.789, 1666.225, 513.189, 3),
+                _figure(1639.507, 1612.789, 1666.225, 513.189, 3),
                 "calls that arrived (served or abandoned) in the day; mean over days",
                 "CallCC.res: Number of arrivals per day"),
         Measure("wait_per_expected", "waiting time per expected call", "seconds", ("mean", "wait_per_expected_s"),
-                _callcc_figure(11.834, 10.060, 13.608, 34.078, 3),
+                _figure(11.834, 10.060, 13.608, 34.078, 3),
                 "total time in queue of served and abandoned calls (balkers: 0) / 1,660, the expected calls "
                 "(not the day's arrivals); mean over days",
                 "CallCC.res: Average waiting time per customer"),
         Measure("good_per_expected", "waits < 20 s per expected call", "share", ("mean", "good_per_expected"),
-                _callcc_figure(0.853, 0.844, 0.862, 0.169, 3),
+                _figure(0.853, 0.844, 0.862, 0.169, 3),
                 "served AND abandoned calls whose time in queue was < 20 s (balkers count as in target) / 1,660; "
                 "mean over days (a busy day can exceed 1)",
                 "CallCC.res: Proportion of waiting times < s"),
         Measure("lost_per_expected", "calls lost per expected call", "share", ("mean", "lost_per_expected"),
-                _callcc_figure(0.0342, 0.0311, 0.0374, 0.0608, 4),
+                _figure(0.0342, 0.0311, 0.0374, 0.0608, 4),
                 "abandoned calls, balkers included / 1,660; mean over days",
                 "CallCC.res: Proportion of calls lost"),
     ),
 )
 
 CASES: tuple[PublishedCase, ...] = (MMC, MMCAB, CALLCC)
-
-
-def counter_of(case: PublishedCase):
-    """The case's per-day counter as a picklable callable (worker processes import it by name)."""
-    return partial(case.counter)
 
 
 # ------------------------------------------------------------------ what humanline cannot express yet
