@@ -22,9 +22,14 @@ is the right stationary formula and the failure is the time variation's
 alone); one day of four cycles that starts empty, the first cycle staffed
 but left out of the statistics.
 
-P(delay) of an interval is the share of the calls arriving in it that do not
-find a free agent (all cycles after the first and all replications pooled,
-each replication's share a sample for the interval). The ISA is fitted on
+P(delay) of an interval is the paper's: the time-average of 1[L(t) >= s(t)]
+in it, L the calls waiting or in service and s the interval's staffing
+(the later cycles pooled by phase, one sample per replication). Beside it,
+the share of the calls arriving in the interval that found no free agent:
+humanline's agents finish the call in hand when their slot ends, so where
+staffing falls some of L is served by agents already off the table, and
+this share is lower than P(L >= s). The ISA (``criterion="delay"``) staffs
+on P(L >= s) too, so it is conservative for callers there. The ISA is fitted on
 its own replications (seed ``seed + 1``), and both staffings are then judged
 on fresh ones (``seed``), so the ISA is not graded on the runs it was fitted
 to.
