@@ -446,3 +446,8 @@ def test_a_source_note_naming_a_policy_by_id_reaches_its_rows(payment_report):
     path = f"policies[{ids.index('callbacks_cut40')}].front_door.callback.threshold_s"
     row = text[text.index(path):text.index(path) + 400]
     assert "ASSUMPTION: 2-minute offer threshold" in row, row
+def test_the_report_sets_humanline_beside_the_published_contactcenters_cases(payment_report):
+    html = payment_report.html
+    assert "Agreement with published simulation results" in html
+    assert re.search(r"<b>\d+ of \d+ rows agree\.</b>", html)
+    assert "<td>MMCAb</td>" in html and "MMCBlocked" in html and "docs/validation.md" in html

@@ -150,7 +150,6 @@ def fmt_parameter(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
-
 def fmt_change(before: Any, after: Any) -> str:
     """'before → after' of an edited parameter, each with ``fmt_parameter``, with more digits only where the
     two would otherwise read the same (0.2 → 0.2001, never 0.2 → 0.2); a parameter added or removed reads
@@ -177,3 +176,20 @@ def fmt_seconds_in(x: float, unit: str) -> str:
     if is_missing(x) or unit != "min" or (isinstance(x, float) and math.isinf(x)):
         return fmt_value(x, "seconds")
     return _unsigned(f"{x / 60:,.1f}") + " min"
+
+
+def fmt_significant(x: float, digits: int = 4) -> str:
+    """A figure set beside a published one: ``digits`` significant digits (0.9012, 1816.1, 0.03420).
+
+    Published tables print three or four digits; a comparison at one decimal of a percent would
+    hide the differences the agreement table is about.
+    """
+    if is_missing(x):
+        return MISSING
+    if isinstance(x, float) and math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    magnitude = int(math.floor(math.log10(abs(x))))
+    decimals = max(0, digits - 1 - magnitude)
+    return _unsigned(f"{x:,.{decimals}f}")

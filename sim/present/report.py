@@ -3,7 +3,8 @@
 ``sim.report(scenario, out)`` runs what the report needs — the comparison of
 every policy (``sim.run``), the cost-of-cutting frontier on a coarse grid
 (``sim.studies.breakeven`` without bisection), the validation record
-(``sim.studies.validation``) and, unless an experiment folder is given, a
+(``sim.studies.validation``), the ContactCenters part of the agreement
+table (``sim.studies.agreement``) and, unless an experiment folder is given, a
 small one-at-a-time experiment (``sim.studies.uncertainty.defaults``) — and
 renders them with the Jinja2 templates in ``sim/present/templates``.
 
@@ -45,6 +46,7 @@ from sim.model import knobs
 from sim.model.knobs import with_run_settings
 from sim.model.scenario import Scenario
 from sim.present import charts
+from sim.present.agreement import report_section as agreement_section
 from sim.present.formatting import difference_kind, fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
 from sim.present.tables import comparison_table, index_path, parameter_rows
 from sim.present.terminal import NET_LABELS, period_phrase
@@ -52,6 +54,7 @@ from sim.runs.guard import run_checked
 from sim.runs.results import Results
 from sim.runs.stats import ROUGH_BELOW
 from sim.runs.workers import capped_workers
+from sim.studies.agreement import agreement_table
 from sim.studies.breakeven import CRITERIA, BreakEven, BreakEvenError, breakeven, share_meaning
 from sim.studies.service import COLLAPSE_RULE, non_emergency_service
 from sim.studies.sweep import COARSE_STAFFING
@@ -59,6 +62,7 @@ from sim.studies.validation import Z, validation_record
 
 Progress = Callable[[str], None]
 CONFIDENCE = 0.95
+AGREEMENT_REPLICATIONS = 200  # days per ContactCenters case: about a second each; docs/validation.md has 1,000
 OAT_REPLICATIONS = 2  # per point of the report's own one-at-a-time experiment: quick, and said to be rough
 TORNADO_FIGURES = {
     "net_saving": ("Net effect for society", "money"),
@@ -165,6 +169,11 @@ def build_report(
     timings["validation_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    say("setting humanline beside the published ContactCenters cases")
+    agreement = agreement_table(AGREEMENT_REPLICATIONS, erlang=False, time_varying_case=False)
+    timings["agreement_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
     say("asking what could change the verdict")
     tables, what_if = _what_if(scenario, experiment, workers, oat_replications)
     timings["what_if_s"] = time.perf_counter() - t
@@ -172,7 +181,7 @@ def build_report(
     t = time.perf_counter()
     changes = knobs.changes(base, scenario) if base is not None else []
     page = _render(scenario, results, frontier, frontier_note, validation, tables, what_if, changes, base,
-                   source, command)
+                   source, command, agreement=agreement)
     timings["render_s"] = time.perf_counter() - t
     return Report(html=page, scenario=scenario, results=results, frontier=frontier, validation=validation,
                   experiment=tables, timings=timings)
@@ -653,7 +662,7 @@ def _validation_section(validation: pd.DataFrame) -> dict:
 
 
 def _render(scenario, results, frontier, frontier_note, validation, tables, what_if, changes, base, source,
-            command) -> str:
+            command, agreement=None) -> str:
     chart = _Charts()
     compare = results.compare(confidence=CONFIDENCE)
     summary = results.summary(CONFIDENCE)
@@ -702,6 +711,7 @@ def _render(scenario, results, frontier, frontier_note, validation, tables, what
         "precision": results.precision.describe() if results.precision is not None else "",
         "validation": _validation_section(validation),
         "limitations": _limitations(scenario, results.policies),
+        "agreement": agreement_section(agreement) if agreement is not None else None,
         "comparison": _comparison(results, compare, summary, labels),
         "money": money,
         "ecdf": ecdf,
