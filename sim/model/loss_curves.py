@@ -69,10 +69,18 @@ class Curve:
 
     def describe(self) -> str:
         if self.form == "exponential":
-            return f"exponential, half-life {self.params[0] * math.log(2) / 60:.3g} min"
+            return f"exponential, half-life {_duration(self.params[0] * math.log(2))}"
         w, fast, slow = self.params
-        return (f"two-phase: {w:.0%} drains with a half-life of {fast * math.log(2) / 60:.3g} min, "
-                f"the rest with {slow * math.log(2) / 3600:.3g} h")
+        return (f"two-phase: {w:.0%} drains with a half-life of {_duration(fast * math.log(2))}, "
+                f"the rest with {_duration(slow * math.log(2))}")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 5400:
+        return f"{seconds / 60:.3g} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.3g} h"
+    return f"{seconds / 86400:.3g} days"
 
 
 def severity(curve: Curve) -> float:

@@ -298,7 +298,9 @@ class Loss(_Model):
 
     @model_validator(mode="after")
     def _one_curve(self):
-        if self.curve is not None and "half_life_min" in self.model_fields_set:
+        # Compared with the default, not with the fields set: a dumped scenario writes every field out.
+        default = type(self).model_fields["half_life_min"].default
+        if self.curve is not None and self.half_life_min != default:
             raise FieldError("half_life_min", "give either a curve or half_life_min, not both")
         if isinstance(self.curve, str) and self.curve not in named_curves():
             raise FieldError("curve", f"unknown loss curve {self.curve!r}; named curves: {', '.join(named_curves())}")
@@ -648,7 +650,7 @@ class Economics(_Model):
     def _liability(self):
         if self.liability is None:
             return self
-        if "liability_share" in self.model_fields_set:
+        if self.liability_share != 0:
             raise FieldError("liability", "give either a liability rule or liability_share, not both")
         if isinstance(self.liability, str):
             if self.liability not in LIABILITY_PRESETS:
