@@ -52,7 +52,9 @@ def points_share(elapsed_s, after_s, share_lost) -> np.ndarray:
     x = np.concatenate([[0.0], np.asarray(after_s, dtype=float)])
     y = np.concatenate([[0.0], np.asarray(share_lost, dtype=float)])
     elapsed = np.clip(np.asarray(elapsed_s, dtype=float), 0.0, x[-1])
-    return np.clip(PchipInterpolator(x, y, extrapolate=False)(elapsed), 0.0, 1.0)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # flat stretches: PCHIP sets slope 0
+        share = PchipInterpolator(x, y, extrapolate=False)(elapsed)
+    return np.clip(share, 0.0, 1.0)
 
 
 @dataclass(frozen=True)

@@ -33,11 +33,13 @@ import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
+    Tag,
     field_validator,
     model_validator,
 )
@@ -262,7 +264,11 @@ class Loss(_Model):
     amount_at_risk: Amount | None = Field(
         None, description="money at risk per emergency incident (currency units; mean at most 1e9)"
     )
-    curve: Identifier | CurvePoints | None = Field(
+    curve: Annotated[
+        Annotated[Identifier, Tag("named_curve")] | Annotated[CurvePoints, Tag("curve_points")],
+        # A tagged union: a bad point is reported once, under its own path, not beside "not a valid string".
+        Discriminator(lambda v: "named_curve" if isinstance(v, str) else "curve_points"),
+    ] | None = Field(
         None,
         description=(
             "the drain curve: a named curve fitted to published points (instant_transfer, international_wire), "

@@ -27,7 +27,7 @@ class ScenarioError(InputProblems):
     heading = "invalid scenario"
 
 
-_UNION_TAGS = ("exponential", "lognormal", "gamma", "weibull", "deterministic", "empirical")
+_UNION_TAGS = ("exponential", "lognormal", "gamma", "weibull", "deterministic", "empirical", "named_curve", "curve_points")
 
 
 def _path(loc: tuple, data: Any) -> tuple[str, tuple]:
