@@ -12,6 +12,8 @@ Where a knob summarises several numbers (a bot resolve rate over contact
 types with different rates, a half-life over two emergency types), the
 current value is the volume-weighted mean and setting it rescales every
 number in proportion, so the differences the scenario states are kept.
+Types on a named loss curve have no half-life: their knob is the curve's
+position in its bootstrap band (``with_loss_curve_band``), one per curve.
 
 Policy-level knobs (share of agents kept, friction) edit one policy, by
 default the first policy that is not the baseline.
@@ -276,6 +278,20 @@ def with_half_life(scenario: Scenario, minutes: float) -> Scenario:
     for ct in data["contact_types"]:
         if ct["emergency"] and ct["loss"]["curve"] is None:
             ct["loss"]["half_life_min"] = ct["loss"]["half_life_min"] * minutes / current
+    return _rebuild(data)
+
+
+def loss_curve_band(scenario: Scenario, name: str) -> float:
+    """Where the named loss curve ``name`` sits in its bootstrap band (0.5: the fitted curve)."""
+    return scenario.loss_curve_bands[name]
+
+
+def with_loss_curve_band(scenario: Scenario, name: str, band: float) -> Scenario:
+    """Move the named loss curve ``name`` to position ``band`` of its band, for every type that uses it."""
+    if name not in scenario.loss_curve_bands:
+        raise ValueError(f"no contact type uses the loss curve {name!r}")
+    data = _dump(scenario)
+    data["loss_curve_bands"][name] = band
     return _rebuild(data)
 
 
