@@ -403,6 +403,7 @@ def test_what_matters_runs_the_quick_experiment_and_draws_the_tornado(app):
     assert not app.error, [e.value for e in app.error]
     titles = [c.proto.spec for c in charts(app)]
     assert titles and any("loss_curve_bands.instant_transfer" in t for t in titles)  # the drain curve is a factor
+    assert any("How much of this is the loss curve?" in m.value for m in app.markdown)
     assert any("never" in m.value or "where" in m.value for m in app.markdown), "the verdict map is stated"
 
 

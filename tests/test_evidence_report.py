@@ -316,3 +316,14 @@ def test_the_apps_report_lists_its_edits_apart_from_the_file():
     edits = page[page.index("<h3>Edits made in the app</h3>"):page.index('<section id="method">')]
     assert "<code>economics.liability_share</code></td><td>0.0</td><td>0.5</td>" in edits
     assert "streamlit run app.py" in page
+
+
+def test_the_assumptions_show_each_loss_curve_with_its_points_and_band_and_how_much_of_the_verdict_it_moves(
+        payment_report):
+    page = payment_report.html
+    assert "Loss curve: Instant bank transfer" in page
+    for point in ("rusi_15min", "rusi_1h", "sg_asc_few_days", "sg_two_weeks"):  # the rows it rests on
+        assert point in page
+    assert "5-95% of bootstrap refits" in page  # the band is drawn
+    assert "How much of this is the loss curve?" in page
+    assert re.search(r"the loss curve makes \d+(\.\d)?% of the squared swings", page)

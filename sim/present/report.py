@@ -43,9 +43,11 @@ from sim.files.export import git_commit, scenario_hash
 from sim.files.scenario_io import load_scenario, scenario_to_yaml
 from sim.model import knobs
 from sim.model.knobs import with_run_settings
+from sim.model.loss_curves import named_curve
 from sim.model.scenario import Scenario
 from sim.present import charts
 from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
+from sim.present.loss_charts import curve_points_table, loss_curve_chart, loss_curve_share_lines
 from sim.present.tables import comparison_table, parameter_rows
 from sim.present.terminal import NET_LABELS, period_phrase
 from sim.runs.guard import run_checked
@@ -491,8 +493,32 @@ def _what_if_section(scenario: Scenario, tables: dict | None, what_if: dict, lab
                          f"{'does not' if value else 'does'}.")
     other = [name for name in ("morris", "sobol") if tables.get(name) is not None and len(tables[name])]
     indices = {name: _table(tables[name], index=False) for name in other}
+    shares = tables.get("loss_curve_share")
+    named = {p: labels.get(p, p) for p in (shares["policy"] if shares is not None else [])}
+    loss_curve = (loss_curve_share_lines(shares.assign(policy=shares["policy"].map(named)), TORNADO_FIGURES)
+                  if shares is not None else [])
     return {"source": what_if, "tornadoes": tornadoes, "verdict": verdict_chart, "boxes": boxes,
-            "indices": indices}
+            "indices": indices, "loss_curve": loss_curve}
+
+
+def _loss_curves(scenario: Scenario, chart) -> list[dict]:
+    """Each named loss curve the scenario uses: its figure (points and band) and the points it rests on."""
+    if not scenario.loss_curve_bands:
+        return []
+    from sim.model.loss_catalogue import CATALOGUE
+    from sim.studies.loss_fit import read_evidence
+
+    evidence = read_evidence()
+    out = []
+    for name, band in scenario.loss_curve_bands.items():
+        users = [c.label or c.id for c in scenario.contact_types if c.loss.curve == name]
+        out.append({
+            "name": name, "label": CATALOGUE[name]["label"], "description": CATALOGUE[name]["description"],
+            "band": band, "users": users, "form": named_curve(name, band).describe(),
+            "chart": chart(loss_curve_chart(name, evidence, band)),
+            "table": _table(curve_points_table(name, evidence), index=False, classes="small"),
+        })
+    return out
 
 
 def _validation_section(validation: pd.DataFrame) -> dict:
@@ -553,6 +579,7 @@ def _render(scenario, results, frontier, frontier_note, validation, tables, what
         "n": results.n_replications,
         "seed": results.seed,
         "assumptions": _assumptions(scenario, changes),
+        "loss_curves": _loss_curves(scenario, chart),
         "changes": [{"parameter": c["parameter"], "before": _plain(c["before"]), "after": _plain(c["after"])}
                     for c in changes],
         "edited": base is not None,

@@ -4,6 +4,7 @@ import streamlit as st
 
 from sim.present import charts
 from sim.present.formatting import fmt_value
+from sim.present.loss_charts import loss_curve_share_lines
 from ui import compute, state
 
 ctx = state.ctx()
@@ -72,6 +73,11 @@ if tornado is not None and len(tornado):
         base = fmt_value(part["base_mean"].iloc[0], kind, result.currency)
         st.plotly_chart(charts.tornado_chart(part, f"{label}, {policy} (base {base})", kind, result.currency),
                         key=f"tornado_{policy}_{figure}")
+    shares = result.tables.get("loss_curve_share")
+    lines = loss_curve_share_lines(shares, FIGURES) if shares is not None else []
+    if lines:
+        st.markdown("**How much of this is the loss curve?** (its factors' squared swings over all factors')\n"
+                    + "\n".join(f"- {line}" for line in lines))
 else:
     st.info("This experiment's design is not one-at-a-time, so there is no tornado; see the indices below.")
 
