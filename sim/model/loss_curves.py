@@ -31,9 +31,10 @@ from scipy.interpolate import PchipInterpolator
 
 from sim.model.loss_catalogue import CATALOGUE
 
-# The delays over which a curve's severity is averaged to rank bootstrap draws: minutes to two weeks,
-# evenly on a log scale, so the fast drain and the slow tail weigh alike.
-SEVERITY_DELAYS_S = np.geomspace(60.0, 14 * 86400.0, 64)
+# The delays over which a curve's severity is averaged to rank bootstrap draws: from a minute to the
+# default loss window (48 hours, Loss.window_h), the delays a wait for a human spans, evenly on a log
+# scale so that the first minutes weigh as much as the last day.
+SEVERITY_DELAYS_S = np.geomspace(60.0, 48 * 3600.0, 64)
 
 
 def exponential_share(elapsed_s, tau_s: float) -> np.ndarray:
@@ -86,7 +87,7 @@ def _duration(seconds: float) -> str:
 
 
 def severity(curve: Curve) -> float:
-    """Mean share lost over delays from a minute to two weeks (log-spaced): how bad a curve is, in one number."""
+    """Mean share lost over delays from a minute to 48 hours (log-spaced): how bad a curve is, in one number."""
     return float(np.mean(curve.share_lost(SEVERITY_DELAYS_S)))
 
 
