@@ -238,3 +238,22 @@ def test_the_default_experiment_varies_each_named_curve_once_and_every_level_is_
         for ct in varied.contact_types:
             if ct.emergency:
                 assert_valid_curve(varied.share_lost(ct, DELAYS_S))
+
+
+# ----------------------------------------------------------------- the command
+
+
+def test_loss_fit_checks_the_stored_fit_and_refuses_a_bad_table_naming_the_row(tmp_path, capsys):
+    from sim.cli import main
+
+    assert main(["loss-fit", "--check"]) == 0
+    out = capsys.readouterr().out
+    assert "rusi_15min" in out and "the refit reproduces the stored parameters" in out
+    bad = read_evidence()
+    bad.loc[bad["id"] == "sg_two_weeks", "share_lost_low"] = 0.99  # above its central value
+    path = tmp_path / "evidence.csv"
+    bad.to_csv(path, index=False)
+    assert main(["loss-fit", "--evidence", str(path)]) == 2
+    assert "sg_two_weeks" in capsys.readouterr().err
+    assert main(["loss-fit", "--evidence", str(tmp_path / "missing.csv")]) == 2
+    assert "cannot read" in capsys.readouterr().err
