@@ -141,3 +141,26 @@ def test_the_seed_preset_answers_under_each_rule_with_the_same_customers():
     assert line["none"] == line["uk"] == line["2020"] < 0  # the line prevents losses, whoever pays
     same_customers = res.replications.set_index(["policy", "replication", "contact_type"])["customer_loss"]
     assert same_customers.loc["no_line_uk"].equals(same_customers.loc["no_line_none"])
+
+
+def test_a_scenario_with_own_points_a_rule_and_a_report_delay_round_trips_through_yaml():
+    fraud = contact_type("fraud", emergency=True, loss={
+        "amount_at_risk": {"dist": "deterministic", "value": 1000},
+        "curve": {"points": [{"after_min": 15, "share_lost": 0.28}, {"after_min": 60, "share_lost": 0.5}]},
+        "report_delay_s": {"dist": "exponential", "mean": 1800}})
+    wire = contact_type("wire", emergency=True, loss={"curve": "international_wire"})
+    sc = scenario(types=[fraud, wire], economics={"liability": {"share": 0.9, "cap_per_claim": 500,
+                                                                "only_if_unanswered_within_s": "guarantee",
+                                                                "only_if_reported_within_h": 24}},
+                  loss_curve_bands={"international_wire": 0.2})
+    again = sim.parse_scenario(sim.scenario_to_yaml(sc), read_csv=lambda name: "", source="round trip")
+    assert again == sc
+
+
+def test_a_liability_rule_with_an_unknown_condition_gets_one_clear_message():
+    data = {"days": 1, "contact_types": [FRAUD], "agents": {"shifts": [shift()]},
+            "economics": {"liability": {"share": 1, "only_if_unanswered_within_s": "never"}}}
+    with pytest.raises(ScenarioError) as caught:
+        build_scenario(data)
+    assert caught.value.problems == [
+        "economics.liability.only_if_unanswered_within_s: must be a number of seconds or 'guarantee', got 'never'"]

@@ -33,7 +33,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PositiveFloat, Tag, field_validator
 
 from sim.model.distributions import MAX_VALUE
 
@@ -50,7 +50,11 @@ class LiabilityRule(BaseModel):
     cap_per_claim: Annotated[float, Field(gt=0, le=MAX_VALUE)] | None = Field(
         None, description="most the platform pays on one claim (currency units); none: no cap"
     )
-    only_if_unanswered_within_s: Literal["guarantee"] | Annotated[float, Field(gt=0, le=2.6e6)] | None = Field(
+    only_if_unanswered_within_s: Annotated[
+        Annotated[Literal["guarantee"], Tag("unanswered_guarantee")]
+        | Annotated[float, Field(gt=0, le=2.6e6), Tag("unanswered_seconds")],
+        Discriminator(lambda v: "unanswered_guarantee" if isinstance(v, str) else "unanswered_seconds"),
+    ] | None = Field(
         None,
         description=(
             "pay only when the victim had not reached a human within this many seconds ('guarantee': the "
@@ -62,6 +66,14 @@ class LiabilityRule(BaseModel):
         description="pay only when the victim reported within this many hours of the fraud (loss.report_delay_s)",
     )
     source: Annotated[str, Field(max_length=2000)] = ""
+
+    @field_validator("only_if_unanswered_within_s", mode="before")
+    @classmethod
+    def _seconds_or_guarantee(cls, value):
+        # One clear message instead of one per branch of the union.
+        if isinstance(value, str) and value != "guarantee":
+            raise ValueError(f"must be a number of seconds or 'guarantee', got {value!r}")
+        return value
 
     def pays(self, loss, time_to_human_s, report_delay_s, guarantee_s: float) -> np.ndarray:
         """What the platform pays on each claim: ``time_to_human_s`` is inf for a victim never reached."""

@@ -72,13 +72,14 @@ class Curve:
 
     def describe(self) -> str:
         if self.form == "exponential":
-            return f"exponential, half-life {_duration(self.params[0] * math.log(2))}"
+            return f"exponential, half-life {duration_text(self.params[0] * math.log(2))}"
         w, fast, slow = self.params
-        return (f"two-phase: {w:.0%} drains with a half-life of {_duration(fast * math.log(2))}, "
-                f"the rest with {_duration(slow * math.log(2))}")
+        return (f"two-phase: {w:.0%} drains with a half-life of {duration_text(fast * math.log(2))}, "
+                f"the rest with {duration_text(slow * math.log(2))}")
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A delay in the unit a reader expects: minutes below 90, hours below 3 days, then days."""
     if seconds < 5400:
         return f"{seconds / 60:.3g} min"
     if seconds < 3 * 86400:

@@ -45,8 +45,8 @@ from pydantic import (
 )
 
 from sim.model.distributions import MAX_DURATION_S, MAX_VALUE, Amount, Deterministic, Duration, Exponential, Patience
-from sim.model.liability import LIABILITY_PRESETS, LiabilityRule
 from sim.model.economics import drained_fraction
+from sim.model.liability import LIABILITY_PRESETS, LiabilityRule
 from sim.model.loss_curves import named_curve, named_curves, points_share
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -632,7 +632,10 @@ class Chat(_Model):
 class Economics(_Model):
     currency: str = Field("USD", min_length=1, max_length=12, description="the unit of every money figure")
     liability_share: Probability = Field(0.0, description="share of customer losses the platform pays back")
-    liability: Identifier | LiabilityRule | None = Field(
+    liability: Annotated[
+        Annotated[Identifier, Tag("liability_preset")] | Annotated[LiabilityRule, Tag("liability_rule")],
+        Discriminator(lambda v: "liability_preset" if isinstance(v, str) else "liability_rule"),
+    ] | None = Field(
         None,
         description=(
             "who pays, as a rule (share, cap per claim, conditions; sim.model.liability) or a preset's name "

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.model.loss_catalogue import CATALOGUE
-from sim.model.loss_curves import band_at, named_curve
+from sim.model.loss_curves import band_at, duration_text, named_curve
 from sim.present.formatting import fmt_value
 
 _TICKS_MIN = [1, 15, 60, 6 * 60, 24 * 60, 3 * 24 * 60, 14 * 24 * 60]
@@ -60,7 +60,7 @@ def curve_points_table(name: str, evidence: pd.DataFrame) -> pd.DataFrame:
     table = curve_table(name, CATALOGUE, evidence)
     return pd.DataFrame({
         "point": table["id"],
-        "delay": [_delay(m) for m in table["delay_min"]],
+        "delay": [duration_text(m * 60.0) for m in table["delay_min"]],
         "published share lost": [fmt_value(v, "share") for v in table["share_lost"]],
         "fitted": [fmt_value(v, "share") for v in table["fitted_share_lost"]],
         "band (5-95%)": [f"{fmt_value(lo, 'share')} - {fmt_value(hi, 'share')}"
@@ -68,14 +68,6 @@ def curve_points_table(name: str, evidence: pd.DataFrame) -> pd.DataFrame:
         "source": table["source"],
         "reading": table["reading"],
     })
-
-
-def _delay(minutes: float) -> str:
-    if minutes < 120:
-        return f"{minutes:g} min"
-    if minutes < 3 * 1440:
-        return f"{minutes / 60:g} h"
-    return f"{minutes / 1440:g} days"
 
 
 def loss_curve_share_lines(shares: pd.DataFrame, figures: dict[str, tuple[str, str]]) -> list[str]:
