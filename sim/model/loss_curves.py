@@ -120,8 +120,12 @@ def named_curve(name: str, band: float = 0.5) -> Curve:
     return Curve(form, tuple(draws[index]))
 
 
-def band_at(name: str, elapsed_s, low: float = 0.05, high: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Pointwise quantiles of the curve's bootstrap draws at ``elapsed_s``: the band a chart shades."""
-    entry = CATALOGUE[name]
+def band_at(name: str, elapsed_s, low: float = 0.05, high: float = 0.95,
+            catalogue: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise quantiles of the curve's bootstrap draws at ``elapsed_s``: the band a chart shades.
+
+    ``catalogue``: a refit's entries instead of the stored ones.
+    """
+    entry = (CATALOGUE if catalogue is None else catalogue)[name]
     values = np.array([Curve(entry["form"], tuple(d)).share_lost(elapsed_s) for d in entry["draws"]])
     return np.quantile(values, low, axis=0), np.quantile(values, high, axis=0)

@@ -14,13 +14,17 @@ values (every row weighs alike: the sources give no standard errors), by
 where every parameter set is a valid curve (a logit share, log times, the
 slow phase slower than the fast one).
 
-The band is a parametric bootstrap over what is uncertain in each row:
-rows that repeat one measurement at one delay (a ``group``, such as the
-FBI's yearly freeze rates) are resampled with replacement within their group; a reading
-of a delay is drawn uniformly over its range, once per group (a reading
-is one judgement, shared by the rows that rest on it); a share is drawn
-uniformly over its published range (a range, or the rounding of a
-percentage). Each draw is refitted. The draws, ranked by severity
+The band is a parametric bootstrap over what is uncertain in each row. A
+reading of a delay is drawn uniformly over its range, once per ``group``
+(a reading is one judgement, shared by the rows that rest on it); a share
+is drawn uniformly over its published range (a range, or the rounding of a
+percentage), then scattered on the logit scale by the disagreement the
+table itself shows between published measurements of one quantity: the
+pooled within-group standard deviation of the logit share over the groups
+with several rows (the FBI's six yearly freeze rates, Singapore's three
+recoveries after a few days). A published figure is thus taken to be as
+uncertain as repeated publications of one figure disagree, not as exact as
+its rounding. Each draw is refitted. The draws, ranked by severity
 (sim.model.loss_curves.severity), become the curve's band and the values
 its experiment factor (``loss_curve_bands``) picks from.
 
@@ -130,17 +134,37 @@ def fit_points(form: str, delay_s: np.ndarray, share: np.ndarray) -> Curve:
     return _curve(form, best.x)
 
 
-def bootstrap(form: str, rows: pd.DataFrame, rng: np.random.Generator, draws: int = DRAWS) -> list[Curve]:
+def _logit(p):
+    p = np.clip(np.asarray(p, dtype=float), 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def scatter_logit_sd(evidence: pd.DataFrame) -> float:
+    """Pooled within-group standard deviation of the logit share, over used groups with several rows."""
+    used = evidence[evidence["used"] == "yes"]
+    squares, dof = 0.0, 0
+    for _, group in used.groupby(["curve", "group"]):
+        if len(group) > 1:
+            z = _logit(group["share_lost"].to_numpy())
+            squares += float(((z - z.mean()) ** 2).sum())
+            dof += len(group) - 1
+    if dof == 0:
+        raise EvidenceError("no group of the evidence table has two rows: nothing to estimate the scatter from")
+    return math.sqrt(squares / dof)
+
+
+def bootstrap(form: str, rows: pd.DataFrame, rng: np.random.Generator, scatter: float,
+              draws: int = DRAWS) -> list[Curve]:
     curves = []
     groups = [g.reset_index(drop=True) for _, g in rows.groupby("group", sort=True)]
     for _ in range(draws):
         delay, share = [], []
         for group in groups:
-            picked = group.iloc[rng.integers(0, len(group), len(group))]
             u = rng.random()  # one reading per group
-            lo, hi = picked["delay_low_min"].to_numpy(), picked["delay_high_min"].to_numpy()
+            lo, hi = group["delay_low_min"].to_numpy(), group["delay_high_min"].to_numpy()
             delay.append((lo + u * (hi - lo)) * 60.0)
-            share.append(rng.uniform(picked["share_lost_low"].to_numpy(), picked["share_lost_high"].to_numpy()))
+            published = rng.uniform(group["share_lost_low"].to_numpy(), group["share_lost_high"].to_numpy())
+            share.append(expit(_logit(published) + scatter * rng.standard_normal(len(group))))
         curves.append(fit_points(form, np.concatenate(delay), np.concatenate(share)))
     return curves
 
@@ -152,6 +176,7 @@ def _rounded(values) -> list[float]:
 def fit_curve(name: str, evidence: pd.DataFrame, draws: int = DRAWS) -> dict:
     """One catalogue entry: the fit, its ranked bootstrap draws and the rows it rests on."""
     spec = CURVES[name]
+    scatter = scatter_logit_sd(evidence)
     rows = used_rows(evidence, name)
     if rows.empty:
         raise EvidenceError(f"curve {name}: no row of the evidence table is marked used")
@@ -159,7 +184,7 @@ def fit_curve(name: str, evidence: pd.DataFrame, draws: int = DRAWS) -> dict:
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     fitted = Curve(spec["form"], tuple(_rounded(fit.params)))
     ranked = sorted(
-        (Curve(spec["form"], tuple(_rounded(c.params))) for c in bootstrap(spec["form"], rows, rng, draws)),
+        (Curve(spec["form"], tuple(_rounded(c.params))) for c in bootstrap(spec["form"], rows, rng, scatter, draws)),
         key=severity,
     )
     return {
@@ -171,6 +196,7 @@ def fit_curve(name: str, evidence: pd.DataFrame, draws: int = DRAWS) -> dict:
         "fit": list(fitted.params),
         "draws": [list(c.params) for c in ranked],
         "draws_below_fit": sum(severity(c) < severity(fitted) for c in ranked),
+        "scatter_logit_sd": round(scatter, SIGNIFICANT),
     }
 
 
@@ -201,9 +227,9 @@ def differences(stored: dict[str, dict], refitted: dict[str, dict], rtol: float 
             found.append(f"{name}: only in the {'refit' if name in refitted else 'stored catalogue'}")
             continue
         a, b = stored[name], refitted[name]
-        for key in ("form", "rows", "draws_below_fit"):
-            if a[key] != b[key]:
-                found.append(f"{name}.{key}: stored {a[key]!r}, refit {b[key]!r}")
+        for key in ("form", "rows", "draws_below_fit", "scatter_logit_sd"):
+            if a.get(key) != b.get(key):
+                found.append(f"{name}.{key}: stored {a.get(key)!r}, refit {b.get(key)!r}")
         for key in ("fit", "draws"):
             x, y = np.asarray(a[key], dtype=float), np.asarray(b[key], dtype=float)
             if x.shape != y.shape or not np.allclose(x, y, rtol=rtol, atol=0.0):
@@ -220,5 +246,5 @@ def curve_table(name: str, catalogue: dict[str, dict], evidence: pd.DataFrame | 
     rows = evidence[evidence["id"].isin(entry["rows"])].copy()
     delay_s = rows["delay_min"].to_numpy() * 60.0
     rows["fitted_share_lost"] = Curve(entry["form"], tuple(entry["fit"])).share_lost(delay_s)
-    rows["band_low"], rows["band_high"] = band_at(name, delay_s)
+    rows["band_low"], rows["band_high"] = band_at(name, delay_s, catalogue=catalogue)
     return rows[["id", "delay_min", "share_lost", "fitted_share_lost", "band_low", "band_high", "source", "reading"]]
