@@ -60,9 +60,9 @@ def render_analysis(tables) -> str:
                 lines.append(f"    {row.factor:<62} low {fmt_value(row.low_change, kind):>12}   "
                              f"high {fmt_value(row.high_change, kind):>12}")
     shares = tables.get("loss_curve_share")
-    if shares is not None and (shares["loss_curve_factors"] > 0).any():
+    if shares is not None and (shares["swing"] > 0).any():
         lines.append("\nHow much of the swings is the loss curve's (its factors' squared swings over all):")
-        for row in shares[shares["loss_curve_factors"] > 0].itertuples():
+        for row in shares[shares["swing"] > 0].itertuples():
             lines.append(f"  {row.policy}, {row.figure}: {fmt_value(row.share, 'share')}")
     for name, columns in (("morris", ("mu_star", "sigma")), ("sobol", ("S1", "ST"))):
         table = tables.get(name)

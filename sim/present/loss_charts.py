@@ -74,7 +74,8 @@ def loss_curve_share_lines(shares: pd.DataFrame, figures: dict[str, tuple[str, s
     """One sentence per policy and figure: how much of the one-at-a-time swings is the loss curve's."""
     lines = []
     for row in shares.itertuples():
-        if row.figure not in figures or row.loss_curve_factors == 0 or not np.isfinite(row.share):
+        # A figure the curve cannot move (the share within the guarantee) gets no line.
+        if row.figure not in figures or row.swing == 0 or not np.isfinite(row.share):
             continue
         lines.append(f"{row.policy}, {figures[row.figure][0].lower()}: the loss curve makes "
                      f"{fmt_value(row.share, 'share')} of the squared swings")
