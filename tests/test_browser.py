@@ -165,6 +165,8 @@ def test_what_matters_draws_its_tornado_in_the_browser(chrome, tmp_path):
     browser.wait_idle(page, timeout_ms=300_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Where the verdict flips").count() == 1
+    # the drain curve is one factor, and the page says how much of the swings it makes
+    page.get_by_text("How much of this is the loss curve?").wait_for(state="visible", timeout=60_000)
     browser.clear_hover(page)
     shot = tmp_path / "what_matters.png"
     page.screenshot(path=str(shot), full_page=True)

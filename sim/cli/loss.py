@@ -51,7 +51,7 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         evidence = read_evidence(path)
         refit = fit_catalogue(evidence)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         print(f"--evidence: cannot read {str(path)!r}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except EvidenceError as exc:

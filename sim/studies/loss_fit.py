@@ -89,6 +89,14 @@ def read_evidence(path: Path = EVIDENCE_PATH) -> pd.DataFrame:
     return table
 
 
+def check_curves(evidence: pd.DataFrame) -> None:
+    """Every used row names a curve that has a form here, or EvidenceError naming the row."""
+    for row in evidence[evidence["used"] == "yes"].itertuples():
+        if row.curve not in CURVES:
+            raise EvidenceError(f"row {row.id}: curve {row.curve!r} has no form (known: {', '.join(CURVES)}); "
+                                "add it to CURVES in sim/studies/loss_fit.py")
+
+
 def used_rows(evidence: pd.DataFrame, curve: str) -> pd.DataFrame:
     rows = evidence[(evidence["curve"] == curve) & (evidence["used"] == "yes")].reset_index(drop=True)
     for _, row in rows.iterrows():
@@ -202,6 +210,7 @@ def fit_curve(name: str, evidence: pd.DataFrame, draws: int = DRAWS) -> dict:
 
 def fit_catalogue(evidence: pd.DataFrame | None = None, draws: int = DRAWS) -> dict[str, dict]:
     evidence = read_evidence() if evidence is None else evidence
+    check_curves(evidence)
     return {name: fit_curve(name, evidence, draws) for name in CURVES}
 
 
