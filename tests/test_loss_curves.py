@@ -257,3 +257,19 @@ def test_loss_fit_checks_the_stored_fit_and_refuses_a_bad_table_naming_the_row(t
     assert "sg_two_weeks" in capsys.readouterr().err
     assert main(["loss-fit", "--evidence", str(tmp_path / "missing.csv")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_the_loss_curves_share_of_the_swings_is_its_squared_swing_over_all():
+    import pandas as pd
+
+    from sim.studies.uncertainty.analysis import loss_curve_share
+
+    tornado = pd.DataFrame({
+        "policy": ["cut"] * 4, "figure": ["net_saving"] * 4,
+        "factor": ["loss_curve_bands.instant_transfer", "contact_types[x].loss.half_life_min",
+                   "economics.bot_cost_per_session", "agents.absence_probability"],
+        "swing": [3.0, -4.0, 12.0, 0.0],
+    })
+    row = loss_curve_share(tornado).iloc[0]
+    assert row["loss_curve_factors"] == 2 and row["swing"] == 4.0
+    assert row["share"] == pytest.approx((9 + 16) / (9 + 16 + 144))
