@@ -39,6 +39,7 @@ def small_payment(days: int = 1, replications: int = 2) -> dict:
 
 
 SMALL = yaml.safe_dump(small_payment(), sort_keys=False).encode()
+BAND_KNOB = "Loss curve instant_transfer: position in its band"
 
 
 @pytest.fixture
@@ -153,7 +154,7 @@ def test_switching_preset_after_changing_knobs_gives_that_presets_own_values_and
 def test_an_upload_gives_exactly_its_values_after_knobs_were_changed(app):
     knob(app, "slider", "Share of the roster kept").set_value(0.3).run()
     knob(app, "slider", "Platform liability share").set_value(0.1).run()
-    knob(app, "number_input", "Drain half-life of emergency money (min)").set_value(20.0).run()
+    knob(app, "slider", BAND_KNOB).set_value(0.9).run()
     data = small_payment()
     data.update(seed=777, replications=2)
     data["economics"]["liability_share"] = 0.5
@@ -163,8 +164,7 @@ def test_an_upload_gives_exactly_its_values_after_knobs_were_changed(app):
     assert knob(app, "number_input", "Seed").value == 777
     assert knob(app, "number_input", "Replications").value == 2
     assert knob(app, "slider", "Platform liability share").value == 0.5
-    half_life = knob(app, "number_input", "Drain half-life of emergency money (min)").value
-    assert half_life == round(knobs.half_life(ctx(app).base), 1)  # the file's (volume-weighted) value
+    assert knob(app, "slider", BAND_KNOB).value == knobs.loss_curve_band(ctx(app).base, "instant_transfer")
     assert knob(app, "slider", "Share of the roster kept").value == 0.6
     assert ctx(app).changes == []  # nothing the user did not do
     assert ctx(app).scenario == ctx(app).base
@@ -406,8 +406,10 @@ def test_what_matters_runs_the_quick_experiment_and_draws_the_tornado(app):
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     titles = [c.proto.spec for c in charts(app)]
-    assert titles and any("drain half-life" in t for t in titles)  # the fraud half-life is a factor, by its name
-    assert not any("half_life_min" in t for t in titles)  # not by its field path
+    # the drain curve is a factor, named as the other pages name things, not by its field path
+    assert titles and any("Loss curve 'Instant bank transfer" in t for t in titles)
+    assert not any("half_life_min" in t or "loss_curve_bands." in t for t in titles)
+    assert any("How much of this is the loss curve?" in m.value for m in app.markdown)
     assert any("never" in m.value or "where" in m.value for m in app.markdown), "the verdict map is stated"
 
 

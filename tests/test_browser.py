@@ -175,8 +175,10 @@ def test_what_matters_draws_its_tornado_in_the_browser(chrome, tmp_path):
     # each input named as the other pages name it, with the low and high values it moved between
     tornado = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text="change from the base point"))
     names = " | ".join(tornado.first.locator("g.ytick text").all_text_contents())
-    assert "drain half-life" in names and " to " in names, names
-    assert "contact_types[" not in names and "policies[" not in names, names
+    assert "Loss curve" in names and " to " in names, names
+    assert "contact_types[" not in names and "policies[" not in names and "loss_curve_bands." not in names, names
+    # the drain curve is one factor, and the page says how much of the swings it makes
+    page.get_by_text("How much of this is the loss curve?").wait_for(state="visible", timeout=60_000)
     browser.clear_hover(page)
     shot = tmp_path / "what_matters.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -451,3 +451,12 @@ def test_the_report_sets_humanline_beside_the_published_contactcenters_cases(pay
     assert "Agreement with published simulation results" in html
     assert re.search(r"<b>\d+ of \d+ rows agree\.</b>", html)
     assert "<td>MMCAb</td>" in html and "MMCBlocked" in html and "docs/validation.md" in html
+def test_the_assumptions_show_each_loss_curve_with_its_points_and_band_and_how_much_of_the_verdict_it_moves(
+        payment_report):
+    page = payment_report.html
+    assert "Loss curve: Instant bank transfer" in page
+    for point in ("rusi_15min", "rusi_1h", "sg_asc_few_days", "sg_two_weeks"):  # the rows it rests on
+        assert point in page
+    assert "5-95% of bootstrap refits" in page  # the band is drawn
+    assert "How much of this is the loss curve?" in page
+    assert re.search(r"the loss curve makes \d+(\.\d)?% of the squared swings", page)

@@ -261,9 +261,9 @@ def test_parameter_rows_cover_every_parameter_with_sources_and_changes():
     sc = sim.load_scenario(ROOT / "scenarios" / "payment_platform.yaml")
     edited = knobs.with_liability(sc, 0.3)
     rows = present_tables.parameter_rows(edited, knobs.changes(sc, edited)).set_index("parameter")
-    assert rows.loc["contact_types[2].loss.half_life_min", "source"].startswith("RUSI")
-    assert rows.loc["contact_types[2].loss.half_life_min", "meaning"].startswith("minutes for half")
-    assert rows.loc["contact_types[2].loss.half_life_min", "section"] == "Contact type: Fraud in progress"
+    assert rows.loc["contact_types[2].loss.curve", "source"].startswith("instant_transfer, fitted to")
+    assert rows.loc["contact_types[2].loss.curve", "meaning"].startswith("the drain curve")
+    assert rows.loc["contact_types[2].loss.curve", "section"] == "Contact type: Fraud in progress"
     assert "BLS" in rows.loc["agents.shifts[3].cost_per_hour", "source"]  # a [*] source key
     assert rows.loc["contact_types[0].handle_time_s", "value"] == "lognormal(mean=300, cv=0.8)"
     assert rows.loc["economics.liability_share", "changed in the app"]

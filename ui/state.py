@@ -388,6 +388,14 @@ def sidebar() -> Context:
         if _changed(hl, hl_default):
             apply(knobs.with_half_life, hl)
     sb.caption(_blended_note(base, hl_now is not None))
+    for curve in base.loss_curve_bands:  # types on a named loss curve: its position in its band, one per curve
+        band_now = knobs.loss_curve_band(base, curve)
+        band = _knob(sb.slider, f"Loss curve {curve}: position in its band", knob_key(base_id, f"band_{curve}"),
+                     float(band_now), min_value=0.0, max_value=1.0, step=0.05,
+                     help="0.5 is the curve fitted to the published points (sim/data/loss_evidence.csv); 0.05 and "
+                          "0.95 are mild and severe refits of the bootstrap; every position is a fit of the evidence.")
+        if _changed(band, band_now):
+            apply(knobs.with_loss_curve_band, curve, band)
     li_spec = knobs.field_spec(Economics, "liability_share")
     li_now = knobs.liability(base)
     li = _knob(sb.slider, "Platform liability share", knob_key(base_id, "liability"), float(li_now),

@@ -12,10 +12,11 @@
     python -m sim roster SCENARIO [--plan FILE] [--method M] [--budget B] --out DIR
     python -m sim report SCENARIO [--experiment DIR] [--replications N] [--seed S] --out report.html
     python -m sim agreement [--replications N] [--seed S] --out DIR [--markdown FILE]
+    python -m sim loss-fit [--evidence CSV] [--check | --write]
 
 ``erlang``, ``staff`` and ``breakeven`` live in ``sim.cli.analytic``, ``experiment`` and
 ``analyse`` in ``sim.cli.experiment``, ``roster`` in ``sim.cli.roster``, ``report`` in ``sim.cli.report``,
-``agreement`` in ``sim.cli.agreement``.
+``agreement`` in ``sim.cli.agreement``, ``loss-fit`` in ``sim.cli.loss``.
 
 Exit codes: 0 success, 2 bad input (a scenario that does not validate, an
 unknown policy, a bad argument, a run over the size limits of
@@ -35,7 +36,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from sim.cli import agreement, analytic, experiment, report, roster
+from sim.cli import agreement, analytic, experiment, loss, report, roster
 from sim.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_parsers(sub, whole_number)
     report.add_parsers(sub)
     agreement.add_parsers(sub)
+    loss.add_parsers(sub)
     return parser
 
 
@@ -120,6 +122,8 @@ def _main(argv: list[str] | None) -> int:
     command_line = "python -m sim " + shlex.join(sys.argv[1:] if argv is None else argv)
     if args.command == "erlang":  # a calculator: no scenario file
         return analytic.run_erlang(args, command_line)
+    if args.command in loss.COMMANDS:  # the evidence table, not a scenario
+        return loss.run_command(args)
     if args.command in experiment.COMMANDS:  # an experiment file or folder, not a scenario
         return experiment.run_command(args, command_line, progress_bar)
     if args.command in agreement.COMMANDS:  # published cases, no scenario file

@@ -59,6 +59,11 @@ def render_analysis(tables) -> str:
             for row in group.itertuples():
                 lines.append(f"    {row.factor:<62} low {fmt_difference(row.low_change, kind):>12}   "
                              f"high {fmt_difference(row.high_change, kind):>12}")
+    shares = tables.get("loss_curve_share")
+    if shares is not None and (shares["swing"] > 0).any():
+        lines.append("\nHow much of the swings is the loss curve's (its factors' squared swings over all):")
+        for row in shares[shares["swing"] > 0].itertuples():
+            lines.append(f"  {row.policy}, {row.figure}: {fmt_value(row.share, 'share')}")
     for name, columns in (("morris", ("mu_star", "sigma")), ("sobol", ("S1", "ST"))):
         table = tables.get(name)
         if table is not None and len(table):

@@ -126,6 +126,7 @@ _COLUMNS = {
     "arrival_s": ("first attempt of the incident, since the start of the horizon", "seconds"),
     "time_to_human_s": ("first attempt to first human answer, empty if never reached", "seconds"),
     "loss": ("money this incident lost", "money"),
+    "platform_paid": ("what the policy's liability rule pays on this incident (share, cap, conditions)", "money"),
     "scheduled": ("agents rostered in the group", "count"),
     "agent_shifts": ("agent shifts worked (absences left out)", "count"),
     "presences": ("agent presences with paid time in the window (continuous cover counts once)", "count"),

@@ -44,10 +44,12 @@ from sim.files.export import git_commit, scenario_hash
 from sim.files.scenario_io import load_scenario, scenario_to_yaml
 from sim.model import knobs
 from sim.model.knobs import with_run_settings
+from sim.model.loss_curves import named_curve
 from sim.model.scenario import Scenario
 from sim.present import charts
 from sim.present.agreement import report_section as agreement_section
 from sim.present.formatting import difference_kind, fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
+from sim.present.loss_charts import curve_points_table, loss_curve_chart, loss_curve_share_lines
 from sim.present.tables import comparison_table, index_path, parameter_rows
 from sim.present.terminal import NET_LABELS, period_phrase
 from sim.runs.guard import run_checked
@@ -577,8 +579,32 @@ def _what_if_section(scenario: Scenario, tables: dict | None, what_if: dict, lab
                          f"{'does not' if value else 'does'}.")
     other = [name for name in ("morris", "sobol") if tables.get(name) is not None and len(tables[name])]
     indices = {name: _table(tables[name], index=False) for name in other}
+    shares = tables.get("loss_curve_share")
+    named = {p: labels.get(p, p) for p in (shares["policy"] if shares is not None else [])}
+    loss_curve = (loss_curve_share_lines(shares.assign(policy=shares["policy"].map(named)), TORNADO_FIGURES)
+                  if shares is not None else [])
     return {"source": what_if, "tornadoes": tornadoes, "verdict": verdict_chart, "boxes": boxes,
-            "indices": indices}
+            "indices": indices, "loss_curve": loss_curve}
+
+
+def _loss_curves(scenario: Scenario, chart) -> list[dict]:
+    """Each named loss curve the scenario uses: its figure (points and band) and the points it rests on."""
+    if not scenario.loss_curve_bands:
+        return []
+    from sim.model.loss_catalogue import CATALOGUE
+    from sim.studies.loss_fit import read_evidence
+
+    evidence = read_evidence()
+    out = []
+    for name, band in scenario.loss_curve_bands.items():
+        users = [c.label or c.id for c in scenario.contact_types if c.loss.curve == name]
+        out.append({
+            "name": name, "label": CATALOGUE[name]["label"], "description": CATALOGUE[name]["description"],
+            "band": band, "users": users, "form": named_curve(name, band).describe(),
+            "chart": chart(loss_curve_chart(name, evidence, band)),
+            "table": _table(curve_points_table(name, evidence), index=False, classes="small"),
+        })
+    return out
 
 
 # (does a policy-resolved scenario use it, the caveat when some policy does ({} its policies), the words when
@@ -622,9 +648,11 @@ def _limitations(scenario: Scenario, policies: Sequence[str]) -> list[str]:
                  + (", redials" if redials else "") + " and finding the human option do not learn from experience "
                  "or from what others say" + ("" if redials else "; no contact type redials after giving up") + ".")
     if any(c.emergency for c in scenario.contact_types):
-        items.append("An emergency's money drains on the curve the scenario states until a human answers or its loss "
-                     "window closes; real fraud comes in bursts, and recovery of stolen money after the fact is "
-                     "not modelled.")
+        fitted = (" (section 2), fitted to published points from other countries, rails and selections of cases"
+                  if scenario.loss_curve_bands else "")
+        items.append(f"An emergency's money drains on the curve the scenario states{fitted}, until a human answers or "
+                     "its loss window closes; real fraud comes in bursts, and recovery of stolen money after the fact "
+                     "is not modelled.")
     for uses, used, unused in _FEATURE_LIMITS:
         policies_using = using(uses)
         if policies_using:
@@ -704,6 +732,7 @@ def _render(scenario, results, frontier, frontier_note, validation, tables, what
         "n": results.n_replications,
         "seed": results.seed,
         "assumptions": _assumptions(scenario, changes, _ranked_inputs(tables)),
+        "loss_curves": _loss_curves(scenario, chart),
         "changes": [{"parameter": c["parameter"], "before": _plain(c["before"]), "after": _plain(c["after"])}
                     for c in changes],
         "edited": base is not None,

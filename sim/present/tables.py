@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from sim.model import knobs
+from sim.model.loss_catalogue import CATALOGUE
 from sim.model.scenario import Scenario
 from sim.present.formatting import fmt_estimate, fmt_parameter, fmt_seconds_in, fmt_value, is_missing, seconds_unit
 
@@ -142,11 +143,16 @@ FACTOR_FIELDS: dict[str, tuple[str, str]] = {
     "amount_at_risk": ("amount at risk", ""),
 }
 _ITEM = re.compile(r"^(contact_types|policies)\[([^\]]+)\]\.(.*)$")
+_CURVE_BAND = "loss_curve_bands."  # one factor per named loss curve (sim.model.loss_curves)
 
 
 def factor_label(path: str, scenario: Scenario | None = None) -> str:
     """An experiment factor's field path as the other pages name things: the contact type's or policy's label,
     then the field ('contact_types[fraud].loss.half_life_min' -> 'Fraud in progress: drain half-life')."""
+    if path.startswith(_CURVE_BAND):
+        name = path[len(_CURVE_BAND):]
+        label = CATALOGUE[name]["label"] if name in CATALOGUE else name
+        return f"Loss curve '{label}': position in its band"
     owner = ""
     match = _ITEM.match(path)
     rest = path

@@ -4,6 +4,7 @@ import streamlit as st
 
 from sim.present import charts
 from sim.present.formatting import fmt_parameter, fmt_value
+from sim.present.loss_charts import loss_curve_share_lines
 from sim.present.tables import factor_label
 from ui import compute, state
 from ui.cache import what_matters_root
@@ -78,6 +79,11 @@ if tornado is not None and len(tornado):
         st.plotly_chart(charts.tornado_chart(part, f"{label}, {name} (base {base})", kind, result.currency,
                                              factor_labels={f: factor_label(f, sc) for f in part["factor"]}),
                         key=f"tornado_{policy}_{figure}")
+    shares = result.tables.get("loss_curve_share")
+    lines = loss_curve_share_lines(shares, FIGURES) if shares is not None else []
+    if lines:
+        st.markdown("**How much of this is the loss curve?** (its factors' squared swings over all factors')\n"
+                    + "\n".join(f"- {line}" for line in lines))
 else:
     st.info("This experiment's design is not one-at-a-time, so there is no tornado; see the indices below.")
 
