@@ -18,7 +18,7 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.present.report import build_report
+from sim.present.report import _assumptions, build_report
 from sim.runs.stats import ROUGH_BELOW
 from sim.studies.service import COLLAPSE_ABANDONMENT_ABOVE, COLLAPSE_SERVICE_LEVEL_BELOW, non_emergency_service
 
@@ -404,15 +404,21 @@ def test_limitations_of_a_plain_scenario_say_what_it_leaves_out():
     assert "No absence is modelled" in text and "money drains" not in text  # no emergency type
 
 
-def test_a_sourced_or_decisive_input_is_listed_whatever_its_value(payment_report):
+def test_a_sourced_and_decisive_input_is_listed_with_its_rank(payment_report):
     text = visible_text(payment_report.html, "assumptions")
-    sc = payment_report.scenario
+    path = "loss_curve_bands.instant_transfer"  # the fraud drain curve's factor: sourced, and ranked by section 5
+    rows = [text[m.start():m.start() + 600] for m in re.finditer(re.escape(path), text)]
+    assert any("the fitted curve" in row and re.search(r"ranked \d+ of \d+ in section 5", row) for row in rows), rows
+
+
+def test_a_ranked_input_at_its_default_value_without_a_source_is_still_listed():
+    sc = sim.load_scenario(ROOT / "scenarios" / "payment_platform.yaml")
     fraud = [c.id for c in sc.contact_types].index("fraud")
-    path = f"contact_types[{fraud}].loss.half_life_min"
-    assert sc.contact_types[fraud].loss.half_life_min == 60  # the schema's default ...
-    assert path in text  # ... and still shown: sourced, and ranked by section 5
-    row = text[text.index(path):text.index(path) + 600]
-    assert "RUSI" in row and re.search(r"ranked \d+ of \d+ in section 5", row), row
+    assert sc.contact_types[fraud].loss.window_h == 48  # the schema's default, and no source note names it
+    path = f"contact_types[{fraud}].loss.window_h"
+    shown = lambda ranked: [r["parameter"] for s in _assumptions(sc, [], ranked)["sections"] for r in s["rows"]]
+    assert path not in shown({})
+    assert path in shown({"contact_types[fraud].loss.window_h": 1})  # ranked by section 5: shown whatever its value
 
 
 def test_differences_of_shares_read_as_percentage_points(payment_report):
