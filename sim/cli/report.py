@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 
 from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, with_run_options, workers_count
-from sim.runs.guard import NonFiniteResult
-from sim.runs.size_guard import RunTooLarge
 
 COMMANDS = ("report",)
 
@@ -55,6 +53,8 @@ def run_command(scenario, args: argparse.Namespace, command_line: str, progress_
     """Exit code: 0 written, 2 a bad option, folder or scenario, 1 a failure after the runs started."""
     from sim.present.report import build_report, write_report
     from sim.studies.uncertainty import ExperimentError
+    from sim.runs.guard import NonFiniteResult
+    from sim.runs.size_guard import RunTooLarge
 
     scenario, problem = with_run_options(scenario, args)
     if problem:

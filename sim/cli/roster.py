@@ -6,14 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
 from sim.cli.args import prepare_out
-from sim.files.export import provenance_record, write_folder
 from sim.present.formatting import fmt_ci, fmt_money, fmt_value
-from sim.runs.runner import run
-from sim.runs.stats import ROUGH_BELOW
-from sim.studies.planning import PLAN_POLICY, REQUIREMENT_METHODS, PlanningError, default_plan, load_plan, plan_roster
+from sim.studies.choices import PLAN_POLICY, REQUIREMENT_METHODS
+
+# The planner, the runner and the file writer are imported when the command runs, not when the
+# command line is parsed (sim.cli: a command that does not plan does not load them).
 
 COMMANDS = ("roster",)
 
@@ -35,6 +33,12 @@ def add_parsers(sub, whole_number) -> None:
 
 
 def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
+    import yaml
+
+    from sim.files.export import provenance_record, write_folder
+    from sim.runs.runner import run
+    from sim.studies.planning import PlanningError, default_plan, load_plan, plan_roster
+
     try:
         if args.plan:
             plan, _ = load_plan(args.plan)
@@ -80,6 +84,8 @@ def _policy_entry(result) -> dict:
 
 
 def render_plan(result, comparison, compare) -> str:
+    from sim.runs.stats import ROUGH_BELOW
+
     sc = result.scenario
     currency = sc.economics.currency
 

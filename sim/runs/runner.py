@@ -24,13 +24,13 @@ from sim.model.roster import build_roster
 from sim.model.scenario import Scenario
 from sim.model.simulation import simulate
 from sim.model.workload import draw_workload
+from sim.runs import DEFAULT_MAX_REPLICATIONS
 from sim.runs.precision import assess, replications_still_needed
 from sim.runs.results import Results
 from sim.runs.stats import ROUGH_BELOW
 from sim.runs.workers import capped_workers, process_pool
 
 Progress = Callable[[int, int], None]
-DEFAULT_MAX_REPLICATIONS = 200  # with a precision target: where to stop trying
 
 
 def replication_streams(seed: int, replications: int) -> list[tuple[np.random.SeedSequence, np.random.SeedSequence]]:
