@@ -23,12 +23,17 @@ from sim.files.export import code_fingerprint, provenance
 from sim.model import knobs
 from sim.runs.guard import NonFiniteResult, run_checked
 from sim.runs.size_guard import RunTooLarge
-from sim.runs.workers import capped_workers
+from sim.runs.workers import capped_workers, keep_workers
 from sim.studies import classroom as classroom_study
 from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
 from sim.studies.sweep import COARSE_STAFFING
 
 Progress = Callable[[int, int], None]
+
+# The app is one long-lived process: its worker processes start with the first parallel run and serve every
+# later one, of every session (sim.runs.workers), instead of being started, and the model imported in them,
+# per run.
+keep_workers()
 
 
 # ------------------------------------------------------- failures of a run
