@@ -431,11 +431,11 @@ def _with_progress(label: str, fn, *args):
     and the simulation gives up at its next progress report instead of
     keeping a core busy for nobody (``compute.RunCancelled``).
     """
-    box = {"done": 0, "total": 0}
+    box = {"done": 0, "total": 0, "stage": None}
     stop = threading.Event()
 
-    def progress(done: int, total: int) -> None:
-        box["done"], box["total"] = done, total
+    def progress(done: int, total: int, stage: str | None = None) -> None:
+        box["done"], box["total"], box["stage"] = done, total, stage
 
     bar = None
     started = time.perf_counter()
@@ -447,9 +447,11 @@ def _with_progress(label: str, fn, *args):
                 result = future.result(timeout=0.2)
                 break
             except FutureTimeout:
-                done, total = box["done"], box["total"]
+                done, total, stage = box["done"], box["total"], box["stage"]
                 share = done / total if total else 0.0
-                text = f"{label}: {done} of {total} policy runs, {time.perf_counter() - started:.0f} s"
+                # A study of several stages (the evidence report) names the one running and counts its runs.
+                text = (f"{label}: {stage}" + (f", {done} of {total} runs" if total else "") if stage
+                        else f"{label}: {done} of {total} policy runs") + f", {time.perf_counter() - started:.0f} s"
                 if bar is None:
                     bar = st.progress(share, text=text)
                 else:
@@ -545,18 +547,26 @@ def last_frontier() -> compute.Frontier | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _report_cached(scenario_yaml: str, base_yaml: str, source: str, _workers: int = 1, _progress=None,
-                   _should_stop=None) -> str:
+def _report_cached(scenario_yaml: str, base_yaml: str, source: str, _workers: int = 1, _comparison=None,
+                   _frontier=None, _progress=None, _should_stop=None) -> str:
     return compute.evidence_report(scenario_yaml, base_yaml=base_yaml, source=source, workers=_workers,
-                                   progress=_progress, should_stop=_should_stop)
+                                   progress=_progress, should_stop=_should_stop, comparison=_comparison,
+                                   frontier=_frontier)
 
 
 def evidence_report(result: compute.Comparison) -> str | None:
-    """The evidence report's HTML for the scenario of ``result`` (as edited); None, with the reason shown, if it fails."""
+    """The evidence report's HTML for the scenario of ``result`` (as edited); None, with the reason shown, if it fails.
+
+    It builds on this run and on the baseline's frontier, the one Cost of cutting draws first (traced here if
+    that page has not traced it yet, so that the page then draws it at once), instead of running them again.
+    """
     req = st.session_state.get("requested") or {}
+    front = frontier(result.baseline) if requested() == result.scenario_yaml else None
+    front = front if isinstance(front, compute.Frontier) else None
     try:
         return _with_progress("Building the evidence report", _report_cached, result.scenario_yaml,
-                              req.get("base_yaml", result.scenario_yaml), result.source, ctx().workers)
+                              req.get("base_yaml", result.scenario_yaml), result.source, ctx().workers, result,
+                              front)
     except compute.RunCancelled:
         st.stop()
     except compute.RunFailed as exc:

@@ -136,7 +136,7 @@ def _main(argv: list[str] | None) -> int:
     if args.command in roster.COMMANDS:
         return roster.run_command(scenario, args, command_line)
     if args.command in report.COMMANDS:
-        return report.run_command(scenario, args, command_line, progress_bar)
+        return report.run_command(scenario, args, command_line)
     if args.command in analytic.SCENARIO_COMMANDS:
         return analytic.run_command(scenario, args, command_line)
     return EXIT_BAD_INPUT  # pragma: no cover - argparse rejects unknown commands
