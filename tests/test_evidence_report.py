@@ -258,7 +258,7 @@ def test_sim_report_writes_the_file_atomically(tmp_path, monkeypatch):
 
 
 def _chromium_or_skip():
-    from ui import browser
+    import browser
 
     try:
         import playwright.sync_api  # noqa: F401
