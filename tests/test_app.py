@@ -255,6 +255,29 @@ def test_every_page_draws_after_a_run_and_switching_pages_does_not_rerun(app, mo
     assert any("Run simulation" in i.value for i in app.info) and not app.metric
 
 
+def test_cost_of_cutting_and_plan_a_roster_are_traced_ahead_and_their_first_visit_draws_the_cache(
+        app, monkeypatch, simulations):
+    """What those pages draw first is computed in the background after a run, not on their first visit."""
+    import streamlit as st
+
+    from ui import ahead, plan_compute
+
+    st.cache_data.clear()
+    monkeypatch.setattr(compute, "FRONTIER_VALUES", (1.0, 0.5, 0.0))
+    requirements = []
+    real = plan_compute.requirement_of
+    monkeypatch.setattr(plan_compute, "requirement_of", lambda *a: requirements.append(a) or real(*a))
+    upload(app, ("small.yaml", SMALL))
+    run(app)
+    ahead.wait_all()
+    assert simulations["frontier"] == 1 and len(requirements) == 1  # both done before either page was opened
+    for page, charts_drawn in (("frontier", 1), ("plan_roster", 1)):
+        app.switch_page(f"ui/pages/{page}.py").run()
+        assert not app.exception, (page, app.exception)
+        assert len(charts(app)) == charts_drawn, page
+    assert simulations["frontier"] == 1 and len(requirements) == 1  # drawn from the cache
+
+
 def test_classroom_shows_only_its_own_inputs_and_the_scenario_survives_it(app):
     upload(app, ("small.yaml", SMALL))
     knob(app, "slider", "Platform liability share").set_value(0.3).run()

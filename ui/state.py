@@ -25,7 +25,7 @@ import sim
 from sim.model import knobs
 from sim.model.scenario import BotBehaviour, Economics, FrontDoor, Loss, Policy, Scenario
 
-from . import compute, rosters
+from . import ahead, compute, rosters
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS_DIR = ROOT / "scenarios"
@@ -437,28 +437,32 @@ def _with_progress(label: str, fn, *args):
     def progress(done: int, total: int, stage: str | None = None) -> None:
         box["done"], box["total"], box["stage"] = done, total, stage
 
-    bar = None
-    started = time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="humanline-run")
     try:
-        future = pool.submit(fn, *args, _progress=progress, _should_stop=stop.is_set)
-        while True:
-            try:
-                result = future.result(timeout=0.2)
-                break
-            except FutureTimeout:
-                done, total, stage = box["done"], box["total"], box["stage"]
-                share = done / total if total else 0.0
-                # A study of several stages (the evidence report) names the one running and counts its runs.
-                text = (f"{label}: {stage}" + (f", {done} of {total} runs" if total else "") if stage
-                        else f"{label}: {done} of {total} policy runs") + f", {time.perf_counter() - started:.0f} s"
-                if bar is None:
-                    bar = st.progress(share, text=text)
-                else:
-                    bar.progress(share, text=text)
+        return _show_progress(label, pool.submit(fn, *args, _progress=progress, _should_stop=stop.is_set), box)
     finally:
         stop.set()
         pool.shutdown(wait=False)
+
+
+def _show_progress(label: str, future, box: dict):
+    """Wait for ``future``, drawing a progress bar from ``box`` (done, total, stage) meanwhile; its result."""
+    bar = None
+    started = time.perf_counter()
+    while True:
+        try:
+            result = future.result(timeout=0.2)
+            break
+        except FutureTimeout:
+            done, total, stage = box["done"], box["total"], box["stage"]
+            share = done / total if total else 0.0
+            # A study of several stages (the evidence report) names the one running and counts its runs.
+            text = (f"{label}: {stage}" + (f", {done} of {total} runs" if total else "") if stage
+                    else f"{label}: {done} of {total} policy runs") + f", {time.perf_counter() - started:.0f} s"
+            if bar is None:
+                bar = st.progress(share, text=text)
+            else:
+                bar.progress(share, text=text)
     if bar is not None:
         bar.empty()
     return result
@@ -504,7 +508,21 @@ def comparison() -> compute.Comparison | None:
         st.error(_remember_failure("comparison", text, exc), icon=":material/error:")
         return _last_good()
     st.session_state["last_good"] = {"base": ctx().base_id, "result": result}
+    _start_ahead(text, result)
     return result
+
+
+def _start_ahead(text: str, result: compute.Comparison) -> None:
+    """Trace what Cost of cutting and Plan a roster draw first, in the background (ui.ahead); once a session."""
+    started = st.session_state.setdefault("_ahead_started", set())
+    if text in started:
+        return
+    started.add(text)
+    values = tuple(compute.FRONTIER_VALUES)
+    ahead.start(("frontier", text, result.baseline, values), _frontier_cached, text, result.baseline, values,
+                ctx().workers)
+    if text == ctx().yaml:  # Plan a roster plans on the sidebar's scenario: only when that is the one run
+        rosters.requirement_ahead(ctx().scenario, ctx().scenario.effective_policies[0].id)  # the page's first
 
 
 def _last_good() -> compute.Comparison | None:
@@ -528,6 +546,9 @@ def frontier(template: str) -> compute.Frontier | str | None:
     if failure is not None:
         return failure
     try:
+        running = ahead.in_flight(("frontier", text, template, values))
+        if running is not None:  # started after the comparison: wait for it rather than start it again
+            _show_progress("Tracing the frontier", running.future, running.box)
         front = _with_progress("Tracing the frontier", _frontier_cached, text, template, values, ctx().workers)
     except compute.RunCancelled:
         st.stop()
