@@ -508,19 +508,20 @@ def comparison() -> compute.Comparison | None:
         st.error(_remember_failure("comparison", text, exc), icon=":material/error:")
         return _last_good()
     st.session_state["last_good"] = {"base": ctx().base_id, "result": result}
-    _start_ahead(text, result)
+    st.session_state["_ahead_next"] = (text, result.baseline)  # started once the page is drawn (app.py)
     return result
 
 
-def _start_ahead(text: str, result: compute.Comparison) -> None:
-    """Trace what Cost of cutting and Plan a roster draw first, in the background (ui.ahead); once a session."""
+def start_ahead() -> None:
+    """Trace what Cost of cutting and Plan a roster draw first, in the background (ui.ahead), once a session per
+    run. Called when a page has been drawn, so that the background work does not slow the drawing of the run."""
+    text, baseline = st.session_state.pop("_ahead_next", (None, None))
     started = st.session_state.setdefault("_ahead_started", set())
-    if text in started:
+    if text is None or text in started:
         return
     started.add(text)
     values = tuple(compute.FRONTIER_VALUES)
-    ahead.start(("frontier", text, result.baseline, values), _frontier_cached, text, result.baseline, values,
-                ctx().workers)
+    ahead.start(("frontier", text, baseline, values), _frontier_cached, text, baseline, values, ctx().workers)
     if text == ctx().yaml:  # Plan a roster plans on the sidebar's scenario: only when that is the one run
         rosters.requirement_ahead(ctx().scenario, ctx().scenario.effective_policies[0].id)  # the page's first
 
