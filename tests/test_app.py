@@ -12,6 +12,7 @@ the user's edits, and it gives the CLI's figures.
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -41,10 +42,21 @@ def small_payment(days: int = 1, replications: int = 2) -> dict:
 SMALL = yaml.safe_dump(small_payment(), sort_keys=False).encode()
 
 
+@pytest.fixture(scope="module")
+def script_timeout_s() -> float:
+    """How long a script run of these tests may take: derived from the slowest thing one does here, a
+    comparison of SMALL, timed on this machine now (a loaded machine gets proportionally longer), with room
+    for the pages drawn around it; never less than two minutes."""
+    scenario = sim.parse_scenario(SMALL.decode(), read_csv=lambda name: "", source="timing")
+    start = time.perf_counter()
+    compute.run_comparison(sim.scenario_to_yaml(scenario))
+    return max(120.0, 40 * (time.perf_counter() - start))
+
+
 @pytest.fixture
-def app(monkeypatch) -> AppTest:
+def app(monkeypatch, script_timeout_s) -> AppTest:
     monkeypatch.setenv("HUMANLINE_WORKERS", "1")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=script_timeout_s)
     at.run()
     assert not at.exception
     return at
