@@ -97,7 +97,7 @@ def split_from_page(page) -> str:
     return f"sim {match.group(1)} s + stats {match.group(2)} s" if match else text
 
 
-def bench(workers: int, repeats: int, hog: bool, screenshots: Path | None) -> dict:
+def bench(workers: int, repeats: int, hog: bool, screenshots: Path | None, read_s: float = 0.0) -> dict:
     clicks, pages = [], {}
     label = f"workers={workers}, {'CPU hog' if hog else 'no hog'}"
     with cpu_hog(enabled=hog), browser.serve_app(env={"HUMANLINE_WORKERS": str(workers)}) as url, \
@@ -116,6 +116,8 @@ def bench(workers: int, repeats: int, hog: bool, screenshots: Path | None) -> di
             browser.clear_hover(page)
             screenshots.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshots / "screenshot.png"))
+        if read_s:  # a person reads the comparison before opening another page; the app works meanwhile
+            page.wait_for_timeout(1000 * read_s)
         for nav, chart in PAGES:
             with Clock(server) as clock:
                 if chart:
@@ -139,15 +141,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[2])
     parser.add_argument("--hog", choices=("both", "off", "on"), default="both",
                         help="an idle machine, one busy process per core beside the app, or both (alternating)")
+    parser.add_argument("--read-s", type=float, default=0.0,
+                        help="seconds spent on the comparison before the first page is opened (0: at once, the "
+                             "worst case: a page then waits for what is being traced ahead for it)")
     parser.add_argument("--screenshots", type=Path, default=None,
                         help="directory for screenshot.png (Compare) and frontier.png (idle runs only)")
     args = parser.parse_args()
     if browser.chromium_path() is None:
         sys.exit("chromium not found: apt-get install -y chromium")
-    print(f"humanline app benchmark: default preset, default knobs, {os.cpu_count()} cores, "
+    print(f"humanline app benchmark: default preset, default knobs, pages opened {args.read_s:g} s after the run, "
+          f"{os.cpu_count()} cores, "
           f"load avg {os.getloadavg()[0]:.2f} at start, {time.strftime('%Y-%m-%d %H:%M')}")
     hogs = {"both": (False, True), "off": (False,), "on": (True,)}[args.hog]
-    rows = [bench(w, args.repeats, hog, args.screenshots if w == args.workers[0] and not hog else None)
+    rows = [bench(w, args.repeats, hog, args.screenshots if w == args.workers[0] and not hog else None, args.read_s)
             for w in args.workers for hog in hogs]
     print("\nmedians: wall s (server CPU s, browser CPU s)")
     for r in rows:

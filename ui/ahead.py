@@ -8,8 +8,10 @@ asks for a run still in flight waits for it, with its progress, rather than
 starting it a second time; the result lands in the page's own cache
 (``st.cache_data``), so once done the page simply finds it there.
 
-One background thread per app process: a run ahead never delays a run a
-user clicked for by more than sharing the worker processes with it.
+Two background threads per app process: the frontier mostly waits for the
+worker processes, the requirement computes in this one, so the two proceed
+side by side; a run ahead delays a run a user clicked for by no more than
+sharing the cores with it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 
 KEEP = 32  # runs remembered (the caches behind them keep fewer; a forgotten one can only start again)
 
-_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="humanline-ahead")
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="humanline-ahead")
 _lock = threading.Lock()
 _runs: dict[Hashable, "Ahead"] = {}
 
