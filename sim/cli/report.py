@@ -98,9 +98,9 @@ def stage_progress(stream=None, every_s: float = 10.0):
 def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
     """Exit code: 0 written, 2 a bad option, folder or scenario, 1 a failure after the runs started."""
     from sim.present.report import build_report, write_report
-    from sim.studies.uncertainty import ExperimentError
     from sim.runs.guard import NonFiniteResult
     from sim.runs.size_guard import RunTooLarge
+    from sim.studies.uncertainty import ExperimentError
 
     scenario, problem = with_run_options(scenario, args)
     if problem:
