@@ -126,3 +126,22 @@ def test_an_experiments_money_factors_are_recognised_and_kept_together_in_tasks(
     tasks = _tasks(keys, workers=2, simulated=simulated)
     assert sorted(k for t in tasks for k in t) == sorted(keys)
     assert [(0, 0), (1, 0), (2, 0)] in tasks and [(3, 1)] in tasks
+
+
+def test_an_experiment_of_money_factors_only_runs_every_point_on_one_simulation_per_replication(
+        payment_day, tmp_path, monkeypatch):
+    from sim.studies.uncertainty import run_experiment
+    from sim.studies.uncertainty.defaults import default_experiment_all
+    import sim.runs.runner as runner
+
+    spec = default_experiment_all(payment_day, replications=2)
+    money = [f for f in spec.spec.factors if _after_the_run(f.path)]
+    assert money, "the report's default experiment has money factors"
+    spec.spec = spec.spec.model_copy(update={"factors": money})
+    simulated = []
+    real = runner.simulate
+    monkeypatch.setattr(runner, "simulate", lambda *a: simulated.append(1) or real(*a))
+    runs = run_experiment(spec, tmp_path / "exp", workers=1)
+    points = runs["point"].nunique()
+    assert points == 1 + 2 * len(money) and runs["replication"].nunique() == 2
+    assert len(simulated) == 2 * len(spec.policies)  # one simulation per replication and policy, not per point

@@ -113,7 +113,8 @@ def _after_the_run(path: str) -> bool:
 def _simulated_part(experiment: Experiment, design: pd.DataFrame) -> pd.Series:
     """Per point, the values of the factors the simulation reads: points with equal values can share it."""
     simulated = [f.path for f in experiment.spec.factors if not _after_the_run(f.path)]
-    return pd.Series([tuple(row) for row in design[simulated].itertuples(index=False)], index=design.index)
+    # rows of an array, not itertuples: with no such factor every point still gets its (empty) tuple
+    return pd.Series([tuple(row) for row in design[simulated].to_numpy()], index=design.index, dtype=object)
 
 
 def _consecutive(values: list[int]) -> list[range]:
