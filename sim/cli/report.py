@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,16 +57,25 @@ def stage_progress(stream=None, every_s: float = 10.0):
     """The report's progress on stderr, stage by stage with the runs done in each, as the app shows it.
 
     On a terminal a bar per stage; elsewhere (a log, CI, a pipe) one line when a
-    stage starts and then at most one every ``every_s`` seconds, so a build of
-    minutes is never silent.
+    stage starts, then one every ``every_s`` seconds (its runs done, or that it
+    is still at work where its runs are not counted), so a build of minutes is
+    never silent.
     """
     stream = stream or sys.stderr
     started = time.monotonic()
-    state = {"stage": None, "printed": 0.0, "bar": None}
+    state = {"stage": None, "printed": 0.0, "bar": None, "counted": ""}
     terminal = stream.isatty()
+    lock, finished = threading.Lock(), threading.Event()
 
     def line(text: str) -> None:
-        print(f"report: {text} ({time.monotonic() - started:.0f} s)", file=stream, flush=True)
+        state["printed"] = time.monotonic()
+        print(f"report: {text} ({state['printed'] - started:.0f} s)", file=stream, flush=True)
+
+    def heartbeat() -> None:
+        while not finished.wait(every_s / 2):
+            with lock:
+                if state["stage"] is not None and time.monotonic() - state["printed"] >= every_s:
+                    line(f"{state['stage']}: {state['counted'] or 'still at work'}")
 
     def update(stage: str, done: int | None = None, total: int | None = None) -> None:
         new = stage != state["stage"]
@@ -83,14 +93,20 @@ def stage_progress(stream=None, every_s: float = 10.0):
                 state["bar"].total, state["bar"].n = total, done
                 state["bar"].refresh()
             return
-        now = time.monotonic()
-        if new or (done is not None and (done == total or now - state["printed"] >= every_s)):
-            state["printed"] = now
-            line(stage if done is None else f"{stage}: {done} of {total} runs")
+        with lock:
+            state["counted"] = "" if done is None else f"{done} of {total} runs"
+            if new or (done is not None and (done == total or time.monotonic() - state["printed"] >= every_s)):
+                line(f"{stage}: {state['counted']}" if state["counted"] else stage)
 
+    ticker = None if terminal else threading.Thread(target=heartbeat, daemon=True, name="report-progress")
+    if ticker is not None:
+        ticker.start()
     try:
         yield update
     finally:
+        finished.set()
+        if ticker is not None:
+            ticker.join()
         if state["bar"] is not None:
             state["bar"].close()
 
