@@ -10,8 +10,9 @@ starting it a second time; the result lands in the page's own cache
 
 Two background threads per app process: the frontier mostly waits for the
 worker processes, the requirement computes in this one, so the two proceed
-side by side; a run ahead delays a run a user clicked for by no more than
-sharing the cores with it.
+side by side. A run a user clicks for meanwhile shares the cores with them,
+and its replications queue behind those the frontier already handed to the
+workers (a few replications of one policy family).
 """
 
 from __future__ import annotations
