@@ -63,11 +63,15 @@ def cpu_s(pid: int) -> float:
 
 
 def browser_cpu_s(server: int) -> float:
-    """CPU seconds of this benchmark's Chromium processes (every process under us but the server and hogs)."""
-    server_tree = {server, *(p.pid for p in psutil.Process(server).children(recursive=True))}
-    return sum(cpu_s(p.pid) for p in psutil.Process().children() if p.pid not in server_tree
-               and "chrom" in (p.name() or "").lower() or any(
-               "chrom" in (c.name() or "").lower() for c in p.children()) and p.pid not in server_tree)
+    """CPU seconds of the browser: Playwright's driver and the Chromium under it (of this benchmark's children,
+    those running Chromium; not the server, not the hogs)."""
+    def runs_chromium(proc) -> bool:
+        try:
+            return any("chrom" in (p.name() or "").lower() for p in [proc, *proc.children(recursive=True)])
+        except psutil.Error:
+            return False
+
+    return sum(cpu_s(p.pid) for p in psutil.Process().children() if p.pid != server and runs_chromium(p))
 
 
 class Clock:
