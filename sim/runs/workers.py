@@ -72,7 +72,7 @@ def _watch_parent(parent_pid: int) -> None:
     os._exit(1)
 
 
-_kept: dict[int, ProcessPoolExecutor] = {}  # pool size -> the pool every run of that size borrows
+_kept: dict[int, ProcessPoolExecutor] = {}  # pool size -> the pool runs of that size or smaller borrow
 _kept_lock = threading.Lock()
 _keeping = False
 
@@ -94,12 +94,17 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _kept_pool(workers: int) -> ProcessPoolExecutor:
+    """The kept pool of ``workers`` processes; a run that has fewer tasks than the app's workers asks for
+    fewer, and borrows the app's pool rather than starting one of its own size (it cannot use more
+    processes than it has tasks)."""
     with _kept_lock:
-        pool = _kept.get(workers)
-        if pool is None or getattr(pool, "_broken", False):  # a worker died (killed, out of memory): replace it
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
-            pool = _kept[workers] = _new_pool(workers)
+        for size in sorted(_kept):
+            if size >= workers and getattr(_kept[size], "_broken", False):  # a worker died (killed, out of memory)
+                _kept.pop(size).shutdown(wait=False, cancel_futures=True)
+        fits = [size for size in _kept if size >= workers]
+        if fits:
+            return _kept[min(fits)]
+        pool = _kept[workers] = _new_pool(workers)
         return pool
 
 
