@@ -12,6 +12,7 @@ the user's edits, and it gives the CLI's figures.
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -42,10 +43,21 @@ SMALL = yaml.safe_dump(small_payment(), sort_keys=False).encode()
 BAND_KNOB = "Loss curve instant_transfer: position in its band"
 
 
+@pytest.fixture(scope="module")
+def script_timeout_s() -> float:
+    """How long a script run of these tests may take: derived from the slowest thing one does here, a
+    comparison of SMALL, timed on this machine now (a loaded machine gets proportionally longer), with room
+    for the pages drawn around it; never less than two minutes."""
+    scenario = sim.parse_scenario(SMALL.decode(), read_csv=lambda name: "", source="timing")
+    start = time.perf_counter()
+    compute.run_comparison(sim.scenario_to_yaml(scenario))
+    return max(120.0, 40 * (time.perf_counter() - start))
+
+
 @pytest.fixture
-def app(monkeypatch) -> AppTest:
+def app(monkeypatch, script_timeout_s) -> AppTest:
     monkeypatch.setenv("HUMANLINE_WORKERS", "1")
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=script_timeout_s)
     at.run()
     assert not at.exception
     return at
@@ -255,6 +267,29 @@ def test_every_page_draws_after_a_run_and_switching_pages_does_not_rerun(app, mo
     app.switch_page("ui/pages/compare.py").run()
     assert "Payment platform week" in using(app)
     assert any("Run simulation" in i.value for i in app.info) and not app.metric
+
+
+def test_cost_of_cutting_and_plan_a_roster_are_traced_ahead_and_their_first_visit_draws_the_cache(
+        app, monkeypatch, simulations):
+    """What those pages draw first is computed in the background after a run, not on their first visit."""
+    import streamlit as st
+
+    from ui import ahead, plan_compute
+
+    st.cache_data.clear()
+    monkeypatch.setattr(compute, "FRONTIER_VALUES", (1.0, 0.5, 0.0))
+    requirements = []
+    real = plan_compute.requirement_of
+    monkeypatch.setattr(plan_compute, "requirement_of", lambda *a: requirements.append(a) or real(*a))
+    upload(app, ("small.yaml", SMALL))
+    run(app)
+    ahead.wait_all()
+    assert simulations["frontier"] == 1 and len(requirements) == 1  # both done before either page was opened
+    for page, charts_drawn in (("frontier", 1), ("plan_roster", 1)):
+        app.switch_page(f"ui/pages/{page}.py").run()
+        assert not app.exception, (page, app.exception)
+        assert len(charts(app)) == charts_drawn, page
+    assert simulations["frontier"] == 1 and len(requirements) == 1  # drawn from the cache
 
 
 def test_classroom_shows_only_its_own_inputs_and_the_scenario_survives_it(app):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui import browser
+import browser
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 1280, 900

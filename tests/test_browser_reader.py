@@ -22,7 +22,7 @@ import yaml
 from test_browser import ROOT, _keep, _no_exception
 
 from sim.studies.service import COLLAPSE_RULE
-from ui import browser
+import browser
 
 pytestmark = pytest.mark.browser
 WIDTH, HEIGHT = 1400, 1000
@@ -67,7 +67,7 @@ def _shot(page, tmp_path, shots: dict, name: str) -> None:
     shots[name] = tmp_path / f"reader_{name}.png"
     height = min(max(int(page.evaluate(PAGE_HEIGHT)), HEIGHT), 12_000)
     page.set_viewport_size({"width": WIDTH, "height": height})
-    browser.wait_idle(page, LONG)
+    browser.wait_idle(page)
     page.screenshot(path=str(shots[name]))
     page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
 
@@ -90,7 +90,7 @@ def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_pat
     # the quick replications and each non-emergency type's own rate: two differences or more
     expect(browser.differences(page)).to_contain_text(re.compile(r"Differences from the file \((?:[2-9]|\d\d+)\)"),
                                                       timeout=LONG)
-    browser.wait_idle(page, LONG)
+    browser.wait_idle(page)
     browser.differences(page).click()
     listed = sidebar.locator('[data-testid="stExpander"] [data-testid="stExpanderDetails"]').first
     expect(listed).to_contain_text("resolve_probability")
@@ -99,7 +99,7 @@ def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_pat
     browser.differences(page).click()
 
     # Compare: beside the guarantee, what non-emergency callers get, and the callbacks cut's collapse.
-    browser.run_default(page, timeout_ms=LONG)
+    browser.run_default(page)
     labels = page.get_by_test_id("stMetricLabel")
     expect(labels.filter(has_text="service level").first).to_be_visible()
     card = page.locator(".st-key-card_callbacks_cut40")
@@ -123,7 +123,7 @@ def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_pat
 
     # Cost of cutting: churn and bot cost in the table, and a legend for the shaded region.
     _nav(page, "Cost of cutting")
-    browser.wait_for_chart(page, "The cost of cutting", timeout_ms=LONG)
+    browser.wait_for_chart(page, "The cost of cutting")
     table = page.locator('[data-testid="stTable"]').filter(has_text="Share kept")
     for header in ("Wages saved (USD)", "Bot cost saved (USD)", "Added customer losses (USD)",
                    "Added churn cost (USD)", "Net effect for society (USD)"):
@@ -134,14 +134,14 @@ def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_pat
 
     # Emergencies: the never-reached table's headers whole.
     _nav(page, "Emergencies")
-    browser.wait_for_chart(page, "Emergency time to a human", timeout_ms=LONG)
+    browser.wait_for_chart(page, "Emergency time to a human")
     expect(page.locator('[data-testid="stTable"]').get_by_text("All emergency losses (USD)")).to_be_visible()
     assert browser.truncated_texts(page, '[data-testid="stTable"]') == []
     _shot(page, tmp_path, shots, "emergencies")
 
     # Roster and demand: the heatmap's panel titles apart.
     _nav(page, "Roster and demand")
-    browser.wait_for_chart(page, "Demand and roster by interval", timeout_ms=LONG)
+    browser.wait_for_chart(page, "Demand and roster by interval")
     heatmap = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text="by hour and day"))
     heatmap.first.locator("g.annotation").first.wait_for(state="attached", timeout=LONG)  # its panels' titles
     panels = _boxes(page, "by hour and day", "g.annotation")
@@ -150,7 +150,7 @@ def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_pat
 
     # Classroom: the replay slider's last step drawn inside the chart.
     _nav(page, "Classroom")
-    browser.wait_for_chart(page, "So far: service level", timeout_ms=LONG)
+    browser.wait_for_chart(page, "So far: service level")
     ticks = _boxes(page, "So far: service level", "g.slider-container .slider-tick-rect, "
                                                    "g.slider-container .slider-labels text")
     assert max(t["right"] for t in ticks) <= ticks[0]["plot_right"] - 2, "the slider's last step is clipped"
@@ -159,13 +159,13 @@ def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_pat
 
     for nav, marker in (("Plan a roster", "Requirement and cover"), ("Edit a roster", "Requirement and cover")):
         _nav(page, nav)
-        browser.wait_for_chart(page, marker, timeout_ms=LONG)
-        browser.wait_idle(page, LONG)
+        browser.wait_for_chart(page, marker)
+        browser.wait_idle(page)
         _shot(page, tmp_path, shots, nav.lower().replace(" ", "_"))
     for nav, text in (("Assumptions", "All parameters"), ("Downloads", "Everything in one zip")):
         _nav(page, nav)
         page.get_by_text(text).first.wait_for(state="visible", timeout=LONG)
-        browser.wait_idle(page, LONG)
+        browser.wait_idle(page)
         _shot(page, tmp_path, shots, nav.lower())
     _keep(shots)
 

@@ -233,7 +233,13 @@ def test_cli_writes_the_report_and_refuses_a_bad_out_or_experiment(tmp_path, wri
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert f"python -m sim report {path}" in out.read_text(encoding="utf-8")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging file left
-    capsys.readouterr()
+    # stderr is not a terminal here (a log, a pipe): the build says each stage and its runs in plain lines
+    progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("report: ")]
+    stages = ["comparing the policies", "tracing the cost-of-cutting frontier",
+              "validating against the published Erlang cases", "asking what could change the verdict"]
+    starts = [m.group(1) for line in progress if (m := re.fullmatch(r"report: ([^:(]+) \(\d+ s\)", line))]
+    assert starts == stages, progress  # each stage once, when it starts (then its runs, or that it is at work)
+    assert any(re.match(r"report: comparing the policies: (\d+) of \1 runs \(\d+ s\)", line) for line in progress)
     assert main(["report", str(path), "--out", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
     assert main(["report", str(path), "--experiment", str(tmp_path), "--out", str(out)]) == 2
@@ -264,7 +270,7 @@ def test_sim_report_writes_the_file_atomically(tmp_path, monkeypatch):
 
 
 def _chromium_or_skip():
-    from ui import browser
+    import browser
 
     try:
         import playwright.sync_api  # noqa: F401
@@ -466,3 +472,41 @@ def test_the_assumptions_show_each_loss_curve_with_its_points_and_band_and_how_m
     assert "5-95% of bootstrap refits" in page  # the band is drawn
     assert "How much of this is the loss curve?" in page
     assert re.search(r"the loss curve makes \d+(\.\d)?% of the squared swings", page)
+
+
+def test_a_report_builds_on_the_runs_it_is_given_and_reruns_only_what_does_not_match(payment_report, monkeypatch):
+    """The app's report uses the comparison and frontier the app already ran, when they are of this scenario."""
+    import sim.present.report as report_module
+
+    made = []
+    real_run, real_frontier = report_module.run_checked, report_module._frontier
+    monkeypatch.setattr(report_module, "run_checked", lambda *a, **k: made.append("comparison") or real_run(*a, **k))
+    monkeypatch.setattr(report_module, "_frontier", lambda *a, **k: made.append("frontier") or real_frontier(*a, **k))
+    scenario = payment_report.scenario
+    again = build_report(scenario, source="scenarios/payment_platform.yaml (first day)", workers=2,
+                         results=payment_report.results, frontier=payment_report.frontier)
+    assert made == []
+    assert again.results is payment_report.results and again.frontier is payment_report.frontier
+    body = again.html[again.html.index('<section id="question">'):again.html.index('<section id="method">')]
+    assert body == payment_report.html[payment_report.html.index('<section id="question">'):
+                                       payment_report.html.index('<section id="method">')]
+    other = one_day(ROOT / "scenarios" / "classroom_mmcm.yaml")  # another scenario: the runs given are not its
+    build_report(other, results=payment_report.results, frontier=payment_report.frontier)
+    assert made == ["comparison", "frontier"]
+
+
+def test_the_apps_report_reuses_the_apps_comparison_and_baseline_frontier(monkeypatch):
+    import sim.present.report as report_module
+    from ui import compute
+
+    text = sim.scenario_to_yaml(one_day(ROOT / "scenarios" / "payment_platform.yaml"))
+    comparison = compute.run_comparison(text)
+    front = compute.run_frontier(text, comparison.baseline)
+    made = []
+    monkeypatch.setattr(report_module, "run_checked", lambda *a, **k: made.append("comparison"))
+    monkeypatch.setattr(report_module, "_frontier", lambda *a, **k: made.append("frontier"))
+    stages = []
+    page = compute.evidence_report(text, comparison=comparison, frontier=front,
+                                   progress=lambda done, total, stage=None: stages.append(stage))
+    assert made == [] and "<!DOCTYPE html>" in page
+    assert stages and "comparing the policies" not in stages  # nothing ran for the parts it was given

@@ -26,7 +26,7 @@ from sim.model import knobs
 from sim.model.scenario import BotBehaviour, Economics, FrontDoor, Loss, Policy, Scenario
 from sim.present.formatting import fmt_change, fmt_parameter
 
-from . import compute, rosters
+from . import ahead, compute, rosters
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS_DIR = ROOT / "scenarios"
@@ -463,32 +463,38 @@ def _with_progress(label: str, fn, *args):
     and the simulation gives up at its next progress report instead of
     keeping a core busy for nobody (``compute.RunCancelled``).
     """
-    box = {"done": 0, "total": 0}
+    box = {"done": 0, "total": 0, "stage": None}
     stop = threading.Event()
 
-    def progress(done: int, total: int) -> None:
-        box["done"], box["total"] = done, total
+    def progress(done: int, total: int, stage: str | None = None) -> None:
+        box["done"], box["total"], box["stage"] = done, total, stage
 
-    bar = None
-    started = time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="humanline-run")
     try:
-        future = pool.submit(fn, *args, _progress=progress, _should_stop=stop.is_set)
-        while True:
-            try:
-                result = future.result(timeout=0.2)
-                break
-            except FutureTimeout:
-                done, total = box["done"], box["total"]
-                share = done / total if total else 0.0
-                text = f"{label}: {done} of {total} policy runs, {time.perf_counter() - started:.0f} s"
-                if bar is None:
-                    bar = st.progress(share, text=text)
-                else:
-                    bar.progress(share, text=text)
+        return _show_progress(label, pool.submit(fn, *args, _progress=progress, _should_stop=stop.is_set), box)
     finally:
         stop.set()
         pool.shutdown(wait=False)
+
+
+def _show_progress(label: str, future, box: dict):
+    """Wait for ``future``, drawing a progress bar from ``box`` (done, total, stage) meanwhile; its result."""
+    bar = None
+    started = time.perf_counter()
+    while True:
+        try:
+            result = future.result(timeout=0.2)
+            break
+        except FutureTimeout:
+            done, total, stage = box["done"], box["total"], box["stage"]
+            share = done / total if total else 0.0
+            # A study of several stages (the evidence report) names the one running and counts its runs.
+            text = (f"{label}: {stage}" + (f", {done} of {total} runs" if total else "") if stage
+                    else f"{label}: {done} of {total} policy runs") + f", {time.perf_counter() - started:.0f} s"
+            if bar is None:
+                bar = st.progress(share, text=text)
+            else:
+                bar.progress(share, text=text)
     if bar is not None:
         bar.empty()
     return result
@@ -534,7 +540,22 @@ def comparison() -> compute.Comparison | None:
         st.error(_remember_failure("comparison", text, exc), icon=":material/error:")
         return _last_good()
     st.session_state["last_good"] = {"base": ctx().base_id, "result": result}
+    st.session_state["_ahead_next"] = (text, result.baseline)  # started once the page is drawn (app.py)
     return result
+
+
+def start_ahead() -> None:
+    """Trace what Cost of cutting and Plan a roster draw first, in the background (ui.ahead), once a session per
+    run. Called when a page has been drawn, so that the background work does not slow the drawing of the run."""
+    text, baseline = st.session_state.pop("_ahead_next", (None, None))
+    started = st.session_state.setdefault("_ahead_started", set())
+    if text is None or text in started:
+        return
+    started.add(text)
+    values = tuple(compute.FRONTIER_VALUES)
+    ahead.start(("frontier", text, baseline, values), _frontier_cached, text, baseline, values, ctx().workers)
+    if text == ctx().yaml:  # Plan a roster plans on the sidebar's scenario: only when that is the one run
+        rosters.requirement_ahead(ctx().scenario, ctx().scenario.effective_policies[0].id)  # the page's first
 
 
 def _last_good() -> compute.Comparison | None:
@@ -558,6 +579,9 @@ def frontier(template: str) -> compute.Frontier | str | None:
     if failure is not None:
         return failure
     try:
+        running = ahead.in_flight(("frontier", text, template, values))
+        if running is not None:  # started after the comparison: wait for it rather than start it again
+            _show_progress("Tracing the frontier", running.future, running.box)
         front = _with_progress("Tracing the frontier", _frontier_cached, text, template, values, ctx().workers)
     except compute.RunCancelled:
         st.stop()
@@ -577,18 +601,26 @@ def last_frontier() -> compute.Frontier | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _report_cached(scenario_yaml: str, base_yaml: str, source: str, _workers: int = 1, _progress=None,
-                   _should_stop=None) -> str:
+def _report_cached(scenario_yaml: str, base_yaml: str, source: str, _workers: int = 1, _comparison=None,
+                   _frontier=None, _progress=None, _should_stop=None) -> str:
     return compute.evidence_report(scenario_yaml, base_yaml=base_yaml, source=source, workers=_workers,
-                                   progress=_progress, should_stop=_should_stop)
+                                   progress=_progress, should_stop=_should_stop, comparison=_comparison,
+                                   frontier=_frontier)
 
 
 def evidence_report(result: compute.Comparison) -> str | None:
-    """The evidence report's HTML for the scenario of ``result`` (as edited); None, with the reason shown, if it fails."""
+    """The evidence report's HTML for the scenario of ``result`` (as edited); None, with the reason shown, if it fails.
+
+    It builds on this run and on the baseline's frontier, the one Cost of cutting draws first (traced here if
+    that page has not traced it yet, so that the page then draws it at once), instead of running them again.
+    """
     req = st.session_state.get("requested") or {}
+    front = frontier(result.baseline) if requested() == result.scenario_yaml else None
+    front = front if isinstance(front, compute.Frontier) else None
     try:
         return _with_progress("Building the evidence report", _report_cached, result.scenario_yaml,
-                              req.get("base_yaml", result.scenario_yaml), result.source, ctx().workers)
+                              req.get("base_yaml", result.scenario_yaml), result.source, ctx().workers, result,
+                              front)
     except compute.RunCancelled:
         st.stop()
     except compute.RunFailed as exc:

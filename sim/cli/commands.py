@@ -53,14 +53,10 @@ from sim.cli.args import (
     workers_count,
 )
 from sim.errors import ArgumentError
-from sim.files.export import OutputFolderError, written_files
-from sim.files.scenario_io import load_scenario
-from sim.model.validation import ScenarioError
-from sim.present.terminal import render_comparison, render_summary
-from sim.runs.guard import NonFiniteResult, run_checked
-from sim.runs.runner import DEFAULT_MAX_REPLICATIONS
-from sim.runs.size_guard import RunTooLarge
-from sim.runs.stats import ROUGH_BELOW
+from sim.runs import DEFAULT_MAX_REPLICATIONS
+
+# The model, the runner and the writers are imported where a command uses them: ``erlang`` and ``--help``
+# must not pay for loading pandas, pydantic and plotly (tests/test_startup.py checks which modules load).
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,6 +124,9 @@ def _main(argv: list[str] | None) -> int:
         return experiment.run_command(args, command_line, progress_bar)
     if args.command in agreement.COMMANDS:  # published cases, no scenario file
         return agreement.run_command(args, command_line, progress_bar)
+    from sim.files.scenario_io import load_scenario
+    from sim.model.validation import ScenarioError
+
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:
@@ -146,7 +145,7 @@ def _main(argv: list[str] | None) -> int:
     if args.command in roster.COMMANDS:
         return roster.run_command(scenario, args, command_line)
     if args.command in report.COMMANDS:
-        return report.run_command(scenario, args, command_line, progress_bar)
+        return report.run_command(scenario, args, command_line)
     if args.command in analytic.SCENARIO_COMMANDS:
         return analytic.run_command(scenario, args, command_line)
     return EXIT_BAD_INPUT  # pragma: no cover - argparse rejects unknown commands
@@ -176,6 +175,12 @@ RUN_OPTIONS = {"precision": "--precision", "max_replications": "--max-replicatio
 
 
 def _run(scenario, args, command_line: str) -> int:
+    from sim.files.export import OutputFolderError, written_files
+    from sim.present.terminal import render_comparison, render_summary
+    from sim.runs.guard import NonFiniteResult, run_checked
+    from sim.runs.size_guard import RunTooLarge
+    from sim.runs.stats import ROUGH_BELOW
+
     scenario, problem = with_run_options(scenario, args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)

@@ -7,9 +7,6 @@ import sys
 from pathlib import Path
 
 from sim.present.formatting import fmt_difference, fmt_value
-from sim.studies.uncertainty.analysis import analyse
-from sim.studies.uncertainty.execute import run_experiment
-from sim.studies.uncertainty.spec import ExperimentError, load_experiment
 
 COMMANDS = ("experiment", "analyse")
 
@@ -28,6 +25,11 @@ def add_parsers(sub, whole_number) -> None:
 
 def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> int:
     """Exit code: 0 done, 2 a bad experiment file, folder or option (the message names it)."""
+    # Imported here, not at the top: parsing the command line must not load SALib, dask and the model.
+    from sim.studies.uncertainty.analysis import analyse
+    from sim.studies.uncertainty.execute import run_experiment
+    from sim.studies.uncertainty.spec import ExperimentError, load_experiment
+
     try:
         if args.command == "experiment":
             experiment = load_experiment(args.file)

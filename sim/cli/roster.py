@@ -8,21 +8,11 @@ import sys
 from pathlib import Path
 
 from sim.cli.args import prepare_out, progress_bar, with_run_options, workers_count
-from sim.files.export import OutputFolderError, provenance_record, write_folder
-from sim.files.scenario_io import dump_yaml
 from sim.present.formatting import fmt_ci, fmt_difference, fmt_money, fmt_value
-from sim.present.studies import render_guarantee, roster_size_words
-from sim.runs.runner import run
-from sim.runs.stats import ROUGH_BELOW
-from sim.studies.planning import (
-    PLAN_POLICY,
-    REQUIREMENT_METHODS,
-    PlanningError,
-    default_plan,
-    load_plan,
-    plan_roster,
-)
-from sim.studies.staffing import StaffingError
+from sim.studies.choices import PLAN_POLICY, REQUIREMENT_METHODS
+
+# The planner, the runner and the file writer are imported when the command runs, not when the
+# command line is parsed (sim.cli: a command that does not plan does not load them).
 
 COMMANDS = ("roster", "guarantee")
 
@@ -56,6 +46,8 @@ def add_parsers(sub, whole_number) -> None:
 
 
 def _plan(scenario, args, requirement_for: str):
+    from sim.studies.planning import default_plan, load_plan
+
     plan = load_plan(args.plan)[0] if args.plan else default_plan(scenario)
     update = {k: v for k, v in (("policy", args.policy), ("requirement", args.method),
                                 ("budget_per_week", getattr(args, "budget", None)),
@@ -75,6 +67,10 @@ def _plan(scenario, args, requirement_for: str):
 def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
     if args.command == "guarantee":
         return _guarantee(scenario, args, command_line)
+    from sim.files.export import provenance_record, write_folder
+    from sim.runs.runner import run
+    from sim.studies.planning import PlanningError, plan_roster
+
     try:
         plan = _plan(scenario, args, "every_type")
         problem = prepare_out(args.out)  # a bad --out fails now, not after minutes of planning
@@ -107,6 +103,8 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
 
 def roster_yaml(result) -> str:
     """The roster file: an ``agents:`` block a scenario takes as it is (absence included) and the policy using it."""
+    from sim.files.scenario_io import dump_yaml
+
     agents = result.scenario.policy(PLAN_POLICY).agents
     block = {"agents": {**result.agents, "absence_probability": agents.absence_probability},
              "policies": [_policy_entry(result)]}
@@ -120,6 +118,9 @@ def _policy_entry(result) -> dict:
 
 
 def render_plan(result, comparison, compare, plan) -> str:
+    from sim.present.studies import roster_size_words
+    from sim.runs.stats import ROUGH_BELOW
+
     sc = result.scenario
     currency = sc.economics.currency
 
@@ -170,7 +171,11 @@ def render_plan(result, comparison, compare, plan) -> str:
 
 
 def _guarantee(scenario, args, command_line: str) -> int:
+    from sim.files.export import OutputFolderError, provenance_record, write_folder
+    from sim.present.studies import render_guarantee
     from sim.studies.guarantee import guarantee_study
+    from sim.studies.planning import PlanningError
+    from sim.studies.staffing import StaffingError
 
     scenario, problem = with_run_options(scenario, args)
     if problem:

@@ -24,6 +24,7 @@ through ``sim.present.formatting``; the currency is the scenario's.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import math
 import os
@@ -62,7 +63,8 @@ from sim.studies.service import COLLAPSE_RULE, non_emergency_service
 from sim.studies.sweep import COARSE_STAFFING
 from sim.studies.validation import Z, validation_record
 
-Progress = Callable[[str], None]
+# progress(stage, done, total): the stage in words, then how many of its runs are done (None, None: not counted)
+Progress = Callable[[str, "int | None", "int | None"], None]
 CONFIDENCE = 0.95
 AGREEMENT_REPLICATIONS = 200  # days per ContactCenters case: about a second each; docs/validation.md has 1,000
 OAT_REPLICATIONS = 2  # per point of the report's own one-at-a-time experiment: quick, and said to be rough
@@ -144,40 +146,55 @@ def build_report(
     command: str | None = None,
     progress: Progress | None = None,
     oat_replications: int = OAT_REPLICATIONS,
+    results: Results | None = None,
+    frontier: BreakEven | None = None,
 ) -> Report:
-    """Run what the report needs and render it (see the module docstring)."""
-    say = progress or (lambda _text: None)
+    """Run what the report needs and render it (see the module docstring).
+
+    ``results`` and ``frontier``: runs already made (the app's comparison, and
+    its cost-of-cutting frontier of the baseline on ``COARSE_STAFFING``), used
+    instead of running them again when they are of this very scenario, seed and
+    replications; otherwise they are ignored and the runs are made.
+    """
+    say = progress or (lambda _stage, _done=None, _total=None: None)
     if not isinstance(scenario, Scenario):
         source = source or str(scenario)
         scenario = load_scenario(scenario)
     scenario = with_run_settings(scenario, replications=replications, seed=seed)
     timings: dict[str, float] = {}
 
+    def stage(text: str):
+        say(text, None, None)
+        return lambda done, total, *_: say(text, done, total)
+
     t = time.perf_counter()
-    say("comparing the policies")
-    # the guards of every run: the size limits before it, finite figures after it
-    results, _ = run_checked(scenario, workers=workers, keep_incidents="emergency")
+    if not _same_run(results, scenario):
+        # the guards of every run: the size limits before it, finite figures after it
+        results, _ = run_checked(scenario, workers=workers, keep_incidents="emergency",
+                                 progress=stage("comparing the policies"))
     workers = capped_workers(workers)[0]
     timings["comparison_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    say("tracing the cost-of-cutting frontier")
-    frontier, frontier_note = _frontier(scenario, workers)
+    if frontier is not None and _same_frontier(frontier, scenario):
+        frontier_note = ""
+    else:
+        frontier, frontier_note = _frontier(scenario, workers, stage("tracing the cost-of-cutting frontier"))
     timings["frontier_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    say("validating against the published Erlang cases")
-    validation = validation_record(workers=1)
+    stage("validating against the published Erlang cases")
+    validation = _validation(workers)
     timings["validation_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    say("setting humanline beside the published ContactCenters cases")
-    agreement = agreement_table(AGREEMENT_REPLICATIONS, erlang=False, time_varying_case=False)
+    stage("setting humanline beside the published ContactCenters cases")
+    agreement = _agreement()
     timings["agreement_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    say("asking what could change the verdict")
-    tables, what_if = _what_if(scenario, experiment, workers, oat_replications)
+    tables, what_if = _what_if(scenario, experiment, workers, oat_replications,
+                               stage("asking what could change the verdict"))
     timings["what_if_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -192,17 +209,54 @@ def build_report(
 # ----------------------------------------------------------------- studies
 
 
-def _frontier(scenario: Scenario, workers: int) -> tuple[BreakEven | None, str]:
+def _same_run(results: Results | None, scenario: Scenario) -> bool:
+    """Whether ``results`` are the comparison this report would run: every policy of this scenario, as run."""
+    return (results is not None and results.scenario == scenario and results.seed == scenario.seed
+            and results.n_replications == scenario.replications and results.precision is None
+            and list(results.policies) == [p.id for p in scenario.effective_policies])
+
+
+def _same_frontier(search: BreakEven, scenario: Scenario) -> bool:
+    """Whether ``search`` is the frontier ``_frontier`` would trace (the caller vouches it is of this scenario)."""
+    return (search.kind == "staffing" and search.template == scenario.baseline_policy.id
+            and search.replications == scenario.replications and search.seed == scenario.seed
+            and search.confidence == CONFIDENCE
+            and sorted(search.members["value"]) == sorted(COARSE_STAFFING))
+
+
+@functools.lru_cache(maxsize=2)
+def _validation_cached(workers: int) -> pd.DataFrame:
+    return validation_record(workers=workers)
+
+
+@functools.lru_cache(maxsize=1)
+def _agreement_cached():
+    return agreement_table(AGREEMENT_REPLICATIONS, erlang=False, time_varying_case=False)
+
+
+def _agreement():
+    """The ContactCenters part of the agreement table: the same cases and seed for every report, so made once
+    per process."""
+    return _agreement_cached()
+
+
+def _validation(workers: int) -> pd.DataFrame:
+    """The validation record: the same cases and seed for every report, so made once per process."""
+    return _validation_cached(workers).copy()
+
+
+def _frontier(scenario: Scenario, workers: int, progress=None) -> tuple[BreakEven | None, str]:
     """The baseline's roster scaled over the coarse grid (the app's frontier), or why there is none."""
     try:
         search = breakeven(scenario, "staffing", scenario.baseline_policy.id, values=list(COARSE_STAFFING),
-                           max_rounds=0, workers=workers, confidence=CONFIDENCE)
+                           max_rounds=0, workers=workers, confidence=CONFIDENCE,
+                           progress=None if progress is None else (lambda _batch, done, total: progress(done, total)))
     except BreakEvenError as exc:
         return None, f"The frontier could not be traced: {exc.detail}."
     return search, ""
 
 
-def _what_if(scenario: Scenario, folder, workers: int, replications: int) -> tuple[dict | None, dict]:
+def _what_if(scenario: Scenario, folder, workers: int, replications: int, progress=None) -> tuple[dict | None, dict]:
     """Section 5's tables (``sim.analyse``) and what they come from."""
     from sim.studies.uncertainty import analyse, run_experiment
     from sim.studies.uncertainty.defaults import default_experiment_all
@@ -217,7 +271,7 @@ def _what_if(scenario: Scenario, folder, workers: int, replications: int) -> tup
                if len(scenario.effective_policies) < 2 else "no uncertain input of the usual kind applies")
         return None, {"kind": "none", "why": why}
     with tempfile.TemporaryDirectory(prefix="humanline-report-") as tmp:
-        run_experiment(spec, tmp, workers=workers)
+        run_experiment(spec, tmp, workers=workers, progress=progress)
         tables = analyse(tmp, write=False)
     return tables, {"kind": "quick", "name": spec.spec.name, "replications": replications, "seed": spec.spec.seed,
                     "factors": [f.path for f in spec.spec.factors]}

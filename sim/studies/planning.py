@@ -85,10 +85,9 @@ from sim.model.scenario import (
     repeated,
 )
 from sim.model.validation import ScenarioError, build_scenario
+from sim.studies.choices import PLAN_POLICY, REQUIREMENT_METHODS
 from sim.studies.staffing import StaffingError, iterative_staffing, requirements
 
-REQUIREMENT_METHODS = ("erlang_c", "erlang_c_lagged", "erlang_a", "erlang_a_lagged", "isa")
-PLAN_POLICY = "planned"
 
 
 class PlanningError(InputProblems):

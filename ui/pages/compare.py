@@ -132,8 +132,8 @@ st.caption(
 st.subheader("Evidence report")
 st.caption("One HTML file to attach to an email: the verdict per policy, every assumption and its source, the "
            "method and its validation, the charts, what could change the verdict, and how to reproduce it. It "
-           "opens offline. It reruns this comparison (same seed, same numbers), traces the cost of cutting and a "
-           "small what-if experiment: expect a minute for the payment-platform week.")
+           "opens offline. It builds on this comparison and on the cost-of-cutting frontier the app traces after "
+           "each run, then adds the validation record and a small what-if experiment; its progress shows which.")
 if st.button("Build the evidence report", key="build_report", icon=":material/description:"):
     page = state.evidence_report(result)
     if page is not None:
