@@ -9,6 +9,7 @@ emergency callers wait for a human and what that costs, per staffing policy.
     results = sim.run(scenario, replications=20, seed=1)
     results.summary(); results.compare(); results.save("out/")
     sim.report(scenario, "report.html")  # the evidence report: one self-contained HTML file
+    cal = sim.calibrate("calls.csv", "fitted/", format="humanline")  # a scenario fitted from a call log
 """
 
 from sim.files.scenario_io import load_scenario, parse_scenario, scenario_to_yaml
@@ -20,8 +21,17 @@ from sim.runs.runner import run
 from sim.studies.uncertainty import analyse
 from sim.studies.uncertainty import run_experiment as experiment
 
+
+def calibrate(log, out=None, **options):
+    """Fit a scenario from a call log and backtest it: ``sim.calibration.calibrate`` (imported on first use)."""
+    from sim.calibration import calibrate as fit
+
+    return fit(log, out, **options)
+
+
 __all__ = [
     "analyse",
+    "calibrate",
     "experiment",
     "Policy",
     "Results",

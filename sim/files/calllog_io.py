@@ -4,7 +4,7 @@ A call log is a user's ACD export, one row per call; it is read as text with
 a size cap (``MAX_LOG_BYTES``) and never quoted in a message beyond its
 column names. A column mapping is a small YAML file read by the project's
 hardened YAML reader (``sim.files.scenario_io``: duplicate keys refused,
-depth and number caps) and validated by ``sim.calibrate.columns.ColumnMap``;
+depth and number caps) and validated by ``sim.calibration.columns.ColumnMap``;
 a bad one is a ``CallLogError`` whose lines name the field and its line.
 """
 
@@ -58,7 +58,7 @@ def read_text_file(path: str | Path, max_bytes: int, what: str) -> str:
 
 def parse_column_map(text: str, source: str | None = None):
     """A ColumnMap from YAML text, every problem naming its field (and line)."""
-    from sim.calibrate.columns import ColumnMap
+    from sim.calibration.columns import ColumnMap
 
     try:
         data, lines = _read_yaml(text)
@@ -80,5 +80,5 @@ def parse_column_map(text: str, source: str | None = None):
 
 
 def load_column_map(path: str | Path):
-    """Read and validate a column-mapping YAML file (see sim.calibrate.columns)."""
+    """Read and validate a column-mapping YAML file (see sim.calibration.columns)."""
     return parse_column_map(read_text_file(path, MAX_MAP_BYTES, "--columns"), str(path))

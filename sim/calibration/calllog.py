@@ -35,7 +35,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.columns import ColumnMap
+from sim.calibration.columns import ColumnMap
 from sim.files.calllog_io import CallLogError
 
 DAY_S = 86400.0

@@ -4,9 +4,9 @@ One row per attempt (a first call, a redial or a return), built from the
 engine's attempt log and the replication's workload (the time each attempt
 spent in the bot is the workload's draw), so nothing in the engine changes:
 
-- ``call_table`` gives the calibrator's own table (``sim.calibrate.calllog``
+- ``call_table`` gives the calibrator's own table (``sim.calibration.calllog``
   columns), which the backtest compares with the real log;
-- ``call_records`` gives the ``humanline`` layout (``sim.calibrate.columns``)
+- ``call_records`` gives the ``humanline`` layout (``sim.calibration.columns``)
   that ``run --out DIR --calls`` writes, one CSV per policy and replication,
   with timestamps from a Monday (2001-01-01) so the weekdays are the
   scenario's. The customer id is the incident (``type-incident``): every
@@ -54,7 +54,7 @@ def _columns(scenario: Scenario, workload: Workload, log: RunLog) -> dict:
 
 
 def call_table(scenario: Scenario, workload: Workload, log: RunLog) -> pd.DataFrame:
-    """The calibrator's table of calls (sim.calibrate.calllog) for one simulated run."""
+    """The calibrator's table of calls (sim.calibration.calllog) for one simulated run."""
     c = _columns(scenario, workload, log)
     outcome = c["outcome"].astype(int)
     answered = outcome == ANSWERED
@@ -112,3 +112,30 @@ def call_records(scenario: Scenario, workload: Workload, log: RunLog) -> pd.Data
         "agent": np.where(answered, [f"agent-{int(n)}" for n in c["agent"]], ""),
     })
     return frame.iloc[order].reset_index(drop=True)[list(RECORD_COLUMNS)]
+
+
+def write_call_records(scenario: Scenario, policies, seed: int, replications: int, out) -> list[str]:
+    """``calls-<policy>-rep<r>.csv`` per policy and replication: the runner's runs, replayed from their seeds.
+
+    A replication's numbers depend only on the seed and its index (sim.runs.runner), so replaying it gives
+    exactly the run whose summary was written beside these files, at the cost of simulating it again.
+    """
+    from pathlib import Path
+
+    from sim.model.engine import latest_outcome_s
+    from sim.model.roster import build_roster
+    from sim.model.simulation import simulate
+    from sim.model.workload import draw_workload
+    from sim.runs.runner import replication_streams
+
+    written = []
+    for r, (workload_seed, absence_seed) in enumerate(replication_streams(seed, replications)):
+        workload = draw_workload(scenario, workload_seed)
+        for pid in policies:
+            resolved = scenario.for_policy(pid)
+            roster = build_roster(resolved, absence_seed, until_s=latest_outcome_s(resolved, workload))
+            log = simulate(resolved, workload, roster)
+            name = f"calls-{pid}-rep{r + 1}.csv"
+            call_records(resolved, workload, log).to_csv(Path(out) / name, index=False)
+            written.append(name)
+    return written

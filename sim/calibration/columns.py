@@ -126,7 +126,7 @@ ANONYMOUS_BANK = ColumnMap(
     high_priority=["2"],
 )
 
-# The layout of `run --out DIR --calls` (sim.calibrate.records): what the model logs, as a call log.
+# The layout of `run --out DIR --calls` (sim.calibration.records): what the model logs, as a call log.
 HUMANLINE = ColumnMap(
     name="humanline",
     description="humanline's own per-call records (python -m sim run SCENARIO --out DIR --calls).",

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.arrivals import WEEKDAY_NAMES
+from sim.calibration.arrivals import WEEKDAY_NAMES
 
 WAITED_S = 1.0
 METRICS = ("offered", "abandonment", "p_wait", "asa_s", "service_level")
@@ -35,7 +35,7 @@ MIN_OFFERED_CELL = 20  # hours with fewer offered calls in the log are shown but
 
 
 def hour_metrics(calls: pd.DataFrame, kept_days, target_s: float) -> pd.DataFrame:
-    """weekday, hour and the five measures, from a table of calls (sim.calibrate.calllog columns)."""
+    """weekday, hour and the five measures, from a table of calls (sim.calibration.calllog columns)."""
     c = calls[calls["day"].isin(kept_days) & calls["enqueue_s"].notna()]
     hour = ((c["arrival_s"] % 86400.0) // 3600).astype(int)
     answered = c["outcome"] == "answered"
@@ -129,6 +129,6 @@ def _verdict(table: pd.DataFrame, target_s: float, n: int) -> tuple[pd.DataFrame
     if not worst.empty and worst["out"].sum() > 0:
         verdict += (" Where it misses, likely reasons: the staffing is a lower bound read from who served calls "
                     "(idle agents are invisible, so simulated waits run long where the centre was quiet), one "
-                    "pool serves every type (the bank's agents had specialities), priority is strict rather than "
-                    "the bank's head start, and patience beyond the longest observed waits is extrapolated.")
+                    "pool serves every type (real agents often have specialities), priority is strict (a centre may "
+                    "give a head start instead), and patience beyond the longest observed waits is extrapolated.")
     return summary, verdict

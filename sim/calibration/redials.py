@@ -13,7 +13,7 @@ abandonment (with a binomial 95% interval), the delay to the redial and the
 attempts per incident seen at most; for the menu, the share of calls that
 end there and, of those, the share that come back, with the delay. The
 share of calls that are *first* attempts scales the arrival tables
-(``sim.calibrate.arrivals``), since the model makes the retries itself.
+(``sim.calibration.arrivals``), since the model makes the retries itself.
 
 In the model (``BotBehaviour``) a menu session that ends without a human is
 ``resolve_probability`` (done) or ``false_resolution_probability`` (the
@@ -28,9 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
-
-from sim.calibrate.durations import DurationFit, fit_duration
+from sim.calibration.durations import DurationFit, fit_duration
 
 LINK_WINDOW_S = 3600.0
 MIN_LINKED = 30  # fewer linked retries than this: one pooled estimate for every type (stated)
@@ -86,32 +84,45 @@ class RetryFit:
 
 
 def fit_retries(linked: pd.DataFrame, type_ids: list[str], has_bot: bool) -> RetryFit:
+    from statsmodels.stats.proportion import proportion_confint
     known = linked[linked["customer"].notna()]
     retry_of = linked["retry_of"].to_numpy()
     is_retry = retry_of >= 0
     origin_type = np.where(is_retry, linked["type_id"].to_numpy()[np.maximum(retry_of, 0)], None)
     attempts = attempt_numbers(linked)
     redials = linked[is_retry & (linked["retry_kind"] == "redial")]
-    n_abandoned_known = known[known["outcome"] == "abandoned"]
+    type_of = linked["type_id"].to_numpy()
+    known_mask = linked["customer"].notna().to_numpy()
+    abandoned_known = known_mask & (linked["outcome"].to_numpy() == "abandoned")
+
+    def cap(chain: np.ndarray) -> int:
+        return int(min(chain.max() if chain.size else 1, MAX_ATTEMPTS_CAP))
+
+    # In the model an incident's last allowed attempt cannot redial: only abandonments before the most attempts
+    # seen in one chain (the fitted max_attempts) could have been followed by a redial, so only they count.
+    pooled_max = cap(attempts)
     pooled_delay = fit_duration(redials["retry_delay_s"], "redial delay (all types)") if len(redials) >= 2 else None
     out, rows, first_share = {}, [], {}
     for tid in type_ids:
-        mine_ab = n_abandoned_known[n_abandoned_known["type_id"] == tid]
+        mine = type_of == tid
         mine_redials = is_retry & (linked["retry_kind"].to_numpy() == "redial") & (origin_type == tid)
-        n_ab, n_re = len(mine_ab), int(mine_redials.sum())
+        max_att = cap(attempts[mine])
+        mine_ab = abandoned_known & mine & (attempts < max_att)
+        n_ab, n_re = int(mine_ab.sum()), int(mine_redials.sum())
         pooled = n_re < MIN_LINKED
         if pooled:
-            n_ab, n_re = len(n_abandoned_known), len(redials)
+            max_att = pooled_max
+            n_ab, n_re = int((abandoned_known & (attempts < max_att)).sum()), len(redials)
         p = n_re / n_ab if n_ab else 0.0
+        max_att = max(max_att, 2 if p > 0 else 1)
         lo, hi = proportion_confint(n_re, n_ab, method="wilson") if n_ab else (0.0, 0.0)
         delay = (fit_duration(linked.loc[mine_redials, "retry_delay_s"], f"redial delay ({tid})")
                  if not pooled else pooled_delay)
-        chain = attempts[(linked["type_id"] == tid).to_numpy()]
-        max_att = int(min(max(chain.max() if chain.size else 1, 2 if p > 0 else 1), MAX_ATTEMPTS_CAP))
         where = f"all types pooled: fewer than {MIN_LINKED} linked redials of {tid}" if pooled else tid
-        note = (f"redial: {n_re:,} of {n_ab:,} queue abandonments by known customer ids ({where}) were followed by "
+        note = (f"redial: {n_re:,} of {n_ab:,} queue abandonments by known customer ids that could still redial "
+                f"(before attempt {max_att}, the most seen in one chain: max_attempts) ({where}) were followed by "
                 f"a call from the same id within {LINK_WINDOW_S / 60:g} min: probability {p:.3f} (Wilson 95% "
-                f"{lo:.3f}..{hi:.3f}); most attempts seen in one chain {max_att}"
+                f"{lo:.3f}..{hi:.3f})"
                 + (f"; delay: {delay.note}" if delay is not None else ""))
         out[tid] = {"probability": p, "ci": (lo, hi), "delay": delay, "max_attempts": max_att, "note": note}
         mine_known = known[known["type_id"] == tid]
@@ -121,7 +132,7 @@ def fit_retries(linked: pd.DataFrame, type_ids: list[str], has_bot: bool) -> Ret
         share = 1.0 - retries_known / len(mine_known) if len(mine_known) else 1.0
         first_share[tid] = share
         rows.append({"contact_type": tid, "known_id_calls_used": len(mine_known), "retries_among_known": retries_known,
-                     "first_attempt_share": share, "queue_abandonments_known": n_ab if not pooled else len(mine_ab),
+                     "first_attempt_share": share, "queue_abandonments_counted": n_ab,
                      "redials": int(mine_redials.sum()), "redial_probability": p, "redial_ci_low": lo,
                      "redial_ci_high": hi, "pooled": pooled, "max_attempts": max_att,
                      "redial_delay": delay.spec if delay is not None else None})

@@ -16,7 +16,7 @@ busyness factor with mean 1 that multiplies every type's rate. So:
   gives plain Poisson days.
 - **The expected count** of a type in an interval of a weekday is the mean
   over the kept days of that weekday of the calls that arrived then,
-  multiplied by the type's share of first attempts (``sim.calibrate.redials``):
+  multiplied by the type's share of first attempts (``sim.calibration.redials``):
   redials and returns are made by the model, so they are not arrivals.
 
 The evidence table puts each weekday-interval's observed mean and standard

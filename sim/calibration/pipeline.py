@@ -1,12 +1,12 @@
 """Calibration: from a call log to a fitted scenario, every estimate with its evidence, and its backtest.
 
-``calibrate`` reads the log (``sim.calibrate.calllog``), keeps the weeks
+``calibrate`` reads the log (``sim.calibration.calllog``), keeps the weeks
 asked for, assigns contact types, flags days that do not fit, links
 redials, and fits arrivals and busyness, handle times, patience, the
 self-service menu and agents on duty; it builds the typical-week scenario
 and backtests the model over the log's own days. The result, a
 ``Calibration``, holds every evidence table (``tables()``), the scenario and
-the backtest; ``sim.calibrate.output`` writes them to a folder.
+the backtest; ``sim.calibration.output`` writes them to a folder.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.calibrate import backtest as bt
-from sim.calibrate.arrivals import WEEKDAY_NAMES, check_days, fit_arrivals, fit_busyness
-from sim.calibrate.calllog import CallLog, read_call_log
-from sim.calibrate.columns import BUILT_IN_FORMATS, ColumnMap
-from sim.calibrate.contact_types import DEFAULT_MIN_SHARE, assign_types
-from sim.calibrate.durations import MIN_SAMPLE, fit_duration, fit_patience
-from sim.calibrate.fitted_scenario import log_horizon, typical_week
-from sim.calibrate.records import call_table
-from sim.calibrate.redials import fit_retries, link_retries
-from sim.calibrate.staffing import agents_on_duty
+from sim.calibration import backtest as bt
+from sim.calibration.arrivals import WEEKDAY_NAMES, check_days, fit_arrivals, fit_busyness
+from sim.calibration.calllog import CallLog, read_call_log
+from sim.calibration.columns import BUILT_IN_FORMATS, ColumnMap
+from sim.calibration.contact_types import DEFAULT_MIN_SHARE, assign_types
+from sim.calibration.durations import MIN_SAMPLE, fit_duration, fit_patience
+from sim.calibration.fitted_scenario import log_horizon, typical_week
+from sim.calibration.records import call_table
+from sim.calibration.redials import fit_retries, link_retries
+from sim.calibration.staffing import agents_on_duty
 from sim.files.calllog_io import MAX_LOG_BYTES, CallLogError, load_column_map, read_text_file
 from sim.files.scenario_io import _read_column
 from sim.model.engine import latest_outcome_s
@@ -261,8 +261,8 @@ def calibrate(
     ).reset_index()
     waits = priority_table.set_index("high_priority")["mean_wait_s"]
     priority_note = ("priority 1 for calls of the log's high-priority class, 0 otherwise; served by priority, "
-                     "then first come first served, non-preemptively (the model's rule; the bank gave its priority "
-                     "customers a head start)")
+                     "then first come first served, non-preemptively (the model's rule; a centre may instead give its priority "
+                     "callers a head start)")
     if len(waits) == 2:
         priority_note += f"; mean wait in the log: high priority {waits[True]:.0f} s, others {waits[False]:.0f} s"
     report(0.5, "agents on duty")
@@ -296,7 +296,7 @@ def calibrate(
                                     lambda done, total: report(0.55 + 0.4 * done / total,
                                                                f"backtest: replication {done} of {total}"))
     if out is not None:
-        from sim.calibrate.output import write_calibration
+        from sim.calibration.output import write_calibration
 
         report(0.97, "writing")
         write_calibration(cal, out)
@@ -305,7 +305,7 @@ def calibrate(
 
 
 def simulated_calls(scenario: Scenario, replications: int, seed: int, progress=None) -> list[pd.DataFrame]:
-    """Each replication's calls (sim.calibrate.records.call_table), on the runner's seeding rule."""
+    """Each replication's calls (sim.calibration.records.call_table), on the runner's seeding rule."""
     from sim.runs.runner import replication_streams
 
     out = []
