@@ -215,3 +215,29 @@ def test_the_bank_month_calibrates_and_its_backtest_is_within_the_stated_toleran
     assert summary["p_wait"] < 18
     assert summary["asa_s"] < 20
     assert summary["service_level"] < 16
+
+
+def test_the_documented_example_mapping_validates():
+    mapping = parse_column_map((REPO / "docs" / "reference" / "call_log_columns.yaml").read_text(), "example")
+    assert mapping.columns.customer == "ani_hash" and not mapping.times_of_day
+
+
+def test_run_out_calls_writes_a_log_the_calibrator_reads_whole(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(REPO / "scenarios" / "classroom_mmcm.yaml"), "--replications", "1", "--out", str(out),
+                 "--calls"]) == 0
+    written = sorted(out.glob("calls-*-rep1.csv"))
+    assert [c.name for c in written] == ["calls-n11-rep1.csv", "calls-n14-rep1.csv"]  # one per policy
+    assert "calls-n11-rep1.csv" in capsys.readouterr().out
+    calls = written[0]
+    text = calls.read_text()
+    log = read_call_log(text, HUMANLINE, str(calls))
+    assert log.rejected.empty
+    answered = log.calls["outcome"] == "answered"
+    assert (log.calls.loc[answered, "handle_s"] >= 0).all()
+    assert log.rows_read == len(text.strip().splitlines()) - 1
+
+
+def test_run_calls_without_out_is_refused(capsys):
+    assert main(["run", str(REPO / "scenarios" / "classroom_mmcm.yaml"), "--calls"]) == 2
+    assert "--calls: needs --out" in capsys.readouterr().err

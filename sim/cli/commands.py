@@ -220,14 +220,16 @@ def _run(scenario, args, command_line: str) -> int:
             print(f"error: --out: cannot write the results into {str(args.out)!r}: "
                   f"{exc.strerror or type(exc).__name__}; nothing was written", file=sys.stderr)
             return EXIT_FAILED
+        calls_written: list[str] = []
         if getattr(args, "calls", False):
             from sim.calibration.records import write_call_records
 
             try:
-                write_call_records(scenario, results.policies, results.seed, results.n_replications, args.out)
+                calls_written = write_call_records(scenario, results.policies, results.seed, results.n_replications,
+                                                   args.out)
             except OSError as exc:
                 print(f"error: --calls: cannot write the call records into {str(args.out)!r}: "
                       f"{exc.strerror or type(exc).__name__}", file=sys.stderr)
                 return EXIT_FAILED
-        print(f"\nwrote {args.out}/: {', '.join(written_files(args.out))}")
+        print(f"\nwrote {args.out}/: {', '.join(written_files(args.out) + calls_written)}")
     return EXIT_OK
