@@ -120,15 +120,16 @@ def _verdict(table: pd.DataFrame, target_s: float, n: int) -> tuple[pd.DataFrame
                      "missed_hours": ", ".join(f"{d} {h:02d}h" for d, h in zip(misses["weekday"], misses["hour"]))})
     summary = pd.DataFrame(rows)
     for r in summary.itertuples():
-        lines.append(f"{r.metric}: weighted error {r.weighted_abs_error:.1f} {r.unit} (bias {r.weighted_bias:+.1f}); "
-                     f"{r.cells_inside} of {r.cells} weekday-hours inside the simulation's 95% band")
+        lines.append(f"{r.metric}: weighted error {r.weighted_abs_error:.1f} {r.unit} (bias {r.weighted_bias:+.1f}), "
+                     f"{r.cells_inside} of {r.cells} weekday-hours inside the simulation's 95% band.")
     worst = summary.loc[summary["cells"] > 0].assign(out=lambda s: s["cells"] - s["cells_inside"])
     verdict = (f"Backtest over the kept days, per weekday and hour with at least {MIN_OFFERED_CELL} offered calls "
                f"in the log, {n} replications, service level = answered within {target_s:g} s / offered. "
                + " ".join(lines))
     if not worst.empty and worst["out"].sum() > 0:
         verdict += (" Where it misses, likely reasons: the staffing is a lower bound read from who served calls "
-                    "(idle agents are invisible, so simulated waits run long where the centre was quiet), one "
+                    "(agents on duty before their first or after their last call are invisible, so simulated waits run "
+                    "long at the edges of the day), one "
                     "pool serves every type (real agents often have specialities), priority is strict (a centre may "
                     "give a head start instead), and patience beyond the longest observed waits is extrapolated.")
     return summary, verdict
