@@ -195,10 +195,9 @@ def _parse_times(raw: pd.DataFrame, mapping: ColumnMap, rejects: _Rejects, line:
             out[f] = (t - origin).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
     else:
         arrival = out["arrival"]
-        if "arrival" in out:
-            unreadable_arrival = np.isnan(arrival) & ~bad
-            rejects.add(f"columns.arrival ({mapping.columns.arrival!r}): no arrival time", line[unreadable_arrival])
-            bad |= unreadable_arrival
+        unreadable_arrival = np.isnan(arrival) & ~bad
+        rejects.add(f"columns.arrival ({mapping.columns.arrival!r}): no arrival time", line[unreadable_arrival])
+        bad |= unreadable_arrival
         for f in out:
             if f == "arrival":
                 continue
@@ -252,8 +251,7 @@ def _assemble(raw, times, mapping: ColumnMap, rejects: _Rejects, line, notes):
     leave = np.where(wait < 0, enqueue, leave)
     bot_s = np.where(bot_s < 0, 0.0, bot_s) if has_bot else bot_s
     if mapping.times_of_day:
-        crossings = int(np.sum(~bad & (np.nanmax(np.vstack([v for v in times.values()]), axis=0)
-                                       - arrival >= 0) & _crossed(times, arrival)))
+        crossings = int(np.sum(~bad & _crossed(times, arrival)))
         if crossings:
             notes.append(f"{crossings:,} calls crossed midnight; their later times were put on the next day")
     outcome = np.where(answered, "answered", np.where(in_queue, "abandoned", "bot_ended" if has_bot else "abandoned"))

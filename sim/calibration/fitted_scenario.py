@@ -50,9 +50,8 @@ def _types(fit, expected_by_type: dict[str, np.ndarray]) -> list[dict]:
 
 def _sources(fit) -> dict[str, str]:
     src = {"contact_types": f"{fit.origin}; {fit.type_rule}",
-           "busyness_cv": f"{fit.origin}; {fit.busyness.note}",
-           "agents.tables[observed]": f"{fit.origin}; {fit.staffing_rule}",
-           "calibration.excluded_days": f"{fit.day_rule}; excluded: {fit.excluded_days_text}"}
+           "busyness_cv": f"{fit.origin}; {fit.busyness.note}; {fit.day_rule}; excluded: {fit.excluded_days_text}",
+           "agents.tables[observed]": f"{fit.origin}; {fit.staffing_rule}"}
     for tid in fit.type_ids:
         where = f"contact_types[{tid}]"
         src[f"{where}.volume.table"] = f"{fit.origin}; {fit.arrivals.notes[tid]}"

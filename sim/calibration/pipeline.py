@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -160,8 +161,6 @@ def _keep_weeks(log: CallLog, weeks: list[int] | None) -> CallLog:
     kept["arrival_s"] -= first * 86400.0
     for col in ("enqueue_s", "leave_queue_s", "service_start_s"):
         kept[col] -= first * 86400.0
-    from datetime import timedelta
-
     days = int(kept["day"].max()) + 1 if len(kept) else 0
     return CallLog(calls=kept.reset_index(drop=True), rejected=log.rejected, notes=log.notes,
                    start_date=log.start_date + timedelta(days=first), days=days, format_name=log.format_name,
