@@ -241,3 +241,14 @@ def test_run_out_calls_writes_a_log_the_calibrator_reads_whole(tmp_path, capsys)
 def test_run_calls_without_out_is_refused(capsys):
     assert main(["run", str(REPO / "scenarios" / "classroom_mmcm.yaml"), "--calls"]) == 2
     assert "--calls: needs --out" in capsys.readouterr().err
+
+
+def test_calibrate_refuses_a_folder_holding_other_files_before_any_work(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("my notes")
+    log = tmp_path / "log.csv"
+    log.write_text("start,result\n2024-01-01 10:00:00,ANSWERED\n")
+    assert main(["calibrate", str(log), "--format", "humanline", "--out", str(out)]) == 2
+    assert "not empty and is not an earlier calibration" in capsys.readouterr().err
+    assert (out / "notes.txt").read_text() == "my notes" and len(list(out.iterdir())) == 1

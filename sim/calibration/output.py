@@ -5,11 +5,15 @@ and ``DIR/backtest_summary.csv``, one CSV per fit (``fit_*.csv``), the rows
 left out (``log_rejected_rows.csv``), ``DIR/calibration.md`` (the rules, the
 notes and the verdict) and PNG figures (``fig_*.png``). A folder is written
 only if it is new, empty or an earlier calibration's (it has
-``calibration.md``): nothing a user had is overwritten.
+``calibration.md``): nothing a user had is overwritten. The files are written
+into a folder beside it and renamed into place, so an interrupted calibration
+leaves the previous folder as it was.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 from sim.files.calllog_io import CallLogError
@@ -18,7 +22,7 @@ from sim.files.scenario_io import scenario_to_yaml
 MARKER = "calibration.md"
 
 
-def _check_folder(out: Path) -> None:
+def check_folder(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise CallLogError([f"--out: {out} is a file, not a folder"])
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
@@ -27,9 +31,27 @@ def _check_folder(out: Path) -> None:
 
 
 def write_calibration(cal, out) -> list[str]:
+    """Write everything into a new folder beside ``out``, then put it in place: all or nothing."""
     out = Path(out)
-    _check_folder(out)
-    out.mkdir(parents=True, exist_ok=True)
+    check_folder(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        written = _write_all(cal, staging)
+        if out.exists():
+            old = out.with_name(f".{out.name}-old-{staging.name[-8:]}")
+            out.rename(old)
+            staging.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return written
+
+
+def _write_all(cal, out: Path) -> list[str]:
     written = []
     (out / "scenario.yaml").write_text(
         f"# Fitted by `python -m sim calibrate` from {cal.log_name}; every estimate's source is under `sources`.\n"

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration import backtest as bt
-from sim.calibration.arrivals import WEEKDAY_NAMES, check_days, fit_arrivals, fit_busyness
+from sim.calibration.arrivals import check_days, fit_arrivals, fit_busyness
 from sim.calibration.calllog import CallLog, read_call_log
 from sim.calibration.columns import BUILT_IN_FORMATS, ColumnMap
 from sim.calibration.contact_types import DEFAULT_MIN_SHARE, assign_types
@@ -208,6 +208,10 @@ def calibrate(
         raise CallLogError([f"--interval-min: must be 15, 30 or 60, got {interval_min}"])
     report = progress or (lambda *_: None)
     mapping = _resolve_mapping(format, columns)
+    if out is not None:
+        from sim.calibration.output import check_folder
+
+        check_folder(Path(out))  # before the work, not after it
     name = Path(str(log)).name
     report(0.02, "reading the log")
     if text is None:
@@ -327,4 +331,4 @@ def run_backtest(cal: Calibration, replications: int, seed: int, progress=None) 
     return bt.compare(observed, simulated, cal.target_s)
 
 
-__all__ = ["Calibration", "calibrate", "WEEKDAY_NAMES"]
+__all__ = ["Calibration", "calibrate"]
