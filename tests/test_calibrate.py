@@ -6,7 +6,10 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.calibration import calibrate
@@ -252,3 +255,52 @@ def test_calibrate_refuses_a_folder_holding_other_files_before_any_work(tmp_path
     assert main(["calibrate", str(log), "--format", "humanline", "--out", str(out)]) == 2
     assert "not empty and is not an earlier calibration" in capsys.readouterr().err
     assert (out / "notes.txt").read_text() == "my notes" and len(list(out.iterdir())) == 1
+
+
+def test_a_staffing_file_replaces_the_estimate_and_weeks_outside_the_log_are_refused(round_trip, tmp_path, capsys):
+    _, _, folder = round_trip
+    log = next(folder.glob("calls-base-rep1.csv"))
+    week = ([0] * 8 + [4] * 12 + [0] * 4) * 7
+    staffing = tmp_path / "agents.csv"
+    staffing.write_text("agents\n" + "\n".join(map(str, week)) + "\n")
+    cal = calibrate(log, format="humanline", interval_min=60, staffing=staffing, backtest=False)
+    assert cal.week_agents.ravel().tolist() == week
+    assert "read from agents.csv" in cal.scenario.sources["agents.tables[observed]"]
+    assert main(["calibrate", str(log), "--format", "humanline", "--weeks", "2,9", "--out", str(tmp_path / "o")]) == 2
+    assert "--weeks: the log has weeks 1..4" in capsys.readouterr().err
+
+
+row_strategy = st.tuples(
+    st.sampled_from(["AGENT", "HANG", "PHANTOM", "BUSY"]),
+    st.sampled_from(["10:00:00", "23:59:58", "7:0x:00", ""]),  # arrival: fine, late, unreadable, missing
+    st.integers(0, 40), st.integers(0, 400), st.booleans(), st.booleans(),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(row_strategy, min_size=1, max_size=30))
+def test_every_row_is_either_a_call_or_counted_left_out(rows):
+    """Nothing is dropped silently, whatever mix of good, bad and impossible rows a log holds."""
+    lines = [HEADER]
+    for n, (outcome, arrival, vru_s, wait_s, queued, short_row) in enumerate(rows):
+        if short_row:
+            lines.append(f"AA0101\t{n}\t0")
+            continue
+        base = pd.Timestamp("1999-10-04 " + (arrival if ":" in arrival and "x" not in arrival else "10:00:00"))
+        exit_ = base + pd.Timedelta(seconds=vru_s)
+        leave = exit_ + pd.Timedelta(seconds=wait_s)
+        clock = lambda t: f"{t.hour}:{t.minute:02d}:{t.second:02d}"  # noqa: E731
+        answered = outcome == "AGENT"
+        lines.append(_bank_row(
+            n, arrival, clock(exit_), clock(exit_) if queued else "0:00:00", clock(leave) if queued else "0:00:00",
+            outcome, clock(leave) if answered else "0:00:00",
+            clock(leave + pd.Timedelta(seconds=60)) if answered else "0:00:00",
+            "DANA" if answered else "NO_SERVER"))
+    text = "\n".join(lines)
+    try:
+        log = read_call_log(text, ANONYMOUS_BANK)
+    except CallLogError as exc:
+        assert "no usable call" in str(exc)
+        return
+    left_out = int(log.rejected["rows"].sum()) if len(log.rejected) else 0
+    assert len(log.calls) + left_out == len(rows)
