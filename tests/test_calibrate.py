@@ -18,6 +18,7 @@ from sim.calibration.columns import ANONYMOUS_BANK, HUMANLINE
 from sim.calibration.records import write_call_records
 from sim.cli import main
 from sim.files.calllog_io import CallLogError, parse_column_map
+from sim.present.tables import parameter_rows
 
 REPO = Path(__file__).resolve().parents[1]
 BANK_NAME = "anonymous_bank_1999_10.txt"
@@ -188,7 +189,10 @@ def test_round_trip_backtest_matches_and_the_scenario_loads_cleanly(round_trip):
     assert inside > 0.85
     loaded = sim.load_scenario(folder / "calibration" / "scenario.yaml")
     assert loaded.warnings == []
-    assert all(f"contact_types[{t}].patience_s" in loaded.sources for t in cal.type_ids)
+    assert all(f"contact_types[{k}].patience_s" in loaded.sources for k in range(len(cal.type_ids)))
+    rows = parameter_rows(loaded, {}).set_index("parameter")["source"]
+    assert "Kaplan-Meier" in rows["contact_types[1].patience_s"]  # the Assumptions page shows each note
+    assert "lower bound" in rows["agents.tables[0].agents"]
     for name in ("backtest.csv", "fit_arrivals.csv", "fit_patience_survival.csv", "fig_backtest.png", "calibration.md"):
         assert (folder / "calibration" / name).is_file()
 
@@ -265,7 +269,7 @@ def test_a_staffing_file_replaces_the_estimate_and_weeks_outside_the_log_are_ref
     staffing.write_text("agents\n" + "\n".join(map(str, week)) + "\n")
     cal = calibrate(log, format="humanline", interval_min=60, staffing=staffing, backtest=False)
     assert cal.week_agents.ravel().tolist() == week
-    assert "read from agents.csv" in cal.scenario.sources["agents.tables[observed]"]
+    assert "read from agents.csv" in cal.scenario.sources["agents.tables[0].agents"]
     assert main(["calibrate", str(log), "--format", "humanline", "--weeks", "2,9", "--out", str(tmp_path / "o")]) == 2
     assert "--weeks: the log has weeks 1..4" in capsys.readouterr().err
 

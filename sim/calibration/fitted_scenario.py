@@ -49,21 +49,22 @@ def _types(fit, expected_by_type: dict[str, np.ndarray]) -> list[dict]:
 
 
 def _sources(fit) -> dict[str, str]:
-    src = {"contact_types": f"{fit.origin}; {fit.type_rule}",
+    # Keyed by index path, as every scenario's sources are (the Assumptions page and the report match them).
+    src = {"contact_types[*].id": f"{fit.origin}; {fit.type_rule}",
            "busyness_cv": f"{fit.origin}; {fit.busyness.note}; {fit.day_rule}; excluded: {fit.excluded_days_text}",
-           "agents.tables[observed]": f"{fit.origin}; {fit.staffing_rule}"}
-    for tid in fit.type_ids:
-        where = f"contact_types[{tid}]"
-        src[f"{where}.volume.table"] = f"{fit.origin}; {fit.arrivals.notes[tid]}"
+           "agents.tables[0].agents": f"{fit.origin}; {fit.staffing_rule}"}
+    for k, tid in enumerate(fit.type_ids):
+        where = f"contact_types[{k}]"
+        src[f"{where}.volume.table"] = f"{fit.origin}; {tid}: {fit.arrivals.notes[tid]}"
         src[f"{where}.handle_time_s"] = f"{fit.origin}; {fit.handle[tid].note}"
         src[f"{where}.patience_s"] = f"{fit.origin}; {fit.patience[tid].note}"
-        src[f"{where}.redial"] = f"{fit.origin}; {fit.retries.rule}; {fit.retries.redial[tid]['note']}"
+        src[f"{where}.redial"] = f"{fit.origin}; {fit.retries.rule}; {tid}: {fit.retries.redial[tid]['note']}"
         src[f"{where}.priority"] = f"{fit.origin}; {fit.priority_note}"
         if fit.has_bot:
             src[f"{where}.bot"] = f"{fit.origin}; {fit.retries.front_door['note']}"
     if fit.has_bot:
-        src["front_door"] = (f"{fit.origin}: every call passes the self-service menu first (bot_enabled); the "
-                             "human option is always there (menu_s 0, found with probability 1)")
+        src["front_door.bot_enabled"] = (f"{fit.origin}: every call passes the self-service menu first; the human "
+                                         "option is always there (menu_s 0, found with probability 1)")
     return src
 
 
