@@ -51,7 +51,7 @@ class CallLog:
     start_date: date
     days: int
     format_name: str
-    rows_read: int
+    rows_read: int  # data rows in the file (blank lines aside), usable or not
     has_bot: bool
     source: str | None = None
     kept_lines: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
@@ -86,7 +86,7 @@ def read_call_log(text: str, mapping: ColumnMap, source: str | None = None) -> C
         raise CallLogError([*missing, f"the log's columns are: {found}"], source)
     raw = pd.DataFrame({f: [row[header.index(c)].strip() for row in cells] for f, c in used.items()})
     line = np.asarray(lines, dtype=int)
-    rows_read = len(raw)
+    rows_read = len(raw) + sum(n for r, n in zip(*_counts(rejects)) if r.startswith("a row with"))
 
     outcome = raw["outcome"]
     ignored = outcome.isin(mapping.outcomes.ignore)
@@ -125,6 +125,10 @@ def read_call_log(text: str, mapping: ColumnMap, source: str | None = None) -> C
         days=int(calls["day"].max()) + 1, format_name=mapping.name, rows_read=rows_read,
         has_bot=mapping.columns.bot_exit is not None, source=source, kept_lines=line,
     )
+
+
+def _counts(rejects: _Rejects) -> tuple[list[str], list[int]]:
+    return list(rejects.counts), [len(v) for v in rejects.counts.values()]
 
 
 def _split(text: str, mapping: ColumnMap, rejects: _Rejects, source):
