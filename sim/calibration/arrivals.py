@@ -119,7 +119,7 @@ def fit_busyness(day_check: DayCheck) -> Busyness:
 @dataclass
 class ArrivalFit:
     expected: dict[str, np.ndarray]  # type id -> 7 x intervals_per_day expected first attempts (mon..sun)
-    table: pd.DataFrame  # evidence: type, weekday, interval, start, days, observed_mean, observed_sd, fitted_mean, model_sd
+    table: pd.DataFrame  # the evidence, one row per type, weekday and interval (columns in fit_arrivals)
     notes: dict[str, str]
 
 

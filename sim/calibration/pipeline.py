@@ -264,8 +264,8 @@ def calibrate(
     ).reset_index()
     waits = priority_table.set_index("high_priority")["mean_wait_s"]
     priority_note = ("priority 1 for calls of the log's high-priority class, 0 otherwise; served by priority, "
-                     "then first come first served, non-preemptively (the model's rule; a centre may instead give its priority "
-                     "callers a head start)")
+                     "then first come first served, non-preemptively (the model's rule; a centre may instead give "
+                     "its priority callers a head start)")
     if len(waits) == 2:
         priority_note += f"; mean wait in the log: high priority {waits[True]:.0f} s, others {waits[False]:.0f} s"
     report(0.5, "agents on duty")

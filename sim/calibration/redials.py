@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sim.calibration.durations import DurationFit, fit_duration
+from sim.calibration.durations import fit_duration
 
 LINK_WINDOW_S = 3600.0
 MIN_LINKED = 30  # fewer linked retries than this: one pooled estimate for every type (stated)
