@@ -177,6 +177,7 @@ def test_round_trip_recovers_handle_time_patience_redials_and_the_bot(round_trip
     share_se = np.sqrt(0.1 * 0.9 / len(cal.log.calls))
     assert abs(door["share_ended"] - 0.1) < 3 * share_se
     assert cal.high_priority == {"general": False, "vip": True}
+    assert cal.handover_s == 0  # the model's agents take a waiting caller the moment they finish
 
 
 def test_round_trip_backtest_matches_and_the_scenario_loads_cleanly(round_trip):

@@ -37,6 +37,8 @@ def _types(fit, expected_by_type: dict[str, np.ndarray]) -> list[dict]:
         }
         if redial["delay"] is not None:
             ct["redial"]["delay_s"] = redial["delay"].spec
+        if fit.handover_s > 0:
+            ct["after_contact_work_s"] = {"dist": "deterministic", "value": round(fit.handover_s, 1)}
         if fit.has_bot:
             bot = {"resolve_probability": round(door["share_ended"] * (1 - door["return_share"]), 5),
                    "false_resolution_probability": round(door["share_ended"] * door["return_share"], 5),
@@ -60,6 +62,7 @@ def _sources(fit) -> dict[str, str]:
         src[f"{where}.patience_s"] = f"{fit.origin}; {fit.patience[tid].note}"
         src[f"{where}.redial"] = f"{fit.origin}; {fit.retries.rule}; {tid}: {fit.retries.redial[tid]['note']}"
         src[f"{where}.priority"] = f"{fit.origin}; {fit.priority_note}"
+        src[f"{where}.after_contact_work_s"] = f"{fit.origin}; {fit.handover_note}"
         if fit.has_bot:
             src[f"{where}.bot"] = f"{fit.origin}; {fit.retries.front_door['note']}"
     if fit.has_bot:

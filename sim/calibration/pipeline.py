@@ -28,7 +28,7 @@ from sim.calibration.durations import MIN_SAMPLE, fit_duration, fit_patience
 from sim.calibration.fitted_scenario import log_horizon, typical_week
 from sim.calibration.records import call_table
 from sim.calibration.redials import fit_retries, link_retries
-from sim.calibration.staffing import agents_on_duty
+from sim.calibration.staffing import agents_on_duty, handover_time
 from sim.files.calllog_io import MAX_LOG_BYTES, CallLogError, load_column_map, read_text_file
 from sim.files.scenario_io import _read_column
 from sim.model.engine import latest_outcome_s
@@ -63,6 +63,9 @@ class Calibration:
     day_agents: np.ndarray
     week_agents: np.ndarray
     staffing_rule: str
+    handover_s: float = 0.0
+    handover_table: pd.DataFrame | None = None
+    handover_note: str = ""
     scenario: Scenario | None = None
     backtest: bt.Backtest | None = None
     notes: list[str] = field(default_factory=list)
@@ -123,6 +126,7 @@ class Calibration:
             "fit_redials": self.retries.table.assign(redial_delay=lambda t: t["redial_delay"].astype(str)),
             "fit_priorities": self.priority_table,
             "fit_staffing": staffing,
+            "fit_after_contact_work": self.handover_table,
         }
         if self.has_bot and door["time"] is not None:
             tables["fit_bot_time"] = door["time"].candidates
@@ -286,12 +290,14 @@ def calibrate(
         if days_w:
             week_agents[w] = np.floor(by_day[days_w].mean(axis=0) + 0.5).astype(int)
     staffing_rule += "; the typical week takes the mean over kept days of each weekday, rounded half up"
+    handover_s, handover_table, handover_note = handover_time(fit_calls)
     cal = Calibration(
         log=call_log, log_name=name, origin=origin, interval_min=interval_min, target_s=target_s,
         type_ids=type_ids, type_labels=labels, high_priority=high, type_table=type_table, type_rule=type_rule,
         day_check=day_check, busyness=busyness, arrivals=arrivals, handle=handle, patience=patience,
         retries=retries, priority_table=priority_table, priority_note=priority_note, day_agents=day_agents,
         week_agents=week_agents, staffing_rule=staffing_rule, notes=list(call_log.notes),
+        handover_s=handover_s, handover_table=handover_table, handover_note=handover_note,
     )
     cal.scenario = typical_week(cal, replications=replications, seed=seed)
     if backtest:
