@@ -310,3 +310,31 @@ def test_every_row_is_either_a_call_or_counted_left_out(rows):
         return
     left_out = int(log.rejected["rows"].sum()) if len(log.rejected) else 0
     assert len(log.calls) + left_out == len(rows)
+
+
+def test_any_export_calibrates_through_a_column_mapping_and_a_log_without_a_menu_has_no_bot(tmp_path):
+    """An export with other column names, no self-service menu and no priority column, read through --columns."""
+    data = {**KNOWN, "days": 14, "front_door": {"bot_enabled": False},
+            "contact_types": [{k: v for k, v in c.items() if k != "bot"} for c in KNOWN["contact_types"][:1]]}
+    known = sim.Scenario.model_validate(data)
+    written = write_call_records(known, ["base"], seed=5, replications=1, out=tmp_path)[0]
+    records = pd.read_csv(tmp_path / written, dtype=str, keep_default_na=False)
+    export = records.rename(columns={"arrival": "start", "queue_entry": "queued", "queue_exit": "dequeued",
+                                     "outcome": "result", "service_start": "answered_at",
+                                     "service_end": "ended_at", "agent": "agent_id", "customer_id": "caller"})
+    export = export.drop(columns=["bot_entry", "bot_exit", "priority", "type"])
+    export["result"] = export["result"].map({"answered": "OK"}).fillna("LOST")
+    export.to_csv(tmp_path / "export.csv", sep=";", index=False)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "name: acd\ndelimiter: ';'\n"
+        "columns: {arrival: start, queue_entry: queued, queue_exit: dequeued, outcome: result,\n"
+        "          service_start: answered_at, service_end: ended_at, agent: agent_id, customer: caller}\n"
+        "outcomes: {answered: [OK], unanswered: [LOST]}\n")
+    cal = calibrate(tmp_path / "export.csv", tmp_path / "fitted", columns=mapping, interval_min=60, replications=4)
+    assert cal.log.rejected.empty and not cal.has_bot
+    assert cal.type_ids == ["calls"]
+    assert not cal.scenario.front_door.bot_enabled
+    lo, hi = cal.retries.redial["calls"]["ci"]
+    assert lo <= 0.4 <= hi
+    assert sim.load_scenario(tmp_path / "fitted" / "scenario.yaml").warnings == []
