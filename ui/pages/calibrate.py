@@ -20,7 +20,7 @@ import sim
 from sim.calibration.columns import BUILT_IN_FORMATS
 from sim.files.calllog_io import CallLogError, parse_column_map
 
-MAX_LOG_MB = 200
+MAX_LOG_MB = 200  # the server's cap too (.streamlit/config.toml)
 OWN_MAPPING = "my own column mapping (YAML)"
 RESULT = "calibration_result"
 
@@ -100,6 +100,9 @@ if st.button("Calibrate", type="primary", disabled=log_file is None, key="calibr
         st.session_state.pop("calibration_problems", None)
     except CallLogError as exc:
         st.session_state["calibration_problems"] = exc.problems
+    except Exception as exc:  # a defect, not bad input: one sentence, the previous result kept
+        st.session_state["calibration_problems"] = [
+            f"unexpected failure ({type(exc).__name__}); please report it with the log's layout"]
 
 problems = st.session_state.get("calibration_problems")
 if problems:
