@@ -55,8 +55,12 @@ def test_a_planner_calibrates_a_log_sees_the_backtest_and_uses_the_fitted_scenar
     expect(page.get_by_text("columns.date: the log has no column 'date'")).to_be_visible(timeout=120_000)
 
     _choose_layout(page, "humanline's own per-call records")
-    browser.wait_idle(page)
+    # The choice reruns the page: wait until the box shows it and that run is over, or the click is lost.
+    expect(page.locator(".st-key-calibration_format")).to_contain_text("humanline:", timeout=60_000)
+    browser.wait_idle(page, 120_000)
     calibrate.click()
+    expect(page.get_by_text("Calibrating:").or_(page.get_by_text("Fitted from")).first).to_be_visible(
+        timeout=120_000)
     browser.wait_for_chart(page, "Backtest per weekday and hour", timeout_ms=300_000)
     browser.wait_for_chart(page, "Handle time", timeout_ms=60_000)
     expect(page.get_by_text("columns.date: the log has no column 'date'")).to_have_count(0)
