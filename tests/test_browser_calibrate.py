@@ -55,8 +55,9 @@ def test_a_planner_calibrates_a_log_sees_the_backtest_and_uses_the_fitted_scenar
     expect(page.get_by_text("columns.date: the log has no column 'date'")).to_be_visible(timeout=120_000)
 
     _choose_layout(page, "humanline's own per-call records")
-    # The choice reruns the page: wait until the box shows it and that run is over, or the click is lost.
-    expect(page.locator(".st-key-calibration_format")).to_contain_text("humanline:", timeout=60_000)
+    # The choice reruns the page (once the box loses focus): wait for that run, or the next click is lost.
+    page.get_by_role("heading", name="Bring your own centre").click()
+    expect(page.get_by_text("Columns the humanline layout reads: arrival, outcome")).to_be_visible(timeout=60_000)
     browser.wait_idle(page, 120_000)
     calibrate.click()
     expect(page.get_by_text("Calibrating:").or_(page.get_by_text("Fitted from")).first).to_be_visible(

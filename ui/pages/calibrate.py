@@ -41,6 +41,9 @@ formats = list(BUILT_IN_FORMATS) + [OWN_MAPPING]
 layout = right.selectbox("Layout of the log", formats, key="calibration_format",
                          format_func=lambda n: n if n == OWN_MAPPING else f"{n}: {BUILT_IN_FORMATS[n].description}")
 mapping_file = None
+if layout != OWN_MAPPING:
+    right.caption(f"Columns the {layout} layout reads: "
+                  + ", ".join(f"`{c}`" for c in dict.fromkeys(BUILT_IN_FORMATS[layout].used_columns().values())))
 if layout == OWN_MAPPING:
     mapping_file = right.file_uploader("Column mapping (YAML)", type=["yaml", "yml"], key="calibration_mapping",
                                        help="See docs/reference/call_log_columns.yaml for an example.")
