@@ -77,7 +77,7 @@ class _Rejects:
 
 def read_call_log(text: str, mapping: ColumnMap, source: str | None = None) -> CallLog:
     rejects = _Rejects()
-    header, cells, lines = _split(text, mapping, rejects, source)
+    header, cells, lines, rows_read = _split(text, mapping, rejects, source)
     used = mapping.used_columns()
     missing = [f"columns.{field_name}: the log has no column {name!r}" for field_name, name in used.items()
                if name not in header]
@@ -86,7 +86,6 @@ def read_call_log(text: str, mapping: ColumnMap, source: str | None = None) -> C
         raise CallLogError([*missing, f"the log's columns are: {found}"], source)
     raw = pd.DataFrame({f: [row[header.index(c)].strip() for row in cells] for f, c in used.items()})
     line = np.asarray(lines, dtype=int)
-    rows_read = len(raw) + sum(n for r, n in zip(*_counts(rejects)) if r.startswith("a row with"))
 
     outcome = raw["outcome"]
     ignored = outcome.isin(mapping.outcomes.ignore)
@@ -127,10 +126,6 @@ def read_call_log(text: str, mapping: ColumnMap, source: str | None = None) -> C
     )
 
 
-def _counts(rejects: _Rejects) -> tuple[list[str], list[int]]:
-    return list(rejects.counts), [len(v) for v in rejects.counts.values()]
-
-
 def _split(text: str, mapping: ColumnMap, rejects: _Rejects, source):
     reader = csv.reader(io.StringIO(text), delimiter=mapping.delimiter)
     try:
@@ -138,10 +133,11 @@ def _split(text: str, mapping: ColumnMap, rejects: _Rejects, source):
         if header is None:
             raise CallLogError(["the log is empty; its first line must name the columns"], source)
         header = [h.strip() for h in header]
-        cells, lines = [], []
+        cells, lines, rows = [], [], 0
         for row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
+            rows += 1
             if len(row) != len(header):
                 rejects.add(f"a row with {len(row)} cells; the header has {len(header)}", reader.line_num)
                 continue
@@ -150,7 +146,7 @@ def _split(text: str, mapping: ColumnMap, rejects: _Rejects, source):
     except csv.Error:
         raise CallLogError([f"line {reader.line_num}: not a readable line (a huge cell or a stray quote)"],
                            source) from None
-    return header, cells, lines
+    return header, cells, lines, rows
 
 
 _TIME_FIELDS = ("arrival", "bot_entry", "bot_exit", "queue_entry", "queue_exit", "service_start", "service_end")
