@@ -21,6 +21,7 @@ PAGES = [
     st.Page("ui/pages/plan_roster.py", title="Plan a roster", icon=":material/event_available:"),
     st.Page("ui/pages/edit_roster.py", title="Edit a roster", icon=":material/edit_calendar:"),
     st.Page("ui/pages/what_matters.py", title="What matters", icon=":material/tune:"),
+    st.Page("ui/pages/calibrate.py", title="Bring your own centre", icon=":material/upload_file:"),
     CLASSROOM,
     st.Page("ui/pages/assumptions.py", title="Assumptions", icon=":material/fact_check:"),
     st.Page("ui/pages/downloads.py", title="Downloads", icon=":material/download:"),

@@ -9,6 +9,7 @@ emergency callers wait for a human and what that costs, per staffing policy.
     results = sim.run(scenario, replications=20, seed=1)
     results.summary(); results.compare(); results.save("out/")
     sim.report(scenario, "report.html")  # the evidence report: one self-contained HTML file
+    cal = sim.calibrate("calls.csv", "fitted/", format="humanline")  # a scenario fitted from a call log
 
 The names below are imported on first use (PEP 562), so ``import sim`` and a
 command that does not simulate load none of the heavy libraries (pandas,
@@ -29,6 +30,7 @@ _EXPORTS = {
     "Scenario": ("sim.model.scenario", "Scenario"),
     "ScenarioError": ("sim.model.validation", "ScenarioError"),
     "build_scenario": ("sim.model.validation", "build_scenario"),
+    "calibrate": ("sim.calibration", "calibrate"),
     "load_scenario": ("sim.files.scenario_io", "load_scenario"),
     "parse_scenario": ("sim.files.scenario_io", "parse_scenario"),
     "report": ("sim.present.report", "report"),
@@ -39,6 +41,7 @@ _EXPORTS = {
 if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports on demand
     from sim.files.scenario_io import load_scenario, parse_scenario, scenario_to_yaml
     from sim.model.scenario import Policy, Scenario
+    from sim.calibration import calibrate
     from sim.model.validation import ScenarioError, build_scenario
     from sim.present.report import report
     from sim.runs.results import Results

@@ -13,6 +13,7 @@
     python -m sim report SCENARIO [--experiment DIR] [--replications N] [--seed S] --out report.html
     python -m sim agreement [--replications N] [--seed S] --out DIR [--markdown FILE]
     python -m sim loss-fit [--evidence CSV] [--check | --write]
+    python -m sim calibrate LOG --out DIR [--format NAME | --columns MAP.yaml] [--interval-min 15|30|60] [--weeks W]
 
 ``erlang``, ``staff`` and ``breakeven`` live in ``sim.cli.analytic``, ``experiment`` and
 ``analyse`` in ``sim.cli.experiment``, ``roster`` in ``sim.cli.roster``, ``report`` in ``sim.cli.report``,
@@ -36,7 +37,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from sim.cli import agreement, analytic, experiment, loss, report, roster
+from sim.cli import agreement, analytic, calibrate, experiment, loss, report, roster
 from sim.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -80,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "share is within P of its mean (e.g. 0.05); --replications is then the first batch")
         p.add_argument("--max-replications", type=integer, default=DEFAULT_MAX_REPLICATIONS, metavar="N",
                        help=f"with --precision: stop after N replications (default {DEFAULT_MAX_REPLICATIONS})")
+        p.add_argument("--calls", action="store_true",
+                       help="with --out: also write every attempt as a call log (calls-POLICY-repN.csv, the "
+                            "layout `calibrate --format humanline` reads)")
         p.add_argument("--allow-large", action="store_true",
                        help="run even when the size estimate is over the limits (see README: size limits)")
     p_compare.add_argument("--baseline", metavar="ID", help="policy to compare against (default: the scenario's)")
@@ -89,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_parsers(sub)
     agreement.add_parsers(sub)
     loss.add_parsers(sub)
+    calibrate.add_parsers(sub)
     return parser
 
 
@@ -122,6 +127,8 @@ def _main(argv: list[str] | None) -> int:
         return loss.run_command(args)
     if args.command in experiment.COMMANDS:  # an experiment file or folder, not a scenario
         return experiment.run_command(args, command_line, progress_bar)
+    if args.command in calibrate.COMMANDS:  # a call log, not a scenario
+        return calibrate.run_command(args, progress_bar)
     if args.command in agreement.COMMANDS:  # published cases, no scenario file
         return agreement.run_command(args, command_line, progress_bar)
     from sim.files.scenario_io import load_scenario
@@ -185,6 +192,9 @@ def _run(scenario, args, command_line: str) -> int:
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if getattr(args, "calls", False) and not args.out:
+        print("error: --calls: needs --out DIR (the call records are written there)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     problem = _check_policies(scenario, args.policy) or _check_baseline(scenario, args) or prepare_out(args.out)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
@@ -224,5 +234,16 @@ def _run(scenario, args, command_line: str) -> int:
             print(f"error: --out: cannot write the results into {str(args.out)!r}: "
                   f"{exc.strerror or type(exc).__name__}; nothing was written", file=sys.stderr)
             return EXIT_FAILED
-        print(f"\nwrote {args.out}/: {', '.join(written_files(args.out))}")
+        calls_written: list[str] = []
+        if getattr(args, "calls", False):
+            from sim.calibration.records import write_call_records
+
+            try:
+                calls_written = write_call_records(scenario, results.policies, results.seed, results.n_replications,
+                                                   args.out)
+            except OSError as exc:
+                print(f"error: --calls: cannot write the call records into {str(args.out)!r}: "
+                      f"{exc.strerror or type(exc).__name__}", file=sys.stderr)
+                return EXIT_FAILED
+        print(f"\nwrote {args.out}/: {', '.join(written_files(args.out) + calls_written)}")
     return EXIT_OK
