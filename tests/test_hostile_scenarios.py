@@ -203,8 +203,9 @@ def test_three_days_of_1e7_calls_a_day_are_refused_before_they_start_with_the_es
     data["days"] = 3
     with pytest.raises(RunTooLarge) as excinfo:
         check_run_size(_scenario(data))
-    message = str(excinfo.value)
-    assert "about 30,000,000 incidents" in message and "GiB of memory" in message and "--allow-large" in message
+    message = str(excinfo.value)  # as a Python caller reads it: the keyword sim.run takes
+    assert "about 30,000,000 incidents" in message and "GiB of memory" in message and "allow_large=True" in message
+    assert "--allow-large" in excinfo.value.message("--allow-large")
 
 
 def test_ten_million_attempts_in_one_replication_are_within_the_limits(minimal_scenario):

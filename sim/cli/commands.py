@@ -183,7 +183,7 @@ def _run(scenario, args, command_line: str) -> int:
                 precision=args.precision, max_replications=args.max_replications,
             )
     except RunTooLarge as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.message('--allow-large')}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ArgumentError as exc:  # the runner's own checks (precision, max_replications), named as options
         print(f"error: {option_message(exc, RUN_OPTIONS, args)}", file=sys.stderr)
