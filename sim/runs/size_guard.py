@@ -63,6 +63,8 @@ LIMITS = {
 # The engine's attempt log is a flat array of 10 float64 columns (sim/model/engine.py): 80 B an
 # attempt. With the workload and the summary's arrays, a run of 300,000 attempts peaked
 # at ~370 B an attempt (ru_maxrss, Dec 2026, 3 attempts an incident); this estimate gives ~470 B.
+# benchmarks/bench_memory.py, 1.06e6 attempts: 363 MiB measured above the idle interpreter, 419 MiB
+# estimated (1.14).
 BYTES_PER_ATTEMPT = 80
 # sim.model.workload draws a per-attempt array only when the scenario can read it (_attempt_arrays).
 _WORKLOAD_ARRAYS_PER_ATTEMPT = 11  # at most: patience, handle, acw, ... one float64 each
@@ -70,9 +72,13 @@ _WORKLOAD_ARRAYS_PER_INCIDENT = 3  # arrival, amount at risk, emergency-line dra
 _SUMMARY_BYTES_PER_ATTEMPT = 100  # sim.model.metrics' per-attempt arrays (measured, see above)
 _BYTES_PER_AGENT_SHIFT = 600  # the AgentShift object, its engine state and its log row
 _BYTES_PER_KEPT_INCIDENT = 120  # a row of the incidents table
-# A row of the intervals table: 14 numbers and the type's name, held by the parent, plus what
-# building and concatenating the tables costs on top (measured, benchmarks/bench_memory.py).
-BYTES_PER_INTERVAL_ROW = 400
+# A row of the intervals table: 16 numbers and the type's name (~136 B at rest), held by the parent
+# for every policy run and copied once more when the replications are concatenated; building a
+# replication's rows costs a little on top. benchmarks/bench_memory.py, Dec 2026 (loaded machine), one
+# replication of 5 policies x 40 types of 15-minute intervals: 311 B a row at 1.0e6 rows, 267 B at 4.0e6;
+# these constants give 340 B (estimate / peak 1.09 and 1.27).
+BYTES_PER_INTERVAL_ROW = 280
+_BYTES_PER_INTERVAL_ROW_BUILT = 60
 
 
 @dataclass(frozen=True)
@@ -178,7 +184,7 @@ def estimate_run_size(
         attempts = max(attempts, _attempts(resolved))
         shifts = max(shifts, _agent_shifts(resolved))
     per_process = workload_bytes + attempts * (BYTES_PER_ATTEMPT + _SUMMARY_BYTES_PER_ATTEMPT)
-    per_process += shifts * _BYTES_PER_AGENT_SHIFT + rows_per_policy_run * len(policy_ids) * BYTES_PER_INTERVAL_ROW
+    per_process += shifts * _BYTES_PER_AGENT_SHIFT + rows_per_policy_run * len(policy_ids) * _BYTES_PER_INTERVAL_ROW_BUILT
     policy_runs = len(policy_ids) * reps
     held = policy_runs * (kept * _BYTES_PER_KEPT_INCIDENT + rows_per_policy_run * BYTES_PER_INTERVAL_ROW)
     return RunSize(
