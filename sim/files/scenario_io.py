@@ -281,6 +281,8 @@ def validate(model_type: type[Model], data: Any, lines: Lines | None = None, *, 
         return model_type.model_validate(data)
     except ValidationError as exc:
         raise error(describe_validation_error(exc, data, lines, root=root, id_keys=id_keys), source) from None
+    except (RecursionError, MemoryError):
+        raise error(["too large or too deeply nested to check"], source) from None
 
 
 def parse_scenario(text: str, read_csv: Callable[[str], str], source: str | None = None) -> Scenario:
@@ -288,7 +290,10 @@ def parse_scenario(text: str, read_csv: Callable[[str], str], source: str | None
     data, lines = read_yaml_text(text, source, ScenarioError)
     if isinstance(data, dict):
         data = _inline_csv_tables(data, read_csv, source)
-    return build_scenario(data, source, lines)
+    try:
+        return build_scenario(data, source, lines)
+    except (RecursionError, MemoryError):
+        raise ScenarioError(["too large or too deeply nested to check"], source) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
