@@ -206,3 +206,13 @@ def test_yaml_problems_come_back_as_the_callers_error_type():
         read_yaml_text("a: 1\na: 2\n", "upload", MappingError)
     assert yaml.safe_load("a: 1:30") == {"a": 90}  # what the funnel spares its users
     assert read_yaml_text("a: 1:30")[0] == {"a": "1:30"}
+
+
+def test_uploaded_text_is_held_to_the_same_caps_as_a_file():
+    import sim
+
+    bomb = HOSTILE["an alias bomb"][0]
+    with pytest.raises(sim.ScenarioError, match="aliases"):  # the app's upload path: text, no file
+        sim.parse_scenario("days: 1\n" + bomb, read_csv=lambda name: "", source="upload")
+    with pytest.raises(sim.ScenarioError, match="byte limit"):
+        sim.parse_scenario("days: 1\n# " + "x" * MAX_FILE_BYTES, read_csv=lambda name: "", source="upload")

@@ -224,7 +224,12 @@ Model = TypeVar("Model", bound=BaseModel)
 
 def read_yaml_text(text: str, source: str | None = None, error: type[InputProblems] = InputProblems
                    ) -> tuple[Any, Lines]:
-    """YAML text as plain data and its line map (data path -> line); ``error`` names every problem."""
+    """YAML text as plain data and its line map (data path -> line); ``error`` names every problem.
+
+    For text already in memory (an upload in the app): held to the same size cap as a file.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise error([f"the text is {len(text):,} characters, over the {MAX_FILE_BYTES:,}-byte limit"], source)
     try:
         return _read_yaml(text)
     except yaml.YAMLError as exc:
