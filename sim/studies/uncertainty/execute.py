@@ -102,7 +102,7 @@ def check_design_size(experiment: Experiment, design: pd.DataFrame) -> None:
         try:
             scenarios.append(experiment.scenario_at(values))
         except ScenarioError:
-            continue  # a corner no single point reaches: the points themselves are checked when they run
+            continue  # factors together break a cross-field rule: no point is there, the others stand for it
     for scenario in scenarios:
         check_run_size(scenario, experiment.policies, experiment.spec.replications)
 
