@@ -12,6 +12,7 @@ from sim.cli.args import prepare_out
 from sim.files.export import provenance_record, write_folder
 from sim.present.formatting import fmt_ci, fmt_money, fmt_value
 from sim.runs.runner import run
+from sim.runs.size_guard import RunTooLarge
 from sim.runs.stats import ROUGH_BELOW
 from sim.studies.planning import PLAN_POLICY, REQUIREMENT_METHODS, PlanningError, default_plan, load_plan, plan_roster
 
@@ -54,6 +55,9 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
         result = plan_roster(scenario, plan)
     except PlanningError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RunTooLarge as exc:  # the repair rounds' runs: roster has no --allow-large
+        print(f"error: {exc.message(None)}", file=sys.stderr)
         return 2
     except ValueError as exc:  # a plan option out of its bounds (pydantic)
         print(f"error: {exc}", file=sys.stderr)
