@@ -203,8 +203,9 @@ def test_three_days_of_1e7_calls_a_day_are_refused_before_they_start_with_the_es
     data["days"] = 3
     with pytest.raises(RunTooLarge) as excinfo:
         check_run_size(_scenario(data))
-    message = str(excinfo.value)
-    assert "about 30,000,000 incidents" in message and "GiB of memory" in message and "--allow-large" in message
+    message = str(excinfo.value)  # as a Python caller reads it: the keyword sim.run takes
+    assert "about 30,000,000 incidents" in message and "GiB of memory" in message and "allow_large=True" in message
+    assert "--allow-large" in excinfo.value.message("--allow-large")
 
 
 def test_ten_million_attempts_in_one_replication_are_within_the_limits(minimal_scenario):
@@ -285,3 +286,108 @@ def test_a_zero_length_bot_session_after_a_redial_runs():
     results, _ = run_checked(_scenario(data), replications=1, seed=8)
     rows = results.replications
     assert (rows["offered"] == rows["answered"] + rows["abandoned"]).all()
+
+
+# ------------------------------- issue 24 items 7, 11, 12: every table counted, one guard for every entry
+
+
+def _year_of_intervals(minimal: dict) -> dict:
+    """The issue's 10 KB file: a year of 15-minute intervals, 100 contact types, 10 policies, next to no calls."""
+    data = copy.deepcopy(minimal)
+    data.update(days=366, interval_min=15, replications=1)
+    data["contact_types"] = [{**data["contact_types"][0], "id": f"t{k}", "volume": {"per_day": 1}}
+                             for k in range(100)]
+    data["policies"] = [{"id": f"p{k}", "baseline": k == 0} for k in range(10)]
+    return data
+
+
+def test_the_interval_tables_of_every_policy_run_are_counted(minimal_scenario):
+    scenario = _scenario(_year_of_intervals(minimal_scenario))
+    size = estimate_run_size(scenario)
+    assert size.attempts < 40_000  # no attempt to speak of: only the interval tables are large
+    assert size.interval_rows == 366 * 96 * 100 * 10
+    assert size.memory_bytes > 4 * 2**30  # ~35 million rows: the MemoryError the issue saw at 2.8 GB
+    with pytest.raises(RunTooLarge, match="interval rows"):
+        check_run_size(scenario)
+
+
+def test_interval_rows_grow_with_replications_and_policies(minimal_scenario):
+    scenario = _scenario(minimal_scenario)
+    one = estimate_run_size(scenario, replications=1)
+    assert estimate_run_size(scenario, replications=4).interval_rows == 4 * one.interval_rows == 4 * 24
+    assert estimate_run_size(scenario, replications=4).memory_bytes > one.memory_bytes
+
+
+def test_a_year_of_intervals_exits_2_before_the_run_not_1_after_a_memory_error(
+    minimal_scenario, tmp_path, write_scenario, capsys
+):
+    path = write_scenario(tmp_path, _year_of_intervals(minimal_scenario))
+    assert path.stat().st_size < 20_000
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "interval rows" in err and "--allow-large" in err and "unexpected failure" not in err
+
+
+def test_sim_run_itself_refuses_an_oversized_run_naming_its_own_keyword(minimal_scenario):
+    data = _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e7)
+    data["days"] = 3
+    with pytest.raises(RunTooLarge) as excinfo:
+        sim.run(_scenario(data), replications=1)  # refused before anything is drawn
+    assert "allow_large=True" in str(excinfo.value) and "--allow-large" not in str(excinfo.value)
+
+
+def test_the_keyword_the_refusal_names_is_accepted_by_every_python_entry_it_names():
+    import inspect
+
+    from sim.runs.size_guard import PYTHON_ALLOW
+
+    for name in ("run", "experiment"):
+        assert f"sim.{name}" in PYTHON_ALLOW
+        assert "allow_large" in inspect.signature(getattr(sim, name)).parameters
+
+
+def test_sim_run_with_allow_large_passes_the_guard(minimal_scenario, monkeypatch):
+    import sim.runs.runner as runner
+
+    data = _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e7)
+    data["days"] = 3
+
+    class Drawn(Exception):
+        pass
+
+    def draw(*args, **kwargs):  # the run got past the guard: stop before drawing 30 million incidents
+        raise Drawn
+
+    monkeypatch.setattr(runner, "draw_workload", draw)
+    with pytest.raises(Drawn):
+        sim.run(_scenario(data), replications=1, allow_large=True)
+
+
+def test_an_experiment_whose_points_are_too_large_is_refused_before_any_run(minimal_scenario, tmp_path,
+                                                                             write_scenario, capsys):
+    path = write_scenario(tmp_path, _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e6))
+    experiment = tmp_path / "experiment.yaml"
+    experiment.write_text(f"scenario: {path.name}\ndesign: {{kind: one_at_a_time}}\nreplications: 2\n"
+                          "factors:\n  - path: days\n    low: 1\n    high: 30\n    integer: true\n")
+    out = tmp_path / "out"
+    assert main(["experiment", str(experiment), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "too large" in err and "--allow-large" in err and not out.exists()
+
+
+def test_a_study_whose_own_runs_are_refused_exits_2_naming_no_option_it_lacks(minimal_scenario, tmp_path,
+                                                                              write_scenario, capsys, monkeypatch):
+    import sim.cli.analytic
+
+    data = _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e7)
+    data["days"] = 3
+    refusal = RunTooLarge(estimate_run_size(_scenario(data)))
+
+    def refused(*args, **kwargs):  # what sim.run raises inside the break-even sweep, before it draws
+        raise refusal
+
+    monkeypatch.setattr(sim.cli.analytic, "breakeven", refused)
+    assert main(["breakeven", str(write_scenario(tmp_path, minimal_scenario))]) == 2
+    err = capsys.readouterr().err
+    assert "too large" in err and "unexpected failure" not in err
+    assert "allow_large" not in err and "--allow-large" not in err  # breakeven has neither

@@ -178,3 +178,82 @@ def test_a_csv_with_more_cells_than_its_header_is_refused_naming_the_line(minima
     path = write_scenario(tmp_path, _with_csv(minimal_scenario, "calls.csv"), {"calls.csv": csv_text})
     (problem,) = _error(path).problems
     assert "line 2 has 24 cells; the header has 1" in problem
+
+
+# ------------------------------------------- issue 24 items 5 and 8: the scenario file itself
+
+def _alias_bomb(levels: int, width: int = 9) -> str:
+    """A few hundred bytes whose aliases reach ``width ** levels`` values."""
+    lines = ["  l0: &l0 [" + ", ".join(["x"] * width) + "]"]
+    for n in range(1, levels):
+        lines.append(f"  l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * width) + "]")
+    return "sources:\n" + "\n".join(lines) + "\n"
+
+
+def _limited_subprocess(args: list[str], memory_mb: int = 2048, timeout_s: float = 900):
+    """``python -m sim ARGS`` under a memory cap, so a defect fails the test instead of filling the machine."""
+    import resource
+    import subprocess
+    import sys
+
+    def cap():
+        limit = memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    root = Path(__file__).resolve().parents[1]
+    return subprocess.run([sys.executable, "-m", "sim", *args], cwd=root, capture_output=True, text=True,
+                          timeout=timeout_s, preexec_fn=cap)
+
+
+def test_aliases_repeating_more_values_than_the_limit_are_refused_naming_aliases(
+    minimal_scenario, tmp_path, write_scenario, capsys
+):
+    text = yaml.safe_dump(minimal_scenario, sort_keys=False) + _alias_bomb(levels=5)  # 59,049 values
+    path = write_scenario(tmp_path, text)
+    message = str(_error(path))
+    assert "aliases" in message and "over the limit" in message
+    _validate_exits_2_without_traceback(path, capsys)
+
+
+def test_a_766_byte_alias_bomb_is_refused_at_once_without_filling_memory(minimal_scenario, tmp_path, write_scenario):
+    text = yaml.safe_dump(minimal_scenario, sort_keys=False) + _alias_bomb(levels=9)  # 9**9 values
+    path = write_scenario(tmp_path, text)
+    assert path.stat().st_size < 2000
+    done = _limited_subprocess(["validate", str(path)])
+    assert done.returncode == 2 and "aliases" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_alias_inside_its_own_anchor_is_refused(minimal_scenario, tmp_path, write_scenario):
+    text = yaml.safe_dump(minimal_scenario, sort_keys=False) + "sources: &me {loop: *me}\n"
+    assert "refers to the value that contains it" in str(_error(write_scenario(tmp_path, text)))
+
+
+def test_a_few_aliases_as_people_use_them_still_load(minimal_scenario, tmp_path, write_scenario):
+    text = yaml.safe_dump({k: v for k, v in minimal_scenario.items() if k != "agents"}, sort_keys=False)
+    text += ("agents:\n  shifts:\n    - &day {id: day, start: '08:00', length_h: 8, headcount: 2}\n"
+             "    - <<: *day\n      id: late\n      start: '14:00'\n")
+    scenario = sim.load_scenario(write_scenario(tmp_path, text))
+    assert [s.id for s in scenario.agents.shifts] == ["day", "late"]
+
+
+def test_validate_of_a_fifo_as_the_scenario_exits_2_without_waiting(tmp_path):
+    fifo = tmp_path / "scenario.yaml"
+    os.mkfifo(fifo)  # nobody writes to it: reading it would wait for ever
+    done = _limited_subprocess(["validate", str(fifo)])
+    assert done.returncode == 2 and "not a regular file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_validate_of_dev_zero_exits_2_naming_it_not_a_regular_file():
+    done = _limited_subprocess(["validate", "/dev/zero"])
+    assert done.returncode == 2 and "not a regular file" in done.stderr and "unexpected failure" not in done.stderr
+
+
+def test_a_scenario_file_over_the_size_limit_is_refused_before_it_is_parsed(minimal_scenario, tmp_path,
+                                                                            write_scenario, capsys):
+    from sim.files.scenario_io import MAX_FILE_BYTES
+
+    # A valid scenario under a long comment: the size alone is refused, before PyYAML spends minutes on it.
+    text = yaml.safe_dump(minimal_scenario, sort_keys=False) + "# " + "x" * MAX_FILE_BYTES + "\n"
+    path = write_scenario(tmp_path, text)
+    assert "byte limit" in str(_error(path))
+    _validate_exits_2_without_traceback(path, capsys)

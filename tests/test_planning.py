@@ -181,7 +181,8 @@ def test_a_bad_plan_file_exits_2_naming_the_field(tmp_path):
     done = subprocess.run([sys.executable, "-m", "sim", "roster", "scenarios/bank_hotline_day.yaml", "--plan",
                            str(plan), "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
-    assert done.returncode == 2 and "templates.0.length_h" in done.stderr and "Traceback" not in done.stderr
+    # one description of problems for every input file: the template by id, the line (sim.files.scenario_io)
+    assert done.returncode == 2 and "templates[x].length_h (line 5)" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_budget_mode_stays_within_the_budget_and_puts_the_agents_where_the_emergencies_are():

@@ -193,3 +193,112 @@ def test_the_planning_commands_write_their_folder_whole_and_atomically_too(tmp_p
     assert main([*command, "--out", str(out)]) == 1
     assert "Traceback" not in capsys.readouterr().err
     assert _snapshot(out) == before and _leftovers(out) == []
+
+
+# ------------------------------------------ issue 24 items 9 and 10: folders that are not ours, loose ends
+
+
+def test_experiment_out_dot_refuses_a_folder_holding_the_users_files(tmp_path, monkeypatch, capsys):
+    scenario = (ROOT / "scenarios" / "classroom_mmc.yaml").read_text()
+    (tmp_path / "scenario.yaml").write_text("# my notes\n" + scenario)
+    (tmp_path / "experiment.yaml").write_text(
+        "scenario: scenario.yaml\ndesign: {kind: one_at_a_time}\nreplications: 2\n"
+        "factors:\n  - path: contact_types[calls].handle_time_s.mean\n    low: 150\n    high: 210\n")
+    before = _snapshot(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["experiment", "experiment.yaml", "--out", "."]) == 2
+    err = capsys.readouterr().err
+    assert "holds other things than an experiment" in err and "scenario.yaml" in err
+    assert _snapshot(tmp_path) == before  # the user's file, comments and all, untouched
+
+
+def test_an_experiment_set_up_cut_short_is_redone_not_refused(tmp_path):
+    from sim.studies.uncertainty.store import _SETTING_UP
+
+    (tmp_path / "experiment.yaml").write_text(
+        f"scenario: {CLASSROOM}\ndesign: {{kind: one_at_a_time}}\nreplications: 2\npolicies: [n14]\n"
+        "factors:\n  - path: contact_types[calls].handle_time_s.mean\n    low: 150\n    high: 210\n")
+    out = tmp_path / "exp"
+    (out / "runs").mkdir(parents=True)  # what a kill during the set-up leaves: the mark, some files, no marker
+    (out / _SETTING_UP).touch()
+    (out / "scenario.yaml").write_text("partial")
+    assert main(["experiment", str(tmp_path / "experiment.yaml"), "--out", str(out)]) == 0
+    assert (out / "experiment.json").exists() and not (out / _SETTING_UP).exists()
+
+
+def test_a_killed_save_leaves_a_writing_folder_that_the_next_run_removes_and_says_so(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run(out) == 0
+    stale = tmp_path / ".out.writing-1a2b3c4d"  # the name a SIGKILL mid-save leaves (before pids were in it)
+    stale.mkdir()
+    (stale / "replications.csv").write_text("policy,repl")
+    dead = tmp_path / f".out.writing-{_dead_pid()}-0a1b2c3d"
+    dead.mkdir()
+    capsys.readouterr()
+    assert _run(out) == 0
+    err = capsys.readouterr().err
+    assert err.count("an unfinished save of an interrupted run") == 2 and _leftovers(out) == []
+
+
+def test_an_unfinished_save_of_a_writer_still_running_is_left_alone(tmp_path):
+    from sim.files.export import recover_output_folder
+
+    live = tmp_path / f".out.writing-{os.getppid()}-0a1b2c3d"  # the parent of this process is alive
+    live.mkdir()
+    assert recover_output_folder(tmp_path / "out") == [] and live.exists()
+
+
+def test_a_kill_between_the_two_renames_gets_the_previous_results_back(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run(out) == 0
+    before = _snapshot(out)
+    swapped = tmp_path / f".out.old-{_dead_pid()}-5e6f7a8b"
+    os.rename(out, swapped)  # the state after the first rename: nothing at --out
+    from sim.files.export import recover_output_folder
+
+    (note,) = recover_output_folder(out)
+    assert "restored the previous results" in note
+    assert _snapshot(out) == before and _leftovers(out) == []
+
+
+def test_a_swapped_out_folder_beside_new_results_is_removed_on_the_next_run(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert _run(out) == 0
+    old = tmp_path / ".out.old-0a1b2c3d"  # the kill came after the second rename, before the clean-up
+    old.mkdir()
+    (old / "provenance.json").write_text("{}")
+    capsys.readouterr()
+    assert _run(out) == 0
+    assert "already replaced" in capsys.readouterr().err and _leftovers(out) == []
+
+
+def test_a_run_stopped_before_its_results_leaves_no_empty_out_folder(tmp_path, capsys, monkeypatch):
+    import sim.cli.commands
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.cli.commands, "run_checked", interrupted)
+    out = tmp_path / "new" / "out"
+    assert _run(out) == 130
+    assert not out.exists() and not out.parent.exists()
+
+
+def test_out_inside_a_read_only_folder_is_refused_before_the_run(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who may write anywhere")
+        assert _run(locked / "out") == 2
+        assert "permission denied" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
+
+
+def _dead_pid() -> int:
+    """The id of a process that has exited."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid

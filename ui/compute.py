@@ -70,7 +70,8 @@ def _guarded(what: str, should_stop: Callable[[], bool] | None, progress: Progre
     except RunCancelled:
         raise
     except (RunTooLarge, NonFiniteResult, sim.ScenarioError) as exc:
-        raise RunFailed(f"{what} could not run: {exc}") from None
+        shown = exc.message(None) if isinstance(exc, RunTooLarge) else exc  # the app has no way to allow it
+        raise RunFailed(f"{what} could not run: {shown}") from None
     except Exception as exc:  # a defect of the model: log it in full, show one sentence
         _log.exception("%s failed", what)
         raise RunFailed(

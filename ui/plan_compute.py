@@ -14,12 +14,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from sim.files.scenario_io import scenario_to_yaml
 from sim.model.scenario import Scenario
 from sim.studies import roster_table
-from sim.studies.planning import PLAN_POLICY, Plan, PlanningError, default_plan, load_plan, plan_roster
+from sim.studies.planning import (
+    PLAN_POLICY,
+    Plan,
+    PlanningError,
+    default_plan,
+    load_plan,
+    load_templates,
+    plan_roster,
+)
 from sim.studies.staffing import StaffingError
 
 from . import compute
@@ -46,11 +53,11 @@ def template_choices(scenario_source: str) -> dict[str, str]:
     preset = scenario_source.removeprefix("preset: ") if scenario_source.startswith("preset: ") else None
     for path in sorted(PLANS_DIR.glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
+            plan = load_templates(path)  # the one input funnel; a broken file is not offered
+        except PlanningError:
             continue
-        if preset and Path(str(data.get("scenario", ""))).name == preset:
-            ids = ", ".join(t.get("id", "?") for t in data.get("templates", []))
+        if preset and Path(str(plan.scenario or "")).name == preset:
+            ids = ", ".join(t.id for t in plan.templates)
             out[path.name] = f"{path.name}: {ids}"
     return out
 

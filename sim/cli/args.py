@@ -117,17 +117,30 @@ workers_count = whole_number(0, "0 (one per core) or more")
 
 
 def prepare_out(out: Path | None) -> str | None:
-    """Check the output folder before a long run, so a bad --out fails in a second, not after it."""
+    """Check the output folder before a long run, so a bad --out fails in a second, not after it.
+
+    What an earlier, killed save left beside it is put right first, and said
+    (``sim.files.export.recover_output_folder``). Nothing is created: the
+    folder appears only when the results are written, so a run stopped
+    before then leaves no empty folder behind.
+    """
     if out is None:
         return None
-    from sim.files.export import OutputFolderError, check_output_folder
+    from sim.files.export import OutputFolderError, check_output_folder, recover_output_folder
 
     try:
+        for note in recover_output_folder(out):
+            print(f"note: --out: {note}", file=sys.stderr)
         check_output_folder(out)
-        # An empty folder now: the results replace it in one rename (sim.files.export).
-        out.mkdir(parents=True, exist_ok=True)
-        if not os.access(out.absolute().parent, os.W_OK):
-            return f"--out: cannot write beside {str(out)!r}: permission denied"
+        existing = out.absolute()
+        while not existing.exists():
+            existing = existing.parent
+        if not existing.is_dir():
+            return f"--out: cannot use {str(out)!r} as a folder: {str(existing)!r} is not a folder"
+        writable_at = existing if existing != out.absolute() else existing.parent
+        if not os.access(writable_at, os.W_OK):
+            return f"--out: cannot write {'beside' if writable_at != existing else 'into'} {str(out)!r}: " \
+                   "permission denied"
     except OutputFolderError as exc:
         return f"--out: {exc}"
     except OSError as exc:

@@ -104,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
         # One line, no traceback; results are written all or nothing (sim.files.export), so nothing is half-written.
         print("\ninterrupted: stopped; no results were written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except RunTooLarge as exc:
+        # Refused before it started, from a study's own runs (staff, breakeven, roster): bad input, not a defect.
+        # Commands that offer --allow-large catch it themselves and name it.
+        print(f"error: {exc.message(None)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as exc:
         # A defect, not bad input: say so in one line; HUMANLINE_TRACEBACK=1 shows the traceback.
         if os.environ.get("HUMANLINE_TRACEBACK"):
@@ -207,7 +212,7 @@ def _run(scenario, args, command_line: str) -> int:
                 precision=args.precision, max_replications=args.max_replications,
             )
     except RunTooLarge as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.message('--allow-large')}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ArgumentError as exc:  # the runner's own checks (precision, max_replications), named as options
         print(f"error: {option_message(exc, RUN_OPTIONS, args)}", file=sys.stderr)

@@ -19,13 +19,16 @@ def add_parsers(sub, whole_number) -> None:
     p.add_argument("--workers", type=whole_number(1, "at least 1"), default=1, metavar="N",
                    help="processes on this machine, or Dask workers with --dask local")
     p.add_argument("--dask", metavar="ADDR", help="a Dask scheduler address (tcp://host:8786), or 'local'")
+    p.add_argument("--allow-large", action="store_true",
+                   help="run even when a point's size estimate is over the limits (see README: size limits)")
     a = sub.add_parser("analyse", help="tornado, Morris, Sobol and the verdict map of an experiment folder")
     a.add_argument("folder", type=Path)
 
 
 def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> int:
-    """Exit code: 0 done, 2 a bad experiment file, folder or option (the message names it)."""
+    """Exit code: 0 done, 2 a bad experiment file, folder or option, or points over the size limits."""
     # Imported here, not at the top: parsing the command line must not load SALib, dask and the model.
+    from sim.runs.size_guard import RunTooLarge
     from sim.studies.uncertainty.analysis import analyse
     from sim.studies.uncertainty.execute import run_experiment
     from sim.studies.uncertainty.spec import ExperimentError, load_experiment
@@ -35,7 +38,7 @@ def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> in
             experiment = load_experiment(args.file)
             with progress_bar() as progress:
                 runs = run_experiment(experiment, args.out, workers=args.workers, dask=args.dask,
-                                      progress=progress, command=command_line)
+                                      progress=progress, command=command_line, allow_large=args.allow_large)
             keys = runs[["point", "replication"]].drop_duplicates().shape[0] if len(runs) else 0
             print(f"{experiment.spec.name}: {keys} runs finished in {args.out}/ "
                   f"({experiment.spec.design.kind}, {len(experiment.spec.factors)} factors); "
@@ -44,6 +47,9 @@ def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> in
         tables = analyse(args.folder)
     except ExperimentError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RunTooLarge as exc:
+        print(f"error: {exc.message('--allow-large')}", file=sys.stderr)
         return 2
     print(render_analysis(tables))
     print(f"\nwrote {args.folder}/analysis/: {', '.join([*(f'{name}.csv' for name in tables), 'data_dictionary.csv'])}")

@@ -136,7 +136,7 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
         print(f"error: --experiment: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except RunTooLarge as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.message(None)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except NonFiniteResult as exc:
         print(f"error: {exc}", file=sys.stderr)

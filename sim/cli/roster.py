@@ -69,6 +69,7 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
         return _guarantee(scenario, args, command_line)
     from sim.files.export import provenance_record, write_folder
     from sim.runs.runner import run
+    from sim.runs.size_guard import RunTooLarge
     from sim.studies.planning import PlanningError, plan_roster
 
     try:
@@ -80,6 +81,9 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
         result = plan_roster(scenario, plan)
     except PlanningError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RunTooLarge as exc:  # the repair rounds' runs: roster has no --allow-large
+        print(f"error: {exc.message(None)}", file=sys.stderr)
         return 2
     except ValueError as exc:  # a plan option out of its bounds (pydantic)
         print(f"error: {exc}", file=sys.stderr)
@@ -173,6 +177,7 @@ def render_plan(result, comparison, compare, plan) -> str:
 def _guarantee(scenario, args, command_line: str) -> int:
     from sim.files.export import OutputFolderError, provenance_record, write_folder
     from sim.present.studies import render_guarantee
+    from sim.runs.size_guard import RunTooLarge
     from sim.studies.guarantee import guarantee_study
     from sim.studies.planning import PlanningError
     from sim.studies.staffing import StaffingError
@@ -196,6 +201,9 @@ def _guarantee(scenario, args, command_line: str) -> int:
                                     progress=lambda done, total: progress(done, total, "planning the roster"))
     except (PlanningError, StaffingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except RunTooLarge as exc:  # the planning and comparison runs: guarantee has no --allow-large
+        print(f"error: {exc.message(None)}", file=sys.stderr)
         return 2
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

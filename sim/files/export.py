@@ -13,6 +13,14 @@ files are written into a temporary folder beside it and renamed into place,
 so an interrupted or failed save (Ctrl-C, a full disk) leaves the previous
 set untouched, and a re-run with fewer policies leaves no stale file behind.
 Only an empty folder or an earlier results folder (``check_output_folder``) is replaced.
+
+What a process killed outright (SIGKILL, a power cut) can leave beside the
+folder is put right on the next save into it (``recover_output_folder``), and
+said: an unfinished ``.NAME.writing-*`` is removed; a ``.NAME.old-*`` (the
+previous results, swapped out just before the new ones were to be renamed in)
+is put back where the folder is missing, or removed once the new set is in
+place. A writer that is still running (its process id is in the name) is left
+alone.
 """
 
 from __future__ import annotations
@@ -22,10 +30,12 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import uuid
+import warnings
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -172,6 +182,65 @@ def check_output_folder(directory: Path) -> None:
     )
 
 
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<kind>writing|old)-(?:(?P<pid>\d+)-)?[0-9a-f]{8}$")
+
+
+def _leftovers(directory: Path) -> list[tuple[Path, str, int | None]]:
+    """(path, "writing" or "old", writer's pid if recorded) of what saves into ``directory`` left beside it."""
+    parent = directory.absolute().parent
+    if not parent.is_dir():
+        return []
+    found = []
+    for entry in os.scandir(parent):
+        match = _LEFTOVER.match(entry.name)
+        if match and match["name"] == directory.absolute().name and entry.is_dir(follow_symlinks=False):
+            found.append((Path(entry.path), match["kind"], int(match["pid"]) if match["pid"] else None))
+    return sorted(found)
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _is_results_folder(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink() and (path / "provenance.json").is_file()
+
+
+def recover_output_folder(directory: Path) -> list[str]:
+    """Put right what a killed save into ``directory`` left beside it; one line per thing done.
+
+    Leftovers of a writer that is still running are not touched.
+    """
+    directory = Path(directory)
+    done = []
+    for path, kind, pid in _leftovers(directory):
+        if _alive(pid):
+            continue
+        if kind == "writing":
+            shutil.rmtree(path, ignore_errors=True)
+            done.append(f"removed {path.name}, an unfinished save of an interrupted run")
+            continue
+        target_empty = directory.is_dir() and not directory.is_symlink() and not any(os.scandir(directory))
+        if _is_results_folder(path) and (not os.path.lexists(directory) or target_empty):
+            if target_empty:
+                directory.rmdir()
+            os.rename(path, directory)
+            done.append(f"restored the previous results of {str(directory)!r} from {path.name}, "
+                        "where an interrupted save had left them")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+            done.append(f"removed {path.name}, results an interrupted save had already replaced")
+    return done
+
+
 def save_results(results, directory: Path, command: str | None = None) -> Path:
     """Write every table, the data dictionary and the provenance into ``directory``, all or nothing."""
     from sim.files.headline import headline_table
@@ -207,10 +276,12 @@ def write_folder(directory: Path, tables: dict[str, pd.DataFrame], record: dict,
     bad = [name for name in texts if Path(name).name != name or not name.endswith(RESULT_SUFFIXES)]
     if bad:
         raise ValueError(f"not a results file name: {', '.join(bad)}")
+    for note in recover_output_folder(directory):
+        warnings.warn(note, stacklevel=2)
     check_output_folder(directory)
     parent = directory.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
-    staging = parent / f".{directory.name}.writing-{uuid.uuid4().hex[:8]}"
+    staging = parent / f".{directory.absolute().name}.writing-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()  # mode 0o777 less the umask, as the final folder would have
     names = sorted([f"{name}.csv" for name in tables] + list(texts) + ["data_dictionary.csv", "provenance.json"])
     try:
@@ -247,7 +318,7 @@ def _replace_folder(new: Path, target: Path) -> None:
     except OSError:
         if not target.is_dir():
             raise
-    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+    old = target.with_name(f".{target.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     os.rename(target, old)
     try:
         os.rename(new, target)

@@ -1,25 +1,34 @@
-"""Reading and writing scenario files (YAML, with CSV tables beside them).
+"""The one funnel for every input file a user gives: scenarios, experiments, plans, exercises, templates.
 
-This is the only place that touches the file system for inputs. It turns a
-YAML document into plain data, inlines the CSV tables it refers to, and hands
-the result to the ``Scenario`` model, which does all the checking. Every
-problem comes back as a ``ScenarioError`` whose lines name the field path (by
-contact type, policy, shift or table id where there is one), the line of the
-file and the bad value, e.g.
+Every YAML file is read by ``read_yaml_file`` (or, for text already in
+memory such as an upload, ``read_yaml_text``), which returns the document as
+plain data and the line of every key and list item in it, and checked by
+``validate(model_type, data, lines, ...)``, which runs the file's pydantic
+model and describes every problem the same way: the field path (by contact
+type, policy, shift, template or factor id where there is one), the line of
+the file and the bad value, e.g.
 ``contact_types[fraud].volume.per_day (line 12): Input should be greater than 0 (got -5)``.
+Problems come back as an ``InputProblems`` subclass chosen by the caller
+(``ScenarioError``, ``ExperimentError``, ``PlanningError``, ...), which the CLI
+turns into exit code 2 and the app into a message; never a traceback.
 
-The YAML reader is PyYAML's safe loader with what surprised users taken out:
-a key written twice is an error (PyYAML keeps the last one silently), a
-clock-like ``1:30`` is text, as in YAML 1.2 (YAML 1.1 reads it as the base-60
-number 90), and nesting deeper than ``MAX_DEPTH`` or an integer longer than
-``MAX_INT_DIGITS`` digits is refused before Python's recursion or big-int
-limits turn it into a traceback.
+Before anything is parsed, the file must be a regular file (never a FIFO,
+a device such as ``/dev/zero`` or a folder, which would block or fill memory)
+of at most ``MAX_FILE_BYTES``. The YAML reader is PyYAML's safe loader with
+what surprised users taken out: a key written twice is an error (PyYAML keeps
+the last one silently), a clock-like ``1:30`` is text, as in YAML 1.2 (YAML
+1.1 reads it as the base-60 number 90), nesting deeper than ``MAX_DEPTH`` or
+an integer longer than ``MAX_INT_DIGITS`` digits is refused before Python's
+recursion or big-int limits turn it into a traceback, and anchors and aliases
+(``&name`` / ``*name``) may repeat at most ``MAX_ALIAS_VALUES`` values in all
+and never refer to themselves: a 766-byte "alias bomb" expands to billions.
 
-CSV references: ``volume.table_csv: fraud.csv`` (a column ``expected_incidents``)
-and ``agents.tables[i].agents_csv: pool.csv`` (a column ``agents``), relative
-to the YAML file. A CSV must be a regular file inside the scenario's folder
-(after resolving links) and at most ``MAX_CSV_BYTES``; its size is checked
-before it is read, and no message quotes its contents beyond its column names.
+Scenario files add CSV references: ``volume.table_csv: fraud.csv`` (a column
+``expected_incidents``) and ``agents.tables[i].agents_csv: pool.csv`` (a
+column ``agents``), relative to the YAML file. A CSV must be a regular file
+inside the scenario's folder (after resolving links) and at most
+``MAX_CSV_BYTES``; its size is checked before it is read, and no message
+quotes its contents beyond its column names.
 """
 
 from __future__ import annotations
@@ -32,16 +41,20 @@ import re
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
+from sim.errors import InputProblems
 from sim.model.scenario import MAX_INTERVALS, Scenario
-from sim.model.validation import Lines, ScenarioError, build_scenario, short_value
+from sim.model.validation import Lines, ScenarioError, build_scenario, describe_validation_error, short_value
 
 MAX_DEPTH = 32  # the scenario schema nests 8 deep; anything far deeper is not a scenario
 MAX_INT_DIGITS = 30  # above any seed (2**64 has 20 digits) or count the schema takes
 MAX_CSV_BYTES = 5_000_000  # a per-interval table of a year of 15-minute intervals is ~1 MB
+MAX_FILE_BYTES = MAX_CSV_BYTES  # a YAML input file: the same cap (PyYAML reads ~1 MB a second)
+MAX_ALIAS_VALUES = 10_000  # values that aliases may repeat, in all; far above any use of `<<: *defaults`
 _SHOWN_NAME_CHARS = 40  # column names are quoted in messages, cut to this length
 
 # --------------------------------------------------------------------- YAML
@@ -122,17 +135,76 @@ def _read_yaml(text: str) -> tuple[Any, Lines]:
     try:
         node = loader.get_single_node()
         lines: Lines = {}
-        if node is not None:
-            _collect_lines(node, (), lines)
-        return (loader.construct_document(node) if node is not None else None), lines
+        if node is None:
+            return None, lines
+        _check_aliases(node)
+        _collect_lines(node, (), lines)
+        return loader.construct_document(node), lines
     finally:
         loader.dispose()
 
 
+def _check_aliases(root) -> None:
+    """Refuse a document whose aliases repeat more than ``MAX_ALIAS_VALUES`` values, or refer to themselves.
+
+    An alias is the node of its anchor, shared: a document of a few hundred
+    bytes can reach one node by 9**9 paths. Each node is sized once (memoised),
+    so this is linear in the distinct nodes whatever the paths.
+    """
+    size: dict[int, int] = {}  # node id -> values reached from it, repeats included
+    distinct = 0
+    stack = [(root, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if children_done:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            continue
+        if key in size:
+            continue
+        if key in open_nodes:
+            raise yaml.composer.ComposerError(
+                None, None, "an alias (*name) refers to the value that contains it", node.start_mark
+            )
+        open_nodes.add(key)
+        distinct += 1
+        stack.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise yaml.composer.ComposerError(
+                    None, None, "an alias (*name) refers to the value that contains it", child.start_mark
+                )
+            if id(child) not in size:
+                stack.append((child, False))
+    repeated_values = size[id(root)] - distinct
+    if repeated_values > MAX_ALIAS_VALUES:
+        raise yaml.composer.ComposerError(
+            None, None,
+            f"anchors and aliases (&name, *name) repeat {repeated_values:,} values, over the limit of "
+            f"{MAX_ALIAS_VALUES:,}; write the values out or use fewer aliases",
+            None,
+        )
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
 def _collect_lines(node, path: tuple, lines: Lines) -> None:
     stack = [(node, path)]
+    seen: set[int] = set()  # an aliased node is walked once, under the first path that reaches it
     while stack:  # iterative: the depth is bounded, but a recursion here would be the only one
         current, where = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         if isinstance(current, yaml.MappingNode):
             for key_node, value_node in current.value:
                 if isinstance(key_node, yaml.ScalarNode):
@@ -145,33 +217,95 @@ def _collect_lines(node, path: tuple, lines: Lines) -> None:
                 stack.append((item, (*where, i)))
 
 
-def parse_scenario(text: str, read_csv: Callable[[str], str], source: str | None = None) -> Scenario:
-    """Parse YAML text; ``read_csv(name)`` returns the text of a referenced CSV file."""
+# ------------------------------------------------------------- the funnel
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def read_yaml_text(text: str, source: str | None = None, error: type[InputProblems] = InputProblems
+                   ) -> tuple[Any, Lines]:
+    """YAML text as plain data and its line map (data path -> line); ``error`` names every problem.
+
+    For text already in memory (an upload in the app): held to the same size cap as a file.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise error([f"the text is {len(text):,} characters, over the {MAX_FILE_BYTES:,}-byte limit"], source)
     try:
-        data, lines = _read_yaml(text)
+        return _read_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([f"not valid YAML{where}: {problem}"], source) from None
+        raise error([f"not valid YAML{where}: {problem}"], source) from None
     except (RecursionError, MemoryError):
-        raise ScenarioError(["not valid YAML: too large or too deeply nested to read"], source) from None
+        raise error(["not valid YAML: too large or too deeply nested to read"], source) from None
+
+
+def read_input_text(path: str | Path, kind: str = "input", error: type[InputProblems] = InputProblems,
+                    max_bytes: int = MAX_FILE_BYTES, fallback_encoding: str | None = None) -> str:
+    """The text of a file a user named: a regular file of at most ``max_bytes``, UTF-8 (else
+    ``fallback_encoding``, where given); else ``error``.
+
+    ``kind`` says what the file is in messages ("scenario", "experiment", ...).
+    Never blocks on a FIFO or reads a device: the file is checked once opened,
+    before a byte is read.
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        return _read_regular_file(path, max_bytes, fallback_encoding=fallback_encoding)
+    except FileNotFoundError:
+        raise error([f"file not found: {path}"], source) from None
+    except FileRefused as exc:
+        raise error([f"cannot read {path}: the {kind} file {exc}"], source) from None
+    except OSError as exc:
+        raise error([f"cannot read {path}: {exc.strerror or type(exc).__name__}"], source) from None
+
+
+def read_yaml_file(path: str | Path, kind: str = "input", error: type[InputProblems] = InputProblems,
+                   max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, Lines]:
+    """A YAML file a user named, as plain data and its line map; every problem is one ``error``.
+
+    The one way an input file is read (see the module docstring): pass the
+    data and lines to ``validate`` with the file's model.
+    """
+    return read_yaml_text(read_input_text(path, kind, error, max_bytes), str(path), error)
+
+
+def validate(model_type: type[Model], data: Any, lines: Lines | None = None, *, source: str | None = None,
+             error: type[InputProblems] = InputProblems, root: str = "document",
+             id_keys: tuple[str, ...] = ("id",)) -> Model:
+    """``model_type`` validated from ``data``, or ``error`` with one line per problem.
+
+    Each line names the field by path (list items by the first of ``id_keys``
+    they have, else by position), the file's line when ``lines`` has it, the
+    message and the bad value; ``root`` names the document as a whole.
+    """
+    if not isinstance(data, dict):
+        raise error([f"the document must be a mapping of fields, got {type(data).__name__}"], source)
+    try:
+        return model_type.model_validate(data)
+    except ValidationError as exc:
+        raise error(describe_validation_error(exc, data, lines, root=root, id_keys=id_keys), source) from None
+    except (RecursionError, MemoryError):
+        raise error(["too large or too deeply nested to check"], source) from None
+
+
+def parse_scenario(text: str, read_csv: Callable[[str], str], source: str | None = None) -> Scenario:
+    """Parse YAML text; ``read_csv(name)`` returns the text of a referenced CSV file."""
+    data, lines = read_yaml_text(text, source, ScenarioError)
     if isinstance(data, dict):
         data = _inline_csv_tables(data, read_csv, source)
-    return build_scenario(data, source, lines)
+    try:
+        return build_scenario(data, source, lines)
+    except (RecursionError, MemoryError):
+        raise ScenarioError(["too large or too deeply nested to check"], source) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario YAML file (and the CSV files it names, inside its folder)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([f"file not found: {path}"], str(path)) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([f"cannot read {path}: not UTF-8 text"], str(path)) from None
-    except OSError as exc:
-        raise ScenarioError([f"cannot read {path}: {exc.strerror or type(exc).__name__}"], str(path)) from None
+    text = read_input_text(path, "scenario", ScenarioError)
 
     def read_csv(name: str) -> str:
         return read_confined_file(path.parent, name, MAX_CSV_BYTES)
@@ -200,8 +334,22 @@ def read_confined_file(folder: Path, name: str, max_bytes: int) -> str:
         raise FileRefused("cannot be resolved to a file") from None
     if not target.is_relative_to(root):
         raise FileRefused("must be inside the scenario's folder (links are followed before checking)")
+    return _read_regular_file(target, max_bytes, follow=False)
+
+
+def _read_regular_file(path: Path, max_bytes: int, follow: bool = True, fallback_encoding: str | None = None) -> str:
+    """The UTF-8 text of ``path`` if it is a regular file of at most ``max_bytes``; ``FileRefused`` otherwise.
+
+    Opened without blocking and checked on the open file before a byte is
+    read, so a FIFO, ``/dev/zero`` or a file swapped in meanwhile is never
+    read or waited on. ``follow=False``: a link is refused (the caller
+    resolved it already).
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow else getattr(os, "O_NOFOLLOW", 0))
     try:
-        fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise
     except OSError as exc:
         raise FileRefused(f"cannot be opened: {exc.strerror or type(exc).__name__}") from None
     try:
@@ -221,6 +369,8 @@ def read_confined_file(folder: Path, name: str, max_bytes: int) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        if fallback_encoding:  # an ACD export in Windows-1252 / Latin-1: every byte decodes
+            return raw.decode(fallback_encoding)
         raise FileRefused("is not UTF-8 text") from None
 
 

@@ -31,11 +31,12 @@ _UNION_TAGS = ("exponential", "lognormal", "gamma", "weibull", "deterministic", 
                 "liability_preset", "liability_rule", "unanswered_guarantee", "unanswered_seconds")
 
 
-def _path(loc: tuple, data: Any) -> tuple[str, tuple]:
+def _path(loc: tuple, data: Any, root: str = "scenario", id_keys: tuple[str, ...] = ("id",)) -> tuple[str, tuple]:
     """A pydantic error location as a field path naming list items by id, and the raw data path.
 
     ``('contact_types', 0, 'volume', 'per_day')`` -> ``contact_types[fraud].volume.per_day`` when the
-    first contact type's id is ``fraud`` (by index where the item has no id, or shares it).
+    first contact type's id is ``fraud`` (by index where the item has no id, or shares it). An item
+    is named by the first of ``id_keys`` it has (an experiment's factors by their ``path``).
     """
     out, raw, node = "", [], data
     for part in loc:
@@ -43,8 +44,9 @@ def _path(loc: tuple, data: Any) -> tuple[str, tuple]:
             label: Any = part
             if isinstance(node, list) and 0 <= part < len(node):
                 item = node[part]
-                ident = item.get("id") if isinstance(item, dict) else None
-                siblings = [x.get("id") for x in node if isinstance(x, dict)]
+                key = next((k for k in id_keys if isinstance(item, dict) and k in item), id_keys[0])
+                ident = item.get(key) if isinstance(item, dict) else None
+                siblings = [x.get(key) for x in node if isinstance(x, dict)]
                 if isinstance(ident, str) and ident and siblings.count(ident) == 1:
                     label = ident
                 node = item
@@ -57,7 +59,7 @@ def _path(loc: tuple, data: Any) -> tuple[str, tuple]:
             node = node.get(part) if isinstance(node, dict) else None
             out += f".{part}" if out else str(part)
         raw.append(part)
-    return out or "scenario", tuple(raw)
+    return out or root, tuple(raw)
 
 
 def _line_of(raw: tuple, lines: Lines | None) -> int | None:
@@ -70,15 +72,22 @@ def _line_of(raw: tuple, lines: Lines | None) -> int | None:
     return None
 
 
-def describe_validation_error(exc: ValidationError, data: Any = None, lines: Lines | None = None) -> list[str]:
-    """One line per problem: the field path (by id), the YAML line when known, the message, the bad value."""
+def describe_validation_error(
+    exc: ValidationError, data: Any = None, lines: Lines | None = None, *, root: str = "scenario",
+    id_keys: tuple[str, ...] = ("id",),
+) -> list[str]:
+    """One line per problem: the field path (by id), the YAML line when known, the message, the bad value.
+
+    ``root`` names the document itself (a problem of the whole file), ``id_keys`` the fields that
+    name a list item; every input file's model is described this way (``sim.files.scenario_io.validate``).
+    """
     problems = []
     for err in exc.errors():
-        path, raw = _path(err["loc"], data)
+        path, raw = _path(err["loc"], data, root, id_keys)
         cause = (err.get("ctx") or {}).get("error")
         if isinstance(cause, FieldError):
             # A cross-field check names its own field, relative to the model that ran it.
-            path = cause.field if path == "scenario" else f"{path}.{cause.field}"
+            path = cause.field if path == root else f"{path}.{cause.field}"
             message = cause.message
         else:
             message = err["msg"].removeprefix("Value error, ")

@@ -3,8 +3,9 @@
 ``run_checked`` wraps ``sim.run`` with what must hold before and after it:
 
 - before: the worker count is capped at the cores available
-  (``sim.runs.workers``), and the run's size is estimated and refused above the
-  documented limits unless ``allow_large`` (``sim.runs.size_guard``);
+  (``sim.runs.workers``); ``sim.run`` itself estimates the run's size and
+  refuses it above the documented limits unless ``allow_large``
+  (``sim.runs.size_guard``: one guard for every entry);
 - after: every figure of the tables is finite and none is negative
   (``check_finite``); a NaN is allowed only where a rate is undefined (an
   interval in which nothing was offered, an incident that never reached a
@@ -29,7 +30,6 @@ import pandas as pd
 from sim.model.scenario import Scenario
 from sim.runs.results import Results
 from sim.runs.runner import DEFAULT_MAX_REPLICATIONS, run
-from sim.runs.size_guard import check_run_size
 from sim.runs.workers import capped_workers
 
 # Columns that may be NaN, meaning "undefined" (see the module docstring); nothing may be inf.
@@ -149,11 +149,9 @@ def run_checked(
         warnings.append(f"workers: {cap}")
     for line in warnings if on_warning is not None else ():
         on_warning(line)
-    most = max_replications if precision is not None else replications
-    check_run_size(scenario, policies, most, n_workers, allow_large=allow_large)
     results = run(
         scenario, policies, replications, seed, workers=n_workers, keep_incidents=keep_incidents, progress=progress,
-        precision=precision, max_replications=max_replications,
+        precision=precision, max_replications=max_replications, allow_large=allow_large,
     )
     check_finite(results)
     return results, warnings

@@ -28,6 +28,7 @@ from sim.model.workload import draw_workload
 from sim.runs import DEFAULT_MAX_REPLICATIONS
 from sim.runs.precision import assess, replications_still_needed
 from sim.runs.results import Results
+from sim.runs.size_guard import check_run_size
 from sim.runs.stats import ROUGH_BELOW
 from sim.runs.workers import capped_workers, process_pool
 
@@ -51,8 +52,14 @@ def run(
     precision: float | None = None,
     max_replications: int = DEFAULT_MAX_REPLICATIONS,
     confidence: float = 0.95,
+    allow_large: bool = False,
 ) -> Results:
     """Simulate ``policies`` (default: all of the scenario's) for ``replications`` runs.
+
+    A run whose size is over the documented limits (``sim.runs.size_guard``)
+    is refused with ``RunTooLarge`` before anything is drawn, unless
+    ``allow_large``; with a ``precision`` target the size is that of
+    ``max_replications``, the most it may run.
 
     ``workers`` > 1 runs replications in parallel processes (0: one per core);
     the results are identical to a sequential run.
@@ -83,6 +90,8 @@ def run(
         n_reps = min(max(n_reps, ROUGH_BELOW), max_replications)
     resolved = {pid: scenario.for_policy(pid) for pid in policy_ids}
     workers = capped_workers(workers)[0]  # 0: one per core; never more than the cores (sim.runs.workers)
+    check_run_size(scenario, policy_ids, max_replications if precision is not None else n_reps, workers,
+                   allow_large=allow_large)
 
     def report(done: int, planned: int) -> None:
         if progress:

@@ -73,12 +73,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from sim.analytic.erlang import ErlangInputError, erlang_a_metrics, erlang_c_metrics
 from sim.errors import InputProblems
-from sim.files.scenario_io import ScenarioError, build_scenario, load_scenario
+from sim.files.scenario_io import ScenarioError, build_scenario, load_scenario, read_yaml_file, validate
 from sim.model.engine import ABANDONED, ANSWERED, BALKED, RunLog, latest_outcome_s
 from sim.model.metrics import RunTables, summarise_run
 from sim.model.roster import Roster, build_roster
@@ -667,14 +666,8 @@ class Exercise(BaseModel):
 def load_exercise(path: str | Path) -> tuple[Exercise, Scenario]:
     """An exercise file and its scenario; ``ExerciseError`` naming the field if either is wrong."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        exercise = Exercise.model_validate(data)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ExerciseError([f"cannot read {path.name}: {exc}"], str(path)) from None
-    except ValidationError as exc:
-        raise ExerciseError([f"{'.'.join(str(p) for p in e['loc']) or 'exercise'}: {e['msg']}"
-                             for e in exc.errors()], str(path)) from None
+    data, lines = read_yaml_file(path, "exercise", ExerciseError)
+    exercise = validate(Exercise, data, lines, source=str(path), error=ExerciseError, root="exercise")
     try:
         scenario = load_scenario(path.parent / exercise.scenario)
     except ScenarioError as exc:

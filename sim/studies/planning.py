@@ -54,7 +54,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -63,14 +62,13 @@ from pydantic import (
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
-    ValidationError,
     field_validator,
     model_validator,
 )
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from sim.errors import InputProblems
-from sim.files.scenario_io import load_scenario
+from sim.files.scenario_io import load_scenario, read_yaml_file, validate
 from sim.model.economics import overlap_with_daily_span
 from sim.model.scenario import (
     WEEKDAYS,
@@ -199,13 +197,7 @@ def default_plan(scenario: Scenario) -> Plan:
 
 def load_plan(path: str | Path) -> tuple[Plan, Scenario]:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        plan = Plan.model_validate(data)
-    except (OSError, yaml.YAMLError) as exc:
-        raise PlanningError([f"cannot read {path}: {exc}"], str(path)) from None
-    except ValidationError as exc:
-        raise PlanningError([_describe(err) for err in exc.errors()], str(path)) from None
+    plan = load_templates(path)
     if plan.scenario is None:
         raise PlanningError(["scenario: name the scenario file the plan is for"], str(path))
     try:
@@ -215,9 +207,10 @@ def load_plan(path: str | Path) -> tuple[Plan, Scenario]:
     return plan, scenario
 
 
-def _describe(err: dict) -> str:
-    where = ".".join(str(p) for p in err["loc"]) or "plan"
-    return f"{where}: {err['msg'].removeprefix('Value error, ')}"
+def load_templates(path: str | Path) -> Plan:
+    """A plan file (shift templates and settings) alone, through the one input funnel; ``PlanningError`` else."""
+    data, lines = read_yaml_file(path, "plan", PlanningError)
+    return validate(Plan, data, lines, source=str(path), error=PlanningError, root="plan")
 
 
 # ------------------------------------------------------------------ requirement

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sim.files.dictionary import data_dictionary
-from sim.files.scenario_io import load_scenario
+from sim.files.scenario_io import load_scenario, read_input_text
 from sim.runs.stats import t_interval
 from sim.studies.uncertainty.designs import salib_problem
 from sim.studies.uncertainty.spec import ExperimentError, parse_experiment
@@ -45,8 +45,9 @@ def analyse(folder: str | Path, write: bool = True) -> dict[str, pd.DataFrame]:
     folder = Path(folder)
     record = read_record(folder)
     # The base scenario as it was validated when the experiment ran: its own file may have moved or changed since.
-    experiment = parse_experiment((folder / "experiment.yaml").read_text(encoding="utf-8"), folder,
-                                  str(folder / "experiment.yaml"), scenario=load_scenario(folder / "scenario.yaml"))
+    source = folder / "experiment.yaml"
+    experiment = parse_experiment(read_input_text(source, "experiment", ExperimentError), folder, str(source),
+                                  scenario=load_scenario(folder / "scenario.yaml"))
     design = read_design(folder)
     runs = read_runs(folder)
     if runs.empty:

@@ -28,7 +28,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.model.validation import ScenarioError
 from sim.runs.runner import AFTER_THE_RUN_LOSS_FIELDS, AFTER_THE_RUN_SECTIONS, run_replications_shared
+from sim.runs.size_guard import check_run_size
 from sim.runs.workers import capped_workers, process_pool
 from sim.studies.uncertainty.designs import design_points
 from sim.studies.uncertainty.spec import Experiment, ExperimentError, load_experiment
@@ -53,17 +55,21 @@ def run_experiment(
     dask: str | None = None,
     progress: Progress | None = None,
     command: str | None = None,
+    allow_large: bool = False,
 ) -> pd.DataFrame:
     """Run every run of ``experiment`` not yet in ``out``; return the whole table of runs.
 
     ``workers``: processes on this machine (1: this process). ``dask``: the
     address of a Dask scheduler (``tcp://host:8786``) or ``"local"`` for a
-    LocalCluster of ``workers`` processes.
+    LocalCluster of ``workers`` processes. Before anything runs, the points
+    are put to the size guard (``check_design_size``) unless ``allow_large``.
     """
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
     folder = Path(out)
     design = design_points(experiment)
+    if not allow_large:
+        check_design_size(experiment, design)
     prepare_folder(experiment, folder, design, command)
     done = finished_keys(folder)
     todo = [k for k in _all_keys(len(design), experiment.spec.replications) if k not in done]
@@ -78,6 +84,32 @@ def run_experiment(
         if progress:
             progress(finished, total)
     return read_runs(folder)
+
+
+MAX_POINTS_CHECKED = 500  # above this, the base and the two corners of the design stand for it
+
+
+def check_design_size(experiment: Experiment, design: pd.DataFrame) -> None:
+    """``RunTooLarge`` if one point's run (its policies x the experiment's replications) is over the limits.
+
+    Every point is checked when there are at most ``MAX_POINTS_CHECKED``;
+    otherwise the base scenario and the points with every factor at its low
+    and at its high bound (sizes grow with volumes, headcounts, days and
+    attempts, so the corners bound them).
+    """
+    if len(design) <= MAX_POINTS_CHECKED:
+        points = [row.to_dict() for _, row in design.iterrows()]
+    else:
+        points = [{f.path: f.bounds[0] for f in experiment.spec.factors},
+                  {f.path: f.bounds[1] for f in experiment.spec.factors}]
+    scenarios = [experiment.scenario]
+    for values in points:
+        try:
+            scenarios.append(experiment.scenario_at(values))
+        except ScenarioError:
+            continue  # factors together break a cross-field rule: no point is there, the others stand for it
+    for scenario in scenarios:
+        check_run_size(scenario, experiment.policies, experiment.spec.replications)
 
 
 def run_keys(experiment: Experiment, design: pd.DataFrame, keys: Iterable[tuple[int, int]]) -> pd.DataFrame:

@@ -31,11 +31,10 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from sim.errors import InputProblems
-from sim.files.scenario_io import load_scenario
+from sim.files.scenario_io import Lines, load_scenario, read_input_text, read_yaml_text, validate
 from sim.model.scenario import Scenario, repeated
 from sim.model.validation import ScenarioError, build_scenario
 
@@ -159,60 +158,45 @@ class Experiment:
 def load_experiment(path: str | Path) -> Experiment:
     """Read and check an experiment file; every problem is an ExperimentError naming its field or factor."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExperimentError([f"cannot read {path}: {exc.strerror if isinstance(exc, OSError) else exc}"],
-                              str(path)) from None
-    return parse_experiment(text, path.parent, str(path))
+    return parse_experiment(read_input_text(path, "experiment", ExperimentError), path.parent, str(path))
 
 
 def parse_experiment(text: str, folder: Path, source: str | None = None, scenario: Scenario | None = None) -> Experiment:
-    """An experiment from its file's text; its scenario file is read relative to ``folder`` unless given."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ExperimentError([f"not valid YAML: {exc}"], source) from None
-    if not isinstance(data, dict):
-        raise ExperimentError(["the document must be a mapping of fields"], source)
-    try:
-        spec = ExperimentSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ExperimentError([_describe(err, data) for err in exc.errors()], source) from None
+    """An experiment from its file's text; its scenario file is read relative to ``folder`` unless given.
+
+    Read and validated through the one input funnel (``sim.files.scenario_io``): problems name the
+    field, a factor by its path, and the line.
+    """
+    data, lines = read_yaml_text(text, source, ExperimentError)
+    spec = validate(ExperimentSpec, data, lines, source=source, error=ExperimentError, root="experiment",
+                    id_keys=("path",))
     if scenario is None:
         try:
             scenario = load_scenario(folder / spec.scenario)
         except ScenarioError as exc:
-            raise ExperimentError([f"scenario: {line}" for line in exc.problems], source) from None
+            raise ExperimentError([f"scenario{_at(lines, ('scenario',))}: {line}" for line in exc.problems],
+                                  source) from None
     experiment = Experiment(spec, scenario, text)
-    problems = _check_policies(experiment) + [p for f in spec.factors for p in _check_factor(experiment, f)]
+    problems = _check_policies(experiment, lines) + [
+        p for i, f in enumerate(spec.factors) for p in _check_factor(experiment, f, _at(lines, ("factors", i)))
+    ]
     if problems:
         raise ExperimentError(problems, source)
     return experiment
 
 
-def _describe(err: dict, data: dict) -> str:
-    loc = list(err["loc"])
-    message = err["msg"].removeprefix("Value error, ")
-    if len(loc) >= 2 and loc[0] == "factors" and isinstance(loc[1], int):
-        factors = data.get("factors")
-        path = factors[loc[1]].get("path") if isinstance(factors, list) and isinstance(factors[loc[1]], dict) else None
-        where = f"factors[{path}]" if path else f"factors[{loc[1]}]"
-        rest = ".".join(str(p) for p in loc[2:])
-        return f"{where}{'.' + rest if rest else ''}: {message}"
-    where = ".".join(str(p) for p in loc) or "experiment"
-    if err["type"] == "extra_forbidden":
-        return f"{where}: unknown field"
-    return f"{where}: {message}"
+def _at(lines: Lines, path: tuple) -> str:
+    line = lines.get(path)
+    return f" (line {line})" if line else ""
 
 
-def _check_policies(experiment: Experiment) -> list[str]:
+def _check_policies(experiment: Experiment, lines: Lines) -> list[str]:
     problem = experiment.scenario.unknown_policies(experiment.spec.policies or [])
-    return [f"policies: {problem}"] if problem else []
+    return [f"policies{_at(lines, ('policies',))}: {problem}"] if problem else []
 
 
-def _check_factor(experiment: Experiment, factor: Factor) -> list[str]:
-    where = f"factors[{factor.path}]"
+def _check_factor(experiment: Experiment, factor: Factor, at: str = "") -> list[str]:
+    where = f"factors[{factor.path}]{at}"
     try:
         segments = _parse(factor.path)
         current = _get(experiment.scenario.model_dump(mode="python"), segments, factor.path)

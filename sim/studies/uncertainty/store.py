@@ -17,7 +17,11 @@ included) leaves at most a temporary file, which is ignored and removed, and
 the next run of the same command skips every finished key. Reading the
 dataset sorts by key, so the table does not depend on how runs were batched,
 interrupted or distributed. A folder that holds another experiment (another
-fingerprint) is refused, never mixed.
+fingerprint) is refused, never mixed, and so is a folder that holds anything
+else (``--out .`` beside the user's own ``scenario.yaml``): a new experiment
+starts only in a new or empty folder. Setting a folder up marks it first
+(``.humanline-setting-up``), so a set-up cut short is recognised as ours
+and redone, never mistaken for the user's files.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from sim.studies.uncertainty.spec import Experiment, ExperimentError
 KEY = ["point", "replication"]
 RUNS = "runs"
 _TMP_PREFIX = ".tmp-"
+_SETTING_UP = ".humanline-setting-up"  # present while a folder is being set up; removed when it is
+_SET_UP_NAMES = {"experiment.yaml", "scenario.yaml", "design.csv", RUNS, _SETTING_UP}
 
 
 def prepare_folder(experiment: Experiment, folder: Path, design: pd.DataFrame, command: str | None = None) -> None:
@@ -61,8 +67,11 @@ def prepare_folder(experiment: Experiment, folder: Path, design: pd.DataFrame, c
             ])
         _remove_temporaries(folder)
         return
+    _check_new_folder(folder)
     try:
-        (folder / RUNS).mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / _SETTING_UP).touch()
+        (folder / RUNS).mkdir(exist_ok=True)
     except OSError as exc:
         raise ExperimentError([f"--out: cannot use {str(folder)!r} as a folder: {exc.strerror or exc}"]) from None
     _write_atomic(folder / "experiment.yaml", experiment.source_text)
@@ -82,6 +91,23 @@ def prepare_folder(experiment: Experiment, folder: Path, design: pd.DataFrame, c
     )
     # Written last: its presence says the folder is fully set up.
     _write_atomic(marker, json.dumps(record, indent=2) + "\n")
+    (folder / _SETTING_UP).unlink(missing_ok=True)
+
+
+def _check_new_folder(folder: Path) -> None:
+    """Refuse to start an experiment in a folder that holds anything but an unfinished set-up of ours."""
+    if not folder.exists() and not folder.is_symlink():
+        return
+    if folder.is_symlink() or not folder.is_dir():
+        raise ExperimentError([f"--out: {str(folder)!r} exists and is not a folder"])
+    names = sorted(entry.name for entry in os.scandir(folder))
+    if not names or (_SETTING_UP in names and set(names) <= _SET_UP_NAMES):
+        return
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    raise ExperimentError([
+        f"--out: {str(folder)!r} holds other things than an experiment ({shown}); nothing in it was changed. "
+        "Name a new or empty folder, or the folder of this same experiment to resume it."
+    ])
 
 
 def finished_keys(folder: Path) -> set[tuple[int, int]]:
