@@ -377,7 +377,7 @@ def test_an_experiment_whose_points_are_too_large_is_refused_before_any_run(mini
 
 def test_a_study_whose_own_runs_are_refused_exits_2_naming_no_option_it_lacks(minimal_scenario, tmp_path,
                                                                               write_scenario, capsys, monkeypatch):
-    import sim.cli.analytic
+    import sim.studies.breakeven
 
     data = _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e7)
     data["days"] = 3
@@ -386,7 +386,7 @@ def test_a_study_whose_own_runs_are_refused_exits_2_naming_no_option_it_lacks(mi
     def refused(*args, **kwargs):  # what sim.run raises inside the break-even sweep, before it draws
         raise refusal
 
-    monkeypatch.setattr(sim.cli.analytic, "breakeven", refused)
+    monkeypatch.setattr(sim.studies.breakeven, "breakeven", refused)  # the CLI imports it when the command runs
     assert main(["breakeven", str(write_scenario(tmp_path, minimal_scenario))]) == 2
     err = capsys.readouterr().err
     assert "too large" in err and "unexpected failure" not in err

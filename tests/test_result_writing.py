@@ -162,12 +162,12 @@ def test_sigint_during_a_real_run_prints_one_line_and_exits_130(tmp_path):
 
 
 def test_an_unexpected_failure_is_one_line_and_exit_1(tmp_path, capsys, monkeypatch):
-    import sim.cli.commands
+    import sim.present.terminal
 
     def broken(*args, **kwargs):
         raise ZeroDivisionError("float division by zero")
 
-    monkeypatch.setattr(sim.cli.commands, "render_summary", broken)
+    monkeypatch.setattr(sim.present.terminal, "render_summary", broken)  # the CLI imports it when it runs
     monkeypatch.delenv("HUMANLINE_TRACEBACK", raising=False)
     assert _run(tmp_path / "out") == 1
     err = capsys.readouterr().err
@@ -273,12 +273,12 @@ def test_a_swapped_out_folder_beside_new_results_is_removed_on_the_next_run(tmp_
 
 
 def test_a_run_stopped_before_its_results_leaves_no_empty_out_folder(tmp_path, capsys, monkeypatch):
-    import sim.cli.commands
+    import sim.runs.guard
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.cli.commands, "run_checked", interrupted)
+    monkeypatch.setattr(sim.runs.guard, "run_checked", interrupted)  # the CLI imports it when it runs
     out = tmp_path / "new" / "out"
     assert _run(out) == 130
     assert not out.exists() and not out.parent.exists()

@@ -34,6 +34,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.studies.choices import CALL_LOG_FORMATS
+
 ColumnName = str
 
 
@@ -148,3 +150,4 @@ HUMANLINE = ColumnMap(
 )
 
 BUILT_IN_FORMATS: dict[str, ColumnMap] = {m.name: m for m in (ANONYMOUS_BANK, HUMANLINE)}
+assert tuple(BUILT_IN_FORMATS) == CALL_LOG_FORMATS, "sim.studies.choices names the built-in layouts for --help"

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, number
-from sim.files.calllog_io import CallLogError
+from sim.studies.choices import CALL_LOG_FORMATS
 
 COMMANDS = ("calibrate",)
 
@@ -27,15 +27,13 @@ def _weeks(text: str) -> list[int]:
 
 
 def add_parsers(sub) -> None:
-    from sim.calibration.columns import BUILT_IN_FORMATS
-
     p = sub.add_parser("calibrate", help="fit a scenario from a call log (one row per call) and backtest it")
     p.add_argument("log", type=Path, help="the call log (CSV/TSV export, one row per call)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR",
                    help="folder for scenario.yaml, backtest.csv, the fit tables and figures (new or empty)")
     how = p.add_mutually_exclusive_group()
-    how.add_argument("--format", choices=sorted(BUILT_IN_FORMATS), metavar="NAME",
-                     help=f"a built-in layout: {', '.join(sorted(BUILT_IN_FORMATS))} (default anonymous_bank)")
+    how.add_argument("--format", choices=sorted(CALL_LOG_FORMATS), metavar="NAME",
+                     help=f"a built-in layout: {', '.join(sorted(CALL_LOG_FORMATS))} (default anonymous_bank)")
     how.add_argument("--columns", type=Path, metavar="MAP.yaml", help="a column mapping for any CSV/TSV export")
     p.add_argument("--interval-min", type=integer, choices=(15, 30, 60), default=30)
     p.add_argument("--weeks", type=_weeks, metavar="W", help="weeks of the log to fit (1 = its first 7 days), e.g. 1-3")
@@ -48,6 +46,7 @@ def add_parsers(sub) -> None:
 
 def run_command(args: argparse.Namespace, progress_bar) -> int:
     from sim.calibration import calibrate
+    from sim.files.calllog_io import CallLogError
 
     if args.replications < 2:
         print("error: --replications: must be at least 2 (the backtest's band needs a spread)", file=sys.stderr)

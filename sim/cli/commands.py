@@ -104,12 +104,14 @@ def main(argv: list[str] | None = None) -> int:
         # One line, no traceback; results are written all or nothing (sim.files.export), so nothing is half-written.
         print("\ninterrupted: stopped; no results were written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except RunTooLarge as exc:
-        # Refused before it started, from a study's own runs (staff, breakeven, roster): bad input, not a defect.
-        # Commands that offer --allow-large catch it themselves and name it.
-        print(f"error: {exc.message(None)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except Exception as exc:
+        from sim.runs.size_guard import RunTooLarge  # here, not at the top: start-up loads no model
+
+        if isinstance(exc, RunTooLarge):
+            # Refused before it started, from a study's own runs (staff, breakeven, roster): bad input, not a
+            # defect. Commands that offer --allow-large catch it themselves and name it.
+            print(f"error: {exc.message(None)}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         # A defect, not bad input: say so in one line; HUMANLINE_TRACEBACK=1 shows the traceback.
         if os.environ.get("HUMANLINE_TRACEBACK"):
             raise

@@ -1,4 +1,5 @@
-"""The named choices the studies offer: staffing methods, break-even kinds, roster requirement methods.
+"""The named choices the studies offer: staffing methods, break-even kinds, roster requirement methods,
+the call-log layouts the calibrator has built in.
 
 Plain data with no imports, so that the command line can list them in its
 options and ``--help`` without loading the studies (and pandas, scipy,
@@ -23,3 +24,6 @@ KINDS: dict[str, str] = {
 
 REQUIREMENT_METHODS = ("erlang_c", "erlang_c_lagged", "erlang_a", "erlang_a_lagged", "isa")
 PLAN_POLICY = "planned"
+
+# sim.calibration.columns.BUILT_IN_FORMATS maps each of these names to its column mapping.
+CALL_LOG_FORMATS = ("anonymous_bank", "humanline")
