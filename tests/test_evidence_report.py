@@ -236,7 +236,8 @@ def test_cli_writes_the_report_and_refuses_a_bad_out_or_experiment(tmp_path, wri
     # stderr is not a terminal here (a log, a pipe): the build says each stage and its runs in plain lines
     progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("report: ")]
     stages = ["comparing the policies", "tracing the cost-of-cutting frontier",
-              "validating against the published Erlang cases", "asking what could change the verdict"]
+              "validating against the published Erlang cases",
+              "setting humanline beside the published ContactCenters cases", "asking what could change the verdict"]
     starts = [m.group(1) for line in progress if (m := re.fullmatch(r"report: ([^:(]+) \(\d+ s\)", line))]
     assert starts == stages, progress  # each stage once, when it starts (then its runs, or that it is at work)
     assert any(re.match(r"report: comparing the policies: (\d+) of \1 runs \(\d+ s\)", line) for line in progress)

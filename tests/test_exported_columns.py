@@ -45,7 +45,7 @@ def folders(tmp_path_factory):
     spec.write_text(dump_yaml({
         "name": "small", "scenario": str(HOTLINE), "replications": 2, "seed": 3,
         "design": {"kind": "one_at_a_time"},
-        "factors": [{"path": "contact_types[fraud].loss.half_life_min", "low": 30, "high": 120},
+        "factors": [{"path": "loss_curve_bands.instant_transfer", "low": 0.05, "high": 0.95},
                     {"path": "economics.liability_share", "low": 0.2, "high": 0.9}]}))
     assert main(["experiment", str(spec), "--out", str(root / "exp")]) == 0
     assert main(["analyse", str(root / "exp")]) == 0

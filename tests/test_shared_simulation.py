@@ -63,8 +63,17 @@ def _money_edits(scenario: sim.Scenario):
     for i, ct in enumerate(scenario.contact_types):
         for name in AFTER_THE_RUN_LOSS_FIELDS:
             value = getattr(ct.loss, name)
-            yield (f"contact_types[{ct.id}].loss.{name}",
-                   lambda d, i=i, n=name, v=value: d["contact_types"][i]["loss"].__setitem__(n, v * 1.7 + 1.0))
+            if name == "half_life_min" and ct.loss.curve is not None:
+                continue  # a type on a named curve has no half-life of its own: its band is moved below
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                yield (f"contact_types[{ct.id}].loss.{name}",
+                       lambda d, i=i, n=name, v=value: d["contact_types"][i]["loss"].__setitem__(n, v * 1.7 + 1.0))
+        if ct.emergency and ct.loss.report_delay_s is None:
+            yield (f"contact_types[{ct.id}].loss.report_delay_s",
+                   lambda d, i=i: d["contact_types"][i]["loss"].__setitem__(
+                       "report_delay_s", {"dist": "exponential", "mean": 3600.0}))
+    for curve in scenario.loss_curve_bands:
+        yield f"loss_curve_bands.{curve}", lambda d, c=curve: d["loss_curve_bands"].__setitem__(c, 0.9)
 
 
 def _log(scenario: sim.Scenario, policy: str) -> np.ndarray:
@@ -100,9 +109,11 @@ def test_shared_runs_give_exactly_the_results_of_running_each_alone(payment_day)
     policies = [p.id for p in payment_day.effective_policies][:3]
     liable = _changed(payment_day, lambda d: d["economics"].__setitem__("liability_share", 0.9))
     slow_drain = _changed(payment_day, lambda d: [ct["loss"].__setitem__("half_life_min", 300.0)
-                                                   for ct in d["contact_types"]])
+                                                   for ct in d["contact_types"] if ct["loss"].get("curve") is None])
+    severe_curve = _changed(payment_day, lambda d: [d["loss_curve_bands"].__setitem__(c, 0.95)
+                                                     for c in d["loss_curve_bands"]])
     fewer = _changed(payment_day, lambda d: d["policies"][1].__setitem__("staffing_scale", 0.3))
-    scenarios = [payment_day, liable, slow_drain, fewer]
+    scenarios = [payment_day, liable, slow_drain, severe_curve, fewer]
     shared = run_replications_shared(scenarios, policies, range(1, 3), payment_day.seed)
     for scenario, together in zip(scenarios, shared):
         alone = run_replications(scenario, policies, range(1, 3), payment_day.seed)
@@ -116,6 +127,8 @@ def test_an_experiments_money_factors_are_recognised_and_kept_together_in_tasks(
     assert _after_the_run("economics.liability_share")
     assert _after_the_run("policies[cut].economics.bot_cost_per_session")
     assert _after_the_run("contact_types[fraud].loss.half_life_min")
+    assert _after_the_run("loss_curve_bands.instant_transfer")
+    assert _after_the_run("contact_types[fraud].loss.curve")
     assert not _after_the_run("contact_types[fraud].loss.amount_at_risk.mean")
     assert not _after_the_run("contact_types[routine].bot.resolve_probability")
     import pandas as pd

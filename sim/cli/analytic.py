@@ -319,7 +319,7 @@ def _render_erlang(table: pd.DataFrame, args, model: str, load: float, focus: in
 
 
 def _with_error(approximate: float, exact: float) -> str:
-    if pd.isna(approximate):
+    if approximate is None or math.isnan(approximate):  # no pandas here: the calculator loads it only to write
         return "–"
     percent = round(100 * (approximate / exact - 1)) if exact > 0 else None
     error = "" if percent is None else f" ({percent:+d}%)" if percent else " (0%)"

@@ -48,6 +48,7 @@ FILES = {
     "data_dictionary.csv": "every column of the other files: meaning, unit, currency",
     "points.csv": "analyse: each design point's figures per policy, mean and 95% CI",
     "tornado.csv": "analyse: one-at-a-time swings of each figure per factor",
+    "loss_curve_share.csv": "analyse: how much of the one-at-a-time swings the loss curves' factors make",
     "morris.csv": "analyse: Morris elementary effects per factor",
     "sobol.csv": "analyse: Sobol first and total indices per factor",
     "verdict.csv": "analyse: per point and policy, whether it saves money and keeps the guarantee",
@@ -278,6 +279,15 @@ _BY_FILE = {
         "low": ("the change at the low value", "as the figure"),  # stems of low_ci_low ... high_ci_high
         "high": ("the change at the high value", "as the figure"),
         "swing": ("high_change - low_change: how far the factor moves the figure", "as the figure"),
+    },
+    "loss_curve_share": {
+        "figure": ("the figure the swings are measured on", "key"),
+        "loss_curve_factors": ("how many of the design's factors move a named loss curve within its band", "count"),
+        "swing": ("the largest swing of the figure among the loss-curve factors (high_change - low_change)",
+                  "as the figure"),
+        "share": ("the loss-curve factors' squared swings over all factors' squared swings: the share of the "
+                  "figure's variance over the ranges explored that the loss curve explains, if effects add up",
+                  "share"),
     },
     "morris": {
         "figure": ("the figure the effects are measured on", "key"),

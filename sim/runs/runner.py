@@ -149,8 +149,9 @@ def run_replications(
 # that changing any of them leaves the simulated log as it was. A loss's amount at risk is not among them:
 # the workload draws it.
 AFTER_THE_RUN_SECTIONS = ("economics",)  # of the scenario and of each policy
-AFTER_THE_RUN_LOSS_FIELDS = ("half_life_min", "window_h", "churn_cost_per_abandoned",
+AFTER_THE_RUN_LOSS_FIELDS = ("half_life_min", "curve", "window_h", "report_delay_s", "churn_cost_per_abandoned",
                              "churn_cost_per_false_resolution")
+AFTER_THE_RUN_FIELDS = ("loss_curve_bands",)  # of the scenario: each named loss curve's position in its band
 
 
 def simulation_key(scenario: Scenario) -> str:
@@ -159,6 +160,8 @@ def simulation_key(scenario: Scenario) -> str:
     for holder in [data, *data.get("policies", [])]:
         for section in AFTER_THE_RUN_SECTIONS:
             holder.pop(section, None)
+    for name in AFTER_THE_RUN_FIELDS:
+        data.pop(name, None)
     for contact_type in data.get("contact_types", []):
         for name in AFTER_THE_RUN_LOSS_FIELDS:
             (contact_type.get("loss") or {}).pop(name, None)

@@ -29,7 +29,12 @@ from pathlib import Path
 import pandas as pd
 
 from sim.model.validation import ScenarioError
-from sim.runs.runner import AFTER_THE_RUN_LOSS_FIELDS, AFTER_THE_RUN_SECTIONS, run_replications_shared
+from sim.runs.runner import (
+    AFTER_THE_RUN_FIELDS,
+    AFTER_THE_RUN_LOSS_FIELDS,
+    AFTER_THE_RUN_SECTIONS,
+    run_replications_shared,
+)
 from sim.runs.size_guard import check_run_size
 from sim.runs.workers import capped_workers, process_pool
 from sim.studies.uncertainty.designs import design_points
@@ -139,6 +144,7 @@ def _after_the_run(path: str) -> bool:
     """Whether a factor's path is a field the simulation never reads (sim.runs.runner.simulation_key)."""
     parts = path.replace("]", "").replace("[", ".").split(".")
     return (any(section in parts[:-1] for section in AFTER_THE_RUN_SECTIONS)
+            or parts[0] in AFTER_THE_RUN_FIELDS
             or (len(parts) >= 2 and parts[-2] == "loss" and parts[-1] in AFTER_THE_RUN_LOSS_FIELDS))
 
 
