@@ -14,7 +14,7 @@ from test_calibrate import KNOWN
 
 import sim
 from sim.calibration.records import write_call_records
-from ui import browser
+import browser
 
 pytestmark = pytest.mark.browser
 
@@ -79,8 +79,10 @@ def test_a_planner_calibrates_a_log_sees_the_backtest_and_uses_the_fitted_scenar
     browser.wait_idle(page, 120_000)
     seed = browser.sidebar_seed(page)
     assert seed == str(KNOWN.get("seed", 12345))  # the fitted scenario's own seed, not the preset's
-    page.get_by_role("button", name="Run simulation").click()
+    # to Compare first, then Run: a page switch while a run is going stops that run (Streamlit reruns the script)
     _nav(page, "Compare policies")
+    browser.wait_idle(page)
+    page.get_by_role("button", name="Run simulation").click()
     page.get_by_text(f"seed {seed}).").wait_for(state="visible", timeout=300_000)
     expect(page.get_by_text("Observed staffing (a lower bound)").first).to_be_visible()
     _nav(page, "Roster and demand")

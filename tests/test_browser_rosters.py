@@ -116,8 +116,10 @@ def test_a_planner_edits_a_shift_sees_the_cover_change_and_a_bad_value_named_by_
     shots["edited"] = tmp_path / "edit_roster.png"
     page.screenshot(path=str(shots["edited"]))
 
-    page.get_by_role("button", name="Run simulation").click()
+    # to Compare first, then Run: a page switch while a run is going stops that run (Streamlit reruns the script)
     _nav(page, "Compare policies")
+    browser.wait_idle(page)
+    page.get_by_role("button", name="Run simulation").click()
     card = page.locator(".st-key-card_today_by_hand")
     ran = browser.wait_through_run(page, card, "the card of the roster by hand, after its run")
     browser.within(page, "the card's label and net effect", browser.settle_ms(ran), lambda ms: (
@@ -170,8 +172,10 @@ def test_the_optimised_roster_is_added_as_a_policy_and_runs_on_compare(chrome, t
     browser.wait_through_run(page, page.get_by_text("Optimised roster is a policy of the comparison"),
                              "the optimised roster added to the comparison")
     browser.wait_for_differences(page, 2)
-    page.get_by_role("button", name="Run simulation").click()
+    # to Compare first, then Run: a page switch while a run is going stops that run (Streamlit reruns the script)
     _nav(page, "Compare policies")
+    browser.wait_idle(page)
+    page.get_by_role("button", name="Run simulation").click()
     card = page.locator(".st-key-card_planned")
     ran = browser.wait_through_run(page, card, "the card of the optimised roster, after its run")
     browser.within(page, "the card's label", browser.settle_ms(ran), lambda ms: expect(
