@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import gc
 from array import array
-from collections import deque
 
 import numpy as np
 import simpy
@@ -150,13 +149,8 @@ class ContactCentre:
             self.w_find = lists("u_find_human")
             self.w_return_delay = lists("return_delay_s")
 
-        # What the routing rule shares with the engine: the waiting contacts of each type and the idle
-        # agents of each group (insertion-ordered sets), and how many of each group are on duty.
         self.roster = roster
-        groups = roster.groups
-        self.idle: list[dict] = [dict() for _ in groups]
-        self.queues: list[deque] = [deque() for _ in types]
-        self.on_duty = [0] * len(groups)
+        self.on_duty = [0] * len(roster.groups)  # agents of each group present now (on a break or busy included)
         self.log = array("d")  # ATTEMPT_COLUMNS, row after row
         self.break_log: list[tuple] = []
         self.end_s = 0.0

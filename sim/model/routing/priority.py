@@ -15,6 +15,8 @@ line.
 
 from __future__ import annotations
 
+from collections import deque
+
 from simpy.core import NORMAL
 
 from sim.model.attempt_log import ABANDONED, ANSWERED, BALKED
@@ -43,8 +45,9 @@ class PriorityRouting(Routing):
         # The run's shared state and calls, bound once: the hot path reads them as its own attributes.
         self.env = centre.env
         self._schedule = centre.env.schedule
-        self.idle = centre.idle
-        self.queues = centre.queues
+        # Who is free (an insertion-ordered set per group: the first is the one idle longest) and who waits.
+        self.idle: list[dict] = [dict() for _ in groups]
+        self.queues: list[deque] = [deque() for _ in range(n_types)]
         self.log = centre.log
         self.balk_p = centre.balk_p
         self.max_attempts = centre.max_attempts
