@@ -2,8 +2,8 @@
 
 For a change that must not cost speed (the routing seam of issue 22, say):
 a git revision (default ``main``) against the working tree or another
-revision (``--after``), each exported to a temporary folder. Cases, each one replication through the public
-``sim.run``:
+revision (``--after``), each exported to a temporary folder. Cases, each
+one replication through the public ``sim.run``:
 
 - ``plain``: bench_engine.py's M/M/42+M, priority routing and its fast path;
 - ``callbacks``: the flagship's ``callbacks_cut40`` policy (queue-length
@@ -116,7 +116,8 @@ def main() -> None:
                 for version in order:
                     runs[case, version].append(run_child(trees[version], case, args.customers, 100 + r))
     print(f"load average after: {os.getloadavg()}")
-    print(f"\nbefore = {args.before}, after = {args.after or 'working tree'}; CPU seconds, median of {args.repeats} fresh runs\n")
+    print(f"\nbefore = {args.before}, after = {args.after or 'working tree'}; "
+          f"CPU seconds, median of {args.repeats} fresh runs\n")
     print(f"{'case':<11}{'attempts':>10}{'before s':>10}{'after s':>10}{'after/before':>14}   runs (before | after)")
     for case in cases:
         before = [row["cpu_s"] for row in runs[case, "before"]]

@@ -442,9 +442,9 @@ def latest_outcome_s(scenario: Scenario, workload: Workload) -> float:
     return min(latest, scenario.horizon_s + MAX_RUN_ON_S)
 
 
-def _incident_time_bound_s(ct, tw: TypeWorkload, bot_possible: bool, menu_s: float) -> np.ndarray:
-    # menu_s: a per-attempt allowance added to the patience (the menus, a routing rule's wait margin).
-    per_attempt = tw.patience_s + (tw.bot_time_s + menu_s if bot_possible else menu_s)
+def _incident_time_bound_s(ct, tw: TypeWorkload, bot_possible: bool, allowance_s: float) -> np.ndarray:
+    # allowance_s: per attempt, added to the patience (the menus, a routing rule's wait margin).
+    per_attempt = tw.patience_s + (tw.bot_time_s + allowance_s if bot_possible else allowance_s)
     redials = ct.redial.probability > 0
     returns = bot_possible and ct.bot.false_resolution_probability > 0
     if tw.max_attempts == 1 or not (redials or returns):

@@ -140,7 +140,12 @@ class PriorityRouting(Routing):
         for k in self.types_of_group[group]:
             if best is not None and self.priority[k] < best_priority:
                 break
-            head = live_head(self.queues[k], now, self._abandon_now)
+            q = self.queues[k]
+            if not q:
+                continue
+            head = q[0]
+            if not (head.waiting and head.abandon_s > now):  # the usual head is live: no call on the hot path
+                head = live_head(q, now, self._abandon_now)
             if head is not None and (best is None or head.enqueue_s < best.enqueue_s):
                 best, best_priority = head, self.priority[k]
         if best is not None:

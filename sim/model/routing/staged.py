@@ -1,4 +1,4 @@
-"""Staged routing: priority routing with what real centres do besides staffing — callbacks, overflow after a delay, chats.
+"""Staged routing: priority routing plus callbacks, overflow after a delay and chats.
 
 ``StagedRouting`` is ``PriorityRouting`` (sim.model.routing.priority) with
 three features added; ``sim.model.routing.routing_for`` picks it only for a
@@ -461,7 +461,8 @@ class StagedRouting(PriorityRouting):
             self._answer(agent, att, now)  # answered now: the wait ends at the call back
             return
         if att.calls < self.cb_max_calls:
-            retry_s = float(self.workload.types[att.k].extra("callback_retry_s", att.calls - 1, self.cb_retry_dist)[att.idx])
+            tw = self.workload.types[att.k]
+            retry_s = float(tw.extra("callback_retry_s", att.calls - 1, self.cb_retry_dist)[att.idx])
             att.cb = _WAITING_CALLBACK
             self._after(retry_s, self._callback_retry, att)
         else:
