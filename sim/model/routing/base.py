@@ -9,8 +9,10 @@ contact goes, what a free agent takes next, and which agents are free for
 what. The engine asks it through the hooks below, bound once when the run is
 built, so a hook costs what a method call on the engine would.
 
-A rule compiles what it needs from the scenario in ``__init__`` (stage tables,
-who may pick what) and binds to one run's state in ``attach``.
+A rule is built from the (policy-resolved) scenario and the workload, and
+``attach`` binds it to one run: it compiles there, once, what it needs from
+the scenario and the run's roster (who may pick what and after which wait,
+where an arriving contact looks first), so its hot path only indexes lists.
 """
 
 from __future__ import annotations

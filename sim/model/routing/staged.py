@@ -513,13 +513,17 @@ class StagedRouting(PriorityRouting):
             if live:
                 if self.lapsed[k]:
                     self._drop_lapsed(k)
-                head = live_head(self.queues[k], now, self._abandon_now)
-                if (
-                    head is not None
-                    and head.enqueue_s + delay <= now
-                    and (best is None or head.enqueue_s < best.enqueue_s)
-                ):
-                    best, best_priority, best_live = head, priority, True
+                q = self.queues[k]
+                if q:
+                    head = q[0]
+                    if not (head.waiting and head.abandon_s > now):  # as PriorityRouting: no call for a live head
+                        head = live_head(q, now, self._abandon_now)
+                    if (
+                        head is not None
+                        and head.enqueue_s + delay <= now
+                        and (best is None or head.enqueue_s < best.enqueue_s)
+                    ):
+                        best, best_priority, best_live = head, priority, True
             if with_callbacks and self.cb_queues[k]:
                 head = self._callback_head(k)
                 if (
