@@ -224,7 +224,10 @@ class ContactCentre:
         # Bound once: the hot path schedules it 100,000s of times. Without a bot
         # in front, arrivals may take the routing rule's direct path to an agent.
         direct = self.routing.direct_arrival
-        self._arrival_cb = direct if direct is not None and not self._bot_possible else self._on_arrival
+        if self._bot_possible:
+            self._arrival_cb = self._on_arrival
+        else:
+            self._arrival_cb = direct if direct is not None else self._on_arrival_offered
         first = next(self._arrivals, None)
         if first is not None:
             # One event object carries every arrival in turn (at most one is pending).
@@ -245,6 +248,13 @@ class ContactCentre:
         self.next_arrival(now)
         self.open_attempts += 1
         self._begin(self._new_attempt(k, i, 0, i * self.max_attempts[k], now), now)
+
+    def _on_arrival_offered(self, event) -> None:
+        """A first attempt when no bot can be in front: straight to the rule's ``offer`` (``_begin`` inlined)."""
+        now, k, i = event._value
+        self.next_arrival(now)
+        self.open_attempts += 1
+        self._offer(self._new_attempt(k, i, 0, i * self.max_attempts[k], now), now)
 
     def _schedule_retry(self, att, at_s: float, delay_s: float) -> None:
         """Another attempt of the same incident: a redial or a return."""
