@@ -33,3 +33,4 @@ state.keep_widget_state()
 if page is not CLASSROOM:  # the classroom has its own inputs; the scenario sidebar does nothing there
     state.sidebar()
 page.run()
+state.start_ahead()  # what the next pages draw first, traced now that this one is drawn (ui/ahead.py)

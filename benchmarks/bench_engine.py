@@ -38,7 +38,7 @@ import random, time, simpy
 customers, seed = int(sys.argv[1]), int(sys.argv[2])
 RATE, SERVICE, PATIENCE, SERVERS = {rate} / 60, {service} * 60, {patience} * 60, {servers}
 random.seed(seed)
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), time.process_time()
 env = simpy.Environment()
 agents = simpy.Resource(env, capacity=SERVERS)
 stats = {{"abandoned": 0, "wait_sum": 0.0}}
@@ -79,7 +79,7 @@ sc = sim.Scenario.model_validate({{
     }}],
     "agents": {{"shifts": [{{"id": "all", "start": "00:00", "length_h": 24, "headcount": servers}}]}},
 }})
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), time.process_time()
 res = sim.run(sc, replications=1, seed=seed, keep_incidents="none")
 row = res.replications.iloc[0]
 result = {{"customers": int(row["attempts"]), "abandoned": int(row["abandoned"]), "wait_sum": float(row["wait_sum_s"])}}
@@ -88,7 +88,7 @@ result = {{"customers": int(row["attempts"]), "abandoned": int(row["abandoned"])
 import time, ciw
 customers, seed = int(sys.argv[1]), int(sys.argv[2])
 RATE, SERVICE, PATIENCE, SERVERS = {rate} / 60, {service} * 60, {patience} * 60, {servers}
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), time.process_time()
 network = ciw.create_network(
     arrival_distributions=[ciw.dists.Exponential(rate=RATE)],
     service_distributions=[ciw.dists.Exponential(rate=1 / SERVICE)],
@@ -106,7 +106,8 @@ result = {{"customers": len(records), "abandoned": sum(r.record_type == "renege"
 EPILOGUE = r"""
 seconds = time.perf_counter() - start
 import resource
-result.update(seconds=seconds, peak_kib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+result.update(seconds=seconds, cpu_s=time.process_time() - cpu_start,
+              peak_kib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 print(json.dumps(result))
 """
 
@@ -136,16 +137,16 @@ def compare(customers: int, repeats: int) -> None:
     exact = erlang_a_metrics(RATE_PER_MIN / 60, SERVICE_MIN * 60, PATIENCE_MIN * 60, SERVERS)
     print(f"M/M/{SERVERS}+M, {RATE_PER_MIN:g}/min, service {SERVICE_MIN:g} min, patience {PATIENCE_MIN:g} min; "
           f"each run a fresh interpreter, interleaved, median of {repeats}\n")
-    print(f"{'model':<18}{'customers':>10}{'seconds':>9}{'cust/s':>10}{'P(aband)':>10}{'E[W] s':>9}"
+    print(f"{'model':<18}{'customers':>10}{'seconds':>9}{'CPU s':>7}{'cust/s':>10}{'P(aband)':>10}{'E[W] s':>9}"
           f"{'peak MiB':>10}")
     medians = {}
     for model, rows in runs.items():
         med = {k: statistics.median(row[k] for row in rows) for k in rows[0]}
         medians[model] = med
-        print(f"{model:<18}{med['customers']:>10,.0f}{med['seconds']:>9.2f}{med['per_s']:>10,.0f}"
+        print(f"{model:<18}{med['customers']:>10,.0f}{med['seconds']:>9.2f}{med['cpu_s']:>7.2f}{med['per_s']:>10,.0f}"
               f"{med['abandoned'] / med['customers']:>10.4f}{med['wait_sum'] / med['customers']:>9.2f}"
               f"{med['peak_kib'] / 1024:>10,.0f}")
-    print(f"{'Erlang A (exact)':<18}{'':>10}{'':>9}{'':>10}{exact.p_abandon:>10.4f}{exact.mean_wait_s:>9.2f}")
+    print(f"{'Erlang A (exact)':<18}{'':>10}{'':>9}{'':>7}{'':>10}{exact.p_abandon:>10.4f}{exact.mean_wait_s:>9.2f}")
     ours = medians["humanline"]["per_s"]
     print(f"\nhumanline through sim.run: {ours / medians['idiomatic SimPy']['per_s']:.2f}x idiomatic SimPy, "
           f"{ours / medians['Ciw']['per_s']:.2f}x Ciw")
@@ -157,7 +158,9 @@ def scaling(customers: int, repeats: int) -> None:
     for agents in (10, 100, 500, 2000):
         rows = [run_child("humanline", customers, 200 + r, agents) for r in range(repeats)]
         rates[agents] = statistics.median(row["per_s"] for row in rows)
-        print(f"  {agents:>5} agents: {rates[agents]:>9,.0f} customers/s")
+        print(f"  {agents:>5} agents: {rates[agents]:>9,.0f} customers/s "
+              f"({statistics.median(row['seconds'] for row in rows):.2f} s wall, "
+              f"{statistics.median(row['cpu_s'] for row in rows):.2f} s CPU)")
     spread = max(rates.values()) / min(rates.values()) - 1
     print(f"  fastest / slowest - 1 = {spread:.0%}")
 

@@ -42,7 +42,7 @@ if mode == "dask2-running":
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     with Client(cluster) as client:
         client.run(lambda: __import__("sim.studies.uncertainty.execute"))
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 if mode == "bare":
     design = design_points(experiment)
     runs = 0
@@ -57,10 +57,14 @@ else:
     table = run_experiment(experiment, out, workers=workers, dask=dask)
     runs = table[["point", "replication"]].drop_duplicates().shape[0]
 seconds = time.perf_counter() - start
+# CPU of this process and of the processes it waited for: its local workers and the cluster --dask local starts
+# and closes; the already running cluster's workers are not counted (they outlive the measurement)
+own = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu_s = time.process_time() - cpu + kids.ru_utime + kids.ru_stime
 if cluster is not None:
     cluster.close()
-print(json.dumps({"runs": runs, "seconds": seconds,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"runs": runs, "seconds": seconds, "cpu_s": cpu_s, "peak_mib": own.ru_maxrss / 1024}))
 """
 
 
@@ -84,17 +88,18 @@ def main() -> None:
         mode: {
             "runs": rounds[0][mode]["runs"],
             "seconds": statistics.median(r[mode]["seconds"] for r in rounds),
+            "cpu_s": statistics.median(r[mode]["cpu_s"] for r in rounds),
             "peak_mib": statistics.median(r[mode]["peak_mib"] for r in rounds),
         }
         for mode in modes
     }
     one = rows["one"]["seconds"]
     print(f"{args.file.name}: {rows['one']['runs']} runs; medians of {args.repeats} interleaved rounds\n")
-    print(f"{'executor':<28}{'seconds':>9}{'runs/s':>9}{'vs one':>8}{'parent MiB':>12}")
+    print(f"{'executor':<28}{'seconds':>9}{'CPU s':>8}{'runs/s':>9}{'vs one':>8}{'parent MiB':>12}")
     labels = {"bare": "bare simulation (no store)", "one": "experiment, 1 worker", "local2": "experiment, 2 processes",
               "dask2": "--dask local (2, start-up in)", "dask2-running": "Dask, a running cluster of 2"}
     for mode, row in rows.items():
-        print(f"{labels[mode]:<28}{row['seconds']:>9.1f}{row['runs'] / row['seconds']:>9.2f}"
+        print(f"{labels[mode]:<28}{row['seconds']:>9.1f}{row['cpu_s']:>8.1f}{row['runs'] / row['seconds']:>9.2f}"
               f"{one / row['seconds']:>8.2f}{row['peak_mib']:>12,.0f}")
     overhead = rows["one"]["seconds"] / rows["bare"]["seconds"] - 1
     print(f"\noverhead per run (1 worker against bare simulation): {overhead:+.1%}")

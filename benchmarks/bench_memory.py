@@ -19,6 +19,7 @@ import sys
 CHILD = r"""
 import json, math, resource, sys, time
 import sim
+import sim.runs.runner  # what a run loads (``import sim`` alone loads nothing), so the idle baseline has it too
 attempts_wanted = float(sys.argv[1])
 per_day = 1_000_000.0
 days = max(1, math.ceil(attempts_wanted / (1.06 * per_day)))  # about 1.06 attempts an incident
@@ -32,13 +33,14 @@ sc = sim.Scenario.model_validate({
     }],
     "agents": {"shifts": [{"id": "all", "start": "00:00", "length_h": 24, "headcount": 2600}]},
 })
-t = time.perf_counter()
+t, cpu = time.perf_counter(), time.process_time()
 attempts = 0
 if attempts_wanted > 0:
     res = sim.run(sc, replications=1, seed=1, keep_incidents="none")
     attempts = int(res.replications["attempts"].sum())
-print(json.dumps({"attempts": attempts, "seconds": time.perf_counter() - t,
-                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"attempts": attempts, "seconds": time.perf_counter() - t, "cpu_s": time.process_time() - cpu,
+                  "peak_kib": usage.ru_maxrss}))
 """
 
 
@@ -53,11 +55,12 @@ def main() -> None:
     args = parser.parse_args()
     idle = measure(0)
     print(f"interpreter with humanline imported: {idle['peak_kib'] / 1024:,.0f} MiB")
-    print(f"{'attempts':>12}{'seconds':>9}{'peak MiB':>10}{'bytes/attempt':>15}")
+    print(f"{'attempts':>12}{'seconds':>9}{'CPU s':>7}{'peak MiB':>10}{'bytes/attempt':>15}")
     for wanted in args.attempts:
         row = measure(wanted)
         per = (row["peak_kib"] - idle["peak_kib"]) * 1024 / max(row["attempts"], 1)
-        print(f"{row['attempts']:>12,}{row['seconds']:>9.1f}{row['peak_kib'] / 1024:>10,.0f}{per:>15,.0f}")
+        print(f"{row['attempts']:>12,}{row['seconds']:>9.1f}{row['cpu_s']:>7.1f}{row['peak_kib'] / 1024:>10,.0f}"
+              f"{per:>15,.0f}")
 
 
 if __name__ == "__main__":

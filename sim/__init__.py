@@ -9,29 +9,56 @@ emergency callers wait for a human and what that costs, per staffing policy.
     results = sim.run(scenario, replications=20, seed=1)
     results.summary(); results.compare(); results.save("out/")
     sim.report(scenario, "report.html")  # the evidence report: one self-contained HTML file
+
+The names below are imported on first use (PEP 562), so ``import sim`` and a
+command that does not simulate load none of the heavy libraries (pandas,
+scipy, plotly, jinja2, pyarrow) until something needs them.
 """
 
-from sim.files.scenario_io import load_scenario, parse_scenario, scenario_to_yaml
-from sim.model.scenario import Policy, Scenario
-from sim.model.validation import ScenarioError, build_scenario
-from sim.present.report import report
-from sim.runs.results import Results
-from sim.runs.runner import run
-from sim.studies.uncertainty import analyse
-from sim.studies.uncertainty import run_experiment as experiment
+from __future__ import annotations
 
-__all__ = [
-    "analyse",
-    "experiment",
-    "Policy",
-    "Results",
-    "Scenario",
-    "ScenarioError",
-    "build_scenario",
-    "load_scenario",
-    "parse_scenario",
-    "report",
-    "run",
-    "scenario_to_yaml",
-]
+import importlib
+from typing import TYPE_CHECKING
+
+# Public name -> (module, attribute in it).
+_EXPORTS = {
+    "analyse": ("sim.studies.uncertainty", "analyse"),
+    "experiment": ("sim.studies.uncertainty", "run_experiment"),
+    "Policy": ("sim.model.scenario", "Policy"),
+    "Results": ("sim.runs.results", "Results"),
+    "Scenario": ("sim.model.scenario", "Scenario"),
+    "ScenarioError": ("sim.model.validation", "ScenarioError"),
+    "build_scenario": ("sim.model.validation", "build_scenario"),
+    "load_scenario": ("sim.files.scenario_io", "load_scenario"),
+    "parse_scenario": ("sim.files.scenario_io", "parse_scenario"),
+    "report": ("sim.present.report", "report"),
+    "run": ("sim.runs.runner", "run"),
+    "scenario_to_yaml": ("sim.files.scenario_io", "scenario_to_yaml"),
+}
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ imports on demand
+    from sim.files.scenario_io import load_scenario, parse_scenario, scenario_to_yaml
+    from sim.model.scenario import Policy, Scenario
+    from sim.model.validation import ScenarioError, build_scenario
+    from sim.present.report import report
+    from sim.runs.results import Results
+    from sim.runs.runner import run
+    from sim.studies.uncertainty import analyse
+    from sim.studies.uncertainty import run_experiment as experiment
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    module, attribute = _EXPORTS[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value  # once imported, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ui import browser
+import browser
 
 # The smallest scenario that loads: one contact type, one shift, one day of
 # 60-minute intervals (so a one-day per-interval table has 24 values). A few

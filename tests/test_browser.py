@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ui import browser
+import browser
 
 # The flagship's policies, read from the preset so that adding one needs no edit here.
 FLAGSHIP_POLICIES = [p["id"] for p in yaml.safe_load(
@@ -70,7 +70,8 @@ def test_a_new_preset_or_upload_shows_its_own_values_not_the_last_scenarios(chro
     assert browser.number_box(page, "Seed").input_value() == "2024"  # the file's seed
     assert browser.number_box(page, "Replications").input_value() == "3"
     assert browser.slider_value(page, "Share of the roster kept") == "1.00"  # "12 agents" as written
-    expect(browser.sidebar(page).get_by_text("= 12 agents")).to_be_visible()
+    browser.within(page, "the sidebar's '= 12 agents'", browser.settle_ms(0),
+                   lambda ms: expect(browser.sidebar(page).get_by_text("= 12 agents")).to_be_visible(timeout=ms))
 
     data = yaml.safe_load((ROOT / "scenarios" / "payment_platform.yaml").read_text())
     data.update(days=1, replications=2, seed=777, name="My platform, one day")
@@ -86,8 +87,11 @@ def test_a_new_preset_or_upload_shows_its_own_values_not_the_last_scenarios(chro
     assert browser.slider_value(page, "Share of the roster kept") == "0.60"
 
     page.get_by_role("button", name="Run simulation").click()
-    page.get_by_text("2 replications, seed 777.").wait_for(state="visible", timeout=120_000)
-    expect(page.get_by_test_id("stMetricLabel").filter(has_text="Net effect for society")).to_have_count(len(FLAGSHIP_POLICIES) - 1)
+    ran = browser.wait_through_run(page, page.get_by_text("2 replications, seed 777."), "the uploaded scenario's run")
+    # The headline cards come with the rest of the run's page: as long as the run took to draw, not 5 s.
+    cards = page.get_by_test_id("stMetricLabel").filter(has_text="Net effect for society")
+    browser.within(page, "a headline card per policy", browser.settle_ms(ran),
+                   lambda ms: expect(cards).to_have_count(len(FLAGSHIP_POLICIES) - 1, timeout=ms))
     _no_exception(page)
     browser.clear_hover(page)
     shots = {"upload": tmp_path / "after_upload.png"}
@@ -112,12 +116,16 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
     page = browser.open_app(chromium, url, WIDTH, HEIGHT)
     page.get_by_text("What does cutting human agents cost?").wait_for(state="visible")
     seconds = browser.run_default(page)
+    settle = browser.settle_ms(seconds)  # what the run drew is drawn in a time scaled by the run's own
     plot = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text="Against the baseline"))
-    expect(plot.locator("g.trace.bars")).to_have_count(5)  # the four terms and the net
     labels = page.get_by_test_id("stMetricLabel")
-    expect(labels.filter(has_text="Net effect for society")).to_have_count(len(FLAGSHIP_POLICIES) - 1)
-    expect(labels.filter(has_text="Emergencies within 60 s")).to_have_count(len(FLAGSHIP_POLICIES) - 1)
-    expect(page.locator('[data-testid="stTable"]')).to_have_count(len(FLAGSHIP_POLICIES) - 1)  # every card's terms
+    cards = len(FLAGSHIP_POLICIES) - 1
+    for what, locator, n in (("the four terms and the net", plot.locator("g.trace.bars"), 5),
+                             ("a net effect per card", labels.filter(has_text="Net effect for society"), cards),
+                             ("a guarantee share per card", labels.filter(has_text="Emergencies within 60 s"), cards),
+                             ("every card's terms and the non-emergency callers' table",
+                              page.locator('[data-testid="stTable"]'), cards + 1)):
+        browser.within(page, what, settle, lambda ms, loc=locator, n=n: expect(loc).to_have_count(n, timeout=ms))
     assert browser.truncated_texts(page, '[data-testid="stMetric"]') == []
     assert browser.truncated_texts(page, '[data-testid="stTable"]') == []
     _no_exception(page)
@@ -128,27 +136,33 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
     for nav, kind, marker in PAGES:
         browser.sidebar(page).locator('[data-testid="stSidebarNav"]').get_by_text(nav, exact=True).click()
         if kind == "chart":
-            browser.wait_for_chart(page, marker)
+            browser.wait_for_chart(page, marker)  # as long as a run the page starts (the frontier) advances
         elif kind == "download":
             buttons = page.get_by_test_id("stDownloadButton")
-            buttons.filter(has_text=marker).wait_for(state="visible")
+            browser.wait_through_run(page, buttons.filter(has_text=marker), f"{nav}: {marker!r}")
             # The zip and each of its files on its own, the frontier's included (the page was visited).
-            expect(buttons.filter(has_text="frontier.csv")).to_have_count(1)
+            browser.within(page, "frontier.csv offered", settle,
+                           lambda ms: expect(buttons.filter(has_text="frontier.csv")).to_have_count(1, timeout=ms))
             zipped = int(re.search(r"one zip \((\d+) files\)", buttons.first.inner_text()).group(1))
-            expect(buttons).to_have_count(1 + zipped)
+            browser.within(page, f"{1 + zipped} download buttons", settle,
+                           lambda ms: expect(buttons).to_have_count(1 + zipped, timeout=ms))
         else:
-            page.get_by_text(marker, exact=True).wait_for(state="visible")
+            browser.wait_through_run(page, page.get_by_text(marker, exact=True), f"{nav}: {marker!r}")
+        browser.wait_idle(page)
         _no_exception(page)
         assert browser.truncated_texts(page, '[data-testid="stTable"]') == [], nav
         if nav == "Cost of cutting":
             frontier = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text=marker))
-            expect(frontier.locator("g.trace.scatter")).to_have_count(8)  # 4 series and their bands
-            expect(page.get_by_text("with 95% confidence").first).to_be_visible()
+            browser.within(page, "5 frontier series and their bands", settle, lambda ms: (
+                expect(frontier.locator("g.trace.scatter")).to_have_count(10, timeout=ms),
+                expect(page.get_by_text("with 95% confidence").first).to_be_visible(timeout=ms)))
         if nav == "Emergencies":
             ecdf = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text=marker))
-            expect(ecdf.locator("g.trace.scatter")).to_have_count(len(FLAGSHIP_POLICIES) + 1)  # each policy and the guarantee line
+            browser.within(page, "each policy's curve and the guarantee line", settle, lambda ms: expect(
+                ecdf.locator("g.trace.scatter")).to_have_count(len(FLAGSHIP_POLICIES) + 1, timeout=ms))
         if nav == "Classroom":  # its own inputs only: no scenario sidebar
-            expect(browser.sidebar(page).get_by_role("button", name="Run simulation")).to_have_count(0)
+            browser.within(page, "no Run button on the classroom", settle, lambda ms: expect(
+                browser.sidebar(page).get_by_role("button", name="Run simulation")).to_have_count(0, timeout=ms))
         browser.clear_hover(page)
         shots[nav] = tmp_path / f"{nav.lower().replace(' ', '_')}.png"
         page.screenshot(path=str(shots[nav]))
@@ -159,12 +173,25 @@ def test_every_page_draws_at_1280x900_with_no_truncated_headline_and_no_exceptio
 def test_what_matters_draws_its_tornado_in_the_browser(chrome, tmp_path):
     chromium, url = chrome
     page = browser.open_app(chromium, url, WIDTH, HEIGHT)
+    from playwright.sync_api import expect
+
+    from ui.cache import what_matters_root
+
     page.locator('[data-testid="stSidebarNav"]').get_by_text("What matters", exact=True).click()
+    # where the experiments are kept: the user's own cache folder, said on the page
+    expect(page.get_by_text(str(what_matters_root()), exact=False)).to_be_visible(timeout=120_000)
     page.get_by_role("button", name="Run the experiment").click()
-    browser.wait_for_chart(page, "change from the base point", timeout_ms=300_000)
-    browser.wait_idle(page, timeout_ms=300_000)
+    browser.wait_for_chart(page, "change from the base point")  # as long as the experiment advances
+    browser.wait_idle(page)
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("Where the verdict flips").count() == 1
+    # each input named as the other pages name it, with the low and high values it moved between
+    tornado = page.locator(browser.PLOT).filter(has=page.locator(".gtitle", has_text="change from the base point"))
+    names = " | ".join(tornado.first.locator("g.ytick text").all_text_contents())
+    assert "Loss curve" in names and " to " in names, names
+    assert "contact_types[" not in names and "policies[" not in names and "loss_curve_bands." not in names, names
+    # the drain curve is one factor, and the page says how much of the swings it makes
+    page.get_by_text("How much of this is the loss curve?").wait_for(state="visible", timeout=60_000)
     browser.clear_hover(page)
     shot = tmp_path / "what_matters.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -178,13 +205,16 @@ def test_the_classroom_day_plays_its_slider_moves_and_pauses(chrome, tmp_path):
     page = browser.open_app(chromium, url, WIDTH, HEIGHT)
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Classroom", exact=True).click()
     plot = page.locator(browser.PLOT).filter(has=page.locator(".slider-container"))
-    plot.wait_for(state="visible", timeout=120_000)
+    replayed = browser.wait_through_run(page, plot, "the replayed day")
+    settle = browser.settle_ms(replayed)
     now = plot.locator(".slider-group > text.slider-label")  # the slider's current value: "Time: Mon 00:00"
-    expect(now).to_have_text("Time: Mon 00:00")
-    expect(plot.locator(".gtitle")).to_contain_text("Mon 00:00")
+    browser.within(page, "the replay at its start", settle, lambda ms: (
+        expect(now).to_have_text("Time: Mon 00:00", timeout=ms),
+        expect(plot.locator(".gtitle")).to_contain_text("Mon 00:00", timeout=ms)))
     plot.locator("g.updatemenu-button", has_text="Play").click()
-    expect(now).not_to_have_text("Time: Mon 00:00", timeout=30_000)  # playing: the slider moves on its own
-    expect(plot.locator(".gtitle")).not_to_contain_text("Mon 00:00")  # and the frames' figures with it
+    browser.within(page, "the replay playing: slider and figures moving on their own", settle, lambda ms: (
+        expect(now).not_to_have_text("Time: Mon 00:00", timeout=ms),
+        expect(plot.locator(".gtitle")).not_to_contain_text("Mon 00:00", timeout=ms)))
     plot.locator("g.updatemenu-button", has_text="Pause").click()
     paused = now.text_content()
     plot.locator("g.updatemenu-button", has_text="Pause").click()  # a second press changes nothing
@@ -205,10 +235,10 @@ def test_the_evidence_report_button_downloads_the_report_of_the_scenario_as_edit
     browser.wait_for_differences(page, 1)  # the app's quick replications
     browser.set_seed(page, 31, differences_after=2)  # an edit the report must list
     page.get_by_role("button", name="Run simulation").click()
-    page.get_by_text("seed 31.").first.wait_for(state="visible", timeout=120_000)
+    browser.wait_through_run(page, page.get_by_text("seed 31.").first, "the run of seed 31")
     page.get_by_role("button", name="Build the evidence report").click()
     download_button = page.get_by_role("button", name="Download the evidence report (HTML)")
-    download_button.wait_for(state="visible", timeout=240_000)
+    browser.wait_through_run(page, download_button, "the evidence report")  # as long as its stages advance
     with page.expect_download() as info:
         download_button.click()
     html = Path(info.value.path()).read_text(encoding="utf-8")

@@ -8,10 +8,12 @@ Every wait is on a state of the page, never a fixed sleep.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from test_browser import HEIGHT, WIDTH, _keep, _no_exception
 
-from ui import browser
+import browser
 
 pytestmark = pytest.mark.browser
 
@@ -58,8 +60,11 @@ def _cover_sum(page):
 
 
 def _wait_cover_changes(page, before: float) -> float:
-    page.wait_for_function(f"(() => {{ const v = ({COVER_SUM})(); return v !== null && Math.abs(v - {before}) > 1e-6; }})",
-                           timeout=60_000)
+    def changed() -> bool:
+        value = _cover_sum(page)
+        return value is not None and abs(value - before) > 1e-6
+
+    browser.wait_through_run(page, changed, "the cover chart to change after the edit")
     browser.wait_idle(page)
     return _cover_sum(page)
 
@@ -82,7 +87,8 @@ def test_a_planner_edits_a_shift_sees_the_cover_change_and_a_bad_value_named_by_
 
     _edit_cell(page, 1, 3, "mon-fry")  # a typo in the early shift's weekdays
     problem = page.get_by_text("row 2 (early), weekdays: 'mon-fry' is not a weekday")
-    expect(problem).to_be_visible()
+    browser.wait_through_run(page, problem, "the typo named by row and field")
+    browser.wait_idle(page)
     expect(page.get_by_text("your table is kept as typed")).to_be_visible()
     _no_exception(page)
     browser.clear_hover(page)
@@ -93,17 +99,18 @@ def test_a_planner_edits_a_shift_sees_the_cover_change_and_a_bad_value_named_by_
     _nav(page, "Plan a roster")
     browser.wait_for_chart(page, COVER)
     _nav(page, "Edit a roster")
-    expect(problem).to_be_visible()
+    browser.wait_through_run(page, problem, "the typo, still there after another page")
     browser.wait_for_chart(page, COVER)
     assert _cover_sum(page) == pytest.approx(more)
 
     _edit_cell(page, 1, 3, "mon-fri")
-    expect(problem).to_have_count(0)
+    browser.wait_through_run(page, lambda: problem.count() == 0, "the typo's message gone once mended")
     fewer = _wait_cover_changes(page, more)
     assert fewer < more  # no early shift at the weekend
 
     page.get_by_role("button", name="Add to the comparison").click()
-    expect(page.get_by_text("(roster by hand) is a policy of the comparison")).to_be_visible(timeout=60_000)
+    browser.wait_through_run(page, page.get_by_text("(roster by hand) is a policy of the comparison"),
+                             "the edited roster added to the comparison")
     browser.wait_for_differences(page, 2)  # the quick replications and the policy added
     browser.clear_hover(page)
     shots["edited"] = tmp_path / "edit_roster.png"
@@ -112,10 +119,12 @@ def test_a_planner_edits_a_shift_sees_the_cover_change_and_a_bad_value_named_by_
     page.get_by_role("button", name="Run simulation").click()
     _nav(page, "Compare policies")
     card = page.locator(".st-key-card_today_by_hand")
-    expect(card).to_be_visible(timeout=180_000)
-    expect(card.get_by_text("Today - humans 24x7 (roster by hand)")).to_be_visible()
-    expect(card.get_by_test_id("stMetricLabel").filter(has_text="Net effect for society")).to_have_count(1)
-    browser.wait_idle(page, 180_000)
+    ran = browser.wait_through_run(page, card, "the card of the roster by hand, after its run")
+    browser.within(page, "the card's label and net effect", browser.settle_ms(ran), lambda ms: (
+        expect(card.get_by_text("Today - humans 24x7 (roster by hand)")).to_be_visible(timeout=ms),
+        expect(card.get_by_test_id("stMetricLabel").filter(has_text="Net effect for society")).to_have_count(
+            1, timeout=ms)))
+    browser.wait_idle(page)
     _no_exception(page)
     _keep(shots)
 
@@ -136,10 +145,20 @@ def test_the_optimised_roster_is_added_as_a_policy_and_runs_on_compare(chrome, t
         browser.wait_idle(page)
     page.get_by_role("button", name="Plan the roster").click()
     add = page.get_by_role("button", name="Add to the comparison")
-    expect(add).to_be_visible(timeout=180_000)
-    expect(page.get_by_test_id("stMetricLabel").filter(has_text="Wages of the optimised roster")).to_be_visible()
-    expect(page.get_by_role("button", name="Stop planning")).to_have_count(0)  # only while it runs
-    expect(page.get_by_text("The cost of the guarantee")).to_be_visible()
+    planned = browser.wait_through_run(page, add, "the planned roster")  # as long as solve and checks advance
+    browser.within(page, "the plan's figures, and no Stop button once done", browser.settle_ms(planned), lambda ms: (
+        expect(page.get_by_test_id("stMetricLabel").filter(has_text="Wages of the optimised roster"))
+        .to_be_visible(timeout=ms),
+        expect(page.get_by_role("button", name="Stop planning")).to_have_count(0, timeout=ms),  # only while it runs
+        expect(page.get_by_text("The cost of the guarantee")).to_be_visible(timeout=ms)))
+    # every roster's size in one named unit, not shift entries set against daily headcounts
+    cost = page.locator('[data-testid="stTable"]').filter(has_text="agent-hours a week")
+    browser.within(page, "the cost table's units", browser.settle_ms(planned), lambda ms: expect(
+        cost.get_by_text("peak agents on duty", exact=True)).to_be_visible(timeout=ms))
+    assert "agents" not in [h.strip() for h in cost.locator("thead th").all_inner_texts()]
+    hours = {r.locator("th").first.inner_text().strip(): r.locator("td").all_inner_texts()[1].strip()
+             for r in cost.locator("tbody tr").all()}
+    assert "Optimised roster" in hours and all(re.fullmatch(r"[\d,]+", h) for h in hours.values()), hours
     browser.wait_for_chart(page, COVER)
     browser.wait_idle(page)
     _no_exception(page)
@@ -148,13 +167,15 @@ def test_the_optimised_roster_is_added_as_a_policy_and_runs_on_compare(chrome, t
     page.screenshot(path=str(shots["planned"]), full_page=True)
 
     add.click()
-    expect(page.get_by_text("Optimised roster is a policy of the comparison")).to_be_visible(timeout=60_000)
+    browser.wait_through_run(page, page.get_by_text("Optimised roster is a policy of the comparison"),
+                             "the optimised roster added to the comparison")
     browser.wait_for_differences(page, 2)
     page.get_by_role("button", name="Run simulation").click()
     _nav(page, "Compare policies")
     card = page.locator(".st-key-card_planned")
-    expect(card).to_be_visible(timeout=180_000)
-    expect(card.get_by_text("Optimised roster", exact=False).first).to_be_visible()
-    browser.wait_idle(page, 180_000)
+    ran = browser.wait_through_run(page, card, "the card of the optimised roster, after its run")
+    browser.within(page, "the card's label", browser.settle_ms(ran), lambda ms: expect(
+        card.get_by_text("Optimised roster", exact=False).first).to_be_visible(timeout=ms))
+    browser.wait_idle(page)
     _no_exception(page)
     _keep(shots)

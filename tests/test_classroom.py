@@ -95,14 +95,15 @@ def _small_scenarios(draw):
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_small_scenarios())
-def test_every_frame_has_no_negative_queue_and_busy_idle_and_break_make_up_those_on_duty(case):
+def test_every_frame_has_no_negative_queue_busy_and_idle_make_up_those_on_duty_and_breaks_the_rest(case):
     scenario, max_frames = case
     replay = C.replay(scenario, max_frames=max_frames)
     frames = replay.frames
     assert len(frames) <= max_frames
     assert (replay.queues.to_numpy() >= 0).all()
-    assert (frames[["busy", "idle", "on_break", "on_duty"]].to_numpy() >= 0).all()
-    assert (frames["busy"] + frames["idle"] + frames["on_break"] == frames["on_duty"]).all()
+    assert (frames[["busy", "idle", "on_break", "on_duty", "present"]].to_numpy() >= 0).all()
+    assert (frames["busy"] + frames["idle"] == frames["on_duty"]).all()
+    assert (frames["on_duty"] + frames["on_break"] == frames["present"]).all()
     assert (frames[["arrivals", "redials", "answered", "abandoned"]].to_numpy() >= 0).all()
     shares = frames[["service_level", "abandonment"]].to_numpy()
     assert ((shares[~np.isnan(shares)] >= 0) & (shares[~np.isnan(shares)] <= 1)).all()
@@ -198,3 +199,18 @@ def test_a_broken_exercise_file_names_the_field(tmp_path):
     with pytest.raises(C.ExerciseError) as err:
         C.load_exercise(bad)
     assert err.value.problems[0].startswith("scenario")
+
+
+def test_the_replays_agents_on_duty_leave_out_those_on_break_as_the_interval_table_does():
+    # bank_hotline_day has breaks: an agent on break is not on duty in the replay either (issue 25, item 15)
+    scenario = sim.load_scenario(ROOT / "scenarios" / "bank_hotline_day.yaml")
+    replay = C.replay(scenario)
+    frames = replay.frames
+    assert (frames["on_break"] > 0).any()
+    at = frames["time_s"].to_numpy()
+    expected = replay.levels["present"].at(at) - replay.levels["break"].at(at)
+    np.testing.assert_allclose(frames["on_duty"], expected, atol=1e-9)
+    # and the level the frames sample is the one whose interval means are the model's agents_on_duty
+    means = replay.interval_means().set_index("interval_start_s")["agents_on_duty"]
+    model = replay.intervals.groupby("interval_start_s")["agents_on_duty"].first()
+    np.testing.assert_allclose(means.loc[model.index], model, atol=1e-9)

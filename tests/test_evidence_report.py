@@ -18,8 +18,9 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.present.report import build_report
+from sim.present.report import _assumptions, build_report
 from sim.runs.stats import ROUGH_BELOW
+from sim.studies.service import COLLAPSE_ABANDONMENT_ABOVE, COLLAPSE_SERVICE_LEVEL_BELOW, non_emergency_service
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -81,21 +82,24 @@ def parse_figures(page: str) -> dict[str, dict]:
 
 
 def number(text: str) -> tuple[float, float]:
-    """(value, half of its last printed digit) of a printed figure: 'USD -1,234', '-12.3%', '4.5'."""
-    match = re.search(r"(-?)(?:[A-Z]{3} )?(-?[\d,]+(?:\.(\d+))?)(%?)", text)
+    """(value, half of its last printed digit) of a printed figure: 'USD -1,234', '-12.3%', '-4.1 pp', '4.5'."""
+    match = re.search(r"(-?)(?:[A-Z]{3} )?(-?[\d,]+(?:\.(\d+))?)(%| pp)?", text)
     assert match, f"no number in {text!r}"
     sign = -1.0 if match.group(1) or match.group(2).startswith("-") else 1.0
     digits = match.group(2).lstrip("-").replace(",", "")
     decimals = len(match.group(3) or "")
     value = sign * float(digits)
     step = 10.0 ** -decimals
-    if match.group(4):
+    if match.group(4):  # a percentage, or percentage points: both hundredths of the stored fraction
         return value / 100, step / 200
     return value, step / 2
 
 
 def test_every_number_in_the_verdict_is_the_figure_of_compare(payment_report):
     compare = payment_report.results.compare()
+    results = payment_report.results
+    service = non_emergency_service(results.per_replication(quantiles=False), results.scenario.contact_types,
+                                    results.policies)
     verdicts = parse_figures(payment_report.html)
     baseline = payment_report.scenario.baseline_policy.id
     others = [p for p in payment_report.results.policies if p != baseline]
@@ -109,6 +113,13 @@ def test_every_number_in_the_verdict_is_the_figure_of_compare(payment_report):
             assert {(metric, scope, c) for c in ("difference", "ci_low", "ci_high")} <= tagged, (policy, metric)
         for fig in verdict["figures"]:
             assert fig["policy"] == policy
+            if fig.get("source") == "non_emergency_service":  # what non-emergency callers get: that study's
+                row = service[(service.policy == policy) & (service.scope == fig["scope"])].iloc[0]
+                column = fig["metric"] if fig["column"] == "mean" else f"{fig['metric']}_{fig['column']}"
+                printed, half_step = number(html_lib.unescape(fig["text"]))
+                scale = 60.0 if fig["text"].endswith("min") else 1.0
+                assert abs(printed * scale - row[column]) <= half_step * scale + 1e-9, (policy, fig, row[column])
+                continue
             row = compare[(compare.policy == policy) & (compare.contact_type == fig["scope"])
                           & (compare.metric == fig["metric"])].iloc[0]
             printed, half_step = number(html_lib.unescape(fig["text"]))
@@ -120,7 +131,8 @@ def test_every_number_in_the_verdict_is_the_figure_of_compare(payment_report):
         words = verdict["text"].replace(sc.baseline_policy.label, "")  # a label may hold digits ("24x7")
         untagged = set(re.findall(r"\d[\d,.]*\d|\d", words))
         allowed = {f"{sc.guarantee_s:g}", f"{100 * sc.guarantee_share:.1f}", "95",
-                   str(payment_report.results.n_replications), str(ROUGH_BELOW)}
+                   str(payment_report.results.n_replications), str(ROUGH_BELOW),
+                   f"{100 * COLLAPSE_SERVICE_LEVEL_BELOW:g}", f"{100 * COLLAPSE_ABANDONMENT_ABOVE:g}"}  # the rule
         assert untagged <= allowed, untagged - allowed
 
 
@@ -221,7 +233,13 @@ def test_cli_writes_the_report_and_refuses_a_bad_out_or_experiment(tmp_path, wri
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert f"python -m sim report {path}" in out.read_text(encoding="utf-8")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging file left
-    capsys.readouterr()
+    # stderr is not a terminal here (a log, a pipe): the build says each stage and its runs in plain lines
+    progress = [line for line in capsys.readouterr().err.splitlines() if line.startswith("report: ")]
+    stages = ["comparing the policies", "tracing the cost-of-cutting frontier",
+              "validating against the published Erlang cases", "asking what could change the verdict"]
+    starts = [m.group(1) for line in progress if (m := re.fullmatch(r"report: ([^:(]+) \(\d+ s\)", line))]
+    assert starts == stages, progress  # each stage once, when it starts (then its runs, or that it is at work)
+    assert any(re.match(r"report: comparing the policies: (\d+) of \1 runs \(\d+ s\)", line) for line in progress)
     assert main(["report", str(path), "--out", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
     assert main(["report", str(path), "--experiment", str(tmp_path), "--out", str(out)]) == 2
@@ -252,7 +270,7 @@ def test_sim_report_writes_the_file_atomically(tmp_path, monkeypatch):
 
 
 def _chromium_or_skip():
-    from ui import browser
+    import browser
 
     try:
         import playwright.sync_api  # noqa: F401
@@ -296,6 +314,11 @@ def test_the_report_opens_offline_draws_every_chart_and_logs_no_error(payment_re
                               ".filter(d => d._fullLayout && d.querySelector('.main-svg')).length")
         assert drawn == expected
         assert outside == [] and errors == []
+        # what a reader sees opened offline: words, not a Python object or doubled quotes (issue 25, item 1)
+        results = page.inner_text("#results")
+        assert "built-in method" not in results and "object at 0x" not in results and "''" not in results
+        assert "the roster of " + payment_report.scenario.baseline_policy.label in results
+        assert "no callbacks" not in page.inner_text("#limitations").lower()
         shot = tmp_path / "report.png"
         page.screenshot(path=str(shot))
         assert shot.stat().st_size > 20_000
@@ -316,3 +339,174 @@ def test_the_apps_report_lists_its_edits_apart_from_the_file():
     edits = page[page.index("<h3>Edits made in the app</h3>"):page.index('<section id="method">')]
     assert "<code>economics.liability_share</code></td><td>0.0</td><td>0.5</td>" in edits
     assert "streamlit run app.py" in page
+
+
+# ----------------------------------------------------------------- issue 25: what a careful reader catches
+
+
+class _Text(HTMLParser):
+    """The text a reader sees: no script or style, no markup."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(page: str, section: str | None = None) -> str:
+    if section is not None:
+        start = page.index(f'<section id="{section}">')
+        page = page[start:page.index("</section>", start)]
+    parser = _Text()
+    parser.feed(page)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def test_the_cost_of_cutting_reads_as_words_not_a_python_object(payment_report):
+    text = visible_text(payment_report.html, "results")
+    assert "built-in method" not in text and "object at 0x" not in text
+    assert "''" not in text and "'s roster" not in text.replace("24x7's roster", "")
+    assert "scaled from 100% down to 0% (100.0%, 80.0%" in text
+    label = payment_report.scenario.baseline_policy.label
+    assert f"1.0 = the roster of {label} before any scale" in text
+
+
+def test_breakeven_names_the_roster_without_doubled_quotes(capsys):
+    assert main(["breakeven", str(ROOT / "scenarios" / "classroom_mmc.yaml"), "--values", "1,0.9",
+                 "--replications", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "''s" not in out and "1.0 = the roster of" in out
+    assert "CI CI" not in out
+
+
+def test_limitations_follow_what_the_scenario_uses_and_never_contradict_the_report(payment_report):
+    text = visible_text(payment_report.html, "limitations")
+    sc = payment_report.scenario
+    uses_callbacks = any(sc.for_policy(p).front_door.callback.enabled for p in payment_report.results.policies)
+    uses_chat = any(sc.for_policy(p).chat.types for p in payment_report.results.policies)
+    assert uses_callbacks and uses_chat  # the flagship compares a callbacks and a chat policy
+    assert "no callbacks" not in text.lower() and "no chat concurrency" not in text.lower()
+    assert "Callbacks (40% fewer agents, callbacks for non-emergencies)" in text
+    assert "Chats (Routine contacts by chat, 25% fewer agents)" in text
+    assert "Absence is an independent draw" in text or "No absence is modelled" in text
+
+
+def test_limitations_of_a_plain_scenario_say_what_it_leaves_out():
+    data = sim.load_scenario(ROOT / "scenarios" / "classroom_mmc.yaml").model_dump(mode="json")
+    data.update(replications=2)
+    built = build_report(sim.Scenario.model_validate(data), workers=2, oat_replications=2)
+    text = visible_text(built.html, "limitations")
+    assert "No policy here offers callbacks" in text and "No policy here handles chats" in text
+    assert "No absence is modelled" in text and "money drains" not in text  # no emergency type
+
+
+def test_a_sourced_and_decisive_input_is_listed_with_its_rank(payment_report):
+    text = visible_text(payment_report.html, "assumptions")
+    path = "loss_curve_bands.instant_transfer"  # the fraud drain curve's factor: sourced, and ranked by section 5
+    rows = [text[m.start():m.start() + 600] for m in re.finditer(re.escape(path), text)]
+    assert any("the fitted curve" in row and re.search(r"ranked \d+ of \d+ in section 5", row) for row in rows), rows
+
+
+def test_a_ranked_input_at_its_default_value_without_a_source_is_still_listed():
+    sc = sim.load_scenario(ROOT / "scenarios" / "payment_platform.yaml")
+    fraud = [c.id for c in sc.contact_types].index("fraud")
+    assert sc.contact_types[fraud].loss.window_h == 48  # the schema's default, and no source note names it
+    path = f"contact_types[{fraud}].loss.window_h"
+    shown = lambda ranked: [r["parameter"] for s in _assumptions(sc, [], ranked)["sections"] for r in s["rows"]]
+    assert path not in shown({})
+    assert path in shown({"contact_types[fraud].loss.window_h": 1})  # ranked by section 5: shown whatever its value
+
+
+def test_differences_of_shares_read_as_percentage_points(payment_report):
+    for policy, verdict in parse_figures(payment_report.html).items():
+        diff = [f for f in verdict["figures"] if f["metric"] == "share_within_guarantee" and f["column"] != "value"
+                and f["column"] != "baseline"]
+        assert diff and all(f["text"].endswith(" pp") for f in diff), (policy, diff)
+
+
+def test_every_figure_says_its_replications_and_seed(payment_report):
+    sc = payment_report.scenario
+    results_text = visible_text(payment_report.html, "results")
+    assert re.search(rf"\d+ replications each, seed {sc.seed}", results_text)
+    what_if = visible_text(payment_report.html, "what-if")
+    assert re.search(r"2 replications per point, seed \d+", what_if)
+    assert f"which rest on {payment_report.results.n_replications} replications" in what_if
+    assert re.search(r"\(base [^)]*; 2 replications, seed \d+\)", payment_report.html)  # each tornado's title
+
+
+def test_cli_comparison_prints_differences_of_shares_in_pp(capsys):
+    assert main(["compare", str(ROOT / "scenarios" / "bank_hotline_day.yaml"), "--replications", "2"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"emergencies reaching a human within 60 s: [\d.]+% -> [\d.]+% \(-?[\d.]+ pp", out), out
+    seed = sim.load_scenario(ROOT / "scenarios" / "bank_hotline_day.yaml").seed
+    assert f"2 replications, seed {seed}," in out  # as roster's comparison says its own
+
+
+def test_a_source_note_naming_a_policy_by_id_reaches_its_rows(payment_report):
+    text = visible_text(payment_report.html, "assumptions")
+    ids = [p.id for p in payment_report.scenario.effective_policies]
+    path = f"policies[{ids.index('callbacks_cut40')}].front_door.callback.threshold_s"
+    row = text[text.index(path):text.index(path) + 400]
+    assert "ASSUMPTION: 2-minute offer threshold" in row, row
+def test_the_report_sets_humanline_beside_the_published_contactcenters_cases(payment_report):
+    html = payment_report.html
+    assert "Agreement with published simulation results" in html
+    assert re.search(r"<b>\d+ of \d+ rows agree\.</b>", html)
+    assert "<td>MMCAb</td>" in html and "MMCBlocked" in html and "docs/validation.md" in html
+def test_the_assumptions_show_each_loss_curve_with_its_points_and_band_and_how_much_of_the_verdict_it_moves(
+        payment_report):
+    page = payment_report.html
+    assert "Loss curve: Instant bank transfer" in page
+    for point in ("rusi_15min", "rusi_1h", "sg_asc_few_days", "sg_two_weeks"):  # the rows it rests on
+        assert point in page
+    assert "5-95% of bootstrap refits" in page  # the band is drawn
+    assert "How much of this is the loss curve?" in page
+    assert re.search(r"the loss curve makes \d+(\.\d)?% of the squared swings", page)
+
+
+def test_a_report_builds_on_the_runs_it_is_given_and_reruns_only_what_does_not_match(payment_report, monkeypatch):
+    """The app's report uses the comparison and frontier the app already ran, when they are of this scenario."""
+    import sim.present.report as report_module
+
+    made = []
+    real_run, real_frontier = report_module.run_checked, report_module._frontier
+    monkeypatch.setattr(report_module, "run_checked", lambda *a, **k: made.append("comparison") or real_run(*a, **k))
+    monkeypatch.setattr(report_module, "_frontier", lambda *a, **k: made.append("frontier") or real_frontier(*a, **k))
+    scenario = payment_report.scenario
+    again = build_report(scenario, source="scenarios/payment_platform.yaml (first day)", workers=2,
+                         results=payment_report.results, frontier=payment_report.frontier)
+    assert made == []
+    assert again.results is payment_report.results and again.frontier is payment_report.frontier
+    body = again.html[again.html.index('<section id="question">'):again.html.index('<section id="method">')]
+    assert body == payment_report.html[payment_report.html.index('<section id="question">'):
+                                       payment_report.html.index('<section id="method">')]
+    other = one_day(ROOT / "scenarios" / "classroom_mmcm.yaml")  # another scenario: the runs given are not its
+    build_report(other, results=payment_report.results, frontier=payment_report.frontier)
+    assert made == ["comparison", "frontier"]
+
+
+def test_the_apps_report_reuses_the_apps_comparison_and_baseline_frontier(monkeypatch):
+    import sim.present.report as report_module
+    from ui import compute
+
+    text = sim.scenario_to_yaml(one_day(ROOT / "scenarios" / "payment_platform.yaml"))
+    comparison = compute.run_comparison(text)
+    front = compute.run_frontier(text, comparison.baseline)
+    made = []
+    monkeypatch.setattr(report_module, "run_checked", lambda *a, **k: made.append("comparison"))
+    monkeypatch.setattr(report_module, "_frontier", lambda *a, **k: made.append("frontier"))
+    stages = []
+    page = compute.evidence_report(text, comparison=comparison, frontier=front,
+                                   progress=lambda done, total, stage=None: stages.append(stage))
+    assert made == [] and "<!DOCTYPE html>" in page
+    assert stages and "comparing the policies" not in stages  # nothing ran for the parts it was given

@@ -160,16 +160,48 @@ def test_bot_resolve_from_zero_sets_every_type(minimal_scenario):
     assert knobs.with_bot_resolve(sc, 0.4).contact_types[0].bot.resolve_probability == 0.4
 
 
+def _on_half_lives(scenario, minutes):
+    """The scenario with its emergency types on the half-life form (``minutes`` per type id)."""
+    data = scenario.model_dump(mode="python")
+    for ct in data["contact_types"]:
+        if ct["id"] in minutes:
+            ct["loss"].update(curve=None, half_life_min=minutes[ct["id"]])
+    data["loss_curve_bands"] = {}
+    return sim.build_scenario(data)
+
+
+HALF_LIVES = _on_half_lives(PAYMENT, {"fraud": 60, "takeover": 120})
+
+
 def test_half_life_is_volume_weighted_and_proportional():
-    em = [c for c in PAYMENT.contact_types if c.emergency]
-    assert knobs.half_life(PAYMENT) == pytest.approx(volume_weighted(PAYMENT, em, lambda c: c.loss.half_life_min))
-    out = knobs.with_half_life(PAYMENT, 30)
+    em = [c for c in HALF_LIVES.contact_types if c.emergency]
+    assert knobs.half_life(HALF_LIVES) == pytest.approx(volume_weighted(HALF_LIVES, em, lambda c: c.loss.half_life_min))
+    out = knobs.with_half_life(HALF_LIVES, 30)
     assert knobs.half_life(out) == pytest.approx(30)
     f, t = (out.contact_types[i].loss.half_life_min for i in (2, 3))
     assert t / f == pytest.approx(120 / 60)
     assert knobs.half_life(MMC) is None
     with pytest.raises(sim.ScenarioError, match="half_life_min"):
-        knobs.with_half_life(PAYMENT, 0.0)
+        knobs.with_half_life(HALF_LIVES, 0.0)
+
+
+def test_types_on_a_named_curve_have_no_half_life_but_a_band_position():
+    assert knobs.half_life(PAYMENT) is None  # fraud and takeover both drain along instant_transfer
+    assert knobs.loss_curve_band(PAYMENT, "instant_transfer") == 0.5
+    out = knobs.with_loss_curve_band(PAYMENT, "instant_transfer", 0.9)
+    assert out.loss_curve_bands == {"instant_transfer": 0.9}
+    with pytest.raises(sim.ScenarioError, match="loss_curve_bands"):
+        knobs.with_loss_curve_band(PAYMENT, "instant_transfer", 1.2)
+    with pytest.raises(ValueError, match="international_wire"):
+        knobs.with_loss_curve_band(PAYMENT, "international_wire", 0.5)
+
+
+def test_liability_keeps_a_rules_cap_and_conditions():
+    data = PAYMENT.model_dump(mode="python")
+    data["economics"].update(currency="GBP", liability_share=0.0, liability="uk_mandatory_2024")
+    out = knobs.with_liability(sim.build_scenario(data), 0.5)
+    rule = out.economics.liability_rule
+    assert (rule.share, rule.cap_per_claim) == (0.5, 85_000) and knobs.liability(out) == 0.5
 
 
 def test_liability_sets_the_scenario_and_every_policy_override(minimal_scenario):
@@ -196,19 +228,23 @@ def test_run_settings_are_validated():
 @settings(max_examples=8, deadline=None)
 @given(
     kept=st.floats(0, 1), found=st.floats(0, 1), attempts=st.integers(1, 5), bot=st.floats(0, 1),
-    share=st.floats(0.005, 0.5), half=st.floats(1, 600), liability=st.floats(0, 1),
+    share=st.floats(0.005, 0.5), half=st.floats(1, 600), liability=st.floats(0, 1), band=st.floats(0, 1),
 )
 def test_any_knob_setting_gives_a_scenario_that_round_trips_through_yaml(kept, found, attempts, bot, share, half,
-                                                                         liability):
-    sc = knobs.with_agents_kept(PAYMENT, kept)
-    sc = knobs.with_friction(sc, human_option_found_probability=found, attempts_before_human=attempts)
-    sc = knobs.with_bot_resolve(sc, bot)
-    sc = knobs.with_emergency_share(sc, share)
-    sc = knobs.with_half_life(sc, half)
-    sc = knobs.with_liability(sc, liability)
-    again = sim.parse_scenario(sim.scenario_to_yaml(sc), read_csv=lambda name: "", source="round trip")
-    assert again == sc
-    assert math.isclose(knobs.emergency_share(again), share, rel_tol=1e-9)
+                                                                         liability, band):
+    for start in (PAYMENT, HALF_LIVES):
+        sc = knobs.with_agents_kept(start, kept)
+        sc = knobs.with_friction(sc, human_option_found_probability=found, attempts_before_human=attempts)
+        sc = knobs.with_bot_resolve(sc, bot)
+        sc = knobs.with_emergency_share(sc, share)
+        if start is HALF_LIVES:
+            sc = knobs.with_half_life(sc, half)
+        else:
+            sc = knobs.with_loss_curve_band(sc, "instant_transfer", band)
+        sc = knobs.with_liability(sc, liability)
+        again = sim.parse_scenario(sim.scenario_to_yaml(sc), read_csv=lambda name: "", source="round trip")
+        assert again == sc
+        assert math.isclose(knobs.emergency_share(again), share, rel_tol=1e-9)
 
 
 def test_a_knob_changes_the_simulated_result():

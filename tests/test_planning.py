@@ -222,3 +222,154 @@ def test_roster_out_is_written_whole_and_never_into_a_folder_of_other_things(tmp
                                                       "provenance.json", "roster.yaml", "rounds.csv"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left behind
     assert "roster.yaml" in json.loads((out / "provenance.json").read_text())["files"]
+
+
+# ------------------------------------------------------------------ issue 25: what a planner reads
+
+
+def _roster_cli(tmp_path, *extra):
+    out = tmp_path / "roster"
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "roster", "scenarios/bank_hotline_day.yaml", "--rounds", "0",
+         "--replications", "3", "--out", str(out), *extra], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return done.stdout, out
+
+
+@pytest.fixture(scope="module")
+def roster_cli(tmp_path_factory):
+    return _roster_cli(tmp_path_factory.mktemp("roster_cli"))
+
+
+def test_the_roster_file_pasted_into_a_scenario_keeps_its_absence_and_its_clock_times(roster_cli):
+    _, out = roster_cli
+    text = (out / "roster.yaml").read_text()
+    source = sim.load_scenario(ROOT / "scenarios" / "bank_hotline_day.yaml")
+    block = yaml.safe_load(text)  # a YAML 1.1 reader, as other tools are: '00:30' must not become 30
+    assert block["agents"]["absence_probability"] == source.agents.absence_probability > 0
+    starts = [s["start"] for s in block["agents"]["shifts"]]
+    assert starts and all(isinstance(s, str) and len(s) == 5 for s in starts), starts
+    assert "start: 00" not in text and "start: 0" not in text  # quoted, as the scenario format asks
+    # pasted as its header says: the agents block alone runs with the absence the plan assumed
+    data = source.model_dump(mode="json", exclude_none=True)
+    data["agents"] = block["agents"]
+    data["policies"] = []
+    assert sim.Scenario.model_validate(data).agents.absence_probability == source.agents.absence_probability
+
+
+def test_the_roster_command_states_its_size_in_agent_hours_a_week_and_peak_agents(roster_cli):
+    stdout, out = roster_cli
+    rounds = __import__("pandas").read_csv(out / "rounds.csv")
+    last = rounds.iloc[-1]
+    assert f"{last['agent_hours_per_week']:,.0f} agent-hours on duty a week" in stdout
+    assert f"at most {last['peak_agents_on_duty']:.1f} agents on duty at once" in stdout
+    assert "shift entries" not in stdout
+
+
+def test_a_rosters_size_does_not_depend_on_how_its_shifts_are_written():
+    from sim.studies.roster_table import wages_by_policy
+
+    week = dict(days=7, interval_min=60)
+    whole = {"id": "all_week", "start": "08:00", "length_h": 8, "headcount": 7, "cost_per_hour": 20}
+    split = [{"id": f"d{i}", "start": "08:00", "length_h": 8, "headcount": 7, "cost_per_hour": 20,
+              "weekdays": [day]} for i, day in enumerate(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])]
+    sc = scenario(shifts=[whole], policies=[{"id": "today", "baseline": True},
+                                            {"id": "split", "agents": {"shifts": split}}], **week)
+    table = wages_by_policy(sc).set_index("policy")
+    assert table.loc["today", "agent_hours_per_week"] == pytest.approx(7 * 8 * 7)
+    assert table.loc["split", "agent_hours_per_week"] == pytest.approx(table.loc["today", "agent_hours_per_week"])
+    assert table.loc["split", "peak_agents_on_duty"] == table.loc["today", "peak_agents_on_duty"] == 7
+
+
+def test_the_roster_says_which_requirement_it_answers(roster_cli):
+    stdout, out = roster_cli
+    assert "requirement: erlang_a_lagged per interval for every contact type's own service-level target, " \
+           "routine ones included (general 80% within" in stdout
+    assert "--requirement-for emergency" in stdout
+    assert "every contact type" in json.loads((out / "provenance.json").read_text())["requirement"]
+
+
+def test_an_emergency_only_requirement_staffs_no_routine_target_and_costs_less():
+    sc = sim.load_scenario(ROOT / "scenarios" / "bank_hotline_day.yaml")
+    from sim.studies.planning import default_plan, requirement
+
+    every = requirement(sc, default_plan(sc), sc.baseline_policy.id)
+    emergency = requirement(sc, default_plan(sc).model_copy(update={"requirement_for": "emergency"}),
+                            sc.baseline_policy.id)
+    assert sum(g.sum() for g in emergency.groups.values()) < sum(g.sum() for g in every.groups.values())
+    words = emergency.describe(sc)
+    assert "for the emergency guarantee only" in words and "emergencies served first" in words
+    assert "general" not in words and "no target of the other types" in words
+
+
+def test_the_roster_against_the_baseline_uses_the_scenarios_seed_and_says_so(roster_cli):
+    stdout, out = roster_cli
+    sc = sim.load_scenario(ROOT / "scenarios" / "bank_hotline_day.yaml")
+    assert f"3 replications, seed {sc.seed}, the scenario's seed" in stdout
+    # the baseline's figure is the one `compare --replications 3` gives
+    import pandas as pd
+
+    compare = pd.read_csv(out / "compare.csv")
+    mine = compare.query("policy == 'today' and contact_type == 'emergency' and metric == "
+                         "'share_within_guarantee'")["value"].iloc[0]
+    again = sim.run(sc, replications=3).summary().query(
+        "policy == 'today' and contact_type == 'emergency' and metric == 'share_within_guarantee'")["mean"].iloc[0]
+    assert mine == pytest.approx(again, abs=1e-12)
+
+
+def test_isa_on_several_skills_says_why_and_what_to_do():
+    sc = sim.load_scenario(ROOT / "scenarios" / "bank_hotline_day.yaml")
+    from sim.studies.planning import default_plan, requirement
+
+    skills = {c.required_skill for c in sc.contact_types}
+    assert len(skills) > 1
+    with pytest.raises(PlanningError) as caught:
+        requirement(sc, default_plan(sc).model_copy(update={"requirement": "isa"}), sc.baseline_policy.id)
+    text = str(caught.value)
+    assert "one pool of agents" in text and "--method erlang_a_lagged" in text and "--requirement-for emergency" in text
+
+
+def test_the_guarantee_command_sets_the_cheapest_guarantee_roster_against_every_policy(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "guarantee"
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "guarantee", "scenarios/bank_hotline_day.yaml", "--rounds", "2",
+         "--replications", "3", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "for the emergency guarantee only" in done.stdout
+    assert "customer losses prevented" in done.stdout and "net for society" in done.stdout
+    table = pd.read_csv(out / "guarantee.csv").pivot(index="policy", columns="measure", values="mean")
+    sc = sim.load_scenario(ROOT / "scenarios" / "bank_hotline_day.yaml")
+    assert set(table.index) == {p.id for p in sc.effective_policies}
+    # net for society = harm prevented - extra cost, replication by replication, so on the mean
+    net = table["losses_prevented"] + table["churn_prevented"] - table["extra_wages"] - table["extra_bot_cost"]
+    assert np.allclose(net, table["net_for_society"], atol=1e-6)
+    policies = pd.read_csv(out / "guarantee_policies.csv")
+    assert policies["agent_hours_per_week"].gt(0).all() and policies["planned"].sum() == 1
+
+
+def test_the_guarantee_command_refuses_a_scenario_without_emergencies(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "sim", "guarantee", "scenarios/classroom_mmc.yaml"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "no emergency contact type" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_emergency_first_formula_matches_a_simulated_two_class_priority_queue():
+    # M/M/6 with two classes, one service time, nobody abandons: emergencies (priority 10) wait with the pool's
+    # Erlang C P(wait), then exponentially at 6/E[S] - lambda_e (Kella & Yechiali 1985)
+    from sim.studies.planning import emergency_first_within
+
+    never = {"dist": "exponential", "mean": 1e8}
+    service = {"dist": "exponential", "mean": 180}
+    routine = contact_type("routine", priority=1, volume={"per_day": 2100}, handle_time_s=service, patience_s=never)
+    fraud = contact_type("fraud", emergency=True, priority=10, volume={"per_day": 300}, handle_time_s=service,
+                         patience_s=never)
+    sc = scenario(types=[routine, fraud], shifts=[{"id": "all", "start": "00:00", "length_h": 24, "headcount": 6}],
+                  guarantee_s=60, guarantee_share=0.9, interval_min=60, warmup_h=2)
+    results = sim.run(sc, replications=30, seed=11)
+    row = results.summary().query("contact_type == 'emergency' and metric == 'share_within_guarantee'").iloc[0]
+    predicted = emergency_first_within(6, 2400 / 86400, 300 / 86400, 180.0, 60.0)
+    assert 0.85 < predicted < 0.95  # a case where the guarantee is at stake
+    half = (row["ci_high"] - row["ci_low"]) / 2
+    assert abs(row["mean"] - predicted) <= half + 0.005, (row["mean"], predicted, half)

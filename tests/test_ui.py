@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -157,7 +158,8 @@ def test_frontier_chart_says_when_the_guarantee_is_never_or_always_met():
 def test_frontier_chart_from_a_real_sweep(frontier):
     fig = charts.frontier_chart(frontier.table, frontier.currency, frontier.guarantee_share, frontier.guarantee_s,
                                 template_label=frontier.template_label, marker=frontier.template_scale, zoom=True)
-    assert len([t for t in fig.data if t.mode == "lines+markers"]) == 4
+    # wages saved, added customer losses, added churn, net, the guarantee (no bot in the template: no bot cost)
+    assert len([t for t in fig.data if t.mode == "lines+markers"]) == 5
 
 
 def test_ecdf_chart_has_a_curve_per_policy_and_the_guarantee_line(comparison):
@@ -259,9 +261,9 @@ def test_parameter_rows_cover_every_parameter_with_sources_and_changes():
     sc = sim.load_scenario(ROOT / "scenarios" / "payment_platform.yaml")
     edited = knobs.with_liability(sc, 0.3)
     rows = present_tables.parameter_rows(edited, knobs.changes(sc, edited)).set_index("parameter")
-    assert rows.loc["contact_types[2].loss.half_life_min", "source"].startswith("RUSI")
-    assert rows.loc["contact_types[2].loss.half_life_min", "meaning"].startswith("minutes for half")
-    assert rows.loc["contact_types[2].loss.half_life_min", "section"] == "Contact type: Fraud in progress"
+    assert rows.loc["contact_types[2].loss.curve", "source"].startswith("instant_transfer, fitted to")
+    assert rows.loc["contact_types[2].loss.curve", "meaning"].startswith("the drain curve")
+    assert rows.loc["contact_types[2].loss.curve", "section"] == "Contact type: Fraud in progress"
     assert "BLS" in rows.loc["agents.shifts[3].cost_per_hour", "source"]  # a [*] source key
     assert rows.loc["contact_types[0].handle_time_s", "value"] == "lognormal(mean=300, cv=0.8)"
     assert rows.loc["economics.liability_share", "changed in the app"]
@@ -334,5 +336,7 @@ def test_scenario_as_run_and_provenance_list_exactly_the_apps_changes():
     assert "#   policies[1].staffing_scale: 0.6 -> 0.8" in text and "upload: x.yaml" in text
     assert sim.parse_scenario(text, read_csv=lambda n: "", source="t").policy("bot_cut40").staffing_scale == 0.8
     assert run.labels["bot_cut40"].endswith("(edited)") and not run.labels["today"].endswith("(edited)")
+    noisy = compute.run_comparison(sim.scenario_to_yaml(knobs.with_bot_resolve(sc, 0.35)), base_yaml=base)
+    assert not re.search(r"\d\.\d{7,}", compute.scenario_as_run(noisy).split("\nname:")[0])  # no float noise
     untouched = compute.run_comparison(base, base_yaml=base)
     assert untouched.changes == [] and "no changes" in compute.scenario_as_run(untouched)

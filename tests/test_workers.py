@@ -6,6 +6,7 @@ states (a worker running, a worker gone), never for fixed times.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -154,3 +155,42 @@ def test_ctrl_c_in_the_parent_kills_busy_workers_instead_of_waiting_for_them(tmp
     workers = [int(p.name) for p in (tmp_path / "pids").iterdir()]
     assert len(workers) == 2
     _wait_for(lambda: not any(_alive(pid) for pid in workers), "the killed workers to be gone")
+
+
+def test_kept_workers_serve_every_run_and_survive_a_cancelled_one(tmp_path):
+    """The app's workers (``keep_workers``): started once, reused by later runs, same numbers as one process."""
+    script = tmp_path / "app_like.py"
+    script.write_text(textwrap.dedent("""
+        import json, sys
+        import sim
+        from sim.runs.workers import keep_workers, kept_worker_pids
+
+        keep_workers()
+        scenario = sim.load_scenario("scenarios/classroom_mmcm.yaml")
+        first = sim.run(scenario, replications=4, workers=2)
+        pids = kept_worker_pids()
+
+        class Stop(Exception):
+            pass
+
+        def stop_at_once(done, total):
+            if done:
+                raise Stop
+
+        try:
+            sim.run(scenario, replications=6, workers=2, seed=7, progress=stop_at_once)
+        except Stop:
+            pass
+        again = sim.run(scenario, replications=4, workers=2)
+        alone = sim.run(scenario, replications=4, workers=1)
+        print(json.dumps({"pids": sorted(pids), "after": sorted(kept_worker_pids()),
+                          "same": again.replications.equals(first.replications)
+                                  and alone.replications.equals(first.replications)}))
+    """))
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(seen["pids"]) == min(2, available_cores()) or available_cores() == 1
+    assert seen["after"] == seen["pids"], "a later run started new workers instead of reusing the kept ones"
+    assert seen["same"], "kept workers gave other numbers than a fresh run or one process"

@@ -10,7 +10,6 @@ pages only format it.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,14 +20,21 @@ import pandas as pd
 import sim
 from sim.files.export import code_fingerprint, provenance
 from sim.model import knobs
+from sim.present.formatting import fmt_change
 from sim.runs.guard import NonFiniteResult, run_checked
 from sim.runs.size_guard import RunTooLarge
-from sim.runs.workers import capped_workers
+from sim.runs.workers import capped_workers, keep_workers
 from sim.studies import classroom as classroom_study
+from sim.studies import roster_table
 from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
 from sim.studies.sweep import COARSE_STAFFING
 
-Progress = Callable[[int, int], None]
+Progress = Callable[..., None]  # progress(done, total[, what is running])
+
+# The app is one long-lived process: its worker processes start with the first parallel run and serve every
+# later one, of every session (sim.runs.workers), instead of being started, and the model imported in them,
+# per run.
+keep_workers()
 
 
 # ------------------------------------------------------- failures of a run
@@ -57,7 +63,7 @@ def _guarded(what: str, should_stop: Callable[[], bool] | None, progress: Progre
         if should_stop is not None and should_stop():
             raise RunCancelled(f"{what}: stopped, nobody is waiting for it")
         if progress is not None:
-            progress(done, total)
+            progress(done, total, *label)
 
     try:
         return fn(report)
@@ -140,6 +146,10 @@ class Comparison:
     provenance: dict
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # Scenario.warnings and the worker cap's, to show
+    # every policy's roster size in one unit: agent-hours a week, peak agents (sim.studies.roster_table.roster_sizes)
+    roster_sizes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # The run itself (its tables are those above, shared, not copied): the evidence report builds on it.
+    results: sim.Results | None = None
 
 
 @dataclass
@@ -218,6 +228,8 @@ def run_comparison(scenario_yaml: str, base_yaml: str | None = None, source: str
         provenance=prov,
         timings={"simulate_s": t1 - t0, "statistics_s": t2 - t1},
         warnings=warnings,
+        roster_sizes=roster_table.roster_sizes(scenario),
+        results=results,
     )
 
 
@@ -275,7 +287,8 @@ def scenario_as_run(comparison: Comparison) -> str:
     lines = [f"# humanline scenario as run in the app, from {comparison.source or 'the app'};"]
     if comparison.changes:
         lines.append("# changed in the app (file value -> value run):")
-        lines += [f"#   {c['parameter']}: {c['before']} -> {c['after']}" for c in comparison.changes]
+        lines += [f"#   {c['parameter']}: {fmt_change(c['before'], c['after']).replace(' → ', ' -> ')}"
+                  for c in comparison.changes]  # as the sidebar lists them, without float noise
     else:
         lines.append("# no changes: exactly the file as loaded.")
     return "\n".join(lines) + "\n" + comparison.scenario_yaml
@@ -393,16 +406,18 @@ def run_what_matters(scenario_yaml: str, policy: str, replications: int = 2, wor
                      progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> WhatMatters:
     """The default one-at-a-time experiment for ``policy`` (sim.studies.uncertainty.defaults), run and analysed.
 
-    Its folder lives under the system's temporary folder, named by the
-    scenario and policy, so a run the server stopped half-way resumes.
+    Its folder lives in the user's own cache folder (``ui.cache``), named by
+    the scenario and policy, so a run the server stopped half-way resumes.
     """
     from sim.studies.uncertainty import run_experiment
     from sim.studies.uncertainty.defaults import default_experiment
 
+    from .cache import what_matters_root
+
     scenario = scenario_from_yaml(scenario_yaml)
     experiment = default_experiment(scenario, policy, replications=replications)
     # Keyed by the code too: a folder from another model version is never resumed (sim.studies.uncertainty.store).
-    folder = Path(tempfile.gettempdir()) / "humanline-what-matters" / f"{experiment.fingerprint[:16]}-{code_fingerprint()[:8]}"
+    folder = what_matters_root() / f"{experiment.fingerprint[:16]}-{code_fingerprint()[:8]}"
     _guarded("The experiment", should_stop, progress,
              lambda report: run_experiment(experiment, folder, workers=capped_workers(workers)[0], progress=report))
     return _what_matters(folder, scenario.economics.currency)
@@ -453,24 +468,29 @@ def export_provenance(result: Comparison) -> dict:
 
 
 def evidence_report(scenario_yaml: str, base_yaml: str | None = None, source: str = "", workers: int = 1,
-                    progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> str:
+                    progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+                    comparison: Comparison | None = None, frontier: Frontier | None = None) -> str:
     """The evidence report (``sim.report``) of the scenario as run in the app, its edits listed; the HTML text.
 
+    ``comparison`` and ``frontier``: what the app already ran; the report uses
+    them instead of running them again when they are of this scenario text (the
+    frontier only when it is the baseline's, the one the report draws).
     Raises ``RunFailed`` / ``RunCancelled`` as ``run_comparison`` does.
     """
     from sim.present.report import build_report
 
     scenario = scenario_from_yaml(scenario_yaml)
     base = scenario_from_yaml(base_yaml) if base_yaml is not None else None
-    steps = ("comparing", "tracing", "validating", "asking")
+    results = comparison.results if comparison is not None and comparison.scenario_yaml == scenario_yaml else None
+    search = (frontier.search if frontier is not None and frontier.scenario_yaml == scenario_yaml
+              and frontier.template == scenario.baseline_policy.id else None)
 
     def build(report):
-        def say(text: str) -> None:
-            done = next((i for i, s in enumerate(steps) if text.startswith(s)), 0)
-            report(done, len(steps))
+        def say(stage: str, done: int | None, total: int | None) -> None:
+            report(done or 0, total or 0, stage)
 
         return build_report(scenario, base=base, source=source, workers=capped_workers(workers)[0],
                             command="streamlit run app.py (humanline app): Compare policies, evidence report",
-                            progress=say).html
+                            progress=say, results=results, frontier=search).html
 
     return _guarded("The evidence report", should_stop, progress, build)

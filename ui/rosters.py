@@ -37,7 +37,8 @@ def with_added(scenario: Scenario, token: str) -> Scenario:
 def added_changes(token: str) -> list[dict]:
     """One line per added policy for the sidebar's differences (not its every field)."""
     return [{"parameter": f"policies[{pid}]", "before": None,
-             "after": f"added in the app: {p.get('label') or pid}"} for pid, p in added(token).items()]
+             "after": f"added in the app: {p.get('label') or pid}",
+             "note": f"added in the app: {p.get('label') or pid}"} for pid, p in added(token).items()]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -45,13 +46,31 @@ def _requirement_cached(scenario_yaml: str, policy: str, method: str):
     return plan_compute.requirement_of(scenario_yaml, policy, method)
 
 
+DEFAULT_METHOD = next(iter(plan_compute.REQUIREMENT_LABELS))  # the page's first choice, traced ahead (ui.ahead)
+
+
 def requirement(scenario: Scenario, policy: str, method: str):
     """Agents needed per interval under ``policy``'s front door (cached), or a message why there is none.
 
     Keyed on the scenario with that policy alone, so that adding or editing another policy (a roster added to
-    the comparison) does not compute it again.
+    the comparison) does not compute it again. If it is being computed ahead (ui.ahead), it waits for that.
     """
-    return _requirement_cached(plan_compute.policy_alone_yaml(scenario, policy), policy, method)
+    from . import ahead, state
+
+    alone = plan_compute.policy_alone_yaml(scenario, policy)
+    running = ahead.in_flight(("requirement", alone, policy, method))
+    if running is not None:
+        state._show_progress("Computing the requirement", running.future, running.box)
+    return _requirement_cached(alone, policy, method)
+
+
+def requirement_ahead(scenario: Scenario, policy: str, method: str = DEFAULT_METHOD) -> None:
+    """Start computing ``requirement(scenario, policy, method)`` in the background (ui.ahead)."""
+    from . import ahead
+
+    alone = plan_compute.policy_alone_yaml(scenario, policy)
+    ahead.start(("requirement", alone, policy, method), _requirement_cached, alone, policy, method,
+                reports_progress=False)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

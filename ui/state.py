@@ -24,8 +24,9 @@ import streamlit as st
 import sim
 from sim.model import knobs
 from sim.model.scenario import BotBehaviour, Economics, FrontDoor, Loss, Policy, Scenario
+from sim.present.formatting import fmt_change, fmt_parameter
 
-from . import compute, rosters
+from . import ahead, compute, rosters
 
 ROOT = Path(__file__).resolve().parent.parent
 PRESETS_DIR = ROOT / "scenarios"
@@ -278,6 +279,28 @@ def _policy_knobs(base: Scenario, token: str, pid: str, draw: bool) -> dict:
     return edits
 
 
+def _blended_note(base: Scenario, has_half_life: bool) -> str:
+    """Says on the page what a blended knob is, with the file's own values it blends."""
+    routine = [c for c in base.contact_types if not c.emergency] or list(base.contact_types)
+    parts = ["bot resolve rate " + fmt_parameter(round(knobs.bot_resolve_rate(base), 3)) + " from "
+             + ", ".join(f"{c.label or c.id} {fmt_parameter(c.bot.resolve_probability)}" for c in routine)]
+    if has_half_life:
+        emergency = [c for c in base.contact_types if c.emergency]
+        parts.append("half-life " + fmt_parameter(round(float(knobs.half_life(base)), 1)) + " min from "
+                     + ", ".join(f"{c.label or c.id} {fmt_parameter(c.loss.half_life_min)}" for c in emergency))
+    return ("**Blended knobs**: the bot resolve rate" + (" and the drain half-life" if has_half_life else "")
+            + " each stand for one value per contact type in the file, shown here as their mean weighted by each "
+            "type's expected volume, so the number may match no single value in the file (" + "; ".join(parts)
+            + "). Moving one scales every type's value in proportion; the differences below list each type's own.")
+
+
+def difference_text(change: dict) -> str:
+    """One line of "Differences from the file": 'before → after' without float noise, or a roster's note."""
+    if change.get("note"):
+        return change["note"]
+    return fmt_change(change["before"], change["after"])
+
+
 def sidebar() -> Context:
     """Draw the sidebar and return the Context for the pages (also stored in session state)."""
     source, text, base = _scenario_input()
@@ -364,6 +387,15 @@ def sidebar() -> Context:
                         f"scaled in proportion.")
         if _changed(hl, hl_default):
             apply(knobs.with_half_life, hl)
+    sb.caption(_blended_note(base, hl_now is not None))
+    for curve in base.loss_curve_bands:  # types on a named loss curve: its position in its band, one per curve
+        band_now = knobs.loss_curve_band(base, curve)
+        band = _knob(sb.slider, f"Loss curve {curve}: position in its band", knob_key(base_id, f"band_{curve}"),
+                     float(band_now), min_value=0.0, max_value=1.0, step=0.05,
+                     help="0.5 is the curve fitted to the published points (sim/data/loss_evidence.csv); 0.05 and "
+                          "0.95 are mild and severe refits of the bootstrap; every position is a fit of the evidence.")
+        if _changed(band, band_now):
+            apply(knobs.with_loss_curve_band, curve, band)
     li_spec = knobs.field_spec(Economics, "liability_share")
     li_now = knobs.liability(base)
     li = _knob(sb.slider, "Platform liability share", knob_key(base_id, "liability"), float(li_now),
@@ -385,7 +417,7 @@ def sidebar() -> Context:
     changes = knobs.changes(base, knobbed) + rosters.added_changes(base_id)
     with sb.expander(f"Differences from the file ({len(changes)})" if changes else "No differences from the file"):
         if changes:
-            st.markdown("\n".join(f"- `{c['parameter']}`: {c['before']} → {c['after']}" for c in changes))
+            st.markdown("\n".join(f"- `{c['parameter']}`: {difference_text(c)}" for c in changes))
         else:
             st.markdown("The next run uses the scenario exactly as loaded.")
     context = Context(source=source, base=base, scenario=edited,
@@ -431,32 +463,38 @@ def _with_progress(label: str, fn, *args):
     and the simulation gives up at its next progress report instead of
     keeping a core busy for nobody (``compute.RunCancelled``).
     """
-    box = {"done": 0, "total": 0}
+    box = {"done": 0, "total": 0, "stage": None}
     stop = threading.Event()
 
-    def progress(done: int, total: int) -> None:
-        box["done"], box["total"] = done, total
+    def progress(done: int, total: int, stage: str | None = None) -> None:
+        box["done"], box["total"], box["stage"] = done, total, stage
 
-    bar = None
-    started = time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="humanline-run")
     try:
-        future = pool.submit(fn, *args, _progress=progress, _should_stop=stop.is_set)
-        while True:
-            try:
-                result = future.result(timeout=0.2)
-                break
-            except FutureTimeout:
-                done, total = box["done"], box["total"]
-                share = done / total if total else 0.0
-                text = f"{label}: {done} of {total} policy runs, {time.perf_counter() - started:.0f} s"
-                if bar is None:
-                    bar = st.progress(share, text=text)
-                else:
-                    bar.progress(share, text=text)
+        return _show_progress(label, pool.submit(fn, *args, _progress=progress, _should_stop=stop.is_set), box)
     finally:
         stop.set()
         pool.shutdown(wait=False)
+
+
+def _show_progress(label: str, future, box: dict):
+    """Wait for ``future``, drawing a progress bar from ``box`` (done, total, stage) meanwhile; its result."""
+    bar = None
+    started = time.perf_counter()
+    while True:
+        try:
+            result = future.result(timeout=0.2)
+            break
+        except FutureTimeout:
+            done, total, stage = box["done"], box["total"], box["stage"]
+            share = done / total if total else 0.0
+            # A study of several stages (the evidence report) names the one running and counts its runs.
+            text = (f"{label}: {stage}" + (f", {done} of {total} runs" if total else "") if stage
+                    else f"{label}: {done} of {total} policy runs") + f", {time.perf_counter() - started:.0f} s"
+            if bar is None:
+                bar = st.progress(share, text=text)
+            else:
+                bar.progress(share, text=text)
     if bar is not None:
         bar.empty()
     return result
@@ -502,7 +540,22 @@ def comparison() -> compute.Comparison | None:
         st.error(_remember_failure("comparison", text, exc), icon=":material/error:")
         return _last_good()
     st.session_state["last_good"] = {"base": ctx().base_id, "result": result}
+    st.session_state["_ahead_next"] = (text, result.baseline)  # started once the page is drawn (app.py)
     return result
+
+
+def start_ahead() -> None:
+    """Trace what Cost of cutting and Plan a roster draw first, in the background (ui.ahead), once a session per
+    run. Called when a page has been drawn, so that the background work does not slow the drawing of the run."""
+    text, baseline = st.session_state.pop("_ahead_next", (None, None))
+    started = st.session_state.setdefault("_ahead_started", set())
+    if text is None or text in started:
+        return
+    started.add(text)
+    values = tuple(compute.FRONTIER_VALUES)
+    ahead.start(("frontier", text, baseline, values), _frontier_cached, text, baseline, values, ctx().workers)
+    if text == ctx().yaml:  # Plan a roster plans on the sidebar's scenario: only when that is the one run
+        rosters.requirement_ahead(ctx().scenario, ctx().scenario.effective_policies[0].id)  # the page's first
 
 
 def _last_good() -> compute.Comparison | None:
@@ -526,6 +579,9 @@ def frontier(template: str) -> compute.Frontier | str | None:
     if failure is not None:
         return failure
     try:
+        running = ahead.in_flight(("frontier", text, template, values))
+        if running is not None:  # started after the comparison: wait for it rather than start it again
+            _show_progress("Tracing the frontier", running.future, running.box)
         front = _with_progress("Tracing the frontier", _frontier_cached, text, template, values, ctx().workers)
     except compute.RunCancelled:
         st.stop()
@@ -545,18 +601,26 @@ def last_frontier() -> compute.Frontier | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _report_cached(scenario_yaml: str, base_yaml: str, source: str, _workers: int = 1, _progress=None,
-                   _should_stop=None) -> str:
+def _report_cached(scenario_yaml: str, base_yaml: str, source: str, _workers: int = 1, _comparison=None,
+                   _frontier=None, _progress=None, _should_stop=None) -> str:
     return compute.evidence_report(scenario_yaml, base_yaml=base_yaml, source=source, workers=_workers,
-                                   progress=_progress, should_stop=_should_stop)
+                                   progress=_progress, should_stop=_should_stop, comparison=_comparison,
+                                   frontier=_frontier)
 
 
 def evidence_report(result: compute.Comparison) -> str | None:
-    """The evidence report's HTML for the scenario of ``result`` (as edited); None, with the reason shown, if it fails."""
+    """The evidence report's HTML for the scenario of ``result`` (as edited); None, with the reason shown, if it fails.
+
+    It builds on this run and on the baseline's frontier, the one Cost of cutting draws first (traced here if
+    that page has not traced it yet, so that the page then draws it at once), instead of running them again.
+    """
     req = st.session_state.get("requested") or {}
+    front = frontier(result.baseline) if requested() == result.scenario_yaml else None
+    front = front if isinstance(front, compute.Frontier) else None
     try:
         return _with_progress("Building the evidence report", _report_cached, result.scenario_yaml,
-                              req.get("base_yaml", result.scenario_yaml), result.source, ctx().workers)
+                              req.get("base_yaml", result.scenario_yaml), result.source, ctx().workers, result,
+                              front)
     except compute.RunCancelled:
         st.stop()
     except compute.RunFailed as exc:

@@ -15,7 +15,7 @@ import pandas as pd
 from sim.model.arrivals import expected_per_interval
 from sim.model.scenario import Scenario
 from sim.present import tables as present_tables
-from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing  # noqa: F401  (the pages use them via tables)
+from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_money_in, fmt_value, is_missing, money_unit  # noqa: F401  (the pages use them via tables)
 from sim.present.tables import cell as _cell
 from sim.present.tables import pick as _pick
 from sim.present.terminal import NET_LABELS, NET_TERMS
@@ -66,19 +66,26 @@ def headline(comparison, view: str = "net_saving") -> list[dict]:
 
 def net_terms_table(head: dict, currency: str) -> pd.DataFrame:
     """A policy's net effect as a small table: each term as it counts in the net (a cost is negative),
-    then the net, with their 95% intervals. The terms' figures sum to the net's (up to rounding)."""
+    then the net, with their 95% intervals. The terms' figures sum to the net's (up to rounding); each
+    column is written in one unit (``money_unit``), so "-3,059" never stands beside "-11.4k"."""
     rows = [*head["terms"], head["net"]]
+    unit = money_unit([r["mean"] for r in rows])
+    ci_unit = money_unit([x for r in rows for x in (r["ci_low"], r["ci_high"])])
 
     def signed(x: float) -> str:
-        text = fmt_money(x, compact=True)
+        text = fmt_money_in(x, unit)
         return text if text.startswith("-") or text == "0" else "+" + text
+
+    def interval(r: dict) -> str:
+        if is_missing(r["ci_low"]) or is_missing(r["ci_high"]):
+            return "CI n/a"
+        return (f"{fmt_money_in(r['ci_low'], ci_unit)} to {fmt_money_in(r['ci_high'], ci_unit)}"
+                + (" rough" if r["rough"] else ""))
 
     return pd.DataFrame({
         "Term": [r["label"] for r in rows],
-        f"{currency} per run": [signed(r["mean"]) for r in head["terms"]] + [fmt_money(head["net"]["mean"],
-                                                                                      compact=True)],
-        "95% CI": [fmt_ci(r["ci_low"], r["ci_high"], "money", compact=True) + (" rough" if r["rough"] else "")
-                   for r in rows],
+        f"{currency} per run": [signed(r["mean"]) for r in head["terms"]] + [fmt_money_in(head["net"]["mean"], unit)],
+        "95% CI": [interval(r) for r in rows],
     }).set_index("Term")
 
 
@@ -139,12 +146,7 @@ def expected_demand(scenario: Scenario) -> pd.DataFrame:
 
 # ----------------------------------------------------------------- frontier
 
-FRONTIER_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("wages_saved", "Wages saved", "money"),
-    ("added_customer_loss", "Added customer losses", "money"),
-    ("net_saving", "Net effect for society", "money"),
-    ("share_within_guarantee", "Emergencies within the guarantee", "share"),
-)
+FRONTIER_SHARE = ("share_within_guarantee", "Emergencies within the guarantee")
 
 
 def frontier_statement(front) -> str:
@@ -176,15 +178,25 @@ def frontier_statement(front) -> str:
 
 
 def frontier_table(front) -> pd.DataFrame:
-    """Share kept as rows; wages, losses, net and the guarantee as 'mean (low to high)' columns."""
+    """Share kept as rows; the terms of society's net effect as they count in it (a cost is negative), the net,
+    and the guarantee, each 'mean (low to high)'. The terms' means add up to the net's (up to rounding), and
+    each money column is written in one unit."""
     members = front.search.members.sort_values("value", ascending=False)
-    rows = []
-    for _, m in members.iterrows():
-        row = {"Share kept": f"{100 * m['value']:.0f}%", "Agents": f"{m['headcount']:g}"}
-        for metric, label, kind in FRONTIER_ROWS:
-            unit = f" ({front.currency})" if kind == "money" else ""
-            row[label + unit] = fmt_estimate(m[metric], m[f"{metric}_ci_low"], m[f"{metric}_ci_high"], kind,
-                                             compact=True)
-        row["Guarantee met with confidence"] = "yes" if m["guarantee_holds_confident"] else "no"
-        rows.append(row)
-    return pd.DataFrame(rows).set_index("Share kept")
+    money = [(metric, sign, label) for metric, sign, label in NET_TERMS["net_saving"]]
+    money.append(("net_saving", 1, NET_LABELS["net_saving"]))
+    table = pd.DataFrame({"Share kept": [f"{100 * v:.0f}%" for v in members["value"]],
+                          "Agents": [f"{h:g}" for h in members["headcount"]]})
+    for metric, sign, label in money:
+        mean = sign * members[metric].to_numpy(dtype=float)
+        lo, hi = sign * members[f"{metric}_ci_low"].to_numpy(dtype=float), sign * members[
+            f"{metric}_ci_high"].to_numpy(dtype=float)
+        unit = money_unit([*mean, *lo, *hi])
+        table[f"{label} ({front.currency})"] = [
+            fmt_money_in(m, unit) + ("" if is_missing(a) or is_missing(b)
+                                     else f" ({fmt_money_in(min(a, b), unit)} to {fmt_money_in(max(a, b), unit)})")
+            for m, a, b in zip(mean, lo, hi)]
+    metric, label = FRONTIER_SHARE
+    table[label] = [fmt_estimate(m[metric], m[f"{metric}_ci_low"], m[f"{metric}_ci_high"], "share")
+                    for _, m in members.iterrows()]
+    table["Guarantee met with confidence"] = ["yes" if ok else "no" for ok in members["guarantee_holds_confident"]]
+    return table.set_index("Share kept")

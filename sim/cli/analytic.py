@@ -21,8 +21,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim.analytic.erlang import (
     ErlangInputError,
@@ -44,11 +43,12 @@ from sim.cli.args import (
     with_run_options,
     workers_count,
 )
-from sim.files.export import provenance_record, write_folder
-from sim.present.studies import render_breakeven, render_staffing
-from sim.studies.breakeven import BreakEvenError, breakeven
-from sim.studies.staffing import METHODS, StaffingError, staffing_requirements
-from sim.studies.sweep import KINDS
+from sim.studies.choices import KINDS, METHODS
+
+# pandas, the studies, the scenario model and the file writer are imported where a command uses them, so
+# that ``--help`` loads none of them and ``erlang`` only the Erlang formulas and pandas.
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 SCENARIO_COMMANDS = ("staff", "breakeven")
@@ -148,6 +148,8 @@ def _fail(message: str) -> int:
 
 def _write(out: Path, tables: dict[str, pd.DataFrame], provenance: dict) -> None:
     """All the files or none: the folder is filled beside ``out`` and renamed into place (sim.files.export)."""
+    from sim.files.export import write_folder
+
     names = write_folder(out, {name.removesuffix(".csv"): t for name, t in tables.items()}, provenance,
                          provenance.get("currency"))
     print(f"\nwrote {out}/: {', '.join(names)}")
@@ -157,6 +159,8 @@ def _write(out: Path, tables: dict[str, pd.DataFrame], provenance: dict) -> None
 
 
 def run_erlang(args, command_line: str) -> int:
+    import pandas as pd
+
     problem = prepare_out(args.out)
     if problem:
         return _fail(problem)
@@ -212,6 +216,8 @@ def run_erlang(args, command_line: str) -> int:
         return _fail(option_message(exc, _ERLANG_OPTIONS, args))
     print(_render_erlang(table, args, model, load, focus))
     if args.out:
+        from sim.files.export import provenance_record
+
         _write(
             args.out,
             {"erlang.csv": table},
@@ -270,6 +276,8 @@ def _erlang_x_row(lam, aht, patience, n, t, lines, redial, redial_delay_s) -> di
 
 
 def _render_erlang(table: pd.DataFrame, args, model: str, load: float, focus: int) -> str:
+    import pandas as pd
+
     head = [
         f"{model}: {args.calls_per_hour:g} calls per hour, mean handle time {args.aht_s:g} s"
         + (f", mean patience {args.patience_s:g} s" if args.patience_s else "")
@@ -377,6 +385,10 @@ def run_command(scenario, args, command_line: str) -> int:
 
 
 def _staff(scenario, args, command_line: str) -> int:
+    from sim.files.export import provenance_record
+    from sim.present.studies import render_staffing
+    from sim.studies.staffing import StaffingError, staffing_requirements
+
     methods = list(dict.fromkeys(args.method or ["erlang_c", "erlang_c_lagged"]))
 
     def report(record: dict) -> None:
@@ -429,6 +441,10 @@ def _staff(scenario, args, command_line: str) -> int:
 
 
 def _breakeven(scenario, args, command_line: str) -> int:
+    from sim.files.export import provenance_record
+    from sim.present.studies import render_breakeven
+    from sim.studies.breakeven import BreakEvenError, breakeven
+
     with progress_bar() as update:
         try:
             result = breakeven(

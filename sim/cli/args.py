@@ -2,7 +2,8 @@
 
 Its own module so that ``sim.cli`` and the command modules it gathers
 (``analytic``, ``roster``, ``experiment``) import it and not
-each other.
+each other. It imports the model only inside the functions that need it, so
+that a command which does not simulate (``erlang``, ``--help``) does not load it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.errors import ArgumentError
-from sim.files.export import OutputFolderError, check_output_folder
-from sim.model.knobs import with_run_settings
-from sim.model.validation import ScenarioError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -57,6 +55,9 @@ def with_run_options(scenario, args):
     The bounds are the Scenario model's (``sim.model.knobs.with_run_settings``); every command that takes
     the two options applies them here.
     """
+    from sim.model.knobs import with_run_settings
+    from sim.model.validation import ScenarioError
+
     try:
         return with_run_settings(scenario, replications=args.replications, seed=args.seed), None
     except ScenarioError as exc:
@@ -119,6 +120,8 @@ def prepare_out(out: Path | None) -> str | None:
     """Check the output folder before a long run, so a bad --out fails in a second, not after it."""
     if out is None:
         return None
+    from sim.files.export import OutputFolderError, check_output_folder
+
     try:
         check_output_folder(out)
         # An empty folder now: the results replace it in one rename (sim.files.export).

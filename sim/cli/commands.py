@@ -11,9 +11,12 @@
     python -m sim analyse DIR
     python -m sim roster SCENARIO [--plan FILE] [--method M] [--budget B] --out DIR
     python -m sim report SCENARIO [--experiment DIR] [--replications N] [--seed S] --out report.html
+    python -m sim agreement [--replications N] [--seed S] --out DIR [--markdown FILE]
+    python -m sim loss-fit [--evidence CSV] [--check | --write]
 
 ``erlang``, ``staff`` and ``breakeven`` live in ``sim.cli.analytic``, ``experiment`` and
-``analyse`` in ``sim.cli.experiment``, ``roster`` in ``sim.cli.roster``, ``report`` in ``sim.cli.report``.
+``analyse`` in ``sim.cli.experiment``, ``roster`` in ``sim.cli.roster``, ``report`` in ``sim.cli.report``,
+``agreement`` in ``sim.cli.agreement``, ``loss-fit`` in ``sim.cli.loss``.
 
 Exit codes: 0 success, 2 bad input (a scenario that does not validate, an
 unknown policy, a bad argument, a run over the size limits of
@@ -33,7 +36,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from sim.cli import analytic, experiment, report, roster
+from sim.cli import agreement, analytic, experiment, loss, report, roster
 from sim.cli.args import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -50,14 +53,10 @@ from sim.cli.args import (
     workers_count,
 )
 from sim.errors import ArgumentError
-from sim.files.export import OutputFolderError, written_files
-from sim.files.scenario_io import load_scenario
-from sim.model.validation import ScenarioError
-from sim.present.terminal import render_comparison, render_summary
-from sim.runs.guard import NonFiniteResult, run_checked
-from sim.runs.runner import DEFAULT_MAX_REPLICATIONS
-from sim.runs.size_guard import RunTooLarge
-from sim.runs.stats import ROUGH_BELOW
+from sim.runs import DEFAULT_MAX_REPLICATIONS
+
+# The model, the runner and the writers are imported where a command uses them: ``erlang`` and ``--help``
+# must not pay for loading pandas, pydantic and plotly (tests/test_startup.py checks which modules load).
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_parsers(sub, whole_number)
     roster.add_parsers(sub, whole_number)
     report.add_parsers(sub)
+    agreement.add_parsers(sub)
+    loss.add_parsers(sub)
     return parser
 
 
@@ -117,8 +118,15 @@ def _main(argv: list[str] | None) -> int:
     command_line = "python -m sim " + shlex.join(sys.argv[1:] if argv is None else argv)
     if args.command == "erlang":  # a calculator: no scenario file
         return analytic.run_erlang(args, command_line)
+    if args.command in loss.COMMANDS:  # the evidence table, not a scenario
+        return loss.run_command(args)
     if args.command in experiment.COMMANDS:  # an experiment file or folder, not a scenario
         return experiment.run_command(args, command_line, progress_bar)
+    if args.command in agreement.COMMANDS:  # published cases, no scenario file
+        return agreement.run_command(args, command_line, progress_bar)
+    from sim.files.scenario_io import load_scenario
+    from sim.model.validation import ScenarioError
+
     try:
         scenario = load_scenario(args.scenario)
     except ScenarioError as exc:
@@ -137,7 +145,7 @@ def _main(argv: list[str] | None) -> int:
     if args.command in roster.COMMANDS:
         return roster.run_command(scenario, args, command_line)
     if args.command in report.COMMANDS:
-        return report.run_command(scenario, args, command_line, progress_bar)
+        return report.run_command(scenario, args, command_line)
     if args.command in analytic.SCENARIO_COMMANDS:
         return analytic.run_command(scenario, args, command_line)
     return EXIT_BAD_INPUT  # pragma: no cover - argparse rejects unknown commands
@@ -167,6 +175,12 @@ RUN_OPTIONS = {"precision": "--precision", "max_replications": "--max-replicatio
 
 
 def _run(scenario, args, command_line: str) -> int:
+    from sim.files.export import OutputFolderError, written_files
+    from sim.present.terminal import render_comparison, render_summary
+    from sim.runs.guard import NonFiniteResult, run_checked
+    from sim.runs.size_guard import RunTooLarge
+    from sim.runs.stats import ROUGH_BELOW
+
     scenario, problem = with_run_options(scenario, args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)

@@ -6,10 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.present.formatting import fmt_value
-from sim.studies.uncertainty.analysis import analyse
-from sim.studies.uncertainty.execute import run_experiment
-from sim.studies.uncertainty.spec import ExperimentError, load_experiment
+from sim.present.formatting import fmt_difference, fmt_value
 
 COMMANDS = ("experiment", "analyse")
 
@@ -28,6 +25,11 @@ def add_parsers(sub, whole_number) -> None:
 
 def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> int:
     """Exit code: 0 done, 2 a bad experiment file, folder or option (the message names it)."""
+    # Imported here, not at the top: parsing the command line must not load SALib, dask and the model.
+    from sim.studies.uncertainty.analysis import analyse
+    from sim.studies.uncertainty.execute import run_experiment
+    from sim.studies.uncertainty.spec import ExperimentError, load_experiment
+
     try:
         if args.command == "experiment":
             experiment = load_experiment(args.file)
@@ -44,7 +46,7 @@ def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> in
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(render_analysis(tables))
-    print(f"\nwrote {args.folder}/analysis/: {', '.join(f'{name}.csv' for name in tables)}")
+    print(f"\nwrote {args.folder}/analysis/: {', '.join([*(f'{name}.csv' for name in tables), 'data_dictionary.csv'])}")
     return 0
 
 
@@ -57,8 +59,13 @@ def render_analysis(tables) -> str:
             kind = "share" if figure == "share_within_guarantee" else "money"
             lines.append(f"\n  {policy}, {figure} (base {fmt_value(group['base_mean'].iloc[0], kind)}):")
             for row in group.itertuples():
-                lines.append(f"    {row.factor:<62} low {fmt_value(row.low_change, kind):>12}   "
-                             f"high {fmt_value(row.high_change, kind):>12}")
+                lines.append(f"    {row.factor:<62} low {fmt_difference(row.low_change, kind):>12}   "
+                             f"high {fmt_difference(row.high_change, kind):>12}")
+    shares = tables.get("loss_curve_share")
+    if shares is not None and (shares["swing"] > 0).any():
+        lines.append("\nHow much of the swings is the loss curve's (its factors' squared swings over all):")
+        for row in shares[shares["swing"] > 0].itertuples():
+            lines.append(f"  {row.policy}, {row.figure}: {fmt_value(row.share, 'share')}")
     for name, columns in (("morris", ("mu_star", "sigma")), ("sobol", ("S1", "ST"))):
         table = tables.get(name)
         if table is not None and len(table):

@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, with_run_options, workers_count
-from sim.runs.guard import NonFiniteResult
-from sim.runs.size_guard import RunTooLarge
 
 COMMANDS = ("report",)
 
@@ -51,9 +52,70 @@ def check_experiment(folder: Path | None) -> str | None:
     return None
 
 
-def run_command(scenario, args: argparse.Namespace, command_line: str, progress_bar) -> int:
+@contextmanager
+def stage_progress(stream=None, every_s: float = 10.0):
+    """The report's progress on stderr, stage by stage with the runs done in each, as the app shows it.
+
+    On a terminal a bar per stage; elsewhere (a log, CI, a pipe) one line when a
+    stage starts, then one every ``every_s`` seconds (its runs done, or that it
+    is still at work where its runs are not counted), so a build of minutes is
+    never silent.
+    """
+    stream = stream or sys.stderr
+    started = time.monotonic()
+    state = {"stage": None, "printed": 0.0, "bar": None, "counted": ""}
+    terminal = stream.isatty()
+    lock, finished = threading.Lock(), threading.Event()
+
+    def line(text: str) -> None:
+        state["printed"] = time.monotonic()
+        print(f"report: {text} ({state['printed'] - started:.0f} s)", file=stream, flush=True)
+
+    def heartbeat() -> None:
+        while not finished.wait(every_s / 2):
+            with lock:
+                if state["stage"] is not None and time.monotonic() - state["printed"] >= every_s:
+                    line(f"{state['stage']}: {state['counted'] or 'still at work'}")
+
+    def update(stage: str, done: int | None = None, total: int | None = None) -> None:
+        new = stage != state["stage"]
+        if new:
+            state["stage"] = stage
+            if state["bar"] is not None:
+                state["bar"].close()
+                state["bar"] = None
+        if terminal:
+            from tqdm import tqdm
+
+            if state["bar"] is None:
+                state["bar"] = tqdm(desc=stage, unit="run", file=stream, leave=False, total=total)
+            if total is not None:
+                state["bar"].total, state["bar"].n = total, done
+                state["bar"].refresh()
+            return
+        with lock:
+            state["counted"] = "" if done is None else f"{done} of {total} runs"
+            if new or (done is not None and (done == total or time.monotonic() - state["printed"] >= every_s)):
+                line(f"{stage}: {state['counted']}" if state["counted"] else stage)
+
+    ticker = None if terminal else threading.Thread(target=heartbeat, daemon=True, name="report-progress")
+    if ticker is not None:
+        ticker.start()
+    try:
+        yield update
+    finally:
+        finished.set()
+        if ticker is not None:
+            ticker.join()
+        if state["bar"] is not None:
+            state["bar"].close()
+
+
+def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
     """Exit code: 0 written, 2 a bad option, folder or scenario, 1 a failure after the runs started."""
     from sim.present.report import build_report, write_report
+    from sim.runs.guard import NonFiniteResult
+    from sim.runs.size_guard import RunTooLarge
     from sim.studies.uncertainty import ExperimentError
 
     scenario, problem = with_run_options(scenario, args)
@@ -67,10 +129,9 @@ def run_command(scenario, args: argparse.Namespace, command_line: str, progress_
     for line in scenario.warnings:
         print(f"warning: {line}", file=sys.stderr)
     try:
-        with progress_bar() as bar:
-            steps = iter(range(1, 5))
+        with stage_progress() as progress:
             built = build_report(scenario, experiment=args.experiment, workers=args.workers, source=str(args.scenario),
-                                 command=command_line, progress=lambda text: bar(next(steps, 4) - 1, 4, text))
+                                 command=command_line, progress=progress)
     except ExperimentError as exc:
         print(f"error: --experiment: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

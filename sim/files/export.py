@@ -39,6 +39,7 @@ from sim.model.scenario import Scenario
 _PACKAGES = ("humanline", "simpy", "numpy", "scipy", "pandas", "pydantic")
 RESULT_SUFFIXES = (".csv", ".json", ".yaml")  # what a results folder may hold (check_output_folder)
 RESULT_FILES = (
+    "headline.csv",
     "replications.csv",
     "summary.csv",
     "intervals.csv",
@@ -173,7 +174,10 @@ def check_output_folder(directory: Path) -> None:
 
 def save_results(results, directory: Path, command: str | None = None) -> Path:
     """Write every table, the data dictionary and the provenance into ``directory``, all or nothing."""
+    from sim.files.headline import headline_table
+
     tables = {
+        "headline": headline_table(results),
         "replications": results.replications,
         "summary": results.summary(),
         "intervals": results.intervals,

@@ -227,7 +227,24 @@ def read_confined_file(folder: Path, name: str, max_bytes: int) -> str:
 def scenario_to_yaml(scenario: Scenario) -> str:
     """The scenario as a YAML document that loads back to an equal Scenario."""
     data = scenario.model_dump(mode="json", exclude_none=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return dump_yaml(data)
+
+
+class _QuotingDumper(yaml.SafeDumper):
+    """Quotes clock-like text: PyYAML writes '00:30' bare, which YAML 1.1 tools read as the number 30."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str):
+    clock_like = ":" in value and value.replace(":", "").replace("-", "").replace(".", "").isdigit()
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="'" if clock_like else None)
+
+
+_QuotingDumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text of plain data, in its key order, with clock-like text quoted: what every file we write uses."""
+    return yaml.dump(data, Dumper=_QuotingDumper, sort_keys=False, allow_unicode=True)
 
 
 def _inline_csv_tables(data: dict, read_csv: Callable[[str], str], source: str | None) -> dict:

@@ -12,6 +12,8 @@ Where a knob summarises several numbers (a bot resolve rate over contact
 types with different rates, a half-life over two emergency types), the
 current value is the volume-weighted mean and setting it rescales every
 number in proportion, so the differences the scenario states are kept.
+Types on a named loss curve have no half-life: their knob is the curve's
+position in its bootstrap band (``with_loss_curve_band``), one per curve.
 
 Policy-level knobs (share of agents kept, friction) edit one policy, by
 default the first policy that is not the baseline.
@@ -253,9 +255,13 @@ def with_emergency_share(scenario: Scenario, share: float) -> Scenario:
 
 
 def half_life(scenario: Scenario) -> float | None:
-    """Volume-weighted mean drain half-life (minutes) of the emergency types; None if none."""
+    """Volume-weighted mean drain half-life (minutes) of the emergency types on the half-life form; None if none.
+
+    Types on a named or point curve (``loss.curve``) have no half-life; their
+    uncertainty is their band (``loss_curve_bands``).
+    """
     volume = expected_incidents(scenario)
-    types = [c for c in scenario.contact_types if c.emergency]
+    types = [c for c in scenario.contact_types if c.emergency and c.loss.curve is None]
     if not types:
         return None
     return _weighted_mean([c.loss.half_life_min for c in types], [volume[c.id] for c in types])
@@ -270,23 +276,44 @@ def with_half_life(scenario: Scenario, minutes: float) -> Scenario:
         raise ValueError(f"half-life must be a finite number of minutes, got {minutes!r}")
     data = _dump(scenario)
     for ct in data["contact_types"]:
-        if ct["emergency"]:
+        if ct["emergency"] and ct["loss"]["curve"] is None:
             ct["loss"]["half_life_min"] = ct["loss"]["half_life_min"] * minutes / current
     return _rebuild(data)
 
 
+def loss_curve_band(scenario: Scenario, name: str) -> float:
+    """Where the named loss curve ``name`` sits in its bootstrap band (0.5: the fitted curve)."""
+    return scenario.loss_curve_bands[name]
+
+
+def with_loss_curve_band(scenario: Scenario, name: str, band: float) -> Scenario:
+    """Move the named loss curve ``name`` to position ``band`` of its band, for every type that uses it."""
+    if name not in scenario.loss_curve_bands:
+        raise ValueError(f"no contact type uses the loss curve {name!r}")
+    data = _dump(scenario)
+    data["loss_curve_bands"][name] = band
+    return _rebuild(data)
+
+
 def liability(scenario: Scenario) -> float:
-    """The scenario's liability share (policies may override it; the knob sets them all)."""
-    return scenario.economics.liability_share
+    """The share of a loss the scenario's liability rule pays (policies may override it; the knob sets them all)."""
+    return scenario.economics.liability_rule.share
 
 
 def with_liability(scenario: Scenario, share: float) -> Scenario:
-    """Set the platform's liability share in the scenario's economics and every policy's override."""
+    """Set the share the platform pays in the scenario's economics and every policy's override.
+
+    A liability rule keeps its cap and conditions (a preset is written out,
+    with the new share); without a rule, ``liability_share`` is set.
+    """
     data = _dump(scenario)
-    data["economics"]["liability_share"] = share
-    for p in data["policies"]:
-        if p.get("economics") is not None:
-            p["economics"]["liability_share"] = share
+    for econ, model in [(data["economics"], scenario.economics)] + [
+        (p["economics"], q.economics) for p, q in zip(data["policies"], scenario.policies) if q.economics is not None
+    ]:
+        if model.liability is None:
+            econ["liability_share"] = share
+        else:
+            econ["liability"] = {**model.liability_rule.model_dump(mode="python"), "share": share}
     return _rebuild(data)
 
 

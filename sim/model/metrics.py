@@ -38,11 +38,14 @@ Conventions (stated because tools disagree, see docs/reference/erlang_cases.md):
   on the horizon itself (finishing the contact in hand), at the group's rate and night premium.
   Busy time is counted inside paid time only, so occupancy <= 1. Bot cost:
   sessions of counted incidents, plus the fixed cost of the window's days.
-- Losses: an emergency's amount at risk drains from the moment the incident
-  began until the first human answer, or until its loss window
-  (``loss.window_h``) closes, whichever comes first. An incident that never
-  reaches a human therefore loses what its curve reaches at the end of the
-  window, the same wherever in the week it began.
+- Losses: an emergency's amount at risk drains along its loss curve
+  (``Scenario.share_lost``) from the moment of the fraud — the incident's
+  start, less its ``loss.report_delay_s`` when it has one — until the first
+  human answer, or until its loss window (``loss.window_h``) closes,
+  whichever comes first. An incident that never reaches a human therefore
+  loses what its curve reaches at the end of the window, the same wherever
+  in the week it began. What the platform pays is its liability rule
+  applied to each incident's loss (``platform_paid``; sim.model.liability).
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.model.economics import drained_fraction, overlap_with_daily_span
+from sim.model.economics import overlap_with_daily_span
 from sim.model.engine import (
     ABANDONED,
     ANSWERED,
@@ -68,7 +71,7 @@ from sim.model.engine import (
 )
 from sim.model.roster import Roster
 from sim.model.scenario import Scenario, parse_daily_span
-from sim.model.workload import Workload
+from sim.model.workload import TypeWorkload, Workload
 
 COUNT_COLUMNS = (
     "incidents",
@@ -108,6 +111,7 @@ INCIDENT_COLUMNS = (
     "time_to_human_s",
     "amount_at_risk",
     "loss",
+    "platform_paid",
 )
 
 
@@ -201,9 +205,16 @@ def summarise_run(
         last_outcome = _last_outcome(inc, a["attempt"][sel], out, tw.incidents)
         false_resolved = np.bincount(inc[out == BOT_FALSE_RESOLVED], minlength=tw.incidents) > 0
 
-        elapsed = np.minimum(np.where(reached, tth, np.inf), ct.loss.window_h * 3600.0)
-        loss = tw.amount_at_risk * drained_fraction(elapsed, ct.loss.half_life_min * 60.0)
+        waited = np.where(reached, tth, np.inf)
+        delay = _report_delay_s(ct, tw)
+        elapsed = np.minimum(delay + waited, ct.loss.window_h * 3600.0)
+        loss = tw.amount_at_risk * scenario.share_lost(ct, elapsed)
         loss = np.where(counted_incident, loss, 0.0)
+        rule = scenario.economics.liability_rule
+        if rule.is_plain_share:
+            paid = loss * rule.share
+        else:
+            paid = rule.pays(loss, waited, delay, scenario.guarantee_s)
         unresolved = counted_incident & np.isin(last_outcome, (ABANDONED, BALKED, BLOCKED, CALLBACK_UNANSWERED))
         churn = (
             ct.loss.churn_cost_per_abandoned * unresolved.sum()
@@ -242,7 +253,8 @@ def summarise_run(
                 "agent_cost": float(agent_cost_by_type[k]),
                 "bot_cost": float(bot_cost_by_type[k]),
                 "customer_loss": customer_loss,
-                "platform_liability": customer_loss * scenario.economics.liability_share,
+                # A plain share is applied to the total, as version 0.1 did, so its results stay bit for bit.
+                "platform_liability": (customer_loss * rule.share if rule.is_plain_share else float(paid.sum())),
                 "churn_cost": float(churn),
                 "amount_at_risk": float(tw.amount_at_risk[counted_incident].sum()),
                 "unreached": int((counted_incident & ~reached).sum()),
@@ -263,6 +275,7 @@ def summarise_run(
                         "time_to_human_s": np.where(reached, tth, np.nan)[keep],
                         "amount_at_risk": tw.amount_at_risk[keep],
                         "loss": loss[keep],
+                        "platform_paid": paid[keep],
                     }
                 )
             )
@@ -278,6 +291,14 @@ def summarise_run(
         pd.concat(incident_frames, ignore_index=True) if incident_frames else pd.DataFrame(columns=INCIDENT_COLUMNS)
     )
     return RunTables(by_type=pd.DataFrame(rows), intervals=intervals, agents=agents_table, incidents=incidents)
+
+
+def _report_delay_s(ct, tw: TypeWorkload) -> np.ndarray | float:
+    """Per incident, the time from the fraud to its first contact (0 when the type has no report delay)."""
+    if ct.loss.report_delay_s is None or not ct.emergency:
+        return 0.0
+    # One draw per incident: the first attempt's value of a per-attempt stream of its own.
+    return tw.extra("report_delay_s", distribution=ct.loss.report_delay_s)[:: tw.max_attempts][: tw.incidents]
 
 
 def _callback_counts(scenario: Scenario, workload: Workload, log: RunLog) -> list[dict]:

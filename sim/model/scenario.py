@@ -33,16 +33,21 @@ import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     NonNegativeFloat,
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
+    Tag,
     field_validator,
     model_validator,
 )
 
 from sim.model.distributions import MAX_DURATION_S, MAX_VALUE, Amount, Deterministic, Duration, Exponential, Patience
+from sim.model.economics import drained_fraction
+from sim.model.liability import LIABILITY_PRESETS, LiabilityRule
+from sim.model.loss_curves import named_curve, named_curves, points_share
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -214,14 +219,65 @@ class BotBehaviour(_Model):
         return self
 
 
+class CurvePoint(_Model):
+    after_min: float = Field(description="minutes after the fraud began (greater than 0)")
+    share_lost: float = Field(description="share of the amount at risk gone by then, in [0, 1]")
+
+
+class CurvePoints(_Model):
+    """A scenario's own loss curve: points joined by a monotone curve from (0, 0), flat after the last."""
+
+    points: list[CurvePoint] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _a_loss_curve(self):
+        # Checked here rather than by field bounds so that the message names the point and says why.
+        previous = None
+        for i, point in enumerate(self.points):
+            where = f"points[{i}]"
+            if not 0.0 < point.after_min <= MAX_DURATION_S / 60:
+                raise FieldError(where, f"after_min {point.after_min:g} must be above 0 and at most 30 days")
+            if not 0.0 <= point.share_lost <= 1.0:
+                raise FieldError(where, f"share_lost {point.share_lost:g} (after {point.after_min:g} min) "
+                                        "is outside [0, 1]")
+            if previous is not None:
+                if point.after_min <= previous.after_min:
+                    raise FieldError(where, f"after_min {point.after_min:g} must be later than the point "
+                                            f"before ({previous.after_min:g} min)")
+                if point.share_lost < previous.share_lost:
+                    raise FieldError(where, f"share_lost {point.share_lost:g} after {point.after_min:g} min is "
+                                            f"below {previous.share_lost:g} after {previous.after_min:g} min: "
+                                            "a loss curve never decreases")
+            previous = point
+        return self
+
+
 class Loss(_Model):
-    """Money lost while the customer cannot reach a human."""
+    """Money lost while the customer cannot reach a human.
+
+    The drain curve is either a named curve fitted to published evidence
+    (``curve: instant_transfer``; sim.model.loss_curves), the scenario's own
+    points (``curve: {points: [...]}``), or, without ``curve``, the
+    half-life form ``1 - 2^(-t / half_life)`` of version 0.1.
+    """
 
     amount_at_risk: Amount | None = Field(
         None, description="money at risk per emergency incident (currency units; mean at most 1e9)"
     )
+    curve: Annotated[
+        Annotated[Identifier, Tag("named_curve")] | Annotated[CurvePoints, Tag("curve_points")],
+        # A tagged union: a bad point is reported once, under its own path, not beside "not a valid string".
+        Discriminator(lambda v: "named_curve" if isinstance(v, str) else "curve_points"),
+    ] | None = Field(
+        None,
+        description=(
+            "the drain curve: a named curve fitted to published points (instant_transfer, international_wire), "
+            "or {points: [{after_min, share_lost}, ...]}; none: the half-life form"
+        ),
+    )
     half_life_min: PositiveFloat = Field(
-        60.0, le=MAX_DURATION_S / 60, description="minutes for half the amount at risk to be gone (up to 30 days)"
+        60.0, le=MAX_DURATION_S / 60,
+        description="minutes for half the amount at risk to be gone (up to 30 days); the curve when none is named",
     )
     window_h: PositiveFloat = Field(
         48.0,
@@ -232,12 +288,38 @@ class Loss(_Model):
             "emergency stop-payment freezes the account receive-only for 48 hours (docs/reference/parameters.md)"
         ),
     )
+    report_delay_s: Duration | None = Field(
+        None,
+        description=(
+            "time from the fraud to the victim's first contact (the curve and the window run from the fraud); "
+            "none: the victim calls as the fraud begins"
+        ),
+    )
     churn_cost_per_abandoned: Money = Field(
         0.0, description="cost of an incident that never reached a human (lost customer; currency units)"
     )
     churn_cost_per_false_resolution: Money = Field(
         0.0, description="cost of an incident the bot falsely marked resolved (currency units)"
     )
+
+    @model_validator(mode="after")
+    def _one_curve(self):
+        # Compared with the default, not with the fields set: a dumped scenario writes every field out.
+        default = type(self).model_fields["half_life_min"].default
+        if self.curve is not None and self.half_life_min != default:
+            raise FieldError("half_life_min", "give either a curve or half_life_min, not both")
+        if isinstance(self.curve, str) and self.curve not in named_curves():
+            raise FieldError("curve", f"unknown loss curve {self.curve!r}; named curves: {', '.join(named_curves())}")
+        return self
+
+    def share_lost(self, elapsed_s, band: float = 0.5) -> np.ndarray:
+        """Share of the amount at risk gone after ``elapsed_s`` (``band``: where in a named curve's band)."""
+        if self.curve is None:
+            return drained_fraction(elapsed_s, self.half_life_min * 60.0)
+        if isinstance(self.curve, str):
+            return named_curve(self.curve, band).share_lost(elapsed_s)
+        return points_share(elapsed_s, [p.after_min * 60.0 for p in self.curve.points],
+                            [p.share_lost for p in self.curve.points])
 
 
 class CallbackBehaviour(_Model):
@@ -553,6 +635,16 @@ class Chat(_Model):
 class Economics(_Model):
     currency: str = Field("USD", min_length=1, max_length=12, description="the unit of every money figure")
     liability_share: Probability = Field(0.0, description="share of customer losses the platform pays back")
+    liability: Annotated[
+        Annotated[Identifier, Tag("liability_preset")] | Annotated[LiabilityRule, Tag("liability_rule")],
+        Discriminator(lambda v: "liability_preset" if isinstance(v, str) else "liability_rule"),
+    ] | None = Field(
+        None,
+        description=(
+            "who pays, as a rule (share, cap per claim, conditions; sim.model.liability) or a preset's name "
+            "(uk_mandatory_2024, proposal_2020); none: liability_share of every loss"
+        ),
+    )
     bot_cost_per_session: Money = Field(0.0, description="currency units per bot session")
     bot_fixed_cost_per_day: Money = Field(0.0, description="currency units per day the bot runs")
     night_premium: NonNegativeFloat = Field(
@@ -565,6 +657,34 @@ class Economics(_Model):
     def _span(cls, value: str) -> str:
         parse_daily_span(value)
         return value
+
+    @model_validator(mode="after")
+    def _liability(self):
+        if self.liability is None:
+            return self
+        if self.liability_share != 0:
+            raise FieldError("liability", "give either a liability rule or liability_share, not both")
+        if isinstance(self.liability, str):
+            if self.liability not in LIABILITY_PRESETS:
+                raise FieldError("liability", f"unknown liability preset {self.liability!r}; presets: "
+                                              f"{', '.join(sorted(LIABILITY_PRESETS))}")
+            rule, cap_currency = LIABILITY_PRESETS[self.liability]
+            if cap_currency is not None and cap_currency != self.currency:
+                raise FieldError(
+                    "liability",
+                    f"the preset {self.liability!r} caps claims at {cap_currency} {rule.cap_per_claim:,.0f} and this "
+                    f"scenario counts in {self.currency}: write the rule out with cap_per_claim in {self.currency}",
+                )
+        return self
+
+    @property
+    def liability_rule(self) -> LiabilityRule:
+        """The rule the platform pays by: the named preset, the rule written out, or liability_share of every loss."""
+        if self.liability is None:
+            return LiabilityRule(share=self.liability_share)
+        if isinstance(self.liability, str):
+            return LIABILITY_PRESETS[self.liability][0]
+        return self.liability
 
 
 class Policy(_Model):
@@ -617,6 +737,14 @@ class Scenario(_Model):
     policies: list[Policy] = Field(default_factory=list, max_length=MAX_POLICIES)
     replications: PositiveInt = Field(10, le=10_000)
     seed: NonNegativeInt = Field(12345, le=MAX_SEED)
+    loss_curve_bands: dict[Identifier, Probability] = Field(
+        default_factory=dict,
+        max_length=MAX_CONTACT_TYPES,
+        description=(
+            "where each named loss curve the contact types use sits in its bootstrap band: 0.5 the fitted curve, "
+            "0 the least and 1 the most severe refit (one experiment factor per curve); filled with 0.5"
+        ),
+    )
     sources: dict[Annotated[str, Field(max_length=500)], Text] = Field(
         default_factory=dict, max_length=10_000, description="where each number comes from: field path -> note"
     )
@@ -710,6 +838,30 @@ class Scenario(_Model):
         )
 
     # --------------------------------------------------------------- checks
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_curve_bands(cls, data):
+        # Every named curve in use gets a band position, so that an experiment can address it by path
+        # (loss_curve_bands.instant_transfer) whether or not the file wrote it.
+        if not isinstance(data, dict) or not isinstance(data.get("contact_types"), list):
+            return data
+        named = []
+        for ct in data["contact_types"]:
+            loss = ct.get("loss") if isinstance(ct, dict) else getattr(ct, "loss", None)
+            curve = loss.get("curve") if isinstance(loss, dict) else getattr(loss, "curve", None)
+            if isinstance(curve, str):
+                named.append(curve)
+        bands = data.get("loss_curve_bands")
+        if not named or not (bands is None or isinstance(bands, dict)):
+            return data
+        return {**data, "loss_curve_bands": {**dict.fromkeys(named, 0.5), **(bands or {})}}
+
+    def share_lost(self, contact_type: ContactType, elapsed_s) -> np.ndarray:
+        """Share of ``contact_type``'s amount at risk gone after ``elapsed_s``, at its curve's band position."""
+        curve = contact_type.loss.curve
+        band = self.loss_curve_bands.get(curve, 0.5) if isinstance(curve, str) else 0.5
+        return contact_type.loss.share_lost(elapsed_s, band)
+
     @field_validator("busyness_cv")
     @classmethod
     def _busyness_cv(cls, value: float) -> float:
@@ -744,6 +896,13 @@ class Scenario(_Model):
                     f"has {len(v.table)} values; need {self._table_lengths()}",
                 )
         self._check_agents(self.agents, "agents")
+        in_use = {c.loss.curve for c in self.contact_types if isinstance(c.loss.curve, str)}
+        unused = sorted(set(self.loss_curve_bands) - in_use)
+        if unused:
+            raise FieldError(
+                "loss_curve_bands",
+                f"names curves no contact type uses: {', '.join(unused)} (in use: {', '.join(sorted(in_use)) or 'none'})",
+            )
         dupes = repeated([p.id for p in self.policies])
         if dupes:
             raise FieldError("policies", f"ids must be unique, repeated: {', '.join(dupes)}")

@@ -27,7 +27,8 @@ class ScenarioError(InputProblems):
     heading = "invalid scenario"
 
 
-_UNION_TAGS = ("exponential", "lognormal", "gamma", "weibull", "deterministic", "empirical")
+_UNION_TAGS = ("exponential", "lognormal", "gamma", "weibull", "deterministic", "empirical", "named_curve", "curve_points",
+                "liability_preset", "liability_rule", "unanswered_guarantee", "unanswered_seconds")
 
 
 def _path(loc: tuple, data: Any) -> tuple[str, tuple]:

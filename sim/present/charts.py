@@ -40,15 +40,20 @@ __all__ = [
     "erlang_curves_chart",
     "replications_chart",
     "cover_chart",
+    "wrap_label",
 ]
 
 PALETTE = qualitative.Safe + qualitative.Vivid
 GUARANTEE_COLOUR = "#b2182b"
-MONEY_SERIES = {  # frontier metric -> (label, colour)
-    "wages_saved": ("Wages saved", "#1b7837"),
-    "added_customer_loss": ("Added customer losses", "#b2182b"),
-    "net_saving": ("Net effect for society", "#2166ac"),
-}
+# Frontier money series: the terms of society's net effect as they count in it (gains up, added costs down,
+# as on Compare), then the net; (metric, sign, label, colour), the colours Compare's bars use.
+MONEY_SERIES: tuple[tuple[str, int, str, str], ...] = (
+    ("wages_saved", 1, "Wages saved", "#1b7837"),
+    ("bot_cost_saved", 1, "Bot cost saved", "#7fbc41"),
+    ("added_customer_loss", -1, "Added customer losses", "#b2182b"),
+    ("added_churn", -1, "Added churn cost", "#f4a582"),
+    ("net_saving", 1, "Net effect for society", "#2166ac"),
+)
 
 
 def policy_colours(policies: Sequence[str]) -> dict[str, str]:
@@ -62,6 +67,14 @@ def _rgba(colour: str, alpha: float) -> str:
     else:
         r, g, b = (int(float(x)) for x in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3])
     return f"rgba({r},{g},{b},{alpha})"
+
+
+def wrap_label(text: str, width: int = 20) -> str:
+    """A long name broken into lines of about ``width`` characters (Plotly's ``<br>``), so that names on an axis
+    or above a panel stay whole and apart instead of being rotated, overlapped or cut."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
 
 
 def _err(mean: float, lo: float, hi: float) -> tuple[float, float]:
@@ -108,7 +121,7 @@ def savings_chart(
             text.append(fmt_money(mean, currency))
         fig.add_bar(
             name=name,
-            x=[labels.get(p, p) for p in others],
+            x=[wrap_label(labels.get(p, p)) for p in others],
             y=ys,
             marker_color=colour,
             marker_line_width=2 if metric.startswith("net") else 0,
@@ -123,9 +136,11 @@ def savings_chart(
         barmode="group",
         title=f"Against the baseline ({labels.get(baseline, baseline)}), per run: gains up, added costs down",
         yaxis_title=f"{currency} over the horizon",
-        legend={"orientation": "h", "y": -0.2},
-        margin={"t": 60, "b": 40},
-        height=440,
+        # the legend above the bars: below them it lay over the policies' names
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom"},
+        xaxis={"tickangle": 0, "automargin": True},
+        margin={"t": 100, "b": 40},
+        height=480,
     )
     return fig
 
@@ -146,12 +161,14 @@ def frontier_chart(
 ) -> go.Figure:
     """The cost-of-cutting frontier from ``sim.studies.sweep.sweep(kind="staffing")`` output.
 
-    Top: wages saved, added customer losses and net effect (with CI bands)
-    against the share of human agents kept. Bottom: the share of emergencies
+    Top: the terms of society's net effect as they count in it — wages and bot
+    cost saved up, added customer losses and churn down, as Compare draws them
+    — and the net (with CI bands) against the share of human agents kept. Bottom: the share of emergencies
     reaching a human within the guarantee, with the target line. ``finding``
     (``sim.studies.breakeven.Finding`` of ``guarantee_confident``) marks where the
     guarantee stops being met with confidence: the region from the first
-    share that fails is shaded and the last share that passes is marked.
+    share that fails is shaded (with its legend entry) and the last share
+    that passes is marked.
     ``zoom``: clip the money axis to a few times the largest wages saved, so the
     region around break-even stays readable when deep cuts lose far more.
     """
@@ -160,11 +177,11 @@ def frontier_chart(
         subplot_titles=(f"Money against the baseline ({currency} per run)",
                         f"Emergencies reaching a human within {guarantee_s:g} s"),
     )
-    for metric, (name, colour) in MONEY_SERIES.items():
+    for metric, sign, name, colour in MONEY_SERIES:
         part = table[table.metric == metric].sort_values("value")
-        if part.empty:
-            continue
-        _band(fig, part, name, colour, row=1, scale=1.0, hover=f"{currency} %{{y:,.0f}}")
+        if part.empty or (metric == "bot_cost_saved" and not part["mean"].abs().gt(0.5).any()):
+            continue  # a family without a bot has no bot cost to draw
+        _band(fig, part, name, colour, row=1, scale=float(sign), hover=f"{currency} %{{y:,.0f}}")
     part = table[table.metric == "share_within_guarantee"].sort_values("value")
     if not part.empty:
         _band(fig, part, "Within the guarantee", "#762a83", row=2, scale=100.0, hover="%{y:.1f}%")
@@ -179,15 +196,22 @@ def frontier_chart(
     note, colour = None, GUARANTEE_COLOUR
     if finding is not None and finding.value is not None and finding.next_value is not None:
         x_pass, x_fail = 100 * finding.value, 100 * finding.next_value
-        fig.add_vrect(x0=lo_x, x1=x_fail, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0)
+        fig.add_vrect(x0=lo_x, x1=x_fail, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0,
+                      showlegend=True, name=f"guarantee not met with {pct} confidence")
         fig.add_vline(x=x_pass, line_dash="dot", line_color=GUARANTEE_COLOUR, line_width=2)
         note = f"met with {pct} confidence down to {x_pass:.0f}% kept, not at {x_fail:.0f}%"
     elif finding is not None and finding.value is None and finding.next_value is not None:
         hi_x = 100 * float(table["value"].max())
-        fig.add_vrect(x0=lo_x, x1=hi_x, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0)
+        fig.add_vrect(x0=lo_x, x1=hi_x, fillcolor=GUARANTEE_COLOUR, opacity=0.08, line_width=0,
+                      showlegend=True, name=f"guarantee not met with {pct} confidence")
         note = f"not met with {pct} confidence at any share kept"
     elif finding is not None and finding.value is not None:
         note, colour = f"met with {pct} confidence at every share kept", "#1b7837"
+    # the shaded region is drawn in both panels; one legend entry says what it is
+    seen = False
+    for shape in fig.layout.shapes:
+        if shape.showlegend:
+            shape.showlegend, seen = not seen, True
     if note:
         fig.add_annotation(x=0.5, y=0.02, xref="x2 domain", yref="y2 domain", showarrow=False, yanchor="bottom",
                            text=note, font={"color": colour}, bgcolor="rgba(255,255,255,0.8)")
@@ -394,8 +418,9 @@ def heatmap_chart(
     n = len(policies)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[labels.get(p, p) for p in policies],
-                        shared_yaxes=True, horizontal_spacing=0.04, vertical_spacing=0.12)
+    # panel titles wrapped to their panel's width, so neighbours' long names never run into each other
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[wrap_label(labels.get(p, p), 34) for p in policies],
+                        shared_yaxes=True, horizontal_spacing=0.05, vertical_spacing=0.16)
     zmin, capped = 0.0, False
     if metric == "service_level":
         zmax = 100.0
@@ -421,8 +446,9 @@ def heatmap_chart(
         )
     fig.update_yaxes(autorange="reversed", title_text="hour", col=1)
     note = f"<br><sup>colours capped at the {HEATMAP_CAP_PERCENTILE}th percentile of cells</sup>" if capped else ""
-    fig.update_layout(title=f"{title} by hour and day (mean over replications){note}", height=300 * rows + 80,
-                      margin={"t": 90})
+    fig.update_annotations(font_size=13)
+    fig.update_layout(title=f"{title} by hour and day (mean over replications){note}", height=320 * rows + 100,
+                      margin={"t": 110})
     return fig
 
 
@@ -473,13 +499,21 @@ def classroom_chart(table: pd.DataFrame, model: str) -> go.Figure:
     return fig
 
 
-def tornado_chart(tornado: pd.DataFrame, figure_label: str, value_kind: str, currency: str = "") -> go.Figure:
+def tornado_chart(tornado: pd.DataFrame, figure_label: str, value_kind: str, currency: str = "",
+                  factor_labels: dict[str, str] | None = None) -> go.Figure:
     """One-at-a-time swings: per factor, the change from the base point at its low and its high value, with CIs.
 
     Factors are sorted by the size of their swing, largest on top (the
     table comes sorted from sim.studies.uncertainty.analysis.tornado).
+    ``factor_labels``: factor path -> the name to show (``sim.present.tables.factor_label``);
+    each factor's row also says the low and high values it moved between.
     """
+    from sim.present.tables import factor_range
+
     rows = tornado.iloc[::-1]  # Plotly draws the first category at the bottom
+    names = [f"{(factor_labels or {}).get(f, f)}<br><span style='font-size:0.85em'>"
+             f"{factor_range(f, lo, hi)}</span>"
+             for f, lo, hi in zip(rows["factor"], rows["low_value"], rows["high_value"])]
     fig = go.Figure()
     scale = 100.0 if value_kind == "share" else 1.0
     for side, colour in (("low", "#4c78a8"), ("high", "#f58518")):
@@ -487,15 +521,15 @@ def tornado_chart(tornado: pd.DataFrame, figure_label: str, value_kind: str, cur
         plus = (rows[f"{side}_ci_high"] * scale - change).clip(lower=0).fillna(0)
         minus = (change - rows[f"{side}_ci_low"] * scale).clip(lower=0).fillna(0)
         fig.add_trace(go.Bar(
-            y=rows["factor"], x=change, orientation="h", name=f"factor at its {side} value", marker_color=colour,
+            y=names, x=change, orientation="h", name=f"factor at its {side} value", marker_color=colour,
             error_x=dict(type="data", array=plus, arrayminus=minus, visible=True),
             customdata=rows[f"{side}_value"],
-            hovertemplate=f"%{{y}} = %{{customdata:.4g}}<br>change: %{{x:,.3g}}{'%' if scale == 100 else ''}"
+            hovertemplate=f"at %{{customdata:.4g}}<br>change: %{{x:,.3g}}{'%' if scale == 100 else ''}"
                           "<extra></extra>",
         ))
     unit = "percentage points" if value_kind == "share" else (currency or "money")
     fig.update_layout(
-        barmode="overlay", height=120 + 48 * len(rows), margin=dict(l=10, r=10, t=40, b=40),
+        barmode="overlay", height=140 + 56 * len(rows), margin=dict(l=10, r=10, t=40, b=40),
         title=f"{figure_label}: change from the base point ({unit})", legend=dict(orientation="h", y=-0.15),
         xaxis=dict(zeroline=True, zerolinewidth=2, zerolinecolor="#444"),
     )
@@ -641,7 +675,7 @@ def replay_chart(replay) -> go.Figure:
                              line={"color": "#d6604d"}), row=2, col=3)
 
     top_queue = float(max(queues.to_numpy().max(initial=0), 1)) * 1.1
-    top_agents = float(max(frames["on_duty"].max(), 1)) * 1.1
+    top_agents = float(max(frames["present"].max(), 1)) * 1.1  # a bar of those on break may pass those on duty
     top_events = float(max(frames[[e[0] for e in REPLAY_EVENTS]].to_numpy().max(initial=0), 1)) * 1.1
     fig.update_yaxes(range=[0, top_queue], title_text="callers", row=1, col=1)
     fig.update_yaxes(range=[0, top_agents], title_text="agents", row=1, col=2)
@@ -662,7 +696,7 @@ def replay_chart(replay) -> go.Figure:
             "transition": {"duration": 0}}
     fig.update_layout(
         title={"text": _frame_title(frames.iloc[0], replay), "font": {"size": 14}},
-        height=660, margin={"t": 110, "b": 150}, legend={"orientation": "h", "y": -0.22, "yanchor": "top"},
+        height=740, margin={"t": 110, "b": 240}, legend={"orientation": "h", "y": -0.22, "yanchor": "top"},
         updatemenus=[{
             "type": "buttons", "direction": "left", "x": 0.0, "y": -0.36, "xanchor": "left", "yanchor": "top",
             "pad": {"r": 10, "t": 0}, "showactive": False,
@@ -674,7 +708,8 @@ def replay_chart(replay) -> go.Figure:
             ],
         }],
         sliders=[{
-            "active": 0, "x": 0.16, "len": 0.84, "y": -0.31, "yanchor": "top", "pad": {"t": 0},
+            # ends short of the right edge: the last step's tick and label are drawn whole
+            "active": 0, "x": 0.16, "len": 0.8, "y": -0.31, "yanchor": "top", "pad": {"t": 0, "r": 20},
             "currentvalue": {"prefix": "Time: ", "font": {"size": 13}},
             "steps": [{"label": labels_t[i], "method": "animate",
                        "args": [[str(i)], {"frame": {"duration": 0, "redraw": True}, "mode": "immediate",

@@ -6,6 +6,8 @@ export. Kinds:
 
 ``money``   whole units with thousands separators; ``compact`` writes 12.3k / 1.25M
 ``share``   a fraction as a percentage with one decimal
+``pp``      a difference of two shares, in percentage points with one decimal ("-84.9 pp"):
+            a share minus a share is not a percentage of anything (``fmt_difference``)
 ``seconds`` a duration: one decimal below 100 s (an ASA of 7.8 s is not "8 s"),
             whole seconds below 10 min, minutes above
 ``count``   a mean of counts, one decimal (12.4 incidents per run)
@@ -33,18 +35,33 @@ def _unsigned(text: str) -> str:
     return text[1:] if text.startswith("-") and not any(ch in "123456789" for ch in text) else text
 
 
-def fmt_money(x: float, currency: str = "", compact: bool = False) -> str:
+def money_unit(values) -> str:
+    """The one compact unit ('', 'k' or 'M') to write a whole column of ``values`` in (``fmt_money_in``), so
+    one column never mixes "-3,059" with "-11.4k": thousands once the largest reaches 10,000, millions
+    only when every amount does (1.45M beside 12.3k reads "1,450.0k", not "0.01M")."""
+    finite = [abs(float(v)) for v in values if not is_missing(v) and math.isfinite(float(v))]
+    nonzero = [v for v in finite if v >= 0.5]
+    if nonzero and min(nonzero) >= 1e6:
+        return "M"
+    return "k" if max(finite, default=0.0) >= 1e4 else ""
+
+
+def fmt_money_in(x: float, unit: str, currency: str = "") -> str:
+    """An amount in the given compact unit ('' whole units, 'k' thousands, 'M' millions)."""
     if is_missing(x):
         return MISSING
     v = abs(x)
-    if compact and v >= 1e6:
-        text = f"{v / 1e6:,.2f}M"
-    elif compact and v >= 1e4:
-        text = f"{v / 1e3:,.1f}k"
-    else:
-        text = f"{v:,.0f}"
-    sign = "-" if x < 0 and any(ch in "123456789" for ch in text) else ""
+    text = f"{v / 1e6:,.2f}M" if unit == "M" else f"{v / 1e3:,.1f}k" if unit == "k" else f"{v:,.0f}"
+    if not any(ch in "123456789" for ch in text):
+        return f"{currency + ' ' if currency else ''}0"  # nothing: "0" in any unit, never "0.0k" or "-0"
+    sign = "-" if x < 0 else ""
     return f"{sign}{currency + ' ' if currency else ''}{text}"
+
+
+def fmt_money(x: float, currency: str = "", compact: bool = False) -> str:
+    if is_missing(x):
+        return MISSING
+    return fmt_money_in(x, money_unit([x]) if compact else "", currency)
 
 
 def fmt_value(x: float, kind: str, currency: str = "", compact: bool = False) -> str:
@@ -56,6 +73,8 @@ def fmt_value(x: float, kind: str, currency: str = "", compact: bool = False) ->
         return fmt_money(x, currency, compact)
     if kind == "share":
         return _unsigned(f"{100 * x:.1f}%")
+    if kind == "pp":
+        return _unsigned(f"{100 * x:.1f} pp")
     if kind == "seconds":
         if abs(x) < 100:
             return _unsigned(f"{x:.1f}") + " s"
@@ -65,6 +84,16 @@ def fmt_value(x: float, kind: str, currency: str = "", compact: bool = False) ->
     if kind == "integer":
         return _unsigned(f"{x:,.0f}")
     return _unsigned(f"{x:,.1f}")
+
+
+def difference_kind(kind: str) -> str:
+    """The kind a difference of two values of ``kind`` is written as: shares differ in percentage points."""
+    return "pp" if kind == "share" else kind
+
+
+def fmt_difference(x: float, kind: str, currency: str = "", compact: bool = False) -> str:
+    """A difference of two values of ``kind`` (policy minus baseline): a share's in pp, others as their kind."""
+    return fmt_value(x, difference_kind(kind), currency, compact)
 
 
 def fmt_signed(x: float, kind: str) -> str:
@@ -96,3 +125,71 @@ def fmt_pm(mean: float, lo: float, hi: float, kind: str) -> str:
         return fmt_value(mean, kind)
     half = fmt_value((hi - lo) / 2, kind)
     return f"{fmt_value(mean, kind)} ± {half}"
+
+
+def fmt_parameter(value: Any, digits: int = 4) -> str:
+    """A scenario parameter's value for people: numbers to ``digits`` significant figures with no float noise
+    (0.17499999999999996 is "0.175", 21.428571428571427 is "21.43"), whole numbers as they are, booleans
+    as YAML writes them, lists and mappings item by item."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if abs(value) >= 10 ** digits:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}g}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {fmt_parameter(v, digits)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(fmt_parameter(v, digits) for v in value) + "]"
+    return str(value)
+
+
+def fmt_change(before: Any, after: Any) -> str:
+    """'before → after' of an edited parameter, each with ``fmt_parameter``, with more digits only where the
+    two would otherwise read the same (0.2 → 0.2001, never 0.2 → 0.2); a parameter added or removed reads
+    'not in the file' or 'removed'."""
+    if before is None:
+        return f"not in the file → {fmt_parameter(after)}"
+    if after is None:
+        return f"{fmt_parameter(before)} → removed"
+    for digits in (4, 6, 9, 12, 17):
+        old, new = fmt_parameter(before, digits), fmt_parameter(after, digits)
+        if old != new:
+            break
+    return f"{old} → {new}"
+
+
+def seconds_unit(values) -> str:
+    """'min' when the longest of ``values`` reaches 10 minutes, else 's': one unit for a whole column of times."""
+    finite = [abs(float(v)) for v in values if not is_missing(v) and math.isfinite(float(v))]
+    return "min" if max(finite, default=0.0) >= 600 else "s"
+
+
+def fmt_seconds_in(x: float, unit: str) -> str:
+    """A duration in seconds written in ``unit`` ('s' as ``fmt_value`` writes seconds, or 'min')."""
+    if is_missing(x) or unit != "min" or (isinstance(x, float) and math.isinf(x)):
+        return fmt_value(x, "seconds")
+    return _unsigned(f"{x / 60:,.1f}") + " min"
+
+
+def fmt_significant(x: float, digits: int = 4) -> str:
+    """A figure set beside a published one: ``digits`` significant digits (0.9012, 1816.1, 0.03420).
+
+    Published tables print three or four digits; a comparison at one decimal of a percent would
+    hide the differences the agreement table is about.
+    """
+    if is_missing(x):
+        return MISSING
+    if isinstance(x, float) and math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    magnitude = int(math.floor(math.log10(abs(x))))
+    decimals = max(0, digits - 1 - magnitude)
+    return _unsigned(f"{x:,.{decimals}f}")

@@ -3,7 +3,8 @@
 ``sim.report(scenario, out)`` runs what the report needs — the comparison of
 every policy (``sim.run``), the cost-of-cutting frontier on a coarse grid
 (``sim.studies.breakeven`` without bisection), the validation record
-(``sim.studies.validation``) and, unless an experiment folder is given, a
+(``sim.studies.validation``), the ContactCenters part of the agreement
+table (``sim.studies.agreement``) and, unless an experiment folder is given, a
 small one-at-a-time experiment (``sim.studies.uncertainty.defaults``) — and
 renders them with the Jinja2 templates in ``sim/present/templates``.
 
@@ -23,6 +24,7 @@ through ``sim.present.formatting``; the currency is the scenario's.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import math
 import os
@@ -43,21 +45,28 @@ from sim.files.export import git_commit, scenario_hash
 from sim.files.scenario_io import load_scenario, scenario_to_yaml
 from sim.model import knobs
 from sim.model.knobs import with_run_settings
+from sim.model.loss_curves import named_curve
 from sim.model.scenario import Scenario
 from sim.present import charts
-from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
-from sim.present.tables import comparison_table, parameter_rows
+from sim.present.agreement import report_section as agreement_section
+from sim.present.formatting import difference_kind, fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
+from sim.present.loss_charts import curve_points_table, loss_curve_chart, loss_curve_share_lines
+from sim.present.tables import comparison_table, index_path, parameter_rows
 from sim.present.terminal import NET_LABELS, period_phrase
 from sim.runs.guard import run_checked
 from sim.runs.results import Results
 from sim.runs.stats import ROUGH_BELOW
 from sim.runs.workers import capped_workers
+from sim.studies.agreement import agreement_table
 from sim.studies.breakeven import CRITERIA, BreakEven, BreakEvenError, breakeven, share_meaning
+from sim.studies.service import COLLAPSE_RULE, non_emergency_service
 from sim.studies.sweep import COARSE_STAFFING
 from sim.studies.validation import Z, validation_record
 
-Progress = Callable[[str], None]
+# progress(stage, done, total): the stage in words, then how many of its runs are done (None, None: not counted)
+Progress = Callable[[str, "int | None", "int | None"], None]
 CONFIDENCE = 0.95
+AGREEMENT_REPLICATIONS = 200  # days per ContactCenters case: about a second each; docs/validation.md has 1,000
 OAT_REPLICATIONS = 2  # per point of the report's own one-at-a-time experiment: quick, and said to be rough
 TORNADO_FIGURES = {
     "net_saving": ("Net effect for society", "money"),
@@ -137,41 +146,61 @@ def build_report(
     command: str | None = None,
     progress: Progress | None = None,
     oat_replications: int = OAT_REPLICATIONS,
+    results: Results | None = None,
+    frontier: BreakEven | None = None,
 ) -> Report:
-    """Run what the report needs and render it (see the module docstring)."""
-    say = progress or (lambda _text: None)
+    """Run what the report needs and render it (see the module docstring).
+
+    ``results`` and ``frontier``: runs already made (the app's comparison, and
+    its cost-of-cutting frontier of the baseline on ``COARSE_STAFFING``), used
+    instead of running them again when they are of this very scenario, seed and
+    replications; otherwise they are ignored and the runs are made.
+    """
+    say = progress or (lambda _stage, _done=None, _total=None: None)
     if not isinstance(scenario, Scenario):
         source = source or str(scenario)
         scenario = load_scenario(scenario)
     scenario = with_run_settings(scenario, replications=replications, seed=seed)
     timings: dict[str, float] = {}
 
+    def stage(text: str):
+        say(text, None, None)
+        return lambda done, total, *_: say(text, done, total)
+
     t = time.perf_counter()
-    say("comparing the policies")
-    # the guards of every run: the size limits before it, finite figures after it
-    results, _ = run_checked(scenario, workers=workers, keep_incidents="emergency")
+    if not _same_run(results, scenario):
+        # the guards of every run: the size limits before it, finite figures after it
+        results, _ = run_checked(scenario, workers=workers, keep_incidents="emergency",
+                                 progress=stage("comparing the policies"))
     workers = capped_workers(workers)[0]
     timings["comparison_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    say("tracing the cost-of-cutting frontier")
-    frontier, frontier_note = _frontier(scenario, workers)
+    if frontier is not None and _same_frontier(frontier, scenario):
+        frontier_note = ""
+    else:
+        frontier, frontier_note = _frontier(scenario, workers, stage("tracing the cost-of-cutting frontier"))
     timings["frontier_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    say("validating against the published Erlang cases")
-    validation = validation_record(workers=1)
+    stage("validating against the published Erlang cases")
+    validation = _validation(workers)
     timings["validation_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    say("asking what could change the verdict")
-    tables, what_if = _what_if(scenario, experiment, workers, oat_replications)
+    stage("setting humanline beside the published ContactCenters cases")
+    agreement = _agreement()
+    timings["agreement_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    tables, what_if = _what_if(scenario, experiment, workers, oat_replications,
+                               stage("asking what could change the verdict"))
     timings["what_if_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
     changes = knobs.changes(base, scenario) if base is not None else []
     page = _render(scenario, results, frontier, frontier_note, validation, tables, what_if, changes, base,
-                   source, command)
+                   source, command, agreement=agreement)
     timings["render_s"] = time.perf_counter() - t
     return Report(html=page, scenario=scenario, results=results, frontier=frontier, validation=validation,
                   experiment=tables, timings=timings)
@@ -180,17 +209,54 @@ def build_report(
 # ----------------------------------------------------------------- studies
 
 
-def _frontier(scenario: Scenario, workers: int) -> tuple[BreakEven | None, str]:
+def _same_run(results: Results | None, scenario: Scenario) -> bool:
+    """Whether ``results`` are the comparison this report would run: every policy of this scenario, as run."""
+    return (results is not None and results.scenario == scenario and results.seed == scenario.seed
+            and results.n_replications == scenario.replications and results.precision is None
+            and list(results.policies) == [p.id for p in scenario.effective_policies])
+
+
+def _same_frontier(search: BreakEven, scenario: Scenario) -> bool:
+    """Whether ``search`` is the frontier ``_frontier`` would trace (the caller vouches it is of this scenario)."""
+    return (search.kind == "staffing" and search.template == scenario.baseline_policy.id
+            and search.replications == scenario.replications and search.seed == scenario.seed
+            and search.confidence == CONFIDENCE
+            and sorted(search.members["value"]) == sorted(COARSE_STAFFING))
+
+
+@functools.lru_cache(maxsize=2)
+def _validation_cached(workers: int) -> pd.DataFrame:
+    return validation_record(workers=workers)
+
+
+@functools.lru_cache(maxsize=1)
+def _agreement_cached():
+    return agreement_table(AGREEMENT_REPLICATIONS, erlang=False, time_varying_case=False)
+
+
+def _agreement():
+    """The ContactCenters part of the agreement table: the same cases and seed for every report, so made once
+    per process."""
+    return _agreement_cached()
+
+
+def _validation(workers: int) -> pd.DataFrame:
+    """The validation record: the same cases and seed for every report, so made once per process."""
+    return _validation_cached(workers).copy()
+
+
+def _frontier(scenario: Scenario, workers: int, progress=None) -> tuple[BreakEven | None, str]:
     """The baseline's roster scaled over the coarse grid (the app's frontier), or why there is none."""
     try:
         search = breakeven(scenario, "staffing", scenario.baseline_policy.id, values=list(COARSE_STAFFING),
-                           max_rounds=0, workers=workers, confidence=CONFIDENCE)
+                           max_rounds=0, workers=workers, confidence=CONFIDENCE,
+                           progress=None if progress is None else (lambda _batch, done, total: progress(done, total)))
     except BreakEvenError as exc:
         return None, f"The frontier could not be traced: {exc.detail}."
     return search, ""
 
 
-def _what_if(scenario: Scenario, folder, workers: int, replications: int) -> tuple[dict | None, dict]:
+def _what_if(scenario: Scenario, folder, workers: int, replications: int, progress=None) -> tuple[dict | None, dict]:
     """Section 5's tables (``sim.analyse``) and what they come from."""
     from sim.studies.uncertainty import analyse, run_experiment
     from sim.studies.uncertainty.defaults import default_experiment_all
@@ -205,9 +271,9 @@ def _what_if(scenario: Scenario, folder, workers: int, replications: int) -> tup
                if len(scenario.effective_policies) < 2 else "no uncertain input of the usual kind applies")
         return None, {"kind": "none", "why": why}
     with tempfile.TemporaryDirectory(prefix="humanline-report-") as tmp:
-        run_experiment(spec, tmp, workers=workers)
+        run_experiment(spec, tmp, workers=workers, progress=progress)
         tables = analyse(tmp, write=False)
-    return tables, {"kind": "quick", "name": spec.spec.name, "replications": replications,
+    return tables, {"kind": "quick", "name": spec.spec.name, "replications": replications, "seed": spec.spec.seed,
                     "factors": [f.path for f in spec.spec.factors]}
 
 
@@ -219,6 +285,7 @@ def _experiment_record(folder: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return {"name": record.get("name", folder.name), "replications": record.get("replications"),
+            "seed": record.get("seed"),
             "design": record.get("design", {}).get("kind") if isinstance(record.get("design"), dict) else None}
 
 
@@ -278,6 +345,7 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
     base_label = labels.get(baseline, baseline)
     out = []
     others = [p for p in results.policies if p != baseline] or [baseline]
+    service = non_emergency_service(results.per_replication(quantiles=False), sc.contact_types, results.policies)
     for policy in others:
         rows = compare[(compare.policy == policy) & (compare.contact_type == "all")].set_index("metric")
         em = compare[(compare.policy == policy) & (compare.contact_type == "emergency")].set_index("metric")
@@ -311,9 +379,10 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
                 sentence += Markup(" against {} under the baseline (paired difference {}, {})").format(
                     _fig(g["baseline"], "share", cur, policy=policy, metric="share_within_guarantee",
                          scope="emergency", column="baseline"),
-                    _fig(g["difference"], "share", cur, policy=policy, metric="share_within_guarantee",
-                         scope="emergency", column="difference"),
-                    _interval(g, "share", cur, policy, "share_within_guarantee", "emergency", bare=True))
+                    _fig(g["difference"], difference_kind("share"), cur, policy=policy,
+                         metric="share_within_guarantee", scope="emergency", column="difference"),
+                    _interval(g, difference_kind("share"), cur, policy, "share_within_guarantee", "emergency",
+                              bare=True))
             parts.append(sentence + Markup("; on the mean it {} the guarantee of {} of them.").format(
                 meets, fmt_value(sc.guarantee_share, "share")))
             u = em.loc["unreached"]
@@ -330,6 +399,7 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
         elif not has_emergency:
             parts.append(Markup("The scenario has no emergency contact type, so no guarantee applies and no "
                                 "incident is an emergency."))
+        parts.extend(_service_sentences(service[service["policy"] == policy]))
         if results.n_replications < ROUGH_BELOW:
             parts.append(Markup(
                 "<b>Caveat:</b> these intervals rest on {} replication(s), fewer than {}: they are rough, and the "
@@ -339,12 +409,47 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
     return out
 
 
+def _service_sentences(service: pd.DataFrame) -> list[Markup]:
+    """What a policy's non-emergency callers get (``sim.studies.service``), and the collapse flag with its rule.
+
+    Every number is tagged as the verdict's others are, with ``data-source`` naming the study it comes from."""
+    out = []
+    for _, r in service.iterrows():
+        def fig(metric: str, column: str, kind: str) -> Markup:
+            return _fig(r[column], kind, "", policy=r["policy"], metric=metric, scope=r["scope"],
+                        column=column.removeprefix(metric).lstrip("_") or "mean", source="non_emergency_service")
+
+        figures = []
+        for metric, label, kind in (("service_level", "service level", "share"),
+                                    ("abandonment", "abandonment", "share"), ("asa_s", "ASA", "seconds")):
+            text = Markup("{} {}").format(label, fig(metric, metric, kind))
+            if not (is_missing(r[f"{metric}_ci_low"]) or is_missing(r[f"{metric}_ci_high"])):
+                text += Markup(" ({} to {})").format(fig(metric, f"{metric}_ci_low", kind),
+                                                     fig(metric, f"{metric}_ci_high", kind))
+            figures.append(text)
+        out.append(Markup('<span class="service" data-scope="{}">{}: {}.</span>').format(
+            r["scope"], r["label"], Markup("; ").join(figures)))
+    hit = service[service["collapsed"]]
+    if len(hit):
+        out.append(Markup('<b class="collapse">Service collapse</b> for {}: {}.').format(
+            ", ".join(hit["label"]), COLLAPSE_RULE))
+    return out
+
+
 # ----------------------------------------------------------------- render
+
+
+def _printable(value: Any) -> Any:
+    """Jinja's finalize: a method or function reaching the page is a template defect ("<built-in method
+    values of dict object>"), never text for a reader."""
+    if callable(value) and not isinstance(value, Markup):
+        raise TypeError(f"the report template printed a callable: {value!r}")
+    return value
 
 
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("sim.present", "templates"), autoescape=select_autoescape(["html", "j2"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_printable)
     return env
 
 
@@ -372,13 +477,22 @@ def _table(frame: pd.DataFrame, index: bool = True, classes: str = "") -> Markup
                                 na_rep="n/a"))
 
 
-def _assumptions(scenario: Scenario, changes: list[dict]) -> dict:
+def _assumptions(scenario: Scenario, changes: list[dict], ranked: dict[str, int] | None = None) -> dict:
+    """Section 2's rows: every parameter that differs from the schema default, that carries a source note, or
+    that section 5 ranks — whatever its value: an input the report itself calls decisive is never left out
+    because its value happens to be the default."""
     rows = parameter_rows(scenario, changes)
+    ranked = {index_path(scenario, path): rank for path, rank in (ranked or {}).items()}
+    rows["rank"] = rows["parameter"].map(ranked)
     leaf = rows["parameter"].str.rsplit(".", n=1).str[-1]
-    shown = rows[rows["differs_from_default"] & ~leaf.isin(_IDENTITY)]
+    wanted = rows["differs_from_default"] | (rows["source"] != "") | rows["rank"].notna()
+    shown = rows[wanted & ~leaf.isin(_IDENTITY)]
     sections = []
     for section, part in shown.groupby("section", sort=False):
-        sections.append({"name": section, "rows": part.to_dict("records")})
+        records = part.to_dict("records")
+        for r in records:
+            r["ranked"] = "" if pd.isna(r["rank"]) else f"ranked {int(r['rank'])} of {len(ranked)} in section 5"
+        sections.append({"name": section, "rows": records})
     return {
         "sections": sections,
         "n_shown": len(shown),
@@ -386,8 +500,29 @@ def _assumptions(scenario: Scenario, changes: list[dict]) -> dict:
         "n_sourced": int((shown["source"] != "").sum()),
         "n_assumption": int(shown["assumption"].sum()),
         "n_unsourced": int((shown["source"] == "").sum()),
+        "n_default": int((~shown["differs_from_default"]).sum()),
         "notes": [{"field": k, "note": v} for k, v in scenario.sources.items()],
     }
+
+
+def _ranked_inputs(tables: dict | None) -> dict[str, int]:
+    """The inputs section 5 ranks: by the tornado's swing of society's net effect (1 = the largest), else in
+    the order of the experiment's design."""
+    if not tables:
+        return {}
+    tornado = tables.get("tornado")
+    if tornado is not None and len(tornado):
+        # ranked on society's net effect, as the first tornado shows it (swings in money and in shares
+        # do not compare); on the first figure there is otherwise
+        figure = "net_saving" if (tornado["figure"] == "net_saving").any() else tornado["figure"].iloc[0]
+        part = tornado[tornado["figure"] == figure]
+        swing = part.assign(size=part["swing"].abs()).groupby("factor", sort=False)["size"].max()
+        return {factor: i + 1 for i, factor in enumerate(swing.sort_values(ascending=False, kind="stable").index)}
+    verdict = tables.get("verdict")
+    if verdict is None:
+        return {}
+    factors = [c for c in verdict.columns if "[" in c or "." in c]
+    return {factor: i + 1 for i, factor in enumerate(factors)}
 
 
 def _comparison(results: Results, compare: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str]) -> Markup:
@@ -425,9 +560,11 @@ def _frontier_section(scenario: Scenario, search: BreakEven | None, note: str, l
         "answers": _table(pd.DataFrame(answers), index=False),
         "meaning": share_meaning(scenario, search.template),
         "replications": search.replications,
+        "seed": search.seed,
         "pct": pct,
         "violations": search.violations,
-        "values": ", ".join(fmt_value(v, "share") for v in COARSE_STAFFING),
+        # not "values": a template reading frontier.values would get the dict's method
+        "grid": ", ".join(fmt_value(v, "share") for v in COARSE_STAFFING),
     }
 
 
@@ -459,7 +596,12 @@ def _what_if_section(scenario: Scenario, tables: dict | None, what_if: dict, lab
                 continue
             label, kind = TORNADO_FIGURES[figure]
             base = fmt_value(part["base_mean"].iloc[0], kind, cur)
-            fig = charts.tornado_chart(part, f"{label}, {labels.get(policy, policy)} (base {base})", kind, cur)
+            # the base is this experiment's own run: say on what it rests, as section 1 does for its figure
+            runs = ", ".join(x for x in (f"{what_if['replications']} replications" if what_if.get("replications")
+                                         else "", f"seed {what_if['seed']}" if what_if.get("seed") is not None
+                                         else "") if x)
+            fig = charts.tornado_chart(part, f"{label}, {labels.get(policy, policy)} (base {base}"
+                                             f"{'; ' + runs if runs else ''})", kind, cur)
             tornadoes.append(chart(fig))
     verdict = tables.get("verdict")
     verdict_chart = None
@@ -491,8 +633,99 @@ def _what_if_section(scenario: Scenario, tables: dict | None, what_if: dict, lab
                          f"{'does not' if value else 'does'}.")
     other = [name for name in ("morris", "sobol") if tables.get(name) is not None and len(tables[name])]
     indices = {name: _table(tables[name], index=False) for name in other}
+    shares = tables.get("loss_curve_share")
+    named = {p: labels.get(p, p) for p in (shares["policy"] if shares is not None else [])}
+    loss_curve = (loss_curve_share_lines(shares.assign(policy=shares["policy"].map(named)), TORNADO_FIGURES)
+                  if shares is not None else [])
     return {"source": what_if, "tornadoes": tornadoes, "verdict": verdict_chart, "boxes": boxes,
-            "indices": indices}
+            "indices": indices, "loss_curve": loss_curve}
+
+
+def _loss_curves(scenario: Scenario, chart) -> list[dict]:
+    """Each named loss curve the scenario uses: its figure (points and band) and the points it rests on."""
+    if not scenario.loss_curve_bands:
+        return []
+    from sim.model.loss_catalogue import CATALOGUE
+    from sim.studies.loss_fit import read_evidence
+
+    evidence = read_evidence()
+    out = []
+    for name, band in scenario.loss_curve_bands.items():
+        users = [c.label or c.id for c in scenario.contact_types if c.loss.curve == name]
+        out.append({
+            "name": name, "label": CATALOGUE[name]["label"], "description": CATALOGUE[name]["description"],
+            "band": band, "users": users, "form": named_curve(name, band).describe(),
+            "chart": chart(loss_curve_chart(name, evidence, band)),
+            "table": _table(curve_points_table(name, evidence), index=False, classes="small"),
+        })
+    return out
+
+
+# (does a policy-resolved scenario use it, the caveat when some policy does ({} its policies), the words when
+# none does — a feature the model has but the report does not rely on is said to be absent, never denied)
+_FEATURE_LIMITS = (
+    (lambda sc: sc.front_door.bot_enabled or bool(sc.front_door.bot_only_hours),
+     "The bot ({}) resolves, recognises emergencies and falsely resolves with fixed probabilities per contact "
+     "type; it does not improve, fail in bursts or vary with load.", ""),
+    (lambda sc: sc.front_door.callback.enabled,
+     "Callbacks ({}): a customer who accepts one never abandons while waiting for it, and the offer rests on a "
+     "predicted wait, not the wait that follows.",
+     "No policy here offers callbacks (virtual hold); the model can (front_door.callback)."),
+    (lambda sc: bool(sc.chat.types),
+     "Chats ({}): an agent holds several at once, each slowed by a fixed factor for the number held, and takes "
+     "no call while holding one.",
+     "No policy here handles chats; every contact is a call an agent takes one at a time."),
+    (lambda sc: bool(sc.routing.overflow),
+     "Overflow after a delay ({}) follows fixed stages; agents do not choose.", ""),
+)
+
+
+def _limitations(scenario: Scenario, policies: Sequence[str]) -> list[str]:
+    """Section 6, derived from what the model does and what this scenario's policies use: a limitation is
+    never stated for a feature the report itself relies on, and a feature in use gets its own caveat."""
+    resolved = {p: scenario.for_policy(p) for p in policies}
+    labels = {p.id: p.label or p.id for p in scenario.effective_policies}
+
+    def using(test) -> list[str]:
+        return [labels.get(p, p) for p, sc in resolved.items() if test(sc)]
+
+    def names(ids: list[str]) -> str:
+        return ", ".join(ids)
+
+    items = ["The figures are only as good as the inputs in section 2; those marked ASSUMPTION, and those without "
+             "a source, are the scenario author's judgement."]
+    busy = ("a daily busyness factor (cv {:g}) adds day-to-day swings, but".format(scenario.busyness_cv)
+            if scenario.busyness_cv else "no day-to-day busyness is modelled, and")
+    items.append(f"Arrivals are Poisson within each interval; {busy} surges after an outage or a news story are not.")
+    redials = any(c.redial.probability > 0 for c in scenario.contact_types)
+    items.append("Customers behave as the distributions say: patience"
+                 + (", redials" if redials else "") + " and finding the human option do not learn from experience "
+                 "or from what others say" + ("" if redials else "; no contact type redials after giving up") + ".")
+    if any(c.emergency for c in scenario.contact_types):
+        fitted = (" (section 2), fitted to published points from other countries, rails and selections of cases"
+                  if scenario.loss_curve_bands else "")
+        items.append(f"An emergency's money drains on the curve the scenario states{fitted}, until a human answers or "
+                     "its loss window closes; real fraud comes in bursts, and recovery of stolen money after the fact "
+                     "is not modelled.")
+    for uses, used, unused in _FEATURE_LIMITS:
+        policies_using = using(uses)
+        if policies_using:
+            items.append(used.format(names(policies_using)))
+        elif unused:
+            items.append(unused)
+    items.append("Agents are interchangeable within a skill: no learning curve, no fatigue; priority is "
+                 "non-preemptive.")
+    absent = [sc.agents.absence_probability for sc in resolved.values()]
+    if any(absent):
+        items.append(f"Absence is an independent draw per agent-shift (at most {max(absent):.0%}); no waves of "
+                     "sickness, no cover called in.")
+    else:
+        items.append("No absence is modelled: every rostered agent turns up.")
+    items.append("Costs are wages, bot costs, customer losses, liability and churn per run; reputational damage, "
+                 "regulation and lost lifetime value beyond the churn cost are left out.")
+    items.append("Intervals cover the simulation's randomness only, not the uncertainty of the inputs; section 5 "
+                 "explores some of that.")
+    return items
 
 
 def _validation_section(validation: pd.DataFrame) -> dict:
@@ -511,7 +744,7 @@ def _validation_section(validation: pd.DataFrame) -> dict:
 
 
 def _render(scenario, results, frontier, frontier_note, validation, tables, what_if, changes, base, source,
-            command) -> str:
+            command, agreement=None) -> str:
     chart = _Charts()
     compare = results.compare(confidence=CONFIDENCE)
     summary = results.summary(CONFIDENCE)
@@ -552,13 +785,16 @@ def _render(scenario, results, frontier, frontier_note, validation, tables, what
         "rough": results.n_replications < ROUGH_BELOW,
         "n": results.n_replications,
         "seed": results.seed,
-        "assumptions": _assumptions(scenario, changes),
+        "assumptions": _assumptions(scenario, changes, _ranked_inputs(tables)),
+        "loss_curves": _loss_curves(scenario, chart),
         "changes": [{"parameter": c["parameter"], "before": _plain(c["before"]), "after": _plain(c["after"])}
                     for c in changes],
         "edited": base is not None,
         "warnings": list(scenario.warnings),
         "precision": results.precision.describe() if results.precision is not None else "",
         "validation": _validation_section(validation),
+        "limitations": _limitations(scenario, results.policies),
+        "agreement": agreement_section(agreement) if agreement is not None else None,
         "comparison": _comparison(results, compare, summary, labels),
         "money": money,
         "ecdf": ecdf,

@@ -9,8 +9,10 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.model.scenario import Scenario
-from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_signed, fmt_value
+from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_signed, fmt_value, is_missing
+from sim.runs.stats import ROUGH_BELOW as ROUGH
 from sim.studies.breakeven import BreakEven, share_meaning, what
+from sim.studies.planning import PLAN_POLICY as PLAN
 from sim.studies.staffing import METHODS, POOLED, IterativeStaffing
 
 
@@ -179,6 +181,63 @@ def _point(value, headcount, metric, mean, low, high, result: BreakEven, pct: in
     if metric == "share_within_guarantee":
         return (
             f"at {where}: {fmt_value(mean, 'share')} within {result.guarantee_s:g} s "
-            f"({pct}% CI {fmt_ci(low, high, 'share')}; target {100 * result.guarantee_share:g}%)"
+            f"({_ci(pct, low, high, 'share')}; target {100 * result.guarantee_share:g}%)"
         )
-    return f"at {where}: net saving {fmt_money(mean)} {currency} ({pct}% CI {fmt_ci(low, high, 'money')})"
+    return f"at {where}: net saving {fmt_money(mean)} {currency} ({_ci(pct, low, high, 'money')})"
+
+
+def _ci(pct: int, low, high, kind: str) -> str:
+    """'95% CI low to high', or 'no interval' (fmt_ci's 'CI n/a' after '95% CI' read 'CI CI n/a')."""
+    if is_missing(low) or is_missing(high):
+        return "no interval"
+    return f"{pct}% CI {fmt_ci(low, high, kind)}"
+
+
+def roster_size_words(agent_hours_per_week: float, peak_agents: float) -> str:
+    """A roster's size in the one unit every command and page uses (``planning.roster_size``)."""
+    return (f"{fmt_value(agent_hours_per_week, 'integer')} agent-hours on duty a week, at most "
+            f"{fmt_value(peak_agents, 'count')} agents on duty at once (scheduled, breaks out, before absence)")
+
+
+def render_guarantee(study) -> str:
+    """What the guarantee costs and prevents (``sim.studies.guarantee``): the roster, then one block per policy."""
+    from sim.studies.guarantee import MEASURES
+
+    plan = study.plan
+    sc = plan.scenario
+    cur = sc.economics.currency
+    pct = int(round(100 * study.confidence))
+    res = study.results
+    mine = study.policies[study.policies.planned].iloc[0]
+    lines = [
+        f"{sc.name}: what the emergency guarantee ({100 * sc.guarantee_share:g}% of emergencies reach a human "
+        f"within {sc.guarantee_s:g} s) costs and what it prevents",
+        f"The cheapest roster keeping it ('{PLAN}'): requirement {study.requirement}.",
+        f"  {roster_size_words(mine.agent_hours_per_week, mine.peak_agents_on_duty)}; wages "
+        f"{fmt_money(mine.wages_per_week, cur)} a week (scheduled); {fmt_value(mine.within_guarantee, 'share')} of emergencies within "
+        f"{sc.guarantee_s:g} s on the customers below; in its own checks, after {len(plan.rounds)} round(s), the "
+        "guarantee "
+        + ("holds with confidence." if plan.holds else "is NOT shown to hold: read what follows as a lower bound "
+           "of its cost (raise --rounds)."),
+        f"Every policy against it on the same customers: {res.n_replications} replications, seed {res.seed} (the "
+        f"scenario's, as `compare` uses); amounts in {cur} per run ({sc.days} day(s)), mean ({pct}% CI), "
+        "paired; net = harm prevented - extra cost.",
+    ]
+    for row in study.policies[~study.policies.planned].itertuples():
+        part = study.table[study.table.policy == row.policy].set_index("measure")
+        share = (f"{fmt_value(row.within_guarantee, 'share')} of emergencies within {sc.guarantee_s:g} s"
+                 + ("" if is_missing(row.within_guarantee_ci_low) else
+                    f" ({pct}% CI {fmt_ci(row.within_guarantee_ci_low, row.within_guarantee_ci_high, 'share')})"))
+        keeps = "keeps the guarantee" if row.keeps_guarantee else "does not keep it with confidence"
+        lines += ["", f"Against {row.label} ({row.policy}): {share}, {keeps}; "
+                      f"{fmt_value(row.agent_hours_per_week, 'integer')} agent-hours a week, "
+                      f"wages {fmt_money(row.wages_per_week, cur)} a week."]
+        for measure, (_metric, _scope, _sign, kind, words) in MEASURES.items():
+            if measure not in part.index:
+                continue
+            m = part.loc[measure]
+            lines.append(f"  {words:<36} {fmt_estimate(m['mean'], m['ci_low'], m['ci_high'], kind, cur)}")
+    if res.n_replications < ROUGH:
+        lines.append(f"\nnote: {res.n_replications} replication(s): every interval above is rough; raise "
+                     "--replications")
+    return "\n".join(lines)

@@ -15,8 +15,9 @@ import pandas as pd
 from pydantic import BaseModel
 
 from sim.model import knobs
+from sim.model.loss_catalogue import CATALOGUE
 from sim.model.scenario import Scenario
-from sim.present.formatting import fmt_estimate, is_missing
+from sim.present.formatting import fmt_estimate, fmt_parameter, fmt_seconds_in, fmt_value, is_missing, seconds_unit
 
 # (metric, scope, label, kind): savings come from Results.compare (paired vs baseline),
 # levels from Results.summary.
@@ -84,6 +85,38 @@ def comparison_table(compare: pd.DataFrame, summary: pd.DataFrame, policies: lis
     return pd.DataFrame(rows).set_index("Figure")
 
 
+SERVICE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("service_level", "Service level", "share"),
+    ("abandonment", "Abandonment", "share"),
+    ("asa_s", "ASA", "seconds"),
+)
+
+
+def service_table(service: pd.DataFrame, labels: dict[str, str], baseline: str | None = None) -> pd.DataFrame:
+    """What non-emergency callers get, one row per policy and scope (``sim.studies.service.non_emergency_service``).
+
+    Each figure 'mean (95% CI low to high)'; 'Service collapse' names the rule's
+    breach ('' where none). The baseline's name is marked '(baseline)'.
+    """
+    rows = []
+    # one unit for the whole ASA column: "118.8 min (0 s to 465.3 min)" and "7.0 s" side by side mislead
+    unit = seconds_unit(service[["asa_s", "asa_s_ci_low", "asa_s_ci_high"]].to_numpy().ravel())
+    for _, r in service.iterrows():
+        name = labels.get(r["policy"], r["policy"]) + (" (baseline)" if r["policy"] == baseline else "")
+        row = {"Policy": name, "Callers": r["label"], "Offered per run": fmt_value(r["offered"], "integer")}
+        for metric, label, kind in SERVICE_COLUMNS:
+            lo, hi = r[f"{metric}_ci_low"], r[f"{metric}_ci_high"]
+            if kind == "seconds":
+                text = fmt_seconds_in(r[metric], unit) + ("" if is_missing(lo) or is_missing(hi) else
+                                                          f" ({fmt_seconds_in(lo, unit)} to {fmt_seconds_in(hi, unit)})")
+            else:
+                text = fmt_estimate(r[metric], lo, hi, kind)
+            row[f"{label} (95% CI)"] = text + (" rough" if r["rough"] and not is_missing(lo) else "")
+        row["Service collapse"] = "COLLAPSE: " + r["why"] if r["collapsed"] else ""
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("Policy")
+
+
 def _offers_callbacks(summary: pd.DataFrame) -> bool:
     hit = summary[(summary.metric == "callback_offered") & (summary.contact_type == "all")]
     return bool((hit["mean"] > 0).any())
@@ -93,6 +126,52 @@ def cell(row: pd.Series, column: str, kind: str, compact: bool) -> str:
     """'mean (low to high)' of a summary/compare row, with ' rough' when fewer than 5 replications stand behind it."""
     text = fmt_estimate(row[column], row["ci_low"], row["ci_high"], kind, "", compact)
     return text + (" rough" if bool(row.get("rough", False)) and not is_missing(row["ci_low"]) else "")
+
+
+# --------------------------------------------------------------- experiment factors
+
+# A factor's field, as people call it, and the unit its values are in.
+FACTOR_FIELDS: dict[str, tuple[str, str]] = {
+    "half_life_min": ("drain half-life", " min"),
+    "resolve_probability": ("bot resolve rate", ""),
+    "false_resolution_probability": ("bot false resolutions", ""),
+    "human_option_found_probability": ("customers who find the human option", ""),
+    "churn_cost_per_abandoned": ("churn cost per abandoned contact", ""),
+    "liability_share": ("platform liability share", ""),
+    "staffing_scale": ("staffing scale", ""),
+    "per_day": ("contacts a day", ""),
+    "amount_at_risk": ("amount at risk", ""),
+}
+_ITEM = re.compile(r"^(contact_types|policies)\[([^\]]+)\]\.(.*)$")
+_CURVE_BAND = "loss_curve_bands."  # one factor per named loss curve (sim.model.loss_curves)
+
+
+def factor_label(path: str, scenario: Scenario | None = None) -> str:
+    """An experiment factor's field path as the other pages name things: the contact type's or policy's label,
+    then the field ('contact_types[fraud].loss.half_life_min' -> 'Fraud in progress: drain half-life')."""
+    if path.startswith(_CURVE_BAND):
+        name = path[len(_CURVE_BAND):]
+        label = CATALOGUE[name]["label"] if name in CATALOGUE else name
+        return f"Loss curve '{label}': position in its band"
+    owner = ""
+    match = _ITEM.match(path)
+    rest = path
+    if match:
+        kind, ident, rest = match.groups()
+        owner = ident
+        if scenario is not None:
+            items = scenario.contact_types if kind == "contact_types" else scenario.effective_policies
+            item = next((x for x in items if x.id == ident), None)
+            owner = (item.label or item.id) if item is not None else ident
+    leaf = rest.rsplit(".", 1)[-1]
+    name = FACTOR_FIELDS.get(leaf, (leaf.replace("_", " "), ""))[0]
+    return f"{owner}: {name}" if owner else name[:1].upper() + name[1:]
+
+
+def factor_range(path: str, low: float, high: float) -> str:
+    """'low to high' of a factor, in its field's unit, without float noise."""
+    unit = FACTOR_FIELDS.get(path.rsplit(".", 1)[-1], ("", ""))[1]
+    return f"{fmt_parameter(float(low))} to {fmt_parameter(float(high))}{unit}"
 
 
 # --------------------------------------------------------------- assumptions
@@ -221,7 +300,8 @@ def parameter_rows(scenario: Scenario, changes: list[dict] | None = None) -> pd.
     ``assumption``: its source note marks it ASSUMPTION.
     """
     before = {c["parameter"]: c["before"] for c in changes or []}
-    patterns = _source_patterns(scenario.sources)
+    # a source note may name an item by id (policies[callbacks_cut40].chat); the rows name it by index
+    patterns = _source_patterns({index_path(scenario, k): v for k, v in scenario.sources.items()})
     rows = []
     for path, value in knobs.parameters(scenario):
         default = schema_default(scenario, path)
@@ -239,6 +319,18 @@ def parameter_rows(scenario: Scenario, changes: list[dict] | None = None) -> pd.
             "assumption": "ASSUMPTION" in source,
         })
     return pd.DataFrame(rows)
+
+
+def index_path(scenario: Scenario, path: str) -> str:
+    """An id-addressed path (``contact_types[fraud].x``, as experiments and source notes may write it) as the
+    parameter rows write it, by index (``contact_types[2].x``); a path already by index is left as it is."""
+    def by_index(match) -> str:
+        kind, key = match.group(1), match.group(2)
+        items = scenario.contact_types if kind == "contact_types" else scenario.effective_policies
+        ids = [item.id for item in items]
+        return f"{kind}[{ids.index(key)}]" if key in ids else match.group(0)
+
+    return re.sub(r"(contact_types|policies)\[([^\]]+)\]", by_index, path)
 
 
 def _same(a: Any, b: Any) -> bool:

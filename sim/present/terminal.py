@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from sim.present.formatting import fmt_money, fmt_pm, fmt_value
+from sim.present.formatting import fmt_ci, fmt_difference, fmt_money, fmt_pm, fmt_value, is_missing
 
 # What each net effect is made of, as Results.compare defines it: (term, sign, label). The terms with
 # their signs sum to the net exactly, replication by replication, so they sum on the mean too. The app's
@@ -120,9 +120,12 @@ def comparison_sentence(compare: pd.DataFrame, policy: str, days: int, guarantee
         em = compare[(compare.policy == policy) & (compare.contact_type == "emergency")].set_index("metric")
         if "share_within_guarantee" in em.index:
             g = em.loc["share_within_guarantee"]
+            ci = ("" if is_missing(g["ci_low"]) or is_missing(g["ci_high"])
+                  else f", {int(confidence * 100)}% CI {fmt_ci(g['ci_low'], g['ci_high'], 'pp')}")
             line += (
                 f"; emergencies reaching a human within {guarantee_s:g} s: "
-                f"{100 * g['baseline']:.1f}% -> {100 * g['value']:.1f}%"
+                f"{fmt_value(g['baseline'], 'share')} -> {fmt_value(g['value'], 'share')} "
+                f"({fmt_difference(g['difference'], 'share')}{ci})"
             )
     return line + "."
 
@@ -135,7 +138,7 @@ def render_comparison(results, baseline: str | None = None, confidence: float = 
     currency = sc.economics.currency
     lines = [
         f"{sc.name}: each policy against {baseline!r} on the same customers, "
-        f"{results.n_replications} replications, amounts in {currency} "
+        f"{results.n_replications} replications, seed {results.seed}, amounts in {currency} "
         f"(net = wages and bot costs saved - added customer losses - added churn)",
         "",
     ]
@@ -146,7 +149,26 @@ def render_comparison(results, baseline: str | None = None, confidence: float = 
         title = f"{policy}" + (f" ({labels[policy]})" if labels.get(policy) else "")
         lines.append(f"{title}: " + comparison_sentence(compare, policy, sc.days, sc.guarantee_s, has_emergency, confidence))
     table = _comparison_table(compare, baseline, results.policies, has_emergency)
-    return "\n".join(lines) + "\n\n" + table.to_string()
+    return "\n".join(lines) + "\n\n" + table.to_string() + render_service(results, labels, baseline, confidence)
+
+
+def render_service(results, labels: dict[str, str], baseline: str, confidence: float = 0.95) -> str:
+    """The non-emergency callers' table (``sim.studies.service``), with the collapse rule and the policies it flags."""
+    from sim.present.tables import service_table
+    from sim.studies.service import COLLAPSE_RULE, collapsed_policies, non_emergency_service
+
+    service = non_emergency_service(results.per_replication(quantiles=False), results.scenario.contact_types,
+                                    results.policies, confidence)
+    if service.empty:
+        return ""
+    table = service_table(service, {p: p for p in results.policies}, baseline)
+    lines = ["", "", "What non-emergency callers get (mean and 95% CI, as the app's headline shows it):",
+             table.to_string(), "",
+             f"Rule: {COLLAPSE_RULE}."]
+    for policy, scopes in collapsed_policies(service).items():
+        title = policy + (f" ({labels[policy]})" if labels.get(policy) else "")
+        lines.append(f"SERVICE COLLAPSE under {title}: {', '.join(scopes)}.")
+    return "\n".join(lines)
 
 
 COMPARISON_COLUMNS = (

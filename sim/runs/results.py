@@ -49,10 +49,13 @@ TIME_TO_HUMAN_QUANTILES = (0.5, 0.9, 0.99)
 # Interval columns that add up over contact types (the queue length too: it is a count of those waiting).
 INTERVAL_SUMMED = ("incidents", "attempts", "offered", "answered", "abandoned", "answered_within_target",
                    "wait_sum_s", "queue_length_mean")
+# Measures of the emergency guarantee: defined for emergency types (and their 'emergency' pool) only. On a
+# routine type or on 'all' they would read as a guarantee figure that mixes in contacts it does not cover.
+GUARANTEE_ONLY = frozenset({"share_within_guarantee"})
 SUMMED = (*COUNT_COLUMNS, *MONEY_COLUMNS, "amount_at_risk", "unreached", "unreached_loss", "unreached_attempts")
 COMPARE_METRICS = (
     *MONEY_COLUMNS,
-    "total_cost",
+    "agent_and_bot_cost",
     "service_level",
     "abandonment",
     "asa_s",
@@ -116,7 +119,8 @@ def derive_rates(table: pd.DataFrame) -> pd.DataFrame:
         for name, (num, den) in RATES.items():
             den_values = out[den].to_numpy(dtype=float)
             out[name] = np.where(den_values > 0, out[num].to_numpy(dtype=float) / den_values, np.nan)
-    out["total_cost"] = out["agent_cost"] + out["bot_cost"]
+    # named for what it sums: customer losses, liability and churn are not in it
+    out["agent_and_bot_cost"] = out["agent_cost"] + out["bot_cost"]
     return out
 
 
@@ -180,6 +184,9 @@ class Results:
             em["contact_type"] = "emergency"
             frames.append(em)
         table = derive_rates(pd.concat(frames, ignore_index=True))
+        covered = table["contact_type"].isin([*emergency, "emergency"])
+        for metric in GUARANTEE_ONLY:
+            table[metric] = table[metric].where(covered)
         # Occupancy belongs to the agents, not to a contact type: on the 'all' rows only.
         hours = self.agents.groupby(["policy", "replication"], sort=False)[["busy_hours", "paid_hours"]].sum()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -224,9 +231,16 @@ class Results:
         """
         table = self.per_replication().drop(columns="replication")
         metrics = table.columns.drop(["policy", "contact_type"])
-        return t_intervals(
+        out = t_intervals(
             table, ["policy", "contact_type"], confidence, feasible={m: level_range(m) for m in metrics}
         )
+        return self._defined_only(out)
+
+    def _defined_only(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Leave out the rows of a measure where it is not defined (the guarantee outside the emergency types)."""
+        covered = {c.id for c in self.scenario.contact_types if c.emergency} | {"emergency"}
+        undefined = table["metric"].isin(GUARANTEE_ONLY) & ~table["contact_type"].isin(covered)
+        return table[~undefined].reset_index(drop=True)
 
     def save(self, directory: str | Path, command: str | None = None) -> Path:
         from sim.files.export import save_results
@@ -274,8 +288,8 @@ class Results:
             part.insert(0, "policy", policy)
             frames.append(part)
         out = pd.concat(frames, ignore_index=True).rename(columns={"mean": "difference"})
-        return out[["policy", "contact_type", "metric", "baseline", "value", "difference", "ci_low", "ci_high", "n",
-                    "rough"]]
+        return self._defined_only(out[["policy", "contact_type", "metric", "baseline", "value", "difference",
+                                       "ci_low", "ci_high", "n", "rough"]])
 
     def paired(self, baseline: str | None = None, per_replication: pd.DataFrame | None = None) -> pd.DataFrame:
         """Per policy x replication x contact type: differences against ``baseline`` in the same replication.

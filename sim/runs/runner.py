@@ -12,6 +12,7 @@ replications in parallel processes gives exactly the sequential results.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -24,13 +25,13 @@ from sim.model.roster import build_roster
 from sim.model.scenario import Scenario
 from sim.model.simulation import simulate
 from sim.model.workload import draw_workload
+from sim.runs import DEFAULT_MAX_REPLICATIONS
 from sim.runs.precision import assess, replications_still_needed
 from sim.runs.results import Results
 from sim.runs.stats import ROUGH_BELOW
 from sim.runs.workers import capped_workers, process_pool
 
 Progress = Callable[[int, int], None]
-DEFAULT_MAX_REPLICATIONS = 200  # with a precision target: where to stop trying
 
 
 def replication_streams(seed: int, replications: int) -> list[tuple[np.random.SeedSequence, np.random.SeedSequence]]:
@@ -131,9 +132,52 @@ def run_replications(
     The building block of experiments (sim.studies.uncertainty): a run of replication
     r here is exactly replication r of ``run`` with the same seed.
     """
-    resolved = {pid: scenario.for_policy(pid) for pid in policies}
-    parts = _replicate_range(scenario, resolved, seed, replications, keep_incidents, 1, lambda *_: None, 0)
-    return _results(scenario, list(policies), seed, parts)
+    return run_replications_shared([scenario], policies, replications, seed, keep_incidents)[0]
+
+
+# Fields the simulation never reads: money, computed from its log afterwards (sim.model.metrics). Scenarios
+# that differ in nothing else have one simulation (``simulation_key``); tests/test_shared_simulation.py checks
+# that changing any of them leaves the simulated log as it was. A loss's amount at risk is not among them:
+# the workload draws it.
+AFTER_THE_RUN_SECTIONS = ("economics",)  # of the scenario and of each policy
+AFTER_THE_RUN_LOSS_FIELDS = ("half_life_min", "window_h", "churn_cost_per_abandoned",
+                             "churn_cost_per_false_resolution")
+
+
+def simulation_key(scenario: Scenario) -> str:
+    """The scenario without the fields computed after the run: equal keys, identical simulations."""
+    data = scenario.model_dump(mode="json")
+    for holder in [data, *data.get("policies", [])]:
+        for section in AFTER_THE_RUN_SECTIONS:
+            holder.pop(section, None)
+    for contact_type in data.get("contact_types", []):
+        for name in AFTER_THE_RUN_LOSS_FIELDS:
+            (contact_type.get("loss") or {}).pop(name, None)
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def run_replications_shared(
+    scenarios: Sequence[Scenario], policies: Sequence[str], replications: range, seed: int,
+    keep_incidents: str = "none",
+) -> list[Results]:
+    """``run_replications`` of each scenario, simulating once for every group of them with one ``simulation_key``.
+
+    An experiment's points that move only money (a loss's half-life, a cost, the liability share) meet the
+    same customers and agents as its base point; they are summarised from the same simulated log, which
+    gives exactly the results of running each alone.
+    """
+    groups: dict[str, list[int]] = {}
+    for i, scenario in enumerate(scenarios):
+        groups.setdefault(simulation_key(scenario), []).append(i)
+    out: list[Results | None] = [None] * len(scenarios)
+    streams = replication_streams(seed, replications.stop)
+    for members in groups.values():
+        group = [scenarios[i] for i in members]
+        resolved = [{pid: sc.for_policy(pid) for pid in policies} for sc in group]
+        parts = [_replicate_shared(group, resolved, r, streams[r], keep_incidents) for r in replications]
+        for j, i in enumerate(members):
+            out[i] = _results(scenarios[i], list(policies), seed, [part[j] for part in parts])
+    return out
 
 
 def _results(scenario, policy_ids, seed, parts) -> Results:
@@ -155,17 +199,24 @@ def _replicate_packed(task) -> dict[str, pd.DataFrame]:
 
 
 def _replicate(scenario, resolved, replication, streams, keep_incidents) -> dict[str, pd.DataFrame]:
+    return _replicate_shared([scenario], [resolved], replication, streams, keep_incidents)[0]
+
+
+def _replicate_shared(scenarios, resolved, replication, streams, keep_incidents) -> list[dict[str, pd.DataFrame]]:
+    """Replication ``replication`` of scenarios with one ``simulation_key``: simulated once, summarised for each."""
     workload_seed, absence_seed = streams
-    workload = draw_workload(scenario, workload_seed)
-    out: dict[str, list[pd.DataFrame]] = {"by_type": [], "intervals": [], "agents": [], "incidents": []}
-    for pid, policy_scenario in resolved.items():
+    workload = draw_workload(scenarios[0], workload_seed)
+    out: list[dict[str, list[pd.DataFrame]]] = [
+        {"by_type": [], "intervals": [], "agents": [], "incidents": []} for _ in scenarios]
+    for pid, policy_scenario in resolved[0].items():
         # Built once, as far past the horizon as this workload can need (the engine would extend it otherwise).
         roster = build_roster(policy_scenario, absence_seed, until_s=latest_outcome_s(policy_scenario, workload))
         log = simulate(policy_scenario, workload, roster)
-        tables = summarise_run(policy_scenario, workload, roster, log, keep_incidents)
-        for name in out:
-            frame = getattr(tables, name)
-            frame.insert(0, "replication", replication)
-            frame.insert(0, "policy", pid)
-            out[name].append(frame)
-    return {name: pd.concat(frames, ignore_index=True) for name, frames in out.items()}
+        for mine, own in zip(out, resolved):
+            tables = summarise_run(own[pid], workload, roster, log, keep_incidents)
+            for name in mine:
+                frame = getattr(tables, name)
+                frame.insert(0, "replication", replication)
+                frame.insert(0, "policy", pid)
+                mine[name].append(frame)
+    return [{name: pd.concat(frames, ignore_index=True) for name, frames in mine.items()} for mine in out]

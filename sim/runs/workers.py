@@ -8,6 +8,12 @@ it when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``; elsewhere a
 watchdog thread polls the parent's pid). Workers ignore SIGINT, so a Ctrl-C
 reaches the parent alone, which then kills its workers instead of waiting for
 them to finish their replications.
+
+A long-lived process (the app) calls ``keep_workers()`` once: ``process_pool``
+then lends it pools that are started on the first run and reused by every
+later one, so a run pays neither for starting processes nor for importing
+the model in them again (issue 26). A run that ends early cancels what it
+submitted and leaves the workers for the next run.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
 _PR_SET_PDEATHSIG = 1
@@ -66,14 +72,73 @@ def _watch_parent(parent_pid: int) -> None:
     os._exit(1)
 
 
+_kept: dict[int, ProcessPoolExecutor] = {}  # pool size -> the pool runs of that size or smaller borrow
+_kept_lock = threading.Lock()
+_keeping = False
+
+
+def keep_workers() -> None:
+    """From now on, keep worker processes for the life of this process and lend them to every run."""
+    global _keeping
+    _keeping = True
+
+
+def kept_worker_pids() -> set[int]:
+    """The process ids of the kept workers (empty before the first parallel run, or without ``keep_workers``)."""
+    with _kept_lock:
+        return {pid for pool in _kept.values() for pid in (getattr(pool, "_processes", None) or {})}
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+
+
+def _kept_pool(workers: int) -> ProcessPoolExecutor:
+    """The kept pool of ``workers`` processes; a run that has fewer tasks than the app's workers asks for
+    fewer, and borrows the app's pool rather than starting one of its own size (it cannot use more
+    processes than it has tasks)."""
+    with _kept_lock:
+        for size in sorted(_kept):
+            if size >= workers and getattr(_kept[size], "_broken", False):  # a worker died (killed, out of memory)
+                _kept.pop(size).shutdown(wait=False, cancel_futures=True)
+        fits = [size for size in _kept if size >= workers]
+        if fits:
+            return _kept[min(fits)]
+        pool = _kept[workers] = _new_pool(workers)
+        return pool
+
+
+class _Borrowed(Executor):
+    """A kept pool lent to one run: what the run submitted can be cancelled without stopping the workers."""
+
+    def __init__(self, pool: ProcessPoolExecutor):
+        self._pool = pool
+        self.futures: list[Future] = []
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future = self._pool.submit(fn, *args, **kwargs)
+        self.futures.append(future)
+        return future
+
+
 @contextmanager
-def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+def process_pool(workers: int) -> Iterator[Executor]:
     """A ``ProcessPoolExecutor`` of ``workers`` processes that die with this one.
 
     On an exception (Ctrl-C included) the workers are killed at once rather
-    than left to finish replications nobody will read.
+    than left to finish replications nobody will read. After ``keep_workers()``
+    the pool is a kept one: on an exception the run's waiting tasks are
+    cancelled (a task already running finishes) and the workers stay.
     """
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+    if _keeping:
+        borrowed = _Borrowed(_kept_pool(workers))
+        try:
+            yield borrowed
+        finally:
+            for future in borrowed.futures:
+                future.cancel()  # no-op for finished ones
+        return
+    pool = _new_pool(workers)
     try:
         yield pool
     except BaseException:

@@ -472,5 +472,7 @@ def share_meaning(scenario: Scenario, template: str) -> str:
     policy = scenario.policy(template)
     full = roster_headcount(scenario, template, 1.0)
     own = roster_headcount(scenario, template)
-    return (f"share of the roster kept = the policy's staffing_scale: 1.0 = {template!r}'s roster before any "
+    # the policy's name stands alone, never quoted with a possessive after it ("'today''s roster")
+    name = policy.label or policy.id
+    return (f"share of the roster kept = the policy's staffing_scale: 1.0 = the roster of {name} before any "
             f"scale ({full:g} agents); as written it keeps {policy.staffing_scale:g} ({own:g} agents)")

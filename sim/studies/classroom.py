@@ -16,8 +16,9 @@ and engine), and reconstructed from its logs: the attempt log gives the queue
 abandonments (balks included) and redials (attempts after the first, returns
 after a false bot "resolved" included); the presences and breaks give agents
 on duty and on break, and answered attempts give the busy spans
-``[answer, answer + handle and after-contact work)``. Agents idle = on duty -
-busy - on break. Frames are snapshots at evenly spaced instants, the step
+``[answer, answer + handle and after-contact work)``. Agents on duty =
+present - on break (the one meaning of "on duty", the interval table's);
+idle = on duty - busy. Frames are snapshots at evenly spaced instants, the step
 chosen from round values (1, 2, 5, 10, 15, 30, 60 min, 2, 3, 6, 12 h, ...) so
 that there are at most ``max_frames`` of them: a day of a classroom preset is
 145 frames of 10 minutes, a week 169 of an hour. Counts between two frames
@@ -346,8 +347,10 @@ def replay(scenario: Scenario, policy: str | None = None, replication: int = 0, 
            max_frames: int = DEFAULT_MAX_FRAMES) -> Replay:
     """Replication ``replication`` of ``policy`` as frames for an animation (see the module docstring).
 
-    ``frames`` columns: frame, time_s; agents at the instant: on_duty, busy,
-    on_break, idle; events since the previous frame: arrivals (first
+    ``frames`` columns: frame, time_s; agents at the instant: present (at
+    work, breaks included), on_duty (present and not on break: the meaning of
+    the interval table's ``agents_on_duty``), busy, on_break, idle (on duty and
+    not busy); events since the previous frame: arrivals (first
     attempts), redials (later attempts: redials and returns), answered,
     abandoned (balks included); running figures of the statistics window up to
     the instant: offered_done (offered attempts with their queue outcome),
@@ -429,10 +432,12 @@ def replay(scenario: Scenario, policy: str | None = None, replication: int = 0, 
         frames = pd.DataFrame({
             "frame": np.arange(n),
             "time_s": times,
-            "on_duty": present,
+            # on duty means what the interval table's agents_on_duty means: at work and not on break
+            "present": present,
+            "on_duty": present - on_break,
             "busy": busy,
             "on_break": on_break,
-            "idle": present - busy - on_break,
+            "idle": present - on_break - busy,
             "arrivals": events_between(a["arrive_s"][a["attempt"] == 0]),
             "redials": events_between(a["arrive_s"][a["attempt"] > 0]),
             "answered": events_between(leave[answered]),

@@ -8,7 +8,12 @@ steps:
 
 1. **Requirement** per interval and skill group (contact types sharing a
    skill): Erlang C/A per interval, plain or lagged (``sim.studies.staffing``), or the
-   iterative staffing algorithm by simulation (one pool).
+   iterative staffing algorithm by simulation (one pool). ``requirement_for``
+   says whose targets it meets: ``every_type`` (each type's own service
+   level, routine ones included) or ``emergency`` (the guarantee alone; where
+   emergencies outrank the other types of their group, by the non-preemptive
+   priority formula of ``emergency_first_requirement``). ``Requirement.describe``
+   says it in words, and every output states it.
 2. **Covering.** One integer variable per template x allowed start time x
    weekday: how many agents start that shift. Agents on duty after
    shrinkage, ``(1 - absence) x cover``, must meet each interval's
@@ -35,7 +40,8 @@ simulation reports the share actually reached.
 The result is a roster in the scenario's own format (an ``agents:`` block and
 a policy using it) that loads straight back, the cover per interval against
 the requirement, and the cost against today's roster and the bot-first
-policies.
+policies. A roster's size is ``roster_size``: agent-hours on duty a week and
+peak agents on duty, the one unit every output uses.
 """
 
 from __future__ import annotations
@@ -79,10 +85,9 @@ from sim.model.scenario import (
     repeated,
 )
 from sim.model.validation import ScenarioError, build_scenario
+from sim.studies.choices import PLAN_POLICY, REQUIREMENT_METHODS
 from sim.studies.staffing import StaffingError, iterative_staffing, requirements
 
-REQUIREMENT_METHODS = ("erlang_c", "erlang_c_lagged", "erlang_a", "erlang_a_lagged", "isa")
-PLAN_POLICY = "planned"
 
 
 class PlanningError(InputProblems):
@@ -161,6 +166,12 @@ class Plan(_Model):
     scenario: str | None = Field(None, description="the scenario file, relative to the planning file")
     policy: str | None = Field(None, description="the policy whose front door and demand are planned for")
     requirement: Literal["erlang_c", "erlang_c_lagged", "erlang_a", "erlang_a_lagged", "isa"] = "erlang_a_lagged"
+    requirement_for: Literal["every_type", "emergency"] = Field(
+        "every_type",
+        description="every_type: each contact type's own service-level target, routine ones included; emergency: "
+                    "the emergency types' targets only (the least roster the guarantee needs; others get what is "
+                    "left). The simulation then raises the requirement wherever the guarantee still fails",
+    )
     templates: list[ShiftTemplate] = Field(min_length=1)
     max_part_time_share: Probability = 1.0
     budget_per_week: PositiveFloat | None = Field(None, description="budget mode: wages at most this per week")
@@ -219,6 +230,37 @@ class Requirement:
     groups: dict[str, np.ndarray]  # skill -> agents per interval
     types_of: dict[str, list[str]]  # skill -> contact type ids
     method: str
+    staffed_for: str = "every_type"  # Plan.requirement_for: whose targets the requirement meets
+    emergency_first: bool = False  # the emergency requirement counted emergencies' priority
+
+    def describe(self, scenario: Scenario) -> str:
+        """Which requirement a roster answers, in words: the method, and whose targets it staffs for."""
+        from sim.studies.staffing.inputs import DEFAULT_SERVICE_LEVEL
+
+        types = [c for c in scenario.contact_types if self.staffed_for == "every_type" or c.emergency]
+        # the targets sim.studies.staffing holds each type to: emergencies the guarantee, others 80% in target_s
+        targets = "; ".join(
+            f"{c.id} {100 * scenario.guarantee_share:g}% within {scenario.guarantee_s:g} s" if c.emergency
+            else f"{c.id} {100 * DEFAULT_SERVICE_LEVEL:g}% within {c.target_s:g} s"
+            for c in types) if self.method != "isa" else "the emergency guarantee (isa)"
+        routine = [c.id for c in scenario.contact_types if not c.emergency]
+        if self.staffed_for == "every_type" and routine and self.method != "isa":
+            whose = (f"every contact type's own service-level target, routine ones included ({targets}); the "
+                     f"guarantee alone needs less: --requirement-for emergency")
+        elif self.method == "isa":
+            whose = targets
+        elif self.emergency_first:
+            lag = ", on rates lagged by one mean service time" if self.method.endswith("_lagged") else ""
+            return (f"per interval for the emergency guarantee only ({targets}), emergencies served first (in place "
+                    f"of {self.method}): non-preemptive "
+                    "priority, an emergency waits with the pool's Erlang C P(wait) and then exponentially at "
+                    f"agents / mean service - emergency rate{lag}; no target of the other types; then raised by "
+                    "simulation wherever emergencies still missed the guarantee")
+        else:
+            whose = (f"the emergency types' targets only ({targets}), against the wait every type's work makes; "
+                     "no target of the other types")
+        return (f"{self.method} per interval for {whose}; then raised by simulation wherever emergencies still "
+                f"missed the guarantee")
 
 
 def requirement(scenario: Scenario, plan: Plan, policy: str) -> Requirement:
@@ -226,23 +268,99 @@ def requirement(scenario: Scenario, plan: Plan, policy: str) -> Requirement:
     skills: dict[str, list[str]] = {}
     for ct in resolved.contact_types:
         skills.setdefault(ct.required_skill, []).append(ct.id)
+    staffed = {c.id for c in resolved.contact_types if plan.requirement_for == "every_type" or c.emergency}
+    if not staffed:
+        raise PlanningError(["requirement_for: emergency, but the scenario has no emergency contact type; "
+                             "use every_type"])
     groups = {}
     try:
         if plan.requirement == "isa":
             if len(skills) > 1:
-                raise PlanningError(["requirement: isa staffs one pool of agents with every skill; this scenario "
-                                     f"needs {len(skills)} skills ({', '.join(skills)}): choose an Erlang method"])
+                raise PlanningError([
+                    f"requirement: isa simulates one pool of agents who can all serve every contact type, so it "
+                    f"gives one number per interval; this scenario's types need {len(skills)} different skills "
+                    f"({', '.join(skills)}), and one number cannot say how many of each to roster. Choose an Erlang "
+                    f"method (--method erlang_a_lagged: a requirement per skill group), with --requirement-for "
+                    f"emergency to staff the guarantee alone; or give every contact type the same skill"])
             isa = iterative_staffing(scenario, policy, replications=plan.repair.replications, seed=plan.repair.seed)
             groups[next(iter(skills))] = isa.table["agents_needed"].to_numpy(dtype=float)
         else:
+            n = resolved.intervals_per_day * resolved.days
             for skill, type_ids in skills.items():
+                binding = [t for t in type_ids if t in staffed]
+                if not binding:  # a skill only routine types need, planned for the guarantee alone: nobody required
+                    groups[skill] = np.zeros(n)
+                    continue
+                if plan.requirement_for == "emergency" and _served_first(resolved, type_ids):
+                    groups[skill] = emergency_first_requirement(resolved, type_ids, plan.requirement.endswith(
+                        "_lagged"))
+                    continue
+                # every type of the skill loads its agents; only the staffed types' targets set how many
                 sub = resolved.model_copy(update={
                     "contact_types": [c for c in resolved.contact_types if c.id in type_ids], "policies": []})
-                table = requirements(sub, None, methods=[plan.requirement], by="pooled")
+                table = requirements(sub, None, methods=[plan.requirement], by="pooled", binding=binding)
                 groups[skill] = table.sort_values("interval")["agents_needed"].to_numpy(dtype=float)
     except StaffingError as exc:
         raise PlanningError([f"requirement: {exc}"]) from None
-    return Requirement(groups=groups, types_of=skills, method=plan.requirement)
+    first = plan.requirement_for == "emergency" and plan.requirement != "isa" and any(
+        _served_first(resolved, ids) for ids in skills.values())
+    return Requirement(groups=groups, types_of=skills, method=plan.requirement, staffed_for=plan.requirement_for,
+                       emergency_first=first)
+
+
+def _served_first(scenario: Scenario, type_ids: list[str]) -> bool:
+    """Whether the emergency types of a skill group outrank every other type in it (priority is strict)."""
+    types = [c for c in scenario.contact_types if c.id in type_ids]
+    emergency = [c.priority for c in types if c.emergency]
+    others = [c.priority for c in types if not c.emergency]
+    return bool(emergency) and (not others or min(emergency) > max(others))
+
+
+def emergency_first_requirement(scenario: Scenario, type_ids: list[str], lagged: bool) -> np.ndarray:
+    """Agents per interval for the guarantee alone when emergencies are served first (non-preemptive priority).
+
+    With c agents and exponential service of one mean E[S] for every type, the pool's number in system is
+    that of M/M/c whatever the order of service, so an emergency waits with the pool's Erlang C
+    probability P(wait) = C(c, A), A the work of every type; once waiting it is served after the
+    emergencies ahead of it, and its wait is exponential with rate c/E[S] - lambda_e (Kella & Yechiali
+    1985): P(W > t) = C(c, A) exp(-(c/E[S] - lambda_e) t). The smallest c with P(W > guarantee_s) at most
+    1 - guarantee_share, per interval; E[S] is the rate-weighted mean of the group's types, and ``lagged``
+    shifts each type's rate by its mean service time, as the lagged Erlang methods do. The other types
+    get no target: the simulation then checks the guarantee with everything they bring.
+    """
+    from sim.studies.staffing.inputs import arrival_rates_per_s, lagged_rates_per_s, mean_service_s
+
+    types = [c for c in scenario.contact_types if c.id in type_ids]
+    rates, services = [], []
+    for c in types:
+        rate, service = arrival_rates_per_s(scenario, c), mean_service_s(c)
+        rates.append(lagged_rates_per_s(rate, scenario.interval_s, service) if lagged else rate)
+        services.append(service)
+    rates = np.array(rates)
+    total = rates.sum(axis=0)
+    emergency = rates[[c.emergency for c in types]].sum(axis=0)
+    mean_s = np.divide(np.array(services) @ rates, total, out=np.full(total.shape, max(services)),
+                       where=total > 0)
+    need = np.zeros(total.size)
+    for i in np.flatnonzero(emergency > 0):
+        c = max(1, math.floor(emergency[i] * mean_s[i]) + 1)
+        while emergency_first_within(c, total[i], emergency[i], mean_s[i], scenario.guarantee_s) \
+                < scenario.guarantee_share:
+            c += 1
+        need[i] = c
+    return need
+
+
+def emergency_first_within(agents: int, total_rate_per_s: float, emergency_rate_per_s: float, mean_service_s: float,
+                           t_s: float) -> float:
+    """P(an emergency waits at most ``t_s``) with emergencies served first (see emergency_first_requirement)."""
+    from sim.analytic.erlang import erlang_c
+
+    if agents / mean_service_s <= emergency_rate_per_s:
+        return 0.0  # the emergencies alone outrun the agents
+    load = total_rate_per_s * mean_service_s
+    p_wait = 1.0 if load >= agents else erlang_c(agents, load)
+    return 1.0 - p_wait * math.exp(-(agents / mean_service_s - emergency_rate_per_s) * t_s)
 
 
 # ------------------------------------------------------------------ covering
@@ -319,6 +437,19 @@ def duty_cover(scenario: Scenario, start_s: float, weekday: int, length_h: float
                 overlap = min(b, (i + 1) * interval) - max(a, i * interval)
                 cover[i] += sign * overlap / interval
     return cover
+
+
+def roster_size(scenario: Scenario, on_duty: np.ndarray) -> tuple[float, float]:
+    """(agent-hours a week, peak agents) of a roster's scheduled agents on duty per interval (breaks out).
+
+    The one measure of a roster's size that every page and command prints:
+    counting shift entries or summing their headcounts would set a roster of
+    one-weekday entries against one of all-week entries (242 "agents" against
+    46). Absence is a draw, not a plan, so it is left out of both.
+    """
+    on_duty = np.asarray(on_duty, dtype=float)
+    hours = float(on_duty.sum()) * scenario.interval_s / 3600.0
+    return hours * 7.0 / scenario.days, float(on_duty.max(initial=0.0))
 
 
 def column_costs(scenario: Scenario, plan: Plan, columns: Columns) -> np.ndarray:
@@ -539,7 +670,8 @@ def plan_roster(scenario: Scenario, plan: Plan, progress=None) -> PlanResult:
     from sim.runs.runner import run
 
     base_need = requirement(scenario, plan, policy)
-    need = Requirement({k: v.copy() for k, v in base_need.groups.items()}, base_need.types_of, base_need.method)
+    need = Requirement({k: v.copy() for k, v in base_need.groups.items()}, base_need.types_of, base_need.method,
+                       base_need.staffed_for, base_need.emergency_first)
     columns = build_columns(scenario, plan)
     cover = cover_matrix(scenario, plan, columns)
     costs = column_costs(scenario, plan, columns)
@@ -561,7 +693,8 @@ def plan_roster(scenario: Scenario, plan: Plan, progress=None) -> PlanResult:
         rounds.append({"round": r, "wages_over_horizon": solution.cost_per_week * scenario.days / 7.0,
                        "cost_per_week": solution.cost_per_week, "status": solution.status,
                        "gap": solution.gap, "solve_s": solution.solve_s,
-                       "agent_hours_on_duty": float(cover.sum(axis=0) @ solution.counts) * scenario.interval_s / 3600,
+                       **dict(zip(("agent_hours_per_week", "peak_agents_on_duty"),
+                                  roster_size(scenario, cover @ solution.counts))),
                        "guarantee_share_mean": share[0], "guarantee_share_ci_low": share[1],
                        "guarantee_share_ci_high": share[2], "holds_with_confidence": holds})
         if holds or r == plan.repair.rounds or plan.budget_per_week:

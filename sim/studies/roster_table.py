@@ -28,7 +28,7 @@ import pandas as pd
 from sim.errors import InputProblems
 from sim.files.scenario_io import ScenarioError, build_scenario, scenario_to_yaml
 from sim.model.scenario import WEEKDAYS, Agents, Scenario
-from sim.studies.planning import Plan, ShiftTemplate, _clock, duty_cover, requirement, shift_wages
+from sim.studies.planning import Plan, ShiftTemplate, _clock, duty_cover, requirement, roster_size, shift_wages
 
 COLUMNS = ("id", "start", "length_h", "weekdays", "headcount", "skills", "reserved_for", "cost_per_hour", "breaks")
 HAND_SUFFIX = "_by_hand"
@@ -221,8 +221,8 @@ def scenario_yaml_with(scenario: Scenario, policy_id: str) -> str:
 # ------------------------------------------------------------------ against the requirement
 
 
-def roster_cover(scenario: Scenario, agents: Agents) -> np.ndarray:
-    """Agents on duty per interval after absence, breaks taken out, every group pooled."""
+def scheduled_on_duty(scenario: Scenario, agents: Agents) -> np.ndarray:
+    """Agents scheduled on duty per interval, breaks taken out, before absence, every group pooled."""
     n = scenario.intervals_per_day * scenario.days
     cover = np.zeros(n)
     for s in agents.shifts:
@@ -230,7 +230,12 @@ def roster_cover(scenario: Scenario, agents: Agents) -> np.ndarray:
             cover += s.headcount * duty_cover(scenario, s.start_s, WEEKDAYS.index(day), s.length_h, s.breaks)
     for t in agents.tables:
         cover += np.resize(np.asarray(t.agents, dtype=float), n)
-    return (1.0 - agents.absence_probability) * cover
+    return cover
+
+
+def roster_cover(scenario: Scenario, agents: Agents) -> np.ndarray:
+    """Agents on duty per interval after absence, breaks taken out, every group pooled."""
+    return (1.0 - agents.absence_probability) * scheduled_on_duty(scenario, agents)
 
 
 def scheduled_wages(scenario: Scenario, agents: Agents) -> float:
@@ -272,14 +277,26 @@ def cover_table(scenario: Scenario, agents: Agents, required: np.ndarray) -> pd.
 
 
 def wages_by_policy(scenario: Scenario) -> pd.DataFrame:
-    """Every policy's roster as it runs: agents, scheduled wages over the horizon, whether a bot answers first."""
+    """Every policy's roster as it runs: its size, scheduled wages over the horizon, whether a bot answers first.
+
+    The size is ``planning.roster_size``'s, the one unit of every page and command: ``agent_hours_per_week``
+    and ``peak_agents_on_duty`` (scheduled, breaks out, before absence). ``agents`` (shift headcounts
+    summed over entries) is kept for older callers; it is not comparable across rosters and is not shown.
+    """
     rows = []
     for p in scenario.effective_policies:
         resolved = scenario.for_policy(p)
         door = resolved.front_door
         agents = resolved.agents
+        hours, peak = roster_size(scenario, scheduled_on_duty(scenario, agents))
         rows.append({"policy": p.id, "label": p.label or p.id, "baseline": p.baseline or p.id ==
                      scenario.baseline_policy.id, "bot_first": bool(door.bot_enabled or door.bot_only_hours),
+                     "agent_hours_per_week": hours, "peak_agents_on_duty": peak,
                      "agents": sum(s.headcount for s in agents.shifts) + sum(max(t.agents) for t in agents.tables),
                      "wages": scheduled_wages(scenario, agents)})
     return pd.DataFrame(rows)
+
+
+def roster_sizes(scenario: Scenario) -> pd.DataFrame:
+    """Every policy's roster size as it runs (``planning.roster_size``): policy, agent_hours_per_week, peak_agents_on_duty."""
+    return wages_by_policy(scenario)[["policy", "agent_hours_per_week", "peak_agents_on_duty"]]

@@ -20,12 +20,9 @@ import pandas as pd
 from sim.model.scenario import Policy, Scenario
 from sim.runs.results import SAVINGS
 from sim.runs.runner import Progress, run
+from sim.studies.choices import KINDS
 
 Kind = Literal["staffing", "bot_resolve"]
-KINDS: dict[str, str] = {
-    "staffing": "share of human agents kept (1 = the template's full roster, before its own scale)",
-    "bot_resolve": "multiplier on every contact type's bot resolve probability (replaces the template's)",
-}
 
 # A coarse staffing grid (no bisection) for a frontier that is ready seconds after a comparison: the app's
 # Cost of cutting page and the evidence report.

@@ -1,12 +1,15 @@
-"""Classroom: watch one simulated day, the Erlang formulas next to the simulation, how many runs, exercises.
+"""Classroom: watch one simulated day, the Erlang formulas next to the simulation, how many runs, exercises,
+and the published cases beside humanline's figures (sim.studies.agreement).
 
 Every number comes from sim.studies.classroom (through ui.compute and the
-caches in ui.state); this page only lays it out. Each part shows only the
+caches in ui.state), the published cases' from sim.studies.agreement (cached
+on this page); this page only lays them out. Each part shows only the
 inputs it uses.
 """
 
 import math
 
+import pandas as pd
 import streamlit as st
 
 from sim.model import knobs
@@ -21,7 +24,8 @@ for _key in [k for k in st.session_state.keys() if isinstance(k, str) and k.star
 st.title("Classroom")
 st.markdown("Watch a simulated queue move, then compare it with the formulas and test what you predicted.")
 
-SECTIONS = ("Watch one day", "Formulas and simulation", "Erlang curves", "How many runs?", "Exercises")
+SECTIONS = ("Watch one day", "Formulas and simulation", "Erlang curves", "How many runs?", "Exercises",
+            "Published cases")
 section = st.radio("Part", SECTIONS, horizontal=True, key="cls_section", label_visibility="collapsed")
 
 GLOSSARY = """
@@ -301,10 +305,63 @@ def exercises() -> None:
         st.markdown(exercise.explanation)
 
 
+# ------------------------------------------------------------ published cases
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _agreement(replications: int, seed: int, with_time_varying: bool):
+    from sim.studies.agreement import agreement_table
+
+    return agreement_table(replications, seed, time_varying_case=with_time_varying)
+
+
+def published_cases() -> None:
+    from sim.present.agreement import HEADER, table_rows, time_varying_chart
+    from sim.studies.agreement import time_varying
+
+    st.markdown(
+        "Does the simulator get *published* answers right? Each case below was published with its own "
+        "figures — the Erlang formulas exactly, the open simulator **ContactCenters** (Université de Montréal) "
+        "with 95% intervals from 1,000 simulated days. humanline runs each case with the case's own rules (a "
+        "day that starts empty, what happens to callers still waiting at closing, how *service level* is "
+        "counted) and sets its figure beside the published one. **z** is the difference in standard errors of "
+        "both uncertainties together; a row *agrees* within 4 (a little more when the days are few: column "
+        "*z limit*). The full table, 1,000 days per case, is "
+        "docs/validation.md (`python -m sim agreement`).")
+    c1, c2, c3 = st.columns(3)
+    reps = int(c1.number_input("Days per ContactCenters case", min_value=20, max_value=1000, value=100, step=20,
+                               key="cls_agreement_reps",
+                               help="The Erlang cases run a tenth of this (at least 4 stationary days)."))
+    seed = int(c2.number_input("Seed", min_value=0, value=1, step=1, key="cls_agreement_seed"))
+    with_tv = c3.toggle("Time-varying case too", value=False, key="cls_agreement_tv",
+                        help="Feldman, Mandelbaum, Massey & Whitt (2008): iterative staffing against "
+                             "per-interval Erlang C on a sinusoidal day. Slower: it staffs by simulation first.")
+    if st.button("Simulate the published cases", key="classroom_agreement_run"):
+        st.session_state["cls_agreement_asked"] = (reps, seed, with_tv)
+    asked = st.session_state.get("cls_agreement_asked")
+    if asked != (reps, seed, with_tv):
+        st.caption("Press the button to run the cases with these settings.")
+        return
+    with st.spinner("Simulating the published cases"):
+        table = _agreement(reps, seed, with_tv)
+    rows = table.rows
+    agree = int((rows.verdict == "agrees").sum())
+    (st.success if agree == len(rows) else st.warning)(f"{agree} of {len(rows)} rows agree.")
+    # a static table: its cells wrap, where a data grid would cut "0.902 (0.900 to 0.904)" short
+    st.table(pd.DataFrame(table_rows(rows), columns=list(HEADER)).set_index("case"))
+    with st.expander("How each figure is defined"):
+        for r in rows.itertuples():
+            st.markdown(f"**{r.case}, {r.label}** ({r.reference}): {r.definition}.")
+    if len(table.time_varying):
+        st.plotly_chart(time_varying_chart(table.time_varying, time_varying.ALPHA), key="classroom_agreement_chart")
+    st.markdown("**Published cases humanline cannot express yet**")
+    st.table(table.not_expressible[["case", "reason"]].set_index("case"))
+
+
 {
     "Watch one day": watch_one_day,
     "Formulas and simulation": formulas_and_simulation,
     "Erlang curves": erlang_curves,
     "How many runs?": how_many_runs,
     "Exercises": exercises,
+    "Published cases": published_cases,
 }[section]()

@@ -4,6 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from sim.present import charts
+from sim.present import tables as present_tables
+from sim.studies.service import COLLAPSE_RULE, collapsed_policies, non_emergency_service
 from ui import compute, state, tables
 
 ctx = state.ctx()
@@ -11,7 +13,7 @@ sc = ctx.scenario
 
 st.title("What does cutting human agents cost?")
 st.markdown(
-    f"**{sc.name}** — {sc.description}  \n"
+    f"**{sc.name}**" + (f" — {sc.description}" if sc.description.strip() else "") + "  \n"
     f"Each policy meets the same simulated customers over {sc.days} day(s) as the baseline "
     f"(**{sc.baseline_policy.label or sc.baseline_policy.id}**), so differences are paired. "
     f"Emergencies should reach a human within **{sc.guarantee_s:g} s** for at least "
@@ -54,16 +56,21 @@ base_share = next(h for h in heads if h["baseline"])["share_within_guarantee"]["
 if len(heads) == 1:
     st.info("This scenario has a single policy, so there is nothing to compare it with: add policies to the "
             "scenario (or use the Cost of cutting page to cut its staff). Its own figures are in the table below.")
+service = non_emergency_service(result.per_replication, sc.contact_types, result.policies)
+collapsed = collapsed_policies(service)
 edits = compute.policy_changes(ctx.base, result.changes)  # the run's edits, which the stale notice flags
 for h in heads:
     if h["baseline"]:
         continue
     net = h["net"]
     with st.container(border=True, key=f"card_{h['policy']}"):
+        size = result.roster_sizes.set_index("policy").loc[h["policy"]]
         st.markdown(f"**{h['label']}**" + (f" — {h['description']}" if h["description"] else "")
-                    + f"  \n{result.headcounts[h['policy']]:g} agents on its roster as run.")
+                    + f"  \nIts roster as run: {tables.fmt_value(size['agent_hours_per_week'], 'integer')} "
+                      f"agent-hours a week, at most {tables.fmt_value(size['peak_agents_on_duty'], 'count')} agents on duty "
+                      f"at once (scheduled, breaks out, before absence).")
         if edits.get(h["policy"]):
-            st.caption("Edited in the app: " + "; ".join(f"{c['parameter']} {c['before']} → {c['after']}"
+            st.caption("Edited in the app: " + "; ".join(f"{c['parameter']} {state.difference_text(c)}"
                                                          for c in edits[h["policy"]]))
         left, right = st.columns([2, 3])
         with left:
@@ -80,8 +87,32 @@ for h in heads:
                                             f"guarantee (target {100 * result.guarantee_share:g}%).")
                 st.caption("95% CI " + tables.fmt_ci(share["ci_low"], share["ci_high"], "share")
                            + (" (rough)" if share["rough"] else ""))
+            mine = service[service["policy"] == h["policy"]]
+            if len(mine):
+                # the pooled row where several types are not emergencies, else the one type's
+                r = mine.iloc[-1]
+                st.metric(f"{r['label']}: service level", tables.fmt_value(r["service_level"], "share"),
+                          help="Non-emergency callers answered within their type's target time, of those offered "
+                               "to a human (mean over replications).")
+                st.caption("95% CI " + tables.fmt_ci(r["service_level_ci_low"], r["service_level_ci_high"], "share")
+                           + f"; abandonment {tables.fmt_estimate(r['abandonment'], r['abandonment_ci_low'], r['abandonment_ci_high'], 'share')}"
+                           + f"; ASA {tables.fmt_estimate(r['asa_s'], r['asa_s_ci_low'], r['asa_s_ci_high'], 'seconds')}"
+                           + (" (rough)" if r["rough"] else ""))
+            if h["policy"] in collapsed:
+                st.error("**Service collapse** for " + ", ".join(collapsed[h["policy"]]) + ": see the table of "
+                         "non-emergency callers below.", icon=":material/warning:")
         with right:
             st.table(tables.net_terms_table(h, cur))
+
+if len(service):
+    st.subheader("What non-emergency callers get")
+    if collapsed:
+        st.warning("Service collapses under " + ", ".join(f"**{result.labels.get(p, p)}**" for p in collapsed)
+                   + ": the emergency figures above do not show it.", icon=":material/warning:")
+    st.table(present_tables.service_table(service, result.labels, result.baseline))
+    st.caption(f"Per policy, the contact types that are not emergencies (and all of them together): service level "
+               f"(answered within the type's target, of those offered to a human), abandonment and ASA, mean over "
+               f"{result.replications_n} replications with 95% CIs. The rule: {COLLAPSE_RULE}.")
 
 if len(heads) > 1:
     st.subheader("Savings and added costs")
@@ -101,8 +132,8 @@ st.caption(
 st.subheader("Evidence report")
 st.caption("One HTML file to attach to an email: the verdict per policy, every assumption and its source, the "
            "method and its validation, the charts, what could change the verdict, and how to reproduce it. It "
-           "opens offline. It reruns this comparison (same seed, same numbers), traces the cost of cutting and a "
-           "small what-if experiment: expect a minute for the payment-platform week.")
+           "opens offline. It builds on this comparison and on the cost-of-cutting frontier the app traces after "
+           "each run, then adds the validation record and a small what-if experiment; its progress shows which.")
 if st.button("Build the evidence report", key="build_report", icon=":material/description:"):
     page = state.evidence_report(result)
     if page is not None:

@@ -9,7 +9,7 @@ import zipfile
 
 import streamlit as st
 
-from sim.files.dictionary import data_dictionary
+from sim.files.dictionary import FILES, data_dictionary
 from ui import compute, state
 
 ctx = state.ctx()
@@ -46,18 +46,7 @@ st.caption(
     + ("" if front is not None else " Open **Cost of cutting** to add its frontier table.")
 )
 
-DESCRIPTIONS = {
-    "replications.csv": "one row per policy x replication x contact type",
-    "summary.csv": "mean and 95% CI per policy x contact type x metric",
-    "compare.csv": "paired differences against the baseline",
-    "intervals.csv": "per policy x interval, mean over replications",
-    "incidents.csv": "emergency incidents, one row each",
-    "agents.csv": "per policy x replication x agent group: paid, busy and overtime hours",
-    "frontier.csv": "the cost-of-cutting frontier: one row per share kept x metric",
-    "data_dictionary.csv": "every column above: meaning, unit, currency",
-    "scenario.yaml": "the scenario as run, headed by the app's changes",
-    "provenance.json": "scenario hash, seed, versions, the app's changes",
-}
+DESCRIPTIONS = FILES  # one list of what each file holds, shared with the CLI folders
 st.subheader("One at a time")
 for name, text in files.items():
     mime = "text/csv" if name.endswith(".csv") else ("application/json" if name.endswith(".json")

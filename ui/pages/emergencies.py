@@ -34,7 +34,7 @@ st.caption(
     "the legend gives that share as the table below does (mean over replications)."
 )
 st.subheader("Incidents that never reached a human")
-st.dataframe(tables.unreached_table(result), key="unreached_table")
+st.table(tables.unreached_table(result))  # a table, not a grid: its long headers wrap rather than being cut
 st.caption(
     f"Per run of {result.days} day(s), mean over {result.replications_n} replications (95% CI for the count). "
     "Those never reached lose what their drain curve reaches by the end of their loss window (the scenario's "

@@ -56,5 +56,7 @@ st.markdown(tables.frontier_statement(front))
 
 st.subheader("The numbers behind the chart")
 st.table(tables.frontier_table(front))
-st.caption(f"Mean ({pct} CI) per run against the baseline; 'agents' is the roster at that share. "
+st.caption(f"Mean ({pct} CI) per run against the baseline; 'agents' is the roster at that share. Each term is "
+           "written as it counts in society's net effect (a cost is negative, as the chart draws it below zero), so "
+           "a row's wages saved, bot cost saved, added customer losses and added churn add up to its net. "
            f"Computed in {front.timings.get('total_s', 0):.1f} s. This table is in Downloads as CSV.")

@@ -118,22 +118,29 @@ st.caption(f"Over-cover: {over.clip(lower=0).mean():.2f} agents per interval on 
            "Dotted: the requirement after the simulation raised it where emergencies missed the guarantee.")
 
 st.subheader("The cost of the guarantee")
-rows = [{"policy": "Optimised roster", "front door": "as " + policies[policy], "agents": int(view.rows["headcount"].sum()),
-         "wages": planned_wages, "difference": 0.0}]
+rows = []
 for pid, w in wages.iterrows():
-    if pid == PLAN_POLICY:
-        continue
-    rows.append({"policy": w["label"], "front door": "bot first" if w["bot_first"] else "humans directly",
-                 "agents": int(w["agents"]), "wages": w["wages"],
-                 "difference": planned_wages - w["wages"]})
+    planned_row = pid == PLAN_POLICY
+    rows.append({"policy": "Optimised roster" if planned_row else w["label"],
+                 "front door": ("as " + policies[policy]) if planned_row else
+                 ("bot first" if w["bot_first"] else "humans directly"),
+                 "agent-hours a week": w["agent_hours_per_week"],
+                 "peak agents on duty": w["peak_agents_on_duty"],
+                 "wages": w["wages"], "difference": 0.0 if planned_row else planned_wages - w["wages"]})
+rows.sort(key=lambda r: r["policy"] != "Optimised roster")
 cost = pd.DataFrame(rows)
-st.dataframe(cost.assign(wages=cost["wages"].map(lambda v: fmt_money(v, cur)),
-                         difference=cost["difference"].map(lambda v: ("+" if v > 0 else "") + fmt_money(v, cur)))
-             .rename(columns={"wages": f"wages {span}", "difference": "optimised roster costs"}),
-             hide_index=True, key="plan_cost_table")
-st.caption("What the optimised roster costs in scheduled wages more (+) or less (−) than each policy's "
-           "roster. Wages only: bot costs, customer losses, liability and churn come from simulating the policies "
-           "side by side — add the roster to the comparison.")
+st.table(cost.assign(**{"agent-hours a week": cost["agent-hours a week"].map(lambda v: fmt_value(v, "integer")),
+                        "peak agents on duty": cost["peak agents on duty"].map(lambda v: fmt_value(v, "count")),
+                        "wages": cost["wages"].map(lambda v: fmt_money(v, cur)),
+                        "difference": cost["difference"].map(lambda v: ("+" if v > 0 else "") + fmt_money(v, cur))})
+         .rename(columns={"wages": f"wages {span}", "difference": "optimised roster costs"}).set_index("policy"))
+st.caption("Every roster in the same units: **agent-hours a week** — the scheduled hours of every shift (breaks "
+           "included), per week of the horizon — and **peak agents**, the most agents on shift at once in any "
+           "interval (before absence). A roster's number of shift entries is no measure of its size: the optimised "
+           f"roster has {len(view.rows)} entries, one per start time and weekday set. The last column is what the "
+           "optimised roster costs in scheduled wages more (+) or less (−) than each policy's roster. Wages only: "
+           "bot costs, customer losses, liability and churn come from simulating the policies side by side — add "
+           "the roster to the comparison.")
 
 a, b = st.columns(2)
 if a.button("Add to the comparison", type="primary", key="plan_add", icon=":material/add_chart:"):

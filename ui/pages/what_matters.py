@@ -3,8 +3,11 @@
 import streamlit as st
 
 from sim.present import charts
-from sim.present.formatting import fmt_value
+from sim.present.formatting import fmt_parameter, fmt_value
+from sim.present.loss_charts import loss_curve_share_lines
+from sim.present.tables import factor_label
 from ui import compute, state
+from ui.cache import what_matters_root
 
 ctx = state.ctx()
 sc = ctx.scenario
@@ -41,6 +44,8 @@ if source.startswith("A quick"):
     if not st.button("Run the experiment", type="primary", key="what_matters_run"):
         st.caption("About half a minute for the payment-platform week on two cores; the result is kept while the "
                    "app runs.")
+        st.caption(f"Each experiment is kept in your own cache folder, `{what_matters_root()}`, so one stopped "
+                   "half-way resumes; other users of this machine do not see it. Delete the folder to free the space.")
         st.stop()
     result = state.what_matters(policy, reps)
 else:
@@ -70,8 +75,15 @@ if tornado is not None and len(tornado):
             continue
         label, kind = FIGURES[figure]
         base = fmt_value(part["base_mean"].iloc[0], kind, result.currency)
-        st.plotly_chart(charts.tornado_chart(part, f"{label}, {policy} (base {base})", kind, result.currency),
+        name = {p.id: p.label or p.id for p in sc.effective_policies}.get(policy, policy)
+        st.plotly_chart(charts.tornado_chart(part, f"{label}, {name} (base {base})", kind, result.currency,
+                                             factor_labels={f: factor_label(f, sc) for f in part["factor"]}),
                         key=f"tornado_{policy}_{figure}")
+    shares = result.tables.get("loss_curve_share")
+    lines = loss_curve_share_lines(shares, FIGURES) if shares is not None else []
+    if lines:
+        st.markdown("**How much of this is the loss curve?** (its factors' squared swings over all factors')\n"
+                    + "\n".join(f"- {line}" for line in lines))
 else:
     st.info("This experiment's design is not one-at-a-time, so there is no tornado; see the indices below.")
 
@@ -88,12 +100,15 @@ if boxes is None or boxes.empty:
     st.write("No verdict to map.")
 else:
     words = {"saves_money": "saves society money", "guarantee_holds": "keeps the emergency guarantee"}
-    for (policy, verdict), part in boxes.groupby(["policy", "verdict"], sort=False):
+    names = {p.id: p.label or p.id for p in sc.effective_policies}
+    for (pid, verdict), part in boxes.groupby(["policy", "verdict"], sort=False):
+        policy = names.get(pid, pid)
         what, value = words.get(verdict, verdict), bool(part["value"].iloc[0])
         if part["factor"].isna().all():
             st.markdown(f"- **{policy}** {'always' if value else 'never'} {what} over the ranges explored.")
             continue
-        where = "; ".join(f"`{r.factor}` between {r.low:.4g} and {r.high:.4g}" for r in part.itertuples())
+        where = "; ".join(f"{factor_label(r.factor, sc)} between {fmt_parameter(float(r.low))} and "
+                          f"{fmt_parameter(float(r.high))}" for r in part.itertuples())
         first = part.iloc[0]
         st.markdown(f"- **{policy}** {'does' if value else 'does not'} {what.replace('saves', 'save').replace('keeps', 'keep')}"
                     f" where {where} ({first['coverage']:.0%} of such points lie there, and they are "

@@ -39,7 +39,7 @@ the policy as it is.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -77,7 +77,8 @@ class _Stream:
 
 
 def _streams(
-    scenario: Scenario, by: str, lagged: bool, target_s: float | None, service_level: float | None
+    scenario: Scenario, by: str, lagged: bool, target_s: float | None, service_level: float | None,
+    binding: frozenset[str] | None = None,
 ) -> list[_Stream]:
     n = scenario.n_intervals
 
@@ -115,8 +116,9 @@ def _streams(
     idle = total <= 0
     weights[:, idle] = 1.0 / len(per_type)
     overridden = target_s is not None and service_level is not None
-    targets = () if overridden else tuple((ct.id, *own_target(ct), rate > 0) for ct, rate, _, _ in per_type)
-    t, sl = own_target(per_type[0][0])
+    targets = () if overridden else tuple((ct.id, *own_target(ct), rate > 0) for ct, rate, _, _ in per_type
+                                          if binding is None or ct.id in binding)
+    t, sl = own_target(next((ct for ct, *_ in per_type if binding is None or ct.id in binding), per_type[0][0]))
     return [_Stream(POOLED, total, services @ weights, patiences @ weights, t, sl, None, targets)]
 
 
@@ -149,8 +151,13 @@ def requirements(
     service_level: float | None = None,
     max_occupancy: float | None = None,
     max_agents: int = 5000,
+    binding: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Agents needed per interval by the analytic methods, next to the rostered agents.
+
+    ``binding`` (pooled only): the contact types whose targets set the agents needed; every type's work
+    still loads the pool. None: every type's target binds. The roster planner's emergency requirement
+    uses it: the guarantee's targets, against the wait that every type's work makes.
 
     One row per interval x row label (contact type or 'pooled') x method, with
     columns interval, interval_start_s, day, weekday, time, contact_type,
@@ -180,7 +187,8 @@ def requirements(
     for method in methods:
         lagged = method.endswith("_lagged")
         formula = method.removesuffix("_lagged")
-        for stream in _streams(resolved, by, lagged, target_s, service_level):
+        for stream in _streams(resolved, by, lagged, target_s, service_level,
+                               None if binding is None else frozenset(binding)):
             if stream.targets:
                 needed, predicted, t, sl, binding = _solve_pooled(stream, formula, frame, max_occupancy, max_agents)
             else:

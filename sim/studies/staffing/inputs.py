@@ -18,17 +18,8 @@ from sim.model.arrivals import expected_per_interval
 from sim.model.metrics import integrate_level
 from sim.model.roster import build_roster
 from sim.model.scenario import WEEKDAYS, ContactType, Scenario
+from sim.studies.choices import ANALYTIC_METHODS, METHODS
 
-ANALYTIC_METHODS: dict[str, str] = {
-    "erlang_c": "Erlang C per interval (SIPP; nobody abandons)",
-    "erlang_a": "Erlang A per interval (SIPP; exponential patience with the mean patience)",
-    "erlang_c_lagged": "Erlang C on the rate one mean service time earlier (lagged PSA)",
-    "erlang_a_lagged": "Erlang A on the rate one mean service time earlier (lagged PSA)",
-}
-METHODS: dict[str, str] = {
-    **ANALYTIC_METHODS,
-    "isa": "iterative staffing algorithm by simulation (one pool of agents with every skill)",
-}
 DEFAULT_SERVICE_LEVEL = 0.8  # the industry's "80/20" when a type states only its target seconds
 POOLED = "pooled"
 

@@ -10,6 +10,8 @@ guarantee — ``analyse`` returns tidy tables (and writes them as CSV):
 - ``tornado`` (one-at-a-time designs): each factor's low and high swing from
   the base point, paired replication by replication (the same incidents at
   both ends), with intervals, sorted by the size of the swing;
+- ``loss_curve_share`` (one-at-a-time designs): how much of those swings
+  the loss curve's factors make (their squared swings over all);
 - ``morris`` (Morris designs): mu*, mu, sigma and mu*'s interval (SALib);
 - ``sobol`` (Sobol designs): first-order and total indices with intervals
   (SALib, Saltelli's scheme);
@@ -28,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.files.dictionary import data_dictionary
 from sim.files.scenario_io import load_scenario
 from sim.runs.stats import t_interval
 from sim.studies.uncertainty.designs import salib_problem
@@ -56,6 +59,7 @@ def analyse(folder: str | Path, write: bool = True) -> dict[str, pd.DataFrame]:
     problem = salib_problem(experiment)
     if kind == "one_at_a_time":
         tables["tornado"] = tornado(runs, design, experiment, figures)
+        tables["loss_curve_share"] = loss_curve_share(tables["tornado"])
     if kind == "morris":
         tables["morris"] = _per_policy(tables["points"], design, figures,
                                        lambda x, y: morris_indices(problem, x, y, experiment.spec.design.grid_levels))
@@ -67,6 +71,9 @@ def analyse(folder: str | Path, write: bool = True) -> dict[str, pd.DataFrame]:
         out.mkdir(exist_ok=True)
         for name, table in tables.items():
             table.to_csv(out / f"{name}.csv", index=False)
+        # every column described, as in every other folder a command writes
+        data_dictionary(tables, experiment.scenario.economics.currency).to_csv(out / "data_dictionary.csv",
+                                                                               index=False)
     return tables
 
 
@@ -117,6 +124,33 @@ def tornado(runs: pd.DataFrame, design: pd.DataFrame, experiment, figures) -> pd
     out["order"] = out["swing"].abs()
     out = out.sort_values(["policy", "figure", "order"], ascending=[True, True, False]).drop(columns="order")
     return out.reset_index(drop=True)
+
+
+def is_loss_curve_factor(path: str) -> bool:
+    """Whether a factor moves a loss curve: a named curve's band position, a half-life, or a curve's points."""
+    return path.startswith("loss_curve_bands.") or path.endswith(".loss.half_life_min") or ".loss.curve" in path
+
+
+def loss_curve_share(tornado_table: pd.DataFrame) -> pd.DataFrame:
+    """Per policy and figure, how much of the one-at-a-time swings is the loss curve's.
+
+    ``share`` is the loss-curve factors' squared swings over all factors'
+    squared swings: for effects that add up (what a one-at-a-time design
+    assumes), the share of the figure's variance across the ranges explored
+    that the loss curve explains. ``swing`` is the largest loss-curve swing.
+    """
+    rows = []
+    for (policy, figure), part in tornado_table.groupby(["policy", "figure"], sort=False):
+        curve = part["factor"].map(is_loss_curve_factor)
+        squares = part["swing"].astype(float) ** 2
+        total = float(squares.sum())
+        rows.append({
+            "policy": policy, "figure": figure,
+            "loss_curve_factors": int(curve.sum()),
+            "swing": float(part.loc[curve, "swing"].abs().max()) if curve.any() else 0.0,
+            "share": float(squares[curve].sum() / total) if total > 0 else float("nan"),
+        })
+    return pd.DataFrame(rows, columns=["policy", "figure", "loss_curve_factors", "swing", "share"])
 
 
 def sobol_indices(problem: dict, y: np.ndarray) -> pd.DataFrame:

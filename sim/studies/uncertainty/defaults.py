@@ -3,11 +3,13 @@
 The app's "What matters" page, and anyone without an experiment file, start
 here: for one policy against the baseline, a one-at-a-time design over the
 inputs that a verdict on cutting human agents leans on and that nobody knows
-well — how fast stolen money drains (each emergency type's half-life), how
+well — how fast stolen money drains (each named loss curve's position in
+its bootstrap band, one factor per curve, or a half-life), how
 often the bot really resolves a contact, how many customers find the human
 option, the churn cost of an abandoned contact and the liability share.
-Each moves from a low to a high value around the scenario's own (a third to
-three times a half-life or a cost, +-0.3 on a share, half to one and a half
+Each moves from a low to a high value around the scenario's own (a named
+curve from its 5th to its 95th band position, a third to three times a
+half-life or a cost, +-0.3 on a share, half to one and a half
 times a resolve rate), within the field's bounds; a factor the scenario
 does not use (no bot in the policy, no churn cost) is left out. At most
 ``MAX_FACTORS`` factors keep it to a minute on two cores.
@@ -22,6 +24,9 @@ from sim.model.scenario import Scenario
 from sim.studies.uncertainty.spec import Design, Experiment, ExperimentSpec, Factor, _check_factor
 
 MAX_FACTORS = 6
+# A named loss curve moves from its 5th to its 95th band position (sim.model.loss_curves.named_curve):
+# every position is a refit of the evidence, so the factor never makes an impossible curve.
+BAND = (0.05, 0.95)
 
 
 def default_experiment(scenario: Scenario, policy: str, replications: int = 2, seed: int | None = None) -> Experiment:
@@ -30,8 +35,13 @@ def default_experiment(scenario: Scenario, policy: str, replications: int = 2, s
     door = resolved.front_door
     bot = door.bot_enabled or bool(door.bot_only_hours)
     factors: list[Factor] = []
+    for name in scenario.loss_curve_bands:
+        if any(ct.emergency and ct.loss.amount_at_risk is not None and ct.loss.curve == name
+               for ct in scenario.contact_types):
+            now = scenario.loss_curve_bands[name]
+            factors.append(Factor(path=f"loss_curve_bands.{name}", low=min(BAND[0], now), high=max(BAND[1], now)))
     for ct in scenario.contact_types:
-        if ct.emergency and ct.loss.amount_at_risk is not None:
+        if ct.emergency and ct.loss.amount_at_risk is not None and ct.loss.curve is None:
             h = ct.loss.half_life_min
             factors.append(Factor(path=f"contact_types[{ct.id}].loss.half_life_min", low=max(h / 3, 1.0), high=3 * h))
     if bot:

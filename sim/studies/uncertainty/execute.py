@@ -11,11 +11,16 @@ Runs are grouped into tasks — a few per worker and at least a second's work,
 so scheduling costs little next to simulating — and each finished task is
 written to the folder at once (``store.write_batch``): memory stays flat in
 the number of runs, and a killed experiment resumes where it stopped.
+
+Points that differ only in money (a loss's half-life, a cost, the liability
+share: fields the simulation never reads, ``sim.runs.runner.simulation_key``)
+go into the same task and share one simulation per replication, summarised
+for each (``run_replications_shared``): in the report's one-at-a-time
+experiment most factors are of that kind.
 """
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import as_completed
@@ -23,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.runs.runner import run_replications
+from sim.runs.runner import AFTER_THE_RUN_LOSS_FIELDS, AFTER_THE_RUN_SECTIONS, run_replications_shared
 from sim.runs.workers import capped_workers, process_pool
 from sim.studies.uncertainty.designs import design_points
 from sim.studies.uncertainty.spec import Experiment, ExperimentError, load_experiment
@@ -65,7 +70,7 @@ def run_experiment(
     total = len(design) * experiment.spec.replications
     if progress:
         progress(total - len(todo), total)
-    tasks = _tasks(todo, max(1, workers))
+    tasks = _tasks(todo, max(1, workers), _simulated_part(experiment, design))
     finished = total - len(todo)
     for rows in _execute(experiment, design, tasks, workers, dask):
         write_batch(folder, rows)
@@ -85,13 +90,31 @@ def run_keys(experiment: Experiment, design: pd.DataFrame, keys: Iterable[tuple[
     by_point: dict[int, list[int]] = {}
     for point, replication in keys:
         by_point.setdefault(point, []).append(replication)
-    frames = []
+    # Points with the same replications run together, so that those which move only money share a simulation.
+    by_replications: dict[tuple[int, ...], list[int]] = {}
     for point, replications in by_point.items():
-        scenario = experiment.scenario_at(design.loc[point].to_dict())
-        for reps in _consecutive(sorted(replications)):
-            results = run_replications(scenario, experiment.policies, reps, experiment.spec.seed)
-            frames.append(_rows(results, experiment.baseline, point))
+        by_replications.setdefault(tuple(sorted(replications)), []).append(point)
+    frames = []
+    for replications, points in by_replications.items():
+        scenarios = [experiment.scenario_at(design.loc[point].to_dict()) for point in points]
+        for reps in _consecutive(list(replications)):
+            shared = run_replications_shared(scenarios, experiment.policies, reps, experiment.spec.seed)
+            frames += [_rows(results, experiment.baseline, point) for point, results in zip(points, shared)]
     return pd.concat(frames, ignore_index=True)
+
+
+def _after_the_run(path: str) -> bool:
+    """Whether a factor's path is a field the simulation never reads (sim.runs.runner.simulation_key)."""
+    parts = path.replace("]", "").replace("[", ".").split(".")
+    return (any(section in parts[:-1] for section in AFTER_THE_RUN_SECTIONS)
+            or (len(parts) >= 2 and parts[-2] == "loss" and parts[-1] in AFTER_THE_RUN_LOSS_FIELDS))
+
+
+def _simulated_part(experiment: Experiment, design: pd.DataFrame) -> pd.Series:
+    """Per point, the values of the factors the simulation reads: points with equal values can share it."""
+    simulated = [f.path for f in experiment.spec.factors if not _after_the_run(f.path)]
+    # rows of an array, not itertuples: with no such factor every point still gets its (empty) tuple
+    return pd.Series([tuple(row) for row in design[simulated].to_numpy()], index=design.index, dtype=object)
 
 
 def _consecutive(values: list[int]) -> list[range]:
@@ -130,11 +153,18 @@ def _all_keys(points: int, replications: int) -> list[tuple[int, int]]:
     return [(p, r) for p in range(points) for r in range(replications)]
 
 
-def _tasks(keys: list[tuple[int, int]], workers: int) -> list[list[tuple[int, int]]]:
+def _tasks(keys: list[tuple[int, int]], workers: int, simulated: pd.Series | None = None) -> list[list[tuple[int, int]]]:
+    """Keys in tasks of about equal work: the keys of one simulation (points with the same ``simulated``
+    values, one replication) stay together, and each such group counts as one simulation's work."""
     if not keys:
         return []
-    size = max(1, math.ceil(len(keys) / (workers * TASKS_PER_WORKER)))
-    return [keys[i : i + size] for i in range(0, len(keys), size)]
+    groups: dict[tuple, list[tuple[int, int]]] = {}
+    for point, replication in keys:
+        part = simulated[point] if simulated is not None else point
+        groups.setdefault((part, replication), []).append((point, replication))
+    units = list(groups.values())
+    size = max(1, len(units) // (workers * TASKS_PER_WORKER))  # at least TASKS_PER_WORKER tasks per worker
+    return [[key for unit in units[i : i + size] for key in unit] for i in range(0, len(units), size)]
 
 
 def _execute(experiment, design, tasks, workers: int, dask: str | None):
