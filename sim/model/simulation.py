@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from sim.model.engine import ContactCentre, RunLog
 from sim.model.roster import Roster
-from sim.model.routing import uses_staged_routing
 from sim.model.scenario import Scenario
 from sim.model.workload import Workload
-
-uses_extended_routing = uses_staged_routing  # the name callers knew
 
 
 def simulate(scenario: Scenario, workload: Workload, roster: Roster) -> RunLog:
