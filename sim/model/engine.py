@@ -19,13 +19,15 @@ false bot "resolved"):
    the option to exist now (not bot-only hours), to be offered on this
    attempt, and to be found; then ``menu_s`` of menus. A customer who cannot
    get through gives up and may redial.
-3. In the human queue: served at once by a free eligible agent, or it balks,
-   or it waits. Waiting contacts are served by priority, then first come first
-   served, non-preemptively; one that runs out of patience abandons and may
-   redial.
+3. In the human queue: which agent takes which contact is the routing rule's
+   (sim.model.routing, chosen from the scenario; the engine calls it through
+   the hooks of ``sim.model.routing.base.Routing``). Under priority routing it
+   is served at once by a free eligible agent, or it balks, or it waits;
+   waiting contacts are served by priority, then first come first served,
+   non-preemptively; one that runs out of patience abandons and may redial.
 
 Abandonment is *lazy*: a waiting contact is not watched by a timer. When an
-agent looks for work it drops queue heads whose patience ran out before now —
+agent looks for work the rule drops queue heads whose patience ran out before now —
 they left at their abandonment instant and used no agent time — which is
 exact for priority/FCFS queues. A timer is set only for the contacts that will
 redial, because their redial must arrive at the real abandonment instant plus
@@ -53,14 +55,29 @@ from __future__ import annotations
 
 import gc
 from array import array
-from collections import deque
-from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 from simpy.core import NORMAL
 
+# The attempt log's vocabulary, also importable from here (sim.model.metrics and callers read it from the engine).
+from sim.model.attempt_log import (  # noqa: F401
+    ABANDONED,
+    ANSWERED,
+    ATTEMPT_COLUMNS,
+    BALKED,
+    BLOCKED,
+    BOT_FALSE_RESOLVED,
+    BOT_RESOLVED,
+    CALLBACK_COLUMNS,
+    CALLBACK_UNANSWERED,
+    DIAL_COLUMNS,
+    OUTCOME_NAMES,
+    RunLog,
+)
 from sim.model.roster import Roster
+from sim.model.routing import Routing, routing_for
+from sim.model.routing.base import BREAK, BUSY, GONE, IDLE, Call, float_view
 from sim.model.scenario import Scenario, in_daily_spans
 from sim.model.workload import TypeWorkload, Workload
 
@@ -70,110 +87,15 @@ from sim.model.workload import TypeWorkload, Workload
 # without agents (abandoned), as they would in a centre that had closed.
 MAX_RUN_ON_S = 28 * 86400.0
 
-# How long past its patience an attempt that may take a callback may still need agents: a
-# callback's patience does not run, so nothing bounds its wait but the agents' pace. Two days
-# covers any callback queue a staffed centre clears; one still waiting when the run-on roster
-# ends is logged unanswered (sim.model.extended).
-CALLBACK_RUN_ON_S = 2 * 86400.0
-
-# Attempt outcomes, as logged. CALLBACK_UNANSWERED: an accepted callback that never reached the
-# customer (every call unanswered), an outcome of an offered attempt like answered or abandoned.
-ANSWERED, ABANDONED, BALKED, BOT_RESOLVED, BOT_FALSE_RESOLVED, BLOCKED, CALLBACK_UNANSWERED = range(7)
-OUTCOME_NAMES = (
-    "answered", "abandoned", "balked", "bot_resolved", "bot_false_resolved", "blocked", "callback_unanswered"
-)
-
-# Columns of RunLog.callbacks: one row per attempt offered a callback (sim.model.extended).
-CALLBACK_COLUMNS = ("type", "incident", "attempt", "offered_s", "accepted", "calls", "connected")
-# Columns of RunLog.dials: agent time spent placing calls back.
-DIAL_COLUMNS = ("agent", "start_s", "end_s", "type", "incident")
-
-# Agent states.
-_OFF, _IDLE, _BUSY, _BREAK, _GONE = range(5)
-
-# Columns of the attempt log.
-ATTEMPT_COLUMNS = (
-    "type",  # contact type index
-    "incident",  # incident index within its type
-    "attempt",  # 0 for the first attempt
-    "arrive_s",
-    "bot",  # 1 if the attempt went through a bot session
-    "enqueue_s",  # joined the human queue (nan if never offered)
-    "leave_queue_s",  # answered, abandoned or balked (nan if never offered)
-    "outcome",
-    "agent",  # agent-shift index that answered (-1 otherwise)
-    "service_s",  # handle + after-contact work (0 unless answered)
-)
-
-
-@dataclass
-class RunLog:
-    """Raw output of one simulated policy-replication."""
-
-    attempts: np.ndarray  # float array, one row per attempt, ATTEMPT_COLUMNS
-    agent_start_s: np.ndarray  # one entry per presence (sim.model.roster), the run-on past the horizon included
-    agent_leave_s: np.ndarray
-    agent_end_s: np.ndarray  # scheduled end
-    agent_group: np.ndarray
-    breaks: np.ndarray  # rows (agent, start_s, end_s)
-    end_s: float  # when the last attempt got its outcome
-    callbacks: np.ndarray = field(default_factory=lambda: np.empty((0, len(CALLBACK_COLUMNS))))
-    dials: np.ndarray = field(default_factory=lambda: np.empty((0, len(DIAL_COLUMNS))))
-
-    def column(self, name: str) -> np.ndarray:
-        return self.attempts[:, ATTEMPT_COLUMNS.index(name)]
-
-
-class _Call(simpy.Event):
-    """A callback due at a time: an already-successful event, built without Timeout's checks.
-
-    Scheduled through ``Environment.schedule``; SimPy's loop pops it and calls
-    ``callback(event)``. It is the hot path's only allocation besides the attempt.
-    """
-
-    def __init__(self, callback, value):
-        self.callbacks = [callback]
-        self._value = value
-        self._ok = True
-
-
-class _Attempt:
-    __slots__ = ("k", "i", "j", "idx", "arrive_s", "bot", "enqueue_s", "abandon_s", "waiting")
-
-    def __init__(self, k, i, j, idx, arrive_s):
-        self.k = k
-        self.i = i
-        self.j = j
-        self.idx = idx  # flat index into the workload's attempt arrays
-        self.arrive_s = arrive_s
-        self.bot = 0
-        self.enqueue_s = np.nan
-        self.abandon_s = np.inf
-        self.waiting = False
-
-
-class _Agent:
-    __slots__ = ("n", "group", "state", "leave_pending", "break_pending", "start_s", "done", "done_callbacks",
-                 "chats", "chat_t", "chat_version")  # the last three: sim.model.extended's chats only
-
-    def __init__(self, n, group, start_s, on_service_done):
-        self.n = n
-        self.group = group
-        self.start_s = start_s
-        self.state = _OFF
-        self.leave_pending = False
-        self.break_pending = 0.0
-        # An agent has at most one contact in hand, so one end-of-service event
-        # serves all its contacts: SimPy empties ``callbacks`` once it has run
-        # them and the same list goes back before the event is scheduled again.
-        self.done = _Call(on_service_done, self)
-        self.done_callbacks = self.done.callbacks
-
 
 class ContactCentre:
-    """One run of the model. Build, then ``run()`` once."""
+    """One run of the model. Build, then ``run()`` once.
 
-    def __init__(self, scenario: Scenario, workload: Workload, roster: Roster):
+    ``routing``: the rule that decides which agent takes which contact
+    (sim.model.routing); by default the one the scenario calls for.
+    """
+
+    def __init__(self, scenario: Scenario, workload: Workload, roster: Roster, routing: Routing | None = None):
         self._bot_possible = scenario.front_door.bot_can_be_in_front
         roster = roster.covering(latest_outcome_s(scenario, workload))  # itself when already built that far
         self.env = simpy.Environment()
@@ -207,15 +129,15 @@ class ContactCentre:
         # Python float as fast as indexing a list does (faster than indexing the
         # numpy array), without a 32-byte boxed copy of every number.
         def lists(name: str) -> list[memoryview]:
-            return [_floats(getattr(t, name)) for t in workload.types]
+            return [float_view(getattr(t, name)) for t in workload.types]
 
         def where(wanted: list, name: str) -> list[memoryview | None]:
             # Only the numbers a type can use are read, so only those are drawn (sim.model.workload).
-            return [_floats(getattr(t, name)) if want else None for t, want in zip(workload.types, wanted)]
+            return [float_view(getattr(t, name)) if want else None for t, want in zip(workload.types, wanted)]
 
         self.w_arrival = [t.arrival_s for t in workload.types]
         self.w_patience = lists("patience_s")
-        self.w_service = [_floats(t.service_s) for t in workload.types]
+        self.w_service = [float_view(t.service_s) for t in workload.types]
         self.w_balk = where([p > 0 for p in self.balk_p], "u_balk")
         self.w_redial = where([p > 0 for p in self.redial_p], "u_redial")
         self.w_redial_delay = where([p > 0 for p in self.redial_p], "redial_delay_s")
@@ -227,39 +149,33 @@ class ContactCentre:
             self.w_find = lists("u_find_human")
             self.w_return_delay = lists("return_delay_s")
 
-        # Routing tables. Agents pick work from the types they may serve,
-        # highest priority first; a contact goes to an idle agent of the most
-        # specialised eligible group first, keeping generalists free.
-        groups = roster.groups
-        eligible = roster.serves(types).tolist()
-        self.types_of_group = [
-            sorted((k for k in range(self.n_types) if eligible[g][k]), key=lambda k: -self.priority[k])
-            for g in range(len(groups))
-        ]
-        self.groups_of_type = [
-            sorted((g for g in range(len(groups)) if eligible[g][k]), key=lambda g: len(self.types_of_group[g]))
-            for k in range(self.n_types)
-        ]
-        self.idle: list[dict[_Agent, None]] = [dict() for _ in groups]  # insertion-ordered sets
-        self.queues: list[deque[_Attempt]] = [deque() for _ in types]
-
-        self.agents = [_Agent(n, s.group, s.start_s, self._service_done) for n, s in enumerate(roster.shifts)]
         self.roster = roster
-        self.agent_leave_s = [np.nan] * len(self.agents)
-        self.present: dict[_Agent, None] = {}
+        self.on_duty = [0] * len(roster.groups)  # agents of each group present now (on a break or busy included)
         self.log = array("d")  # ATTEMPT_COLUMNS, row after row
         self.break_log: list[tuple] = []
         self.end_s = 0.0
+        self.present: dict = {}
+
+        self.routing = routing if routing is not None else routing_for(scenario)(scenario, workload)
+        self.routing.attach(self)
+        # The rule's hooks, bound once (sim.model.routing.base.Routing).
+        self._offer = self.routing.offer
+        self._look_for_work = self.routing.look_for_work
+        self._unlist = self.routing.unlist
+        self._new_attempt = self.routing.attempt_type
+        agent_type, service_done = self.routing.agent_type, self.routing.service_done
+        self.agents = [agent_type(n, s.group, s.start_s, service_done) for n, s in enumerate(roster.shifts)]
+        self.agent_leave_s = [np.nan] * len(self.agents)
 
     # ------------------------------------------------------------------ run
     def run(self) -> RunLog:
         for agent, shift in zip(self.agents, self.roster.shifts):
-            self._at(shift.start_s, self._shift_start, agent)
-            self._at(shift.end_s, self._shift_end, agent)
+            self.at(shift.start_s, self._shift_start, agent)
+            self.at(shift.end_s, self._shift_end, agent)
             for start, length in shift.breaks:
-                self._at(start, self._break_start, (agent, length))
+                self.at(start, self._break_start, (agent, length))
         self._start_arrivals()
-        self._at(self.horizon_s, self._close, None)
+        self.at(self.horizon_s, self._close, None)
         # The run allocates millions of short-lived, acyclic objects; the cyclic
         # collector would rescan them all again and again for nothing (it
         # costs ~40% of the run time). Reference counting frees them anyway.
@@ -271,11 +187,13 @@ class ContactCentre:
             if gc_was_enabled:
                 gc.enable()
         self._arrivals = None  # the sorted arrival arrays are not needed past the run
-        self._sweep_waiting()
+        self.routing.sweep()
         self._dismiss_all(self.end_s)
-        return self._result()
+        log = self._result()
+        self.routing.add_to_log(log)
+        return log
 
-    def _at(self, time_s: float, callback, value) -> None:
+    def at(self, time_s: float, callback, value) -> None:
         """Schedule ``callback`` at ``time_s``, which the model computed (an arrival plus a bot time, say).
 
         SimPy's clock reaches the same instants by another float path (now +
@@ -288,10 +206,10 @@ class ContactCentre:
             if delay < -1e-9 * max(1.0, abs(time_s)):
                 raise ValueError(f"cannot schedule in the past ({time_s} < {self.env.now})")
             delay = 0.0
-        self._schedule(_Call(callback, value), NORMAL, delay)
+        self._schedule(Call(callback, value), NORMAL, delay)
 
-    def _after(self, delay_s: float, callback, value) -> None:
-        self._schedule(_Call(callback, value), NORMAL, delay_s)
+    def after(self, delay_s: float, callback, value) -> None:
+        self._schedule(Call(callback, value), NORMAL, delay_s)
 
     # ------------------------------------------------------------- arrivals
     def _start_arrivals(self) -> None:
@@ -304,16 +222,20 @@ class ContactCentre:
         # incident), read through memoryviews rather than lists of boxed numbers.
         self._arrivals = zip(memoryview(times[order]), memoryview(kinds[order]), memoryview(index[order]))
         # Bound once: the hot path schedules it 100,000s of times. Without a bot
-        # in front, arrivals take the direct path straight to the human queue.
-        self._arrival_cb = self._on_arrival if self._bot_possible else self._on_arrival_direct
+        # in front, arrivals may take the routing rule's direct path to an agent.
+        direct = self.routing.direct_arrival
+        if self._bot_possible:
+            self._arrival_cb = self._on_arrival
+        else:
+            self._arrival_cb = direct if direct is not None else self._on_arrival_offered
         first = next(self._arrivals, None)
         if first is not None:
             # One event object carries every arrival in turn (at most one is pending).
-            self._arrival = _Call(self._arrival_cb, first)
+            self._arrival = Call(self._arrival_cb, first)
             self._arrival_callbacks = self._arrival.callbacks
             self._schedule(self._arrival, NORMAL, first[0])
 
-    def _next_arrival(self, now: float) -> None:
+    def next_arrival(self, now: float) -> None:
         following = next(self._arrivals, None)
         if following is not None:
             event = self._arrival
@@ -323,51 +245,29 @@ class ContactCentre:
 
     def _on_arrival(self, event) -> None:
         now, k, i = event._value
-        self._next_arrival(now)
+        self.next_arrival(now)
         self.open_attempts += 1
-        self._begin(_Attempt(k, i, 0, i * self.max_attempts[k], now), now)
+        self._begin(self._new_attempt(k, i, 0, i * self.max_attempts[k], now), now)
 
-    def _on_arrival_direct(self, event) -> None:
-        """A first attempt with no bot in front: ``_offer`` inlined for the common case of a free agent.
-
-        A caller answered at once needs no ``_Attempt`` object and no queue
-        entry: the outcome is logged straight away, exactly as ``_serve``
-        would log it. This path carries most of the calls of a staffed line.
-        """
+    def _on_arrival_offered(self, event) -> None:
+        """A first attempt when no bot can be in front: straight to the rule's ``offer`` (``_begin`` inlined)."""
         now, k, i = event._value
-        self._next_arrival(now)
-        idx = i * self.max_attempts[k]
-        for g in self.groups_of_type[k]:
-            idle = self.idle[g]
-            if idle:
-                agent = next(iter(idle))
-                del idle[agent]
-                agent.state = _BUSY
-                service = self.w_service[k][idx]
-                self.log.extend((k, i, 0, now, 0, now, now, ANSWERED, agent.n, service))
-                if now > self.end_s:
-                    self.end_s = now
-                done = agent.done
-                done.callbacks = agent.done_callbacks
-                self._schedule(done, NORMAL, service)
-                return
+        self.next_arrival(now)
         self.open_attempts += 1
-        att = _Attempt(k, i, 0, idx, now)
-        att.enqueue_s = now
-        self._wait(att, now)
+        self._offer(self._new_attempt(k, i, 0, i * self.max_attempts[k], now), now)
 
-    def _schedule_retry(self, att: _Attempt, at_s: float, delay_s: float) -> None:
+    def _schedule_retry(self, att, at_s: float, delay_s: float) -> None:
         """Another attempt of the same incident: a redial or a return."""
-        j = att.j + 1
-        nxt = _Attempt(att.k, att.i, j, att.idx + 1, at_s + delay_s)
+        nxt = self._new_attempt(att.k, att.i, att.j + 1, att.idx + 1, at_s + delay_s)
         self.open_attempts += 1
-        self._at(nxt.arrive_s, self._on_retry, nxt)
+        self.at(nxt.arrive_s, self._on_retry, nxt)
 
     def _on_retry(self, event) -> None:
         att = event.value
         self._begin(att, att.arrive_s)
 
-    def _finish(self, att: _Attempt, outcome: int, at_s: float, agent: int = -1, service_s: float = 0.0) -> None:
+    def finish(self, att, outcome: int, at_s: float, agent: int = -1, service_s: float = 0.0) -> None:
+        """Log the attempt's outcome."""
         self.log.extend((att.k, att.i, att.j, att.arrive_s, att.bot, att.enqueue_s,
                          at_s if att.enqueue_s == att.enqueue_s else np.nan, outcome, agent, service_s))
         self.open_attempts -= 1
@@ -376,16 +276,16 @@ class ContactCentre:
         if self.closed and self.open_attempts == 0:
             self._dismiss_idle()
 
-    def _will_redial(self, att: _Attempt) -> bool:
+    def will_redial(self, att) -> bool:
         k = att.k
         p = self.redial_p[k]
         return p > 0 and att.j + 1 < self.max_attempts[k] and self.w_redial[k][att.idx] < p
 
-    def _give_up(self, att: _Attempt, outcome: int, at_s: float) -> None:
+    def give_up(self, att, outcome: int, at_s: float) -> None:
         """The attempt ends without a human (balked, abandoned, blocked); maybe redial."""
-        if self._will_redial(att):
+        if self.will_redial(att):
             self._schedule_retry(att, at_s, self.w_redial_delay[att.k][att.idx])
-        self._finish(att, outcome, at_s)
+        self.finish(att, outcome, at_s)
 
     # ------------------------------------------------------------------ bot
     def _bot_is_door(self, now: float) -> tuple[bool, bool]:
@@ -393,7 +293,7 @@ class ContactCentre:
         only = bool(self.bot_only_spans) and in_daily_spans(now % 86400.0, self.bot_only_spans)
         return self.bot_enabled or only, only
 
-    def _begin(self, att: _Attempt, now: float) -> None:
+    def _begin(self, att, now: float) -> None:
         k = att.k
         if self._bot_possible:
             in_bot, _ = self._bot_is_door(now)
@@ -404,7 +304,7 @@ class ContactCentre:
                 return
         self._offer(att, now)
 
-    def _bot_session(self, att: _Attempt, done: float) -> None:
+    def _bot_session(self, att, done: float) -> None:
         """Decide the bot session's outcome now; it takes effect at ``done``.
 
         Every input of the decision (the pre-drawn uniforms, whether ``done``
@@ -415,189 +315,84 @@ class ContactCentre:
         _, only = self._bot_is_door(done)
         if self.emergency[k] and self.w_bot_recognise[k][idx] < self.bot_recognise_p[k]:
             if only:
-                self._give_up(att, BLOCKED, done)
+                self.give_up(att, BLOCKED, done)
             else:
-                self._at(done, self._offer_event, att)
+                self.at(done, self._offer_event, att)
             return
         u = self.w_bot_outcome[k][idx]
         if u < self.bot_resolve_p[k]:
-            self._finish(att, BOT_RESOLVED, done)
+            self.finish(att, BOT_RESOLVED, done)
         elif u < self.bot_resolve_p[k] + self.bot_false_p[k]:
             if att.j + 1 < self.max_attempts[k]:
                 self._schedule_retry(att, done, self.w_return_delay[k][idx])
-            self._finish(att, BOT_FALSE_RESOLVED, done)
+            self.finish(att, BOT_FALSE_RESOLVED, done)
         elif (
             att.j + 1 < self.attempts_before_human
             or self.w_find[k][idx] >= self.find_human_p
             or self._bot_is_door(done + self.menu_s)[1]  # the human option is gone by the end of the menus
         ):
-            self._give_up(att, BLOCKED, done + self.menu_s)
+            self.give_up(att, BLOCKED, done + self.menu_s)
         else:
-            self._at(done + self.menu_s, self._offer_event, att)
+            self.at(done + self.menu_s, self._offer_event, att)
 
     def _offer_event(self, event) -> None:
         self._offer(event.value, self.env.now)
 
-    # ---------------------------------------------------------- human queue
-    def _offer(self, att: _Attempt, now: float) -> None:
-        k = att.k
-        att.enqueue_s = now
-        for g in self.groups_of_type[k]:
-            idle = self.idle[g]
-            if idle:
-                agent = next(iter(idle))
-                del idle[agent]
-                self._serve(agent, att, now)
-                return
-        self._wait(att, now)
-
-    def _wait(self, att: _Attempt, now: float) -> None:
-        """No eligible agent is free: the caller balks or joins the queue."""
-        k = att.k
-        if self.balk_p[k] and self.w_balk[k][att.idx] < self.balk_p[k]:
-            self._give_up(att, BALKED, now)
-            return
-        self._join_queue(att, now)
-
-    def _join_queue(self, att: _Attempt, now: float) -> float:
-        """The caller waits in its type's queue until answered or out of patience; returns the patience."""
-        patience = self.w_patience[att.k][att.idx]
-        att.abandon_s = now + patience
-        att.waiting = True
-        self.queues[att.k].append(att)
-        if self._will_redial(att):
-            self._after(patience, self._patience_out, att)
-        return patience
-
-    def _patience_out(self, event) -> None:
-        att = event.value
-        if att.waiting:
-            self._abandon(att)
-
-    def _abandon(self, att: _Attempt) -> None:
-        att.waiting = False
-        self._give_up(att, ABANDONED, att.abandon_s)
-
-    def _next_contact(self, group: int, now: float) -> _Attempt | None:
-        best = None
-        best_priority = -1
-        for k in self.types_of_group[group]:
-            if best is not None and self.priority[k] < best_priority:
-                break
-            q = self.queues[k]
-            while q:
-                head = q[0]
-                if not head.waiting:
-                    q.popleft()
-                elif head.abandon_s <= now:
-                    q.popleft()
-                    self._abandon(head)
-                else:
-                    if best is None or head.enqueue_s < best.enqueue_s:
-                        best, best_priority = head, self.priority[k]
-                    break
-        if best is not None:
-            self.queues[best.k].popleft()
-            best.waiting = False
-        return best
-
-    def _sweep_waiting(self) -> None:
-        # Only reached when no agent was left to serve them: all abandoned.
-        for q in self.queues:
-            while q:
-                att = q.popleft()
-                if att.waiting:
-                    self._abandon(att)
-
     # --------------------------------------------------------------- agents
-    def _serve(self, agent: _Agent, att: _Attempt, now: float) -> None:
-        agent.state = _BUSY
-        service = self.w_service[att.k][att.idx]
-        self._finish(att, ANSWERED, now, agent.n, service)
-        done = agent.done
-        done.callbacks = agent.done_callbacks
-        self._schedule(done, NORMAL, service)
-
-    def _service_done(self, event) -> None:
-        agent = event._value
-        if agent.leave_pending:
-            self._leave(agent)
-        elif agent.break_pending:
-            length, agent.break_pending = agent.break_pending, 0.0
-            self._begin_break(agent, length)
-        else:
-            queues = self.queues
-            for k in self.types_of_group[agent.group]:
-                if queues[k]:
-                    self._look_for_work(agent)
-                    return
-            self._rest(agent)  # nobody waits for this agent's skills: the usual case on a staffed line
-
-    def _look_for_work(self, agent: _Agent) -> None:
-        now = self.env.now
-        att = self._next_contact(agent.group, now)
-        if att is not None:
-            self._serve(agent, att, now)
-        else:
-            self._rest(agent)
-
-    def _rest(self, agent: _Agent) -> None:
-        """Nothing to serve: idle, or gone if the run is over."""
-        if self.closed and self.open_attempts == 0:
-            self._leave(agent)
-        else:
-            agent.state = _IDLE
-            self.idle[agent.group][agent] = None
-
     def _shift_start(self, event) -> None:
         agent = event.value
         if self.closed and self.open_attempts == 0:
             return
         self.present[agent] = None
+        self.on_duty[agent.group] += 1
         self._look_for_work(agent)
 
     def _shift_end(self, event) -> None:
         agent = event.value
-        if agent.state == _BUSY:
+        if agent.state == BUSY:
             agent.leave_pending = True
-        elif agent.state in (_IDLE, _BREAK):
-            self._leave(agent)
+            self._unlist(agent)  # a rule may keep a busy agent listed (chats): it takes no new work now
+        elif agent.state in (IDLE, BREAK):
+            self.leave(agent)
 
     def _break_start(self, event) -> None:
         agent, length = event.value
-        if agent.state == _IDLE:
-            self._begin_break(agent, length)
-        elif agent.state == _BUSY:
+        if agent.state == IDLE:
+            self.begin_break(agent, length)
+        elif agent.state == BUSY:
             agent.break_pending = length
+            self._unlist(agent)
 
-    def _begin_break(self, agent: _Agent, length: float) -> None:
-        self.idle[agent.group].pop(agent, None)
-        agent.state = _BREAK
+    def begin_break(self, agent, length: float) -> None:
+        self._unlist(agent)
+        agent.state = BREAK
         now = self.env.now
         self.break_log.append((agent.n, now, now + length))
-        self._at(now + length, self._break_end, agent)
+        self.at(now + length, self._break_end, agent)
 
     def _break_end(self, event) -> None:
         agent = event.value
-        if agent.state != _BREAK:
+        if agent.state != BREAK:
             return
         if agent.leave_pending:
-            self._leave(agent)
+            self.leave(agent)
         else:
             self._look_for_work(agent)
 
-    def _leave(self, agent: _Agent) -> None:
-        if agent.state == _GONE:
+    def leave(self, agent) -> None:
+        if agent.state == GONE:
             return
+        if agent in self.present:
+            self.on_duty[agent.group] -= 1
+            del self.present[agent]
         now = self.env.now
-        if agent.state == _BREAK and self.break_log:
+        if agent.state == BREAK and self.break_log:
             self._truncate_break(agent, now)
-        self.idle[agent.group].pop(agent, None)
-        self.present.pop(agent, None)
-        agent.state = _GONE
+        self._unlist(agent)
+        agent.state = GONE
         self.agent_leave_s[agent.n] = now
 
-    def _truncate_break(self, agent: _Agent, now: float) -> None:
+    def _truncate_break(self, agent, now: float) -> None:
         for n in range(len(self.break_log) - 1, -1, -1):
             a, start, end = self.break_log[n]
             if a == agent.n:
@@ -612,12 +407,12 @@ class ContactCentre:
 
     def _dismiss_idle(self) -> None:
         for agent in list(self.present):
-            if agent.state != _BUSY:
-                self._leave(agent)
+            if agent.state != BUSY:
+                self.leave(agent)
 
     def _dismiss_all(self, at_s: float) -> None:
         for agent in list(self.present):
-            agent.state = _GONE
+            agent.state = GONE
             self.agent_leave_s[agent.n] = max(at_s, agent.start_s)
         self.present.clear()
 
@@ -636,10 +431,6 @@ class ContactCentre:
         )
 
 
-def _floats(values: np.ndarray) -> memoryview:
-    return memoryview(np.ascontiguousarray(values, dtype=float))
-
-
 def latest_outcome_s(scenario: Scenario, workload: Workload) -> float:
     """A time by which every incident of the workload has its outcome, whatever the agents do (capped).
 
@@ -651,19 +442,19 @@ def latest_outcome_s(scenario: Scenario, workload: Workload) -> float:
     bot_possible = scenario.front_door.bot_can_be_in_front
     menu_s = scenario.front_door.menu_s if bot_possible else 0.0
     latest = scenario.horizon_s
-    callback = scenario.front_door.callback
+    routing = routing_for(scenario)
     for ct, tw in zip(scenario.contact_types, workload.types):
         if tw.incidents:
-            # A callback's wait is not bounded by patience: allow the run-on its own margin.
-            extra_s = CALLBACK_RUN_ON_S if callback.offers(ct, scenario.chat.types) else 0.0
+            # A rule may keep a contact waiting past its patience (a callback): allow the run-on its margin.
+            extra_s = routing.wait_margin_s(scenario, ct)
             bound = tw.arrival_s + _incident_time_bound_s(ct, tw, bot_possible, menu_s + extra_s)
             latest = max(latest, float(bound.max()))
     return min(latest, scenario.horizon_s + MAX_RUN_ON_S)
 
 
-def _incident_time_bound_s(ct, tw: TypeWorkload, bot_possible: bool, menu_s: float) -> np.ndarray:
-    # menu_s: a per-attempt allowance added to the patience (the menus, a callback's margin).
-    per_attempt = tw.patience_s + (tw.bot_time_s + menu_s if bot_possible else menu_s)
+def _incident_time_bound_s(ct, tw: TypeWorkload, bot_possible: bool, allowance_s: float) -> np.ndarray:
+    # allowance_s: per attempt, added to the patience (the menus, a routing rule's wait margin).
+    per_attempt = tw.patience_s + (tw.bot_time_s + allowance_s if bot_possible else allowance_s)
     redials = ct.redial.probability > 0
     returns = bot_possible and ct.bot.false_resolution_probability > 0
     if tw.max_attempts == 1 or not (redials or returns):
