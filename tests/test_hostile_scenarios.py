@@ -391,3 +391,16 @@ def test_a_study_whose_own_runs_are_refused_exits_2_naming_no_option_it_lacks(mi
     err = capsys.readouterr().err
     assert "too large" in err and "unexpected failure" not in err
     assert "allow_large" not in err and "--allow-large" not in err  # breakeven has neither
+
+
+def test_the_iterative_staffing_algorithm_puts_its_runs_to_the_size_guard(minimal_scenario, tmp_path, write_scenario,
+                                                                          capsys):
+    from sim.studies.staffing import iterative_staffing
+
+    data = _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e7)
+    data["days"] = 3
+    with pytest.raises(RunTooLarge):  # before a single replication is drawn
+        iterative_staffing(_scenario(data), criterion="delay", replications=1)
+    assert main(["staff", str(write_scenario(tmp_path, data)), "--method", "isa", "--criterion", "delay"]) == 2
+    err = capsys.readouterr().err
+    assert "too large" in err and "unexpected failure" not in err

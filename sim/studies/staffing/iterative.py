@@ -315,13 +315,16 @@ def iterative_staffing(
     max_agents: int | None = None,
     workers: int = 1,
     on_iteration: Callable[[dict], None] | None = None,
+    allow_large: bool = False,
 ) -> IterativeStaffing:
     """Per-interval staffing by simulation (see the module docstring for the exact rule).
 
     ``criterion="guarantee"`` meets the emergency guarantee of the scenario
     (calibrated on the simulated share), ``criterion="delay"`` keeps P(delay)
     at most ``alpha`` in every interval (the classic ISA). ``max_agents``
-    caps any interval; a target that needs more raises StaffingError.
+    caps any interval; a target that needs more raises StaffingError. Each
+    of its runs is put to the size guard first, as ``sim.run``'s are
+    (``RunTooLarge`` unless ``allow_large``).
     """
     if criterion not in ("guarantee", "delay"):
         raise StaffingError(f"must be 'guarantee' or 'delay', got {criterion!r}", "criterion")
@@ -343,6 +346,9 @@ def iterative_staffing(
         raise StaffingError(f"must be at least 1, got {max_iterations}", "max_iterations")
     if max_agents is not None and max_agents < 0:
         raise StaffingError(f"must be >= 0, got {max_agents}", "max_agents")
+    from sim.runs.size_guard import check_run_size  # the one guard of every entry that simulates
+
+    check_run_size(resolved, replications=n_reps, workers=workers, allow_large=allow_large)
 
     frame = interval_frame(resolved)
     rates = np.array([arrival_rates_per_s(resolved, ct) for ct in resolved.contact_types])
