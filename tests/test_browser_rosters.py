@@ -161,6 +161,12 @@ def test_the_optimised_roster_is_added_as_a_policy_and_runs_on_compare(chrome, t
     hours = {r.locator("th").first.inner_text().strip(): r.locator("td").all_inner_texts()[1].strip()
              for r in cost.locator("tbody tr").all()}
     assert "Optimised roster" in hours and all(re.fullmatch(r"[\d,]+", h) for h in hours.values()), hours
+    expect(page.get_by_text("The requirement this roster answers:", exact=False)).to_be_visible()
+    # what the guarantee costs and what it prevents, against every policy, with intervals (issue 25 item 12)
+    page.get_by_role("button", name="Set every policy against it").click()
+    against = page.locator('[data-testid="stTable"]').filter(has_text="customer losses prevented")
+    browser.wait_through_run(page, against, "every policy against the optimised roster")
+    assert "95% CI" in against.inner_text() and "emergencies brought to a human" in against.inner_text()
     browser.wait_for_chart(page, COVER)
     browser.wait_idle(page)
     _no_exception(page)

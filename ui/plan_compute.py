@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.files.scenario_io import scenario_to_yaml
 from sim.model.scenario import Scenario
+from sim.runs.workers import capped_workers
 from sim.studies import roster_table
 from sim.studies.planning import (
     PLAN_POLICY,
@@ -63,12 +64,12 @@ def template_choices(scenario_source: str) -> dict[str, str]:
 
 
 def make_plan(scenario: Scenario, templates: str, requirement: str, rounds: int, replications: int,
-              budget_per_week: float | None, time_limit_s: float) -> Plan:
+              budget_per_week: float | None, time_limit_s: float, requirement_for: str = "every_type") -> Plan:
     """The Plan the page asks for; raises PlanningError (a message) for settings the Plan model refuses."""
     base = default_plan(scenario) if templates == DEFAULT_TEMPLATES else load_plan(PLANS_DIR / templates)[0]
     data = base.model_dump(mode="json")
     data.update(requirement=requirement, budget_per_week=budget_per_week, time_limit_s=time_limit_s,
-                scenario=None, policy=None)
+                scenario=None, policy=None, requirement_for=requirement_for)
     data["repair"] = {**data["repair"], "rounds": rounds, "replications": replications}
     try:
         return Plan.model_validate(data)
@@ -93,7 +94,31 @@ class PlanView:
     guarantee_s: float
     guarantee_share: float
     method: str
+    requirement: str  # which requirement the roster answers, in words (Requirement.describe)
+    planned_yaml: str  # the scenario with the planned roster as policy PLAN_POLICY, for the guarantee's comparison
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class GuaranteeView:
+    """Every policy against the planned roster (``sim.studies.guarantee.guarantee_comparison``)."""
+
+    table: pd.DataFrame  # policy x measure: mean, ci_low, ci_high, n
+    policies: pd.DataFrame  # per policy: wages, size, its guarantee share and whether it keeps it
+    replications: int
+    seed: int
+
+
+def run_guarantee(planned_yaml: str, workers: int = 1, progress: compute.Progress | None = None,
+                  should_stop: Callable[[], bool] | None = None) -> GuaranteeView:
+    """What the planned roster costs and prevents against every policy, on the scenario's seed and replications."""
+    from sim.studies.guarantee import guarantee_comparison
+
+    planned = compute.scenario_from_yaml(planned_yaml)
+    results, table, policies = compute._guarded(
+        "The guarantee's comparison", should_stop, progress,
+        lambda report: guarantee_comparison(planned, workers=capped_workers(workers)[0], progress=report))
+    return GuaranteeView(table=table, policies=policies, replications=results.n_replications, seed=results.seed)
 
 
 def run_plan(scenario_yaml: str, policy: str, settings: dict, progress: compute.Progress | None = None,
@@ -127,6 +152,8 @@ def run_plan(scenario_yaml: str, policy: str, settings: dict, progress: compute.
         guarantee_s=scenario.guarantee_s,
         guarantee_share=scenario.guarantee_share,
         method=result.requirement.method,
+        requirement=result.requirement.describe(scenario),
+        planned_yaml=scenario_to_yaml(result.scenario),
     )
 
 

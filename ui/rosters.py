@@ -79,6 +79,25 @@ def _plan_cached(scenario_yaml: str, policy: str, settings: tuple, _progress=Non
                                  should_stop=_should_stop)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _guarantee_cached(planned_yaml: str, _workers: int = 1, _progress=None, _should_stop=None):
+    return plan_compute.run_guarantee(planned_yaml, _workers, progress=_progress, should_stop=_should_stop)
+
+
+def guarantee(planned_yaml: str):
+    """Every policy against the planned roster (cached), with the progress bar; None if it failed (shown)."""
+    from . import state
+
+    try:
+        return state._with_progress("Setting every policy against the optimised roster", _guarantee_cached,
+                                    planned_yaml, state.workers())
+    except compute.RunCancelled:
+        st.stop()
+    except compute.RunFailed as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
 def plan(scenario_yaml: str, policy: str, settings: dict):
     """The plan (cached), with the progress bar; None if it failed (the reason shown), st.stop() if stopped."""
     from . import state

@@ -117,6 +117,27 @@ def service_table(service: pd.DataFrame, labels: dict[str, str], baseline: str |
     return pd.DataFrame(rows).set_index("Policy")
 
 
+def guarantee_table(table: pd.DataFrame, policies: pd.DataFrame, currency: str, confidence: float = 0.95
+                    ) -> pd.DataFrame:
+    """What the guarantee roster costs and prevents against each policy (``sim.studies.guarantee``): one row per
+    policy, that policy's own guarantee share, then each measure 'mean (95% CI low to high)'."""
+    from sim.studies.guarantee import MEASURES
+
+    pct = int(round(100 * confidence))
+    rows = []
+    for p in policies[~policies["planned"]].itertuples():
+        part = table[table["policy"] == p.policy].set_index("measure")
+        share = fmt_estimate(p.within_guarantee, p.within_guarantee_ci_low, p.within_guarantee_ci_high, "share")
+        row = {"Against": p.label, f"its emergencies within the guarantee ({pct}% CI)":
+               share + ("" if p.keeps_guarantee else ", not kept")}
+        for measure, (_metric, _scope, _sign, kind, words) in MEASURES.items():
+            if measure in part.index:
+                m = part.loc[measure]
+                row[words] = fmt_estimate(m["mean"], m["ci_low"], m["ci_high"], kind, currency)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("Against") if rows else pd.DataFrame()
+
+
 def _offers_callbacks(summary: pd.DataFrame) -> bool:
     hit = summary[(summary.metric == "callback_offered") & (summary.contact_type == "all")]
     return bool((hit["mean"] > 0).any())

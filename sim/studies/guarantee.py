@@ -66,13 +66,26 @@ def guarantee_study(scenario: Scenario, plan: Plan | None = None, *, replication
     ``plan``: shift templates and settings; without it the default templates with ``requirement_for:
     emergency``. ``replications``/``seed``: of the comparison (default the scenario's).
     """
-    from sim.runs.runner import run
-
     plan = plan or default_plan(scenario).model_copy(update={"requirement_for": "emergency"})
     result = plan_roster(scenario, plan, progress=progress)
-    planned = result.scenario
-    results = run(planned, replications=replications or scenario.replications,
-                  seed=scenario.seed if seed is None else seed, workers=workers, keep_incidents="emergency")
+    results, table, policies = guarantee_comparison(result.scenario, replications=replications or scenario.replications,
+                                                    seed=scenario.seed if seed is None else seed, workers=workers,
+                                                    confidence=confidence)
+    return GuaranteeStudy(plan=result, results=results, table=table, policies=policies,
+                          requirement=result.requirement.describe(scenario), confidence=confidence)
+
+
+def guarantee_comparison(planned: Scenario, *, replications: int | None = None, seed: int | None = None,
+                         workers: int = 1, confidence: float = 0.95, progress=None
+                         ) -> tuple[Results, pd.DataFrame, pd.DataFrame]:
+    """Step 2 of the module docstring for a roster already planned: ``planned`` holds it as policy
+    ``PLAN_POLICY`` beside the scenario's own policies. Returns the run, ``GuaranteeStudy.table`` and
+    ``GuaranteeStudy.policies``. The app's *Plan a roster* page calls it on the roster it planned."""
+    from sim.runs.runner import run
+
+    results = run(planned, replications=replications or planned.replications,
+                  seed=planned.seed if seed is None else seed, workers=workers, keep_incidents="emergency",
+                  progress=progress)
     compare = results.compare(baseline=PLAN_POLICY, confidence=confidence)
     rows = []
     for policy in results.policies:
@@ -86,9 +99,7 @@ def guarantee_study(scenario: Scenario, plan: Plan | None = None, *, replication
             low, high = (r["ci_low"], r["ci_high"]) if sign > 0 else (-r["ci_high"], -r["ci_low"])
             rows.append({"policy": policy, "measure": measure, "mean": sign * r["difference"], "ci_low": low,
                          "ci_high": high, "n": int(r["n"])})
-    return GuaranteeStudy(plan=result, results=results, table=pd.DataFrame(rows),
-                          policies=_policies(planned, results, confidence),
-                          requirement=result.requirement.describe(scenario), confidence=confidence)
+    return results, pd.DataFrame(rows), _policies(planned, results, confidence)
 
 
 def _policies(planned: Scenario, results: Results, confidence: float) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sim.present import charts
+from sim.present import charts, tables
 from sim.present.formatting import fmt_ci, fmt_money, fmt_value
 from sim.studies import roster_table
 from sim.studies.planning import PLAN_POLICY
@@ -31,6 +31,12 @@ policy = c1.selectbox("Plan for the front door of", list(policies), format_func=
                            "replaces its agents.")
 method = c2.selectbox("Requirement", list(plan_compute.REQUIREMENT_LABELS),
                       format_func=plan_compute.REQUIREMENT_LABELS.get, key="plan_method")
+STAFF_FOR = {"every_type": "every contact type's own service level (routine ones too)",
+             "emergency": "the emergency guarantee alone (no target for the other types)"}
+staff_for = st.radio("Staff for", list(STAFF_FOR), format_func=STAFF_FOR.get, key="plan_requirement_for",
+                     horizontal=True, help="Which targets the requirement meets. Staffing routine service levels too "
+                                           "charges the guarantee for them: to cost the guarantee alone, staff for it "
+                                           "alone (`--requirement-for emergency`, what `python -m sim guarantee` does).")
 choices = plan_compute.template_choices(ctx.source)
 templates = st.selectbox("Shift templates", list(choices), format_func=choices.get, key=f"plan_templates:{ctx.base_id}",
                          index=len(choices) - 1,
@@ -47,7 +53,7 @@ budget = float(c5.number_input(f"Wage budget per week, {cur}", min_value=0.0, va
 limit = float(c6.number_input("Solver time limit (s)", min_value=5.0, max_value=300.0, value=30.0, step=5.0,
                               key="plan_limit", help="The solver stops here and reports its optimality gap."))
 settings = {"templates": templates, "requirement": method, "rounds": rounds, "replications": reps,
-            "budget_per_week": budget or None, "time_limit_s": limit}
+            "budget_per_week": budget or None, "time_limit_s": limit, "requirement_for": staff_for}
 
 required = rosters.requirement(sc, policy, "erlang_a_lagged" if method == "isa" else method)
 today = roster_table.roster_of(sc, policy)
@@ -104,6 +110,7 @@ if view.has_emergency:
 m3.metric("Solver", f"gap {last['gap']:.2%}", help="How far the roster may be from the cheapest possible, proven "
                                                    "by the solver's bound.")
 m3.caption(f"{last['status']}, {last['solve_s']:.1f} s; {len(view.rounds)} round(s)")
+st.caption(f"The requirement this roster answers: {view.requirement}.")
 if view.has_emergency and not view.holds:
     st.warning(f"After {len(view.rounds)} round(s) the guarantee is not shown to hold with confidence: raise the "
                "repair rounds or the replications, or allow more shift templates.", icon=":material/warning:")
@@ -134,9 +141,10 @@ st.table(cost.assign(**{"agent-hours a week": cost["agent-hours a week"].map(lam
                         "wages": cost["wages"].map(lambda v: fmt_money(v, cur)),
                         "difference": cost["difference"].map(lambda v: ("+" if v > 0 else "") + fmt_money(v, cur))})
          .rename(columns={"wages": f"wages {span}", "difference": "optimised roster costs"}).set_index("policy"))
-st.caption("Every roster in the same units: **agent-hours a week** — the scheduled hours of every shift (breaks "
-           "included), per week of the horizon — and **peak agents**, the most agents on shift at once in any "
-           "interval (before absence). A roster's number of shift entries is no measure of its size: the optimised "
+st.caption("Every roster in the same units, as every page and command counts them: **agent-hours a week** — the "
+           "hours agents are scheduled on duty (breaks out), per week of the horizon — and **peak agents on duty**, "
+           "the most agents on duty at once in any interval (before absence). A roster's number of shift entries is "
+           "no measure of its size: the optimised "
            f"roster has {len(view.rows)} entries, one per start time and weekday set. The last column is what the "
            "optimised roster costs in scheduled wages more (+) or less (−) than each policy's roster. Wages only: "
            "bot costs, customer losses, liability and churn come from simulating the policies side by side — add "
@@ -154,6 +162,24 @@ b.download_button("Download the scenario with the optimised roster (YAML)",
 if PLAN_POLICY in rosters.added(ctx.base_id):
     st.success("**Optimised roster** is a policy of the comparison. Press **Run simulation** in the sidebar to see "
                "it on Compare policies; edit its shifts on **Edit a roster**.", icon=":material/check_circle:")
+
+st.subheader("What the guarantee costs and what it prevents")
+if not view.has_emergency:
+    st.info("The scenario has no emergency contact type, so there is no guarantee to cost.")
+else:
+    st.markdown("Every policy of the scenario set against the optimised roster on the same customers (the "
+                "scenario's own seed and replications, as Compare uses): the wages and bot cost the guarantee adds, "
+                "and the customer losses, liability, churn and unreached emergencies it prevents, each with its paired "
+                "95% CI — the same as `python -m sim guarantee`.")
+    asked = st.session_state.get("_guarantee_request") == view.planned_yaml
+    if st.button("Set every policy against it", key="plan_guarantee", icon=":material/balance:") or asked:
+        st.session_state["_guarantee_request"] = view.planned_yaml
+        against = rosters.guarantee(view.planned_yaml)
+        if against is not None:
+            st.table(tables.guarantee_table(against.table, against.policies, cur))
+            st.caption(f"{against.replications} replications, seed {against.seed}; amounts in {cur} per run "
+                       f"({sc.days} day(s)), against the optimised roster: positive = what the guarantee costs more "
+                       f"or prevents. Requirement: {view.requirement}.")
 
 st.subheader("The roster")
 st.dataframe(view.rows, hide_index=True, key="plan_rows")
