@@ -121,6 +121,14 @@ def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_pat
     assert all(n["right"] <= n["plot_right"] + 1 for n in names), "a name runs off the chart"
     _shot(page, tmp_path, shots, "compare")
 
+    # Assumptions and Downloads of this run, before the pages that trace or replay more.
+    for nav, text in (("Assumptions", "All parameters"), ("Downloads", "Everything in one zip")):
+        _nav(page, nav)
+        browser.within(page, f"the {nav} page", LONG, lambda ms, text=text: page.get_by_text(text).first.wait_for(
+            state="visible", timeout=ms))
+        browser.wait_idle(page)
+        _shot(page, tmp_path, shots, nav.lower())
+
     # Cost of cutting: churn and bot cost in the table, and a legend for the shaded region.
     _nav(page, "Cost of cutting")
     browser.wait_for_chart(page, "The cost of cutting")
@@ -162,11 +170,6 @@ def test_every_page_at_1400px_shows_what_a_careful_reader_checks(chrome, tmp_pat
         browser.wait_for_chart(page, marker)
         browser.wait_idle(page)
         _shot(page, tmp_path, shots, nav.lower().replace(" ", "_"))
-    for nav, text in (("Assumptions", "All parameters"), ("Downloads", "Everything in one zip")):
-        _nav(page, nav)
-        page.get_by_text(text).first.wait_for(state="visible", timeout=LONG)
-        browser.wait_idle(page)
-        _shot(page, tmp_path, shots, nav.lower())
     _keep(shots)
 
 
