@@ -164,7 +164,7 @@ def with_agents_kept(scenario: Scenario, share: float, policy_id: str | None = N
 def front_door_of(scenario: Scenario, policy_id: str | None = None):
     """The front door the adjustable policy runs with (its own, else the scenario's)."""
     policy = scenario.policy(adjustable_policy(scenario, policy_id))
-    return policy.front_door or scenario.front_door
+    return scenario.sections_for(policy)["front_door"]
 
 
 def with_friction(
