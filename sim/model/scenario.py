@@ -37,9 +37,26 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, field_validator, model_validator
+from pydantic import (
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 
-from sim.model.agents import Agents, Break, Shift, StaffingTable, check_breaks_inside, groups_of, has_agents, scale_agents
+from sim.model.agents import (
+    Agents,
+    Break,
+    Shift,
+    StaffingTable,
+    check_breaks_inside,
+    groups_of,
+    has_agents,
+    scale_agents,
+)
 from sim.model.clock import WEEKDAYS, Weekday, clock_to_s, in_daily_spans, parse_daily_span
 from sim.model.distributions import MAX_DURATION_S
 from sim.model.contact_types import (
