@@ -1,13 +1,14 @@
 """humanline — the Streamlit front end (`make app`).
 
-Thin on purpose: the sidebar (ui.state) maps widgets onto the Scenario via
-sim.knobs; each page (ui/pages/*.py) reads the cached run and draws it with
-ui.charts and ui.tables. Nothing here simulates or computes a statistic.
+Thin on purpose: the sidebar (ui.sidebar) maps widgets onto the Scenario via
+sim.model.knobs; each page (ui/pages/*.py) reads the cached run (ui.cached_runs)
+and draws it with sim.present.charts and ui.tables. Nothing here simulates or
+computes a statistic.
 """
 
 import streamlit as st
 
-from ui import state
+from ui import cached_runs, sidebar
 
 st.set_page_config(page_title="humanline: the cost of cutting human agents", page_icon=":telephone_receiver:",
                    layout="wide")
@@ -28,10 +29,10 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-state.keep_widget_state()
+sidebar.keep_widget_state()
 # Compared by identity: st.navigation returns one of PAGES, and outside a Streamlit run (a process that
 # re-imports this script as __main__, e.g. a spawned worker) the page has no url_path to compare.
 if page is not CLASSROOM:  # the classroom has its own inputs; the scenario sidebar does nothing there
-    state.sidebar()
+    sidebar.sidebar()
 page.run()
-state.start_ahead()  # what the next pages draw first, traced now that this one is drawn (ui/ahead.py)
+cached_runs.start_ahead()  # what the next pages draw first, traced now that this one is drawn (ui/ahead.py)

@@ -1,6 +1,6 @@
 """What the app computes, without Streamlit: plain functions of a scenario YAML.
 
-The app caches these (``ui.state``) keyed on the scenario YAML as edited by
+The app caches these (``ui.cached_runs``) keyed on the scenario YAML as edited by
 the knobs — which carries the replication count and the seed — so one
 scenario text always means one set of numbers. Everything returned is a
 plain dataclass of DataFrames, so it pickles into ``st.cache_data`` and the
@@ -53,7 +53,7 @@ class RunCancelled(RuntimeError):
     """The run was stopped because ``should_stop()`` said so (its session is gone)."""
 
 
-def _guarded(what: str, should_stop: Callable[[], bool] | None, progress: Progress | None, fn):
+def guarded(what: str, should_stop: Callable[[], bool] | None, progress: Progress | None, fn):
     """Call ``fn(progress)``; turn any failure into ``RunFailed`` and a stop request into ``RunCancelled``.
 
     ``should_stop`` is checked at every progress report (after each replication).
@@ -187,7 +187,7 @@ def run_comparison(scenario_yaml: str, base_yaml: str | None = None, source: str
     scenario = scenario_from_yaml(scenario_yaml)
     base = scenario_from_yaml(base_yaml) if base_yaml is not None else scenario
     changes = knobs.changes(base, scenario)
-    results, warnings = _guarded(
+    results, warnings = guarded(
         "The comparison", should_stop, progress,
         lambda report: run_checked(scenario, workers=workers, progress=report),
     )
@@ -260,7 +260,7 @@ def run_frontier(
         except BreakEvenError as exc:  # the model refuses (one replication, say): its message is the answer
             return str(exc)
 
-    search = _guarded("The frontier", should_stop, progress, search_grid)
+    search = guarded("The frontier", should_stop, progress, search_grid)
     if isinstance(search, str):
         return search
     return Frontier(
@@ -337,7 +337,7 @@ def classroom_defaults(presets_dir) -> dict:
 def run_classroom(arrivals_per_hour: float, mean_handle_s: float, servers: int, mean_patience_s: float | None = None,
                   target_s: float = 20.0, days: int = 1, replications: int = 5, seed: int = 1,
                   progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> Classroom:
-    return _guarded("The classroom run", should_stop, progress, lambda report: classroom_study.formulas_vs_simulation(
+    return guarded("The classroom run", should_stop, progress, lambda report: classroom_study.formulas_vs_simulation(
         arrivals_per_hour, mean_handle_s, servers, mean_patience_s, target_s, days, replications, seed, report))
 
 
@@ -352,18 +352,18 @@ def run_replay(scenario_yaml: str, policy: str, replication: int = 0,
         check_run_size(scenario, [policy], 1, 1)  # RunTooLarge: one sentence, before the run
         return classroom_study.replay(scenario, policy, replication, max_frames=max_frames)
 
-    return _guarded("The replay", None, None, replay)
+    return guarded("The replay", None, None, replay)
 
 
 def run_erlang_sweep(progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
                      **params) -> classroom_study.Sweep:
-    return _guarded("The agent-count sweep", should_stop, progress,
+    return guarded("The agent-count sweep", should_stop, progress,
                     lambda report: classroom_study.erlang_sweep(**params, progress=report))
 
 
 def run_replications_demo(progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
                           **params) -> classroom_study.ReplicationsDemo:
-    return _guarded("The replications demo", should_stop, progress,
+    return guarded("The replications demo", should_stop, progress,
                     lambda report: classroom_study.replications_demo(**params, progress=report))
 
 
@@ -381,7 +381,7 @@ def exercises(presets_dir) -> dict[str, classroom_study.Exercise]:
 def check_exercise(presets_dir, name: str, answer: float, progress: Progress | None = None,
                    should_stop: Callable[[], bool] | None = None) -> classroom_study.Check:
     exercise, scenario = classroom_study.load_exercise(Path(presets_dir) / EXERCISES_DIR / name)
-    return _guarded("The check", should_stop, progress,
+    return guarded("The check", should_stop, progress,
                     lambda report: classroom_study.check_answer(exercise, scenario, answer, progress=report))
 
 
@@ -419,7 +419,7 @@ def run_what_matters(scenario_yaml: str, policy: str, replications: int = 2, wor
     experiment = default_experiment(scenario, policy, replications=replications)
     # Keyed by the code too: a folder from another model version is never resumed (sim.studies.uncertainty.store).
     folder = what_matters_root() / f"{experiment.fingerprint[:16]}-{code_fingerprint()[:8]}"
-    _guarded("The experiment", should_stop, progress,
+    guarded("The experiment", should_stop, progress,
              lambda report: run_experiment(experiment, folder, workers=capped_workers(workers)[0], progress=report))
     return _what_matters(folder, scenario.economics.currency)
 
@@ -494,4 +494,4 @@ def evidence_report(scenario_yaml: str, base_yaml: str | None = None, source: st
                             command="streamlit run app.py (humanline app): Compare policies, evidence report",
                             progress=say, results=results, frontier=search).html
 
-    return _guarded("The evidence report", should_stop, progress, build)
+    return guarded("The evidence report", should_stop, progress, build)

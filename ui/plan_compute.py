@@ -3,7 +3,7 @@
 Like ``ui.compute``: results are plain dataclasses of DataFrames and dicts,
 so they pickle into ``st.cache_data``; failures become ``compute.RunFailed``
 (one sentence for the page) and a stop request ``compute.RunCancelled``,
-through the same ``compute._guarded``.
+through the same ``compute.guarded``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.files.scenario_io import scenario_to_yaml
+from sim.model import policy_edits
 from sim.model.scenario import Scenario
 from sim.runs.workers import capped_workers
 from sim.studies import roster_table
@@ -115,7 +116,7 @@ def run_guarantee(planned_yaml: str, workers: int = 1, progress: compute.Progres
     from sim.studies.guarantee import guarantee_comparison
 
     planned = compute.scenario_from_yaml(planned_yaml)
-    results, table, policies = compute._guarded(
+    results, table, policies = compute.guarded(
         "The guarantee's comparison", should_stop, progress,
         lambda report: guarantee_comparison(planned, workers=capped_workers(workers)[0], progress=report))
     return GuaranteeView(table=table, policies=policies, replications=results.n_replications, seed=results.seed)
@@ -133,7 +134,7 @@ def run_plan(scenario_yaml: str, policy: str, settings: dict, progress: compute.
         except (PlanningError, StaffingError) as exc:
             return "; ".join(getattr(exc, "problems", None) or [str(exc)])
 
-    result = compute._guarded("The roster plan", should_stop, progress, plan)
+    result = compute.guarded("The roster plan", should_stop, progress, plan)
     if isinstance(result, str):
         return result
     planned = result.scenario.policy(PLAN_POLICY)
@@ -177,40 +178,16 @@ def requirement_of(scenario_yaml: str, policy: str, method: str) -> np.ndarray |
 
 def policy_alone_yaml(scenario: Scenario, policy: str) -> str:
     """The scenario with ``policy`` as its only policy, as YAML: a cache key for what depends on that policy only."""
-    from sim.files.scenario_io import build_scenario
-
-    data = scenario.model_dump(mode="json", exclude_none=True)
-    data["policies"] = [{**scenario.policy(policy).model_dump(mode="json", exclude_none=True), "baseline": True}]
-    return scenario_to_yaml(build_scenario(data, source="app"))
+    return scenario_to_yaml(policy_edits.policy_alone(scenario, policy))
 
 
 def without_policies(scenario: Scenario, ids) -> str:
     """The scenario without the policies ``ids`` (those added in the app), as YAML."""
-    from sim.files.scenario_io import build_scenario
-
-    ids = set(ids)
-    if not ids & {p.id for p in scenario.policies}:
-        return scenario_to_yaml(scenario)
-    data = scenario.model_dump(mode="json", exclude_none=True)
-    data["policies"] = [p.model_dump(mode="json", exclude_none=True) for p in scenario.policies if p.id not in ids]
-    return scenario_to_yaml(build_scenario(data, source="app"))
-
-
-def with_added_policies(scenario: Scenario, policies: list[dict]) -> Scenario:
-    """The scenario with these policies (plain data) added, each replacing any policy of its id."""
-    if not policies:
-        return scenario
-    from sim.files.scenario_io import build_scenario
-
-    data = scenario.model_dump(mode="json", exclude_none=True)
-    ids = {p["id"] for p in policies}
-    kept = [p.model_dump(mode="json", exclude_none=True) for p in scenario.effective_policies if p.id not in ids]
-    data["policies"] = [*kept, *policies]
-    return build_scenario(data, source="app")
+    return scenario_to_yaml(policy_edits.without_policies(scenario, ids))
 
 
 def planned_scenario_yaml(scenario: Scenario, planned: dict) -> str:
     """The scenario with the planned policy, as a file ``sim.load_scenario`` reads back."""
-    with_plan = with_added_policies(scenario, [planned])
+    with_plan = policy_edits.with_policies(scenario, [planned])
     return (f"# humanline scenario with the optimised roster as policy {PLAN_POLICY!r} (planned in the app).\n"
             f"# Run it with: python -m sim run FILE\n" + scenario_to_yaml(with_plan))

@@ -1,8 +1,9 @@
 """Streamlit glue of the roster pages: policies added to the comparison, the cached plan and requirement.
 
 Policies added on "Plan a roster" or "Edit a roster" live in session state,
-per loaded scenario, as plain policy data; ``ui.state.sidebar`` adds them to
-the scenario every rerun (``with_added``), so they are in the YAML every run
+per loaded scenario, as plain policy data; ``ui.sidebar`` adds them to
+the scenario every rerun (``with_added``, through
+``sim.model.policy_edits.with_policies``), so they are in the YAML every run
 is keyed on, appear on every page, and run with the others on Compare.
 """
 
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from sim.model.policy_edits import with_policies
 from sim.model.scenario import Scenario
 
-from . import compute, plan_compute
+from . import ahead, plan_compute, running, session
 
 ADDED = "_added_policies"  # {scenario token: {policy id: policy data}}
 
@@ -31,7 +33,7 @@ def remove_policy(token: str, policy_id: str) -> None:
 
 def with_added(scenario: Scenario, token: str) -> Scenario:
     """``scenario`` with the policies added in the app (ScenarioError, shown in the sidebar, if they no longer fit)."""
-    return plan_compute.with_added_policies(scenario, list(added(token).values()))
+    return with_policies(scenario, list(added(token).values()))
 
 
 def added_changes(token: str) -> list[dict]:
@@ -55,19 +57,15 @@ def requirement(scenario: Scenario, policy: str, method: str):
     Keyed on the scenario with that policy alone, so that adding or editing another policy (a roster added to
     the comparison) does not compute it again. If it is being computed ahead (ui.ahead), it waits for that.
     """
-    from . import ahead, state
-
     alone = plan_compute.policy_alone_yaml(scenario, policy)
-    running = ahead.in_flight(("requirement", alone, policy, method))
-    if running is not None:
-        state._show_progress("Computing the requirement", running.future, running.box)
+    started = ahead.in_flight(("requirement", alone, policy, method))
+    if started is not None:
+        running.show_progress("Computing the requirement", started.future, started.box)
     return _requirement_cached(alone, policy, method)
 
 
 def requirement_ahead(scenario: Scenario, policy: str, method: str = DEFAULT_METHOD) -> None:
     """Start computing ``requirement(scenario, policy, method)`` in the background (ui.ahead)."""
-    from . import ahead
-
     alone = plan_compute.policy_alone_yaml(scenario, policy)
     ahead.start(("requirement", alone, policy, method), _requirement_cached, alone, policy, method,
                 reports_progress=False)
@@ -86,27 +84,11 @@ def _guarantee_cached(planned_yaml: str, _workers: int = 1, _progress=None, _sho
 
 def guarantee(planned_yaml: str):
     """Every policy against the planned roster (cached), with the progress bar; None if it failed (shown)."""
-    from . import state
-
-    try:
-        return state._with_progress("Setting every policy against the optimised roster", _guarantee_cached,
-                                    planned_yaml, state.workers())
-    except compute.RunCancelled:
-        st.stop()
-    except compute.RunFailed as exc:
-        st.error(str(exc), icon=":material/error:")
-        return None
+    return running.run_or_show("Setting every policy against the optimised roster", _guarantee_cached,
+                               planned_yaml, session.workers())
 
 
 def plan(scenario_yaml: str, policy: str, settings: dict):
     """The plan (cached), with the progress bar; None if it failed (the reason shown), st.stop() if stopped."""
-    from . import state
-
-    try:
-        return state._with_progress("Planning the roster (solve, then simulate)", _plan_cached, scenario_yaml,
-                                    policy, tuple(sorted(settings.items())))
-    except compute.RunCancelled:
-        st.stop()
-    except compute.RunFailed as exc:
-        st.error(str(exc), icon=":material/error:")
-        return None
+    return running.run_or_show("Planning the roster (solve, then simulate)", _plan_cached, scenario_yaml,
+                               policy, tuple(sorted(settings.items())))

@@ -30,7 +30,7 @@ from sim.calibration.records import call_table
 from sim.calibration.redials import fit_retries, link_retries
 from sim.calibration.staffing import agents_on_duty, handover_time
 from sim.files.calllog_io import MAX_LOG_BYTES, CallLogError, load_column_map, read_text_file
-from sim.files.scenario_io import _read_column
+from sim.files.scenario_io import read_column
 from sim.model.engine import latest_outcome_s
 from sim.model.roster import build_roster
 from sim.model.scenario import Scenario
@@ -175,7 +175,7 @@ def read_staffing(path: str | Path, days: int, per_day: int) -> np.ndarray:
     """Agents per interval from a CSV with a column ``agents``: one week from Monday, or every interval of the log."""
     text = read_text_file(path, 5_000_000, "--staffing")
     try:
-        values = np.asarray(_read_column(text, "agents"))
+        values = np.asarray(read_column(text, "agents"))
     except ValueError as exc:
         raise CallLogError([f"--staffing: {exc}"], str(path)) from None
     if values.size not in (7 * per_day, days * per_day) or np.any(values < 0):

@@ -152,7 +152,7 @@ def render_plan(result, comparison, compare, plan) -> str:
                      f"(low {pct(row.guarantee_share_ci_low)}) {'holds' if row.holds_with_confidence else 'fails'}")
     net = compare[(compare["metric"].isin(["wages_saved", "net_saving"])) & (compare["contact_type"] == "all")]
     share = compare[(compare["metric"] == "share_within_guarantee") & (compare["contact_type"] == "emergency")]
-    lines += ["", f"Against the baseline {comparison._default_baseline()!r} (same customers: "
+    lines += ["", f"Against the baseline {comparison.default_baseline()!r} (same customers: "
                   f"{comparison.n_replications} replications, seed {comparison.seed}, the scenario's seed; "
                   f"`compare` with --replications {comparison.n_replications} prints the same figures):"]
     for policy in comparison.policies:
@@ -165,7 +165,7 @@ def render_plan(result, comparison, compare, plan) -> str:
             g = emerg.iloc[0]
             guarantee = (f", emergencies within guarantee {pct(g['value'])}"
                          + (f" ({fmt_difference(g['difference'], 'share')})"
-                            if policy != comparison._default_baseline() else ""))
+                            if policy != comparison.default_baseline() else ""))
         lines.append(f"  {policy:<18} wages saved {fmt_money(mine.loc['wages_saved', 'difference'], currency):>14}, "
                      f"net {fmt_money(mine.loc['net_saving', 'difference'], currency):>14}{guarantee}")
     if comparison.n_replications < ROUGH_BELOW:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.runs.results import Results
-
 # money in whole currency units; a percentage or percentage point to 0.1; seconds to 0.1 s; counts to 0.1
 _DECIMALS = {"money": 0, "pct": 1, "pp": 1, "s": 1, "count": 1}
 SAVINGS = ("net_saving", "net_saving_platform", "wages_saved", "bot_cost_saved", "added_customer_loss",
@@ -27,13 +25,17 @@ PER_TYPE = (("service_level", "service_level_pct", "pct"), ("abandonment", "aban
             ("asa_s", "asa_s", "s"))
 
 
-def headline_table(results: Results, confidence: float = 0.95) -> pd.DataFrame:
-    """One row per policy: net effects and their terms with intervals, costs, the guarantee, routine service."""
+def headline_table(results, confidence: float = 0.95) -> pd.DataFrame:
+    """One row per policy: net effects and their terms with intervals, costs, the guarantee, routine service.
+
+    ``results``: a sim.runs.results.Results, not imported, as in sim.files.export: ``Results.save`` calls
+    this layer, so the import goes that way only.
+    """
     sc = results.scenario
     summary = results.summary(confidence)
     several = len(results.policies) > 1
     compare = results.compare(confidence=confidence) if several else None
-    baseline = results._default_baseline()
+    baseline = results.default_baseline()
     labels = {p.id: p.label or p.id for p in sc.effective_policies}
     emergency = any(c.emergency for c in sc.contact_types)
     routine = [c.id for c in sc.contact_types if not c.emergency]

@@ -407,7 +407,7 @@ def _inline_csv_tables(data: dict, read_csv: Callable[[str], str], source: str |
             return
         shown = short_value(name)
         try:
-            mapping[target] = _read_column(read_csv(str(name)), column)
+            mapping[target] = read_column(read_csv(str(name)), column)
         except FileNotFoundError:
             problems.append(f"{where}.{key}: file not found: {shown}")
         except UnicodeDecodeError:
@@ -447,7 +447,7 @@ def _label(item: dict, index: int) -> str | int:
     return ident if isinstance(ident, str) and ident else index
 
 
-def _read_column(text: str, column: str) -> list[float]:
+def read_column(text: str, column: str) -> list[float]:
     """The numbers of the column named ``column``; problems name the line and column, never a cell."""
     if len(text) > MAX_CSV_BYTES:
         raise ValueError(f"is over the {MAX_CSV_BYTES:,}-byte limit")

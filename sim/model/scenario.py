@@ -185,6 +185,12 @@ class Scenario(StrictModel):
         """Weekday index (0 = mon) of day ``day`` (0-based; -1 is the day before the start)."""
         return (self.start_weekday_index + day) % 7
 
+    def interval_label(self, i: int) -> str:
+        """When interval ``i`` of the horizon starts, as a planner reads it: ``"tue 08:30"``."""
+        start = i * self.interval_s
+        seconds = start % 86400
+        return f"{WEEKDAYS[self.weekday_of_day(start // 86400)]} {seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
     @property
     def baseline_policy(self) -> Policy:
         return next(p for p in self.effective_policies if p.baseline)

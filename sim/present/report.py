@@ -339,7 +339,7 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
     """Per policy: the verdict as HTML, from ``compare`` rows only (every number tagged with its figure)."""
     sc = results.scenario
     cur = sc.economics.currency
-    baseline = results._default_baseline()
+    baseline = results.default_baseline()
     has_emergency = any(c.emergency for c in sc.contact_types)
     period = period_phrase(sc.days)
     base_label = labels.get(baseline, baseline)
@@ -527,7 +527,7 @@ def _ranked_inputs(tables: dict | None) -> dict[str, int]:
 
 def _comparison(results: Results, compare: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str]) -> Markup:
     sc = results.scenario
-    table = comparison_table(compare, summary, list(results.policies), labels, results._default_baseline(),
+    table = comparison_table(compare, summary, list(results.policies), labels, results.default_baseline(),
                              sc.economics.currency, any(c.emergency for c in sc.contact_types))
     return _table(table.drop(columns=["metric"]))
 
@@ -750,7 +750,7 @@ def _render(scenario, results, frontier, frontier_note, validation, tables, what
     summary = results.summary(CONFIDENCE)
     labels = {p.id: p.label or p.id for p in scenario.effective_policies}
     cur = scenario.economics.currency
-    baseline = results._default_baseline()
+    baseline = results.default_baseline()
     has_emergency = any(c.emergency for c in scenario.contact_types)
     several = len(results.policies) > 1
 

@@ -132,7 +132,7 @@ def comparison_sentence(compare: pd.DataFrame, policy: str, days: int, guarantee
 
 def render_comparison(results, baseline: str | None = None, confidence: float = 0.95) -> str:
     compare = results.compare(baseline=baseline, confidence=confidence)
-    baseline = baseline or results._default_baseline()
+    baseline = baseline or results.default_baseline()
     sc = results.scenario
     has_emergency = any(c.emergency for c in sc.contact_types)
     currency = sc.economics.currency

@@ -30,8 +30,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.special import stdtrit
 
-from sim.runs.results import Results
-
 NET_EFFECT = "net_saving"
 GUARANTEE_SHARE = "share_within_guarantee"
 
@@ -87,8 +85,11 @@ class Precision:
         )
 
 
-def headline_figures(results: Results, confidence: float = 0.95) -> list[Figure]:
-    """The figures a precision target applies to, as known from ``results`` so far."""
+def headline_figures(results, confidence: float = 0.95) -> list[Figure]:
+    """The figures a precision target applies to, as known from ``results`` (a sim.runs.results.Results) so far.
+
+    Not imported here: Results holds the Precision this module computes, so the import goes that way only.
+    """
     figures: list[Figure] = []
     table = results.per_replication()
     emergency = table[table["contact_type"] == "emergency"]
@@ -98,7 +99,7 @@ def headline_figures(results: Results, confidence: float = 0.95) -> list[Figure]
             values = emergency.loc[emergency["policy"] == policy, GUARANTEE_SHARE]
             figures.append(_figure(policy, GUARANTEE_SHARE, "emergency", values, confidence))
     if len(results.policies) > 1:
-        baseline = results._default_baseline()
+        baseline = results.default_baseline()
         compare = results.compare(baseline=baseline, confidence=confidence)
         net = compare[(compare["metric"] == NET_EFFECT) & (compare["contact_type"] == "all")]
         for row in net[net["policy"] != baseline].itertuples():
@@ -119,7 +120,8 @@ def _figure(policy: str, metric: str, scope: str, values, confidence: float) -> 
     return Figure(policy=policy, metric=metric, contact_type=scope, mean=mean, half_width=half, n=n)
 
 
-def assess(results: Results, target: float, confidence: float, max_replications: int) -> Precision:
+def assess(results, target: float, confidence: float, max_replications: int) -> Precision:
+    """How precise ``results`` (a Results) are against a relative ``target``, figure by figure."""
     figures = tuple(headline_figures(results, confidence))
     met = all(f.relative_half_width <= target for f in figures)
     return Precision(target, confidence, max_replications, results.n_replications, met, figures)

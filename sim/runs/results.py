@@ -264,7 +264,7 @@ class Results:
         Intervals are paired t intervals, intersected with the difference's
         feasible range ([-1, 1] for shares); ``rough`` as in ``summary``.
         """
-        baseline = baseline or self._default_baseline()
+        baseline = baseline or self.default_baseline()
         per_replication = self.per_replication()
         paired = self.paired(baseline, per_replication)
         table = per_replication.set_index(KEYS).sort_index()
@@ -299,7 +299,7 @@ class Results:
         the t interval of these rows; experiments read them per run.
         ``per_replication``: that table, if the caller has it already.
         """
-        baseline = baseline or self._default_baseline()
+        baseline = baseline or self.default_baseline()
         if baseline not in self.policies:
             raise KeyError(f"baseline {baseline!r} is not among the policies run: {', '.join(self.policies)}")
         table = (self.per_replication() if per_replication is None else per_replication).set_index(KEYS).sort_index()
@@ -323,6 +323,7 @@ class Results:
         out = paired.join(savings).reset_index()
         return out[["policy", "replication", "contact_type", *metrics, *SAVINGS]]
 
-    def _default_baseline(self) -> str:
+    def default_baseline(self) -> str:
+        """The policy compared against when none is named: the scenario's baseline if it ran, else the first run."""
         wanted = self.scenario.baseline_policy.id
         return wanted if wanted in self.policies else self.policies[0]

@@ -498,7 +498,7 @@ def solve_covering(
                 add(row, required / shrink, np.inf)
                 continue
             if required > 0 and not row[:n_vars].any():
-                uncovered.append(f"{skill}: interval {i} ({_clock(scenario, i)})")
+                uncovered.append(f"{skill}: interval {i} ({scenario.interval_label(i)})")
             add(*_rounded_cover(row, required / shrink))
     if uncovered:
         raise PlanningError([f"no template covers the required interval {u}" for u in uncovered[:20]]
@@ -578,13 +578,6 @@ def _rounded_cover(row: np.ndarray, required: float) -> tuple[np.ndarray, float,
         if np.allclose(scaled, np.round(scaled), atol=1e-9):
             return np.round(scaled), math.ceil(d * required - 1e-9), np.inf
     return row, required, np.inf
-
-
-def _clock(scenario: Scenario, i: int) -> str:
-    start = i * scenario.interval_s
-    day = WEEKDAYS[scenario.weekday_of_day(start // 86400)]
-    seconds = start % 86400
-    return f"{day} {seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 # ------------------------------------------------------------------ the roster
@@ -740,7 +733,7 @@ def _cover_table(scenario: Scenario, base: Requirement, need: Requirement, solut
     n = scenario.intervals_per_day * scenario.days
     for skill in need.groups:
         frames.append(pd.DataFrame({
-            "skill": skill, "interval": np.arange(n), "when": [_clock(scenario, i) for i in range(n)],
+            "skill": skill, "interval": np.arange(n), "when": [scenario.interval_label(i) for i in range(n)],
             "required": base.groups[skill], "required_after_repair": need.groups[skill],
             "on_duty_after_shrinkage": solution.cover[skill],
             "over_cover": solution.cover[skill] - need.groups[skill],

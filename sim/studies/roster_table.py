@@ -5,7 +5,7 @@ headcount, skills, reserved_for, pay, breaks — with the lists written as
 short text (``mon-fri, sun``; ``4h 30min; 6.5h 15min``), so that a person
 can type them into a spreadsheet-like table. ``with_roster`` turns the rows
 back into shifts and builds the scenario with that roster as a policy of its
-own through ``build_scenario``: the checks are the Scenario model's, the same
+own through ``sim.model.policy_edits.with_policies``: the checks are the Scenario model's, the same
 as for a file, and every problem names the row (and the shift id) and the
 field. Nothing is dropped: a row that cannot be read is reported, not skipped.
 
@@ -26,9 +26,10 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputProblems
-from sim.files.scenario_io import ScenarioError, build_scenario, scenario_to_yaml
+from sim.files.scenario_io import ScenarioError, scenario_to_yaml
+from sim.model.policy_edits import with_policies
 from sim.model.scenario import WEEKDAYS, Agents, Scenario
-from sim.studies.planning import Plan, ShiftTemplate, _clock, duty_cover, requirement, roster_size, shift_wages
+from sim.studies.planning import Plan, ShiftTemplate, duty_cover, requirement, roster_size, shift_wages
 
 COLUMNS = ("id", "start", "length_h", "weekdays", "headcount", "skills", "reserved_for", "cost_per_hour", "breaks")
 HAND_SUFFIX = "_by_hand"
@@ -177,7 +178,6 @@ def with_roster(scenario: Scenario, policy: str, rows, policy_id: str | None = N
     policy_id = policy_id or hand_policy_id(policy)
     agents = roster_of(scenario, policy)
     shifts = rows_to_shifts(rows)
-    data = scenario.model_dump(mode="json", exclude_none=True)
     base = source.model_dump(mode="json", exclude_none=True)
     entry = {**base, "id": policy_id, "baseline": False, "staffing_scale": 1.0,
              "label": label or f"{source.label or source.id} (roster by hand)",
@@ -185,11 +185,8 @@ def with_roster(scenario: Scenario, policy: str, rows, policy_id: str | None = N
              "agents": {"shifts": shifts, "tables": [t.model_dump(mode="json", exclude_none=True)
                                                       for t in agents.tables],
                         "absence_probability": agents.absence_probability}}
-    policies = [p.model_dump(mode="json", exclude_none=True) for p in scenario.effective_policies
-                if p.id != policy_id]
-    data["policies"] = [*policies, entry]
     try:
-        return build_scenario(data, source="roster table")
+        return with_policies(scenario, [entry], source="roster table")
     except ScenarioError as exc:
         raise RosterTableError([_name_row(p, policy_id, shifts) for p in exc.problems]) from None
 
@@ -271,7 +268,7 @@ def cover_table(scenario: Scenario, agents: Agents, required: np.ndarray) -> pd.
     n = len(on_duty)
     return pd.DataFrame({
         "interval": np.arange(n), "interval_start_s": np.arange(n) * scenario.interval_s,
-        "when": [_clock(scenario, i) for i in range(n)], "required": required, "on_duty_after_absence": on_duty,
+        "when": [scenario.interval_label(i) for i in range(n)], "required": required, "on_duty_after_absence": on_duty,
         "short": np.maximum(required - on_duty, 0.0),
     })
 

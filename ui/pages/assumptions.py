@@ -3,9 +3,9 @@
 import streamlit as st
 
 from sim.present.tables import parameter_rows
-from ui import state
+from ui import session
 
-ctx = state.ctx()
+ctx = session.ctx()
 sc = ctx.scenario
 st.title("Assumptions")
 st.markdown(

@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 import sim
 from sim.calibration.columns import BUILT_IN_FORMATS
 from sim.files.calllog_io import CallLogError, parse_column_map
+from ui import scenario_input
 
 MAX_LOG_MB = 200  # the server's cap too (.streamlit/config.toml)
 OWN_MAPPING = "my own column mapping (YAML)"
@@ -121,10 +122,7 @@ scenario = cal.scenario
 
 
 def _use() -> None:
-    # The sidebar's loaded scenario: the same entry an uploaded scenario YAML makes (ui.state).
-    st.session_state["upload_ok"] = {"name": scenario.name, "yaml": sim.scenario_to_yaml(scenario),
-                                     "file": f"calibrated from {result['file']}"}
-    st.session_state.pop("_upload_problems", None)
+    scenario_input.use_as_upload(scenario.name, sim.scenario_to_yaml(scenario), f"calibrated from {result['file']}")
 
 
 st.subheader(f"Fitted from {result['file']}")

@@ -2,7 +2,7 @@
 and the published cases beside humanline's figures (sim.studies.agreement).
 
 Every number comes from sim.studies.classroom (through ui.compute and the
-caches in ui.state), the published cases' from sim.studies.agreement (cached
+caches in ui.cached_runs), the published cases' from sim.studies.agreement (cached
 on this page); this page only lays them out. Each part shows only the
 inputs it uses.
 """
@@ -15,7 +15,7 @@ import streamlit as st
 from sim.model import knobs
 from sim.model.scenario import ContactType, Scenario, Shift, Volume
 from sim.present import charts
-from ui import compute, state, tables
+from ui import cached_runs, compute, scenario_input, tables
 
 # Streamlit forgets a widget's value when a run does not draw it; these parts draw different widgets.
 for _key in [k for k in st.session_state.keys() if isinstance(k, str) and k.startswith("cls_")]:
@@ -56,7 +56,7 @@ with st.expander("What the numbers mean", expanded=section == "How many runs?"):
 
 def playground(with_replications: bool = True) -> dict:
     """The playground queue's inputs (one queue, Poisson arrivals, exponential handle time and patience)."""
-    defaults = compute.classroom_defaults(state.PRESETS_DIR)
+    defaults = compute.classroom_defaults(scenario_input.PRESETS_DIR)
     per_day = knobs.field_spec(Volume, "per_day")
     head = knobs.field_spec(Shift, "headcount")
     target = knobs.field_spec(ContactType, "target_s")
@@ -109,7 +109,7 @@ def watch_one_day() -> None:
         "answer, every hang-up and redial, and each agent's shift and breaks. Press **Play**, or drag the time "
         "slider. Frames are snapshots; the bars on the right count what happened since the previous frame.")
     options: dict[str, tuple[str, str]] = {}
-    for name, (label, text) in state.presets().items():
+    for name, (label, text) in scenario_input.presets().items():
         options[f"preset:{name}"] = (label, text)
     for name, (label, text) in exercise_scenarios().items():
         options[f"exercise:{name}"] = (label, text)
@@ -131,7 +131,7 @@ def watch_one_day() -> None:
         if len(policies) > 1 else policies[0]
     replication = c3.number_input("Replication", min_value=1, max_value=1000, value=1, step=1, key="cls_replay_rep",
                                   help="Which simulated run (1 = the first of the scenario's seed).") - 1
-    result = state.classroom_study("replay", text, policy, int(replication))
+    result = cached_runs.classroom_study("replay", text, policy, int(replication))
     if result is None:
         return
     st.plotly_chart(charts.replay_chart(result), key="classroom_replay")
@@ -154,8 +154,8 @@ def exercise_scenarios() -> dict[str, tuple[str, str]]:
     import sim
 
     out = {}
-    for name, exercise in compute.exercises(state.PRESETS_DIR).items():
-        scenario = sim.load_scenario(state.PRESETS_DIR / compute.EXERCISES_DIR / exercise.scenario)
+    for name, exercise in compute.exercises(scenario_input.PRESETS_DIR).items():
+        scenario = sim.load_scenario(scenario_input.PRESETS_DIR / compute.EXERCISES_DIR / exercise.scenario)
         out[name] = (f"Exercise: {exercise.title}", sim.scenario_to_yaml(scenario))
     return out
 
@@ -167,7 +167,7 @@ def formulas_and_simulation() -> None:
                 "day and repeats it. The two should agree within the simulation's confidence interval — try "
                 "cutting agents and watch waits jump near the load.")
     params = playground()
-    result = state.classroom(**params, days=1)
+    result = cached_runs.classroom(**params, days=1)
     if result.note:
         st.warning(result.note)
     shown = result.table
@@ -205,7 +205,7 @@ def erlang_curves() -> None:
         "still shows a number).")
     params = playground()
     servers = compute.classroom_study.sweep_servers(0, params.pop("servers"))
-    sweep = state.classroom_study("sweep", tuple(sorted({**params, "servers": tuple(servers)}.items())))
+    sweep = cached_runs.classroom_study("sweep", tuple(sorted({**params, "servers": tuple(servers)}.items())))
     if sweep is None:
         return
     st.plotly_chart(charts.erlang_curves_chart(sweep), key="classroom_curves")
@@ -238,7 +238,7 @@ def how_many_runs() -> None:
     most = c2.number_input("At most this many replications", min_value=5, max_value=200, value=60, step=5,
                            key="cls_max_reps")
     params.update(precision=float(target), max_replications=int(most))
-    demo = state.classroom_study("demo", tuple(sorted(params.items())))
+    demo = cached_runs.classroom_study("demo", tuple(sorted(params.items())))
     if demo is None:
         return
     st.plotly_chart(charts.replications_chart(demo), key="classroom_runs")
@@ -258,7 +258,7 @@ def how_many_runs() -> None:
 # ------------------------------------------------------------------ exercises
 
 def exercises() -> None:
-    found = compute.exercises(state.PRESETS_DIR)
+    found = compute.exercises(scenario_input.PRESETS_DIR)
     if not found:
         st.info("No exercises found in scenarios/exercises/.")
         return
@@ -288,8 +288,8 @@ def exercises() -> None:
                    "count counts unless the simulation shows it clearly misses the target, or one agent fewer "
                    "clearly reaches it.")
         return
-    mtime = (state.PRESETS_DIR / compute.EXERCISES_DIR / name).stat().st_mtime
-    check = state.classroom_study("check", name, value, mtime)
+    mtime = (scenario_input.PRESETS_DIR / compute.EXERCISES_DIR / name).stat().st_mtime
+    check = cached_runs.classroom_study("check", name, value, mtime)
     if check is None:
         return
     (st.success if check.accepted else st.warning)(check.message)

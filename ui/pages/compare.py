@@ -6,9 +6,9 @@ import streamlit as st
 from sim.present import charts
 from sim.present import tables as present_tables
 from sim.studies.service import COLLAPSE_RULE, collapsed_policies, non_emergency_service
-from ui import compute, state, tables
+from ui import cached_runs, compute, session, sidebar, tables
 
-ctx = state.ctx()
+ctx = session.ctx()
 sc = ctx.scenario
 
 st.title("What does cutting human agents cost?")
@@ -20,9 +20,9 @@ st.markdown(
     f"**{100 * sc.guarantee_share:g}%** of incidents."
 )
 
-result = state.comparison()
+result = cached_runs.comparison()
 if result is None:
-    state.need_run()
+    cached_runs.need_run()
     st.subheader("Policies in this scenario")
     st.dataframe(
         pd.DataFrame(
@@ -37,7 +37,7 @@ if result is None:
     )
     st.stop()
 
-state.stale_notice()
+cached_runs.stale_notice()
 cur = result.currency
 rough = result.replications_n < 5
 st.caption(
@@ -70,7 +70,7 @@ for h in heads:
                       f"agent-hours a week, at most {tables.fmt_value(size['peak_agents_on_duty'], 'count')} agents on duty "
                       f"at once (scheduled, breaks out, before absence).")
         if edits.get(h["policy"]):
-            st.caption("Edited in the app: " + "; ".join(f"{c['parameter']} {state.difference_text(c)}"
+            st.caption("Edited in the app: " + "; ".join(f"{c['parameter']} {sidebar.difference_text(c)}"
                                                          for c in edits[h["policy"]]))
         left, right = st.columns([2, 3])
         with left:
@@ -135,7 +135,7 @@ st.caption("One HTML file to attach to an email: the verdict per policy, every a
            "opens offline. It builds on this comparison and on the cost-of-cutting frontier the app traces after "
            "each run, then adds the validation record and a small what-if experiment; its progress shows which.")
 if st.button("Build the evidence report", key="build_report", icon=":material/description:"):
-    page = state.evidence_report(result)
+    page = cached_runs.evidence_report(result)
     if page is not None:
         st.session_state["evidence_report"] = {"yaml": result.scenario_yaml, "html": page}
 built = st.session_state.get("evidence_report")

@@ -10,22 +10,22 @@ import zipfile
 import streamlit as st
 
 from sim.files.dictionary import FILES, data_dictionary
-from ui import compute, state
+from ui import cached_runs, compute, session
 
-ctx = state.ctx()
+ctx = session.ctx()
 st.title("Downloads")
 slug = "".join(ch if ch.isalnum() else "_" for ch in ctx.scenario.name.lower()).strip("_") or "scenario"
 
-result = state.comparison()
+result = cached_runs.comparison()
 if result is None:
     st.subheader("Scenario")
     st.download_button("Scenario with the sidebar's settings (YAML)", ctx.yaml, file_name=f"{slug}.yaml",
                        mime="application/x-yaml", key="dl_scenario", icon=":material/description:")
-    state.need_run()
+    cached_runs.need_run()
     st.stop()
-state.stale_notice()
+cached_runs.stale_notice()
 
-front = state.last_frontier()
+front = cached_runs.last_frontier()
 tables = compute.export_tables(result, front)
 dictionary = data_dictionary(tables, result.currency)
 files = {f"{name}.csv": frame.to_csv(index=False) for name, frame in tables.items()}

@@ -5,9 +5,9 @@ import streamlit as st
 from sim.present import charts
 from sim.present.formatting import fmt_money
 from sim.studies import roster_table
-from ui import plan_compute, rosters, state
+from ui import plan_compute, rosters, session
 
-ctx = state.ctx()
+ctx = session.ctx()
 sc = ctx.scenario
 st.title("Edit a roster")
 st.markdown("Change any policy's shifts by hand — add or remove a shift, move its start, change its length, days, "

@@ -3,20 +3,20 @@
 import streamlit as st
 
 from sim.present import charts
-from ui import state, tables
+from ui import cached_runs, session, tables
 
-ctx = state.ctx()
+ctx = session.ctx()
 st.title("Emergencies: time to a human")
 st.markdown(
     "For an emergency (fraud in progress, a stolen account) the clock runs from the first call to the first time "
     "a human answers — across menus, bot time, hang-ups and redials. Money drains away meanwhile."
 )
 
-result = state.comparison()
+result = cached_runs.comparison()
 if result is None:
-    state.need_run()
+    cached_runs.need_run()
     st.stop()
-state.stale_notice()
+cached_runs.stale_notice()
 if not result.emergency_types:
     st.warning("This scenario has no emergency contact types (set `emergency: true` on a contact type).")
     st.stop()

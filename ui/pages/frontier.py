@@ -3,9 +3,9 @@
 import streamlit as st
 
 from sim.present import charts
-from ui import state, tables
+from ui import cached_runs, session, tables
 
-ctx = state.ctx()
+ctx = session.ctx()
 st.title("The cost of cutting")
 st.markdown(
     "How much is saved, and what it costs the people who need a human, as a policy keeps fewer and fewer of its "
@@ -14,21 +14,21 @@ st.markdown(
     "`python -m sim breakeven` finds it, on this grid."
 )
 
-result = state.comparison()
+result = cached_runs.comparison()
 if result is None:
-    state.need_run()
+    cached_runs.need_run()
     st.stop()
-state.stale_notice()
+cached_runs.stale_notice()
 
 options = result.policies
 template = st.selectbox(
     "Cut from policy", options, index=options.index(result.baseline),
     format_func=lambda p: result.labels.get(p, p) + (" (baseline)" if p == result.baseline else ""),
-    key=f"frontier_template_{state.short_hash(result.scenario_yaml)}",
+    key=f"frontier_template_{session.short_hash(result.scenario_yaml)}",
     help="Its whole roster (every shift or staffing table) is scaled to each share, rounded to whole agents; "
          "its front door and bot stay as they are.",
 )
-front = state.frontier(template)
+front = cached_runs.frontier(template)
 if isinstance(front, str):
     st.warning(f"No frontier for these settings: {front}. Set Replications to 2 or more in the sidebar and run "
                "again.")

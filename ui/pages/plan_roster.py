@@ -7,9 +7,9 @@ from sim.present import charts, tables
 from sim.present.formatting import fmt_ci, fmt_money, fmt_value
 from sim.studies import roster_table
 from sim.studies.planning import PLAN_POLICY
-from ui import plan_compute, rosters, state
+from ui import plan_compute, rosters, session
 
-ctx = state.ctx()
+ctx = session.ctx()
 sc = ctx.scenario
 cur = sc.economics.currency
 st.title("Plan a roster")

@@ -3,15 +3,15 @@
 import streamlit as st
 
 from sim.present import charts
-from ui import state
+from ui import cached_runs, session
 
-ctx = state.ctx()
+ctx = session.ctx()
 st.title("Roster and demand")
-result = state.comparison()
+result = cached_runs.comparison()
 if result is None:
-    state.need_run()
+    cached_runs.need_run()
     st.stop()
-state.stale_notice()
+cached_runs.stale_notice()
 weekday = result.start_weekday_index
 
 arrivals_of = st.selectbox("Attempts arriving under", result.policies, index=result.policies.index(result.baseline),

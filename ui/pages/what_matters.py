@@ -6,10 +6,10 @@ from sim.present import charts
 from sim.present.formatting import fmt_parameter, fmt_value
 from sim.present.loss_charts import loss_curve_share_lines
 from sim.present.tables import factor_label
-from ui import compute, state
+from ui import cached_runs, compute, session
 from ui.cache import what_matters_root
 
-ctx = state.ctx()
+ctx = session.ctx()
 sc = ctx.scenario
 st.title("What matters")
 st.markdown(
@@ -36,7 +36,7 @@ if source.startswith("A quick"):
     left, right = st.columns([3, 1])
     policy = left.selectbox("Policy to examine (against the baseline)", others,
                             format_func=lambda p: sc.policy(p).label or p,
-                            key=f"what_matters_policy_{state.short_hash(ctx.yaml)}")
+                            key=f"what_matters_policy_{session.short_hash(ctx.yaml)}")
     reps = int(right.number_input("Replications per point", min_value=2, max_value=20, value=2,
                                   key="what_matters_reps",
                                   help="2 is quick but rough; every point meets the same customers, so the "
@@ -47,7 +47,7 @@ if source.startswith("A quick"):
         st.caption(f"Each experiment is kept in your own cache folder, `{what_matters_root()}`, so one stopped "
                    "half-way resumes; other users of this machine do not see it. Delete the folder to free the space.")
         st.stop()
-    result = state.what_matters(policy, reps)
+    result = cached_runs.what_matters(policy, reps)
 else:
     folder = st.text_input("Experiment folder on this server (the --out of python -m sim experiment)",
                            key="what_matters_folder")

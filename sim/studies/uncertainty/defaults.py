@@ -21,7 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.model.scenario import Scenario
-from sim.studies.uncertainty.spec import Design, Experiment, ExperimentSpec, Factor, _check_factor
+from sim.studies.uncertainty.spec import Design, Experiment, ExperimentSpec, Factor, check_factor
 
 MAX_FACTORS = 6
 # A named loss curve moves from its 5th to its 95th band position (sim.model.loss_curves.named_curve):
@@ -76,7 +76,7 @@ def default_experiment(scenario: Scenario, policy: str, replications: int = 2, s
     )
     experiment = Experiment(spec, scenario, yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False))
     # A range the field's own bounds refuse (three times a half-life past its limit, say) is dropped, not run.
-    kept = [f for f in factors if not _check_factor(experiment, f)]
+    kept = [f for f in factors if not check_factor(experiment, f)]
     if len(kept) < len(factors):
         spec = spec.model_copy(update={"factors": kept})
         experiment = Experiment(spec, scenario, yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False))

@@ -178,7 +178,7 @@ def parse_experiment(text: str, folder: Path, source: str | None = None, scenari
                                   source) from None
     experiment = Experiment(spec, scenario, text)
     problems = _check_policies(experiment, lines) + [
-        p for i, f in enumerate(spec.factors) for p in _check_factor(experiment, f, _at(lines, ("factors", i)))
+        p for i, f in enumerate(spec.factors) for p in check_factor(experiment, f, _at(lines, ("factors", i)))
     ]
     if problems:
         raise ExperimentError(problems, source)
@@ -195,7 +195,8 @@ def _check_policies(experiment: Experiment, lines: Lines) -> list[str]:
     return [f"policies{_at(lines, ('policies',))}: {problem}"] if problem else []
 
 
-def _check_factor(experiment: Experiment, factor: Factor, at: str = "") -> list[str]:
+def check_factor(experiment: Experiment, factor: Factor, at: str = "") -> list[str]:
+    """What is wrong with ``factor`` in ``experiment``, one line per problem naming it (``at``: its file line)."""
     where = f"factors[{factor.path}]{at}"
     try:
         segments = _parse(factor.path)
