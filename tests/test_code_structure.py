@@ -9,6 +9,9 @@ line in one file, and only shows when someone later moves that line.
 from __future__ import annotations
 
 import ast
+import io
+import re
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -329,3 +332,88 @@ def test_no_module_is_over_800_lines(where):
 def test_pending_splits_name_modules_that_exist():
     # An entry left behind after its branch merged and renamed the module would hide nothing, but mislead.
     assert all((ROOT / where).exists() for where in PENDING_SPLITS)
+
+
+# ----------------------------------------------------------------------------- what the text names
+
+DOTTED = re.compile(r"(?<![\w/.])((?:sim|ui)(?:\.[A-Za-z_]\w*)+)")
+PATH = re.compile(r"(?<![\w/.])((?:sim|ui|tests|docs|benchmarks|scenarios|plans)/[\w/.\-]*\w)")
+
+
+def top_level_names(module: Module) -> dict[str, ast.AST]:
+    names: dict[str, ast.AST] = {}
+    for node in module.tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names[node.name] = node
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                if isinstance(target, ast.Name):
+                    names[target.id] = node
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                names[(alias.asname or alias.name).split(".")[0]] = node
+        elif isinstance(node, ast.If):  # e.g. TYPE_CHECKING imports of a package's facade
+            for inner in ast.walk(node):
+                if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                    for alias in inner.names:
+                        names[alias.asname or alias.name] = inner
+    return names
+
+
+def class_members(node: ast.ClassDef) -> set[str]:
+    found = set()
+    for item in node.body:
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(item.name)
+        elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            found.add(item.target.id)
+        elif isinstance(item, ast.Assign):
+            found |= {t.id for t in item.targets if isinstance(t, ast.Name)}
+    return found
+
+
+def names_something(dotted: str) -> bool:
+    """Whether ``sim.x.y`` is a module of sim/ or ui/, or a name (and class member) one of them defines."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        module = MODULES.get(".".join(parts[:cut]))
+        if module is None:
+            continue
+        rest = parts[cut:]
+        if not rest:
+            return True
+        defined = top_level_names(module)
+        if rest[0] not in defined:
+            # A package's facade may hand out names lazily (sim.run through __getattr__): its __all__ says so.
+            return module.is_package and f'"{rest[0]}"' in module.path.read_text(encoding="utf-8")
+        node = defined[rest[0]]
+        return len(rest) == 1 or not isinstance(node, ast.ClassDef) or rest[1] in class_members(node)
+    return False
+
+
+def stale_references(path: Path) -> list[str]:
+    """Dotted names (``sim.x.y``) and repository paths (``sim/x.py``) in its strings and comments that do not exist."""
+    found = []
+    for token in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+        if token.type not in (tokenize.STRING, tokenize.COMMENT):
+            continue
+        for match in DOTTED.finditer(token.string):
+            if not names_something(match.group(1)):
+                found.append(f"{path.name}:{token.start[0]}: {match.group(1)}")
+        for match in PATH.finditer(token.string):
+            if not any(ch in match.group(1) for ch in "*{<") and not (ROOT / match.group(1)).exists():
+                found.append(f"{path.name}:{token.start[0]}: {match.group(1)}")
+    return found
+
+
+def test_docstrings_and_comments_name_modules_and_names_that_exist():
+    paths = [m.path for m in MODULES.values()] + [ROOT / "app.py"]
+    found = [line for path in paths for line in stale_references(path)]
+    assert not found, "docstrings or comments naming what does not exist:\n" + "\n".join(found)
+
+
+def test_the_reference_check_sees_a_stale_one(tmp_path):
+    stale = tmp_path / "example.py"
+    stale.write_text('"""Maps widgets via sim.knobs onto sim.model.scenario.Scenario.for_policy; see ui/state.py."""\n')
+    found = [line.split(": ", 1)[1] for line in stale_references(stale)]
+    assert found == ["sim.knobs", "ui/state.py"]

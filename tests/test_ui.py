@@ -1,4 +1,5 @@
-"""The app's pure parts: figure builders (ui.charts), tables (ui.tables), runs (ui.compute), uploads."""
+"""The app's pure parts: figure builders (sim.present.charts), tables (ui.tables, sim.present.tables),
+runs (ui.compute), uploads."""
 
 from __future__ import annotations
 
