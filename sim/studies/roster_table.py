@@ -4,10 +4,10 @@ The app shows a roster as one row per shift — id, start, length, weekdays,
 headcount, skills, reserved_for, pay, breaks — with the lists written as
 short text (``mon-fri, sun``; ``4h 30min; 6.5h 15min``), so that a person
 can type them into a spreadsheet-like table. ``with_roster`` turns the rows
-back into shifts and builds the scenario with that roster as a policy of its
-own through ``sim.model.policy_edits.with_policies``: the checks are the Scenario model's, the same
-as for a file, and every problem names the row (and the shift id) and the
-field. Nothing is dropped: a row that cannot be read is reported, not skipped.
+back into shifts and adds that roster as a policy of its own
+(``sim.model.policy_edits.with_policies``): the checks are the Scenario
+model's, the same as for a file, and every problem names the row (and the
+shift id) and the field. Nothing is dropped: a row that cannot be read is reported, not skipped.
 
 ``cover_table`` puts a roster beside the requirement per interval: agents on
 duty after absence, breaks taken out (the covering program's own arithmetic,
