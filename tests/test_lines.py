@@ -142,6 +142,14 @@ def test_at_closing_disconnect_empties_the_queue_and_serve_keeps_it():
     assert tables.by_type.iloc[0]["disconnected"] == 0
 
 
+def test_a_closing_rule_ends_with_the_run_though_another_type_waits_with_nobody_to_answer():
+    # The closing events recur daily while attempts are open; type b's caller is only swept at the end.
+    sc = scenario(types=[contact_type("a", hours=["08:00-16:00"], at_closing="disconnect", skill="a"),
+                         contact_type("b", skill="b")], shifts=[shift(headcount=1, skills=["a"])])
+    cols, _, _ = run_hand(sc, {"a": [9 * HOUR], "b": [10 * HOUR]}, patience_s=1e6)
+    assert sorted(_outcomes(cols)) == [ANSWERED, ABANDONED]
+
+
 def test_a_caller_waiting_max_wait_leaves_a_message_which_ends_the_incident():
     ct = contact_type(max_wait_s=120, redial={"probability": 1.0, "max_attempts": 3})
     sc = scenario(types=[ct], shifts=[shift(headcount=0)])

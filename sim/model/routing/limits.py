@@ -124,7 +124,8 @@ class LimitsMixin:
         for k, spans in enumerate(self.open_spans):
             if self.disconnects[k]:
                 for at_s in closing_instants_s(spans):
-                    self._at(float(at_s), self._closing, (k, float(at_s)))
+                    if at_s <= centre.latest_outcome_s:
+                        self._at(float(at_s), self._closing, (k, float(at_s)))
 
     # ------------------------------------------------------------ arrivals
     def admit(self, att, now: float) -> bool:
@@ -236,8 +237,11 @@ class LimitsMixin:
         k, at_s = event.value
         self.disconnect_waiting(k, self.env.now)
         centre = self.centre
-        if not (centre.closed and centre.open_attempts == 0):
-            self._at(at_s + DAY_S, self._closing, (k, at_s + DAY_S))
+        # Day after day while attempts are open, up to the last instant an outcome can happen (callers left
+        # waiting with nobody to answer end only when the run is swept, so open attempts alone never stop it).
+        following = at_s + DAY_S
+        if following <= centre.latest_outcome_s and not (centre.closed and centre.open_attempts == 0):
+            self._at(following, self._closing, (k, following))
 
     def disconnect_waiting(self, k: int, now: float) -> None:
         """Every caller of type ``k`` still waiting live is disconnected now (those out of patience abandoned)."""
