@@ -396,3 +396,9 @@ def test_bad_capacity_and_hours_settings_are_refused_naming_the_field_by_id(edit
         sim.build_scenario(data)
     text = "\n".join(info.value.problems)
     assert field in text and words in text, text
+
+
+def test_disconnect_at_closing_without_hours_is_flagged_naming_the_type():
+    sc = scenario(types=[contact_type("general", at_closing="disconnect")])
+    assert any(w.startswith("contact_types[general].at_closing:") for w in sc.warnings), sc.warnings
+    assert not scenario(types=[contact_type("general", at_closing="disconnect", hours=["08:00-16:00"])]).warnings
