@@ -32,12 +32,14 @@ What the mixin adds, and where it plugs into the engine (sim.model.engine):
   disconnect``, its callers still waiting are ``disconnected``; one who reaches
   the human queue while the line is closed (out of the bot late) is
   disconnected at once. With ``serve`` (the default) they wait to be served.
+  Accepted callbacks are kept either way (the centre owes them a call).
 - A caller who takes a callback gives back its line and place then.
 
 Redials: ``busy_tone``, ``queue_full`` and ``closed`` redial with the type's
 ``redial.busy_probability`` after ``busy_delay_s`` (each defaulting to the
 plain redial's), ``disconnected`` as after an abandonment, and
-``left_message`` ends the incident. All within ``redial.max_attempts``.
+``left_message`` ends the incident (never reached a human: the model does
+not follow messages up). All within ``redial.max_attempts``.
 """
 
 from __future__ import annotations
