@@ -210,14 +210,25 @@ def test_unlimited_lines_and_places_give_exactly_the_tables_of_no_capacity_secti
 
 
 # ------------------------------------------------------------------ never more than exist
-def _held_intervals(cols):
-    """Per attempt, [start, end) of the line it held (empty when turned away), from the attempt log."""
+def _held_intervals(cols, callbacks):
+    """Per attempt, [start, end) of the line it held (empty when turned away), from the run's logs.
+
+    Talk is the whole service here (no after-contact work); a caller who took a callback held its line
+    until it took it (the callback log's offered_s), and its waiting place as long.
+    """
     outcome = cols["outcome"].astype(int)
     start = cols["arrive_s"].copy()
     end = np.where(outcome == ANSWERED, cols["leave_queue_s"] + cols["service_s"], cols["leave_queue_s"])
     turned_away = np.isin(outcome, (BUSY_TONE, QUEUE_FULL, CLOSED))
     end = np.where(turned_away, start, end)
-    return start, end
+    left_queue = cols["leave_queue_s"].copy()
+    key = {(int(k), int(i), int(j)): n for n, (k, i, j) in
+           enumerate(zip(cols["type"], cols["incident"], cols["attempt"]))}
+    for k, i, j, offered_s, accepted in callbacks[:, :5]:
+        if accepted:
+            n = key[int(k), int(i), int(j)]
+            end[n] = left_queue[n] = offered_s
+    return start, end, left_queue
 
 
 def _level_at(starts, ends, t):
@@ -259,7 +270,14 @@ def limited_scenarios(draw):
                 "queue_places": draw(st.sampled_from([None, 0, 2, 5]))}
     shifts = [shift(f"s{n}", start=f"{draw(st.integers(0, 23)):02d}:00", length_h=draw(st.sampled_from([8, 12, 24])),
                     headcount=draw(st.integers(0, 4))) for n in range(draw(st.integers(1, 3)))]
-    return scenario(types=types, shifts=shifts, capacity=capacity), draw(st.integers(0, 2**31))
+    door = {}
+    if draw(st.booleans()):  # callbacks: a caller who takes one gives back its line and place
+        door = {"callback": {"enabled": True, "threshold_s": draw(st.sampled_from([1.0, 60.0])),
+                             "offer_in_queue": draw(st.booleans())}}
+        for t in types:
+            t["callback"] = {"accept_probability": 0.5}
+    return (scenario(types=types, shifts=shifts, capacity=capacity, front_door=door),
+            draw(st.integers(0, 2**31)))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
@@ -273,7 +291,7 @@ def test_no_instant_has_more_lines_held_or_callers_waiting_than_exist(case):
     cols = {name: log.attempts[:, n] for n, name in enumerate(ATTEMPT_COLUMNS)}
     k_of = cols["type"].astype(int)
     outcome = cols["outcome"].astype(int)
-    start, end = _held_intervals(cols)
+    start, end, left_queue = _held_intervals(cols, log.callbacks)
     cap = sc.capacity
     pools = {tid: [k for k, c in enumerate(sc.contact_types) if c.id == tid] for tid in cap.lines_per_type}
     if cap.lines is not None:
@@ -287,15 +305,15 @@ def test_no_instant_has_more_lines_held_or_callers_waiting_than_exist(case):
         for t in cols["arrive_s"][mine & (outcome == BUSY_TONE)]:
             assert _level_at(s, e, t) == limit, (name, t)
     offered = ~np.isnan(cols["enqueue_s"])
-    waited = offered & (cols["leave_queue_s"] > cols["enqueue_s"])
+    waited = offered & (left_queue > cols["enqueue_s"])
     if cap.queue_places is not None:
-        assert _max_level(cols["enqueue_s"][waited], cols["leave_queue_s"][waited]) <= cap.queue_places
+        assert _max_level(cols["enqueue_s"][waited], left_queue[waited]) <= cap.queue_places
         for t in cols["arrive_s"][outcome == QUEUE_FULL]:
-            assert _level_at(cols["enqueue_s"][waited], cols["leave_queue_s"][waited], t) == cap.queue_places
+            assert _level_at(cols["enqueue_s"][waited], left_queue[waited], t) == cap.queue_places
     for k, ct in enumerate(sc.contact_types):
         mine = k_of == k
         if ct.max_wait_s is not None:
-            wait = cols["leave_queue_s"] - cols["enqueue_s"]
+            wait = left_queue - cols["enqueue_s"]  # on the live line: a callback's wait for its call is not bounded
             assert (wait[mine & (outcome == ANSWERED)] <= ct.max_wait_s + 1e-6).all()
             assert np.allclose(wait[mine & (outcome == LEFT_MESSAGE)], ct.max_wait_s)
         if ct.hours:
@@ -305,9 +323,9 @@ def test_no_instant_has_more_lines_held_or_callers_waiting_than_exist(case):
             for t in cols["arrive_s"][mine & ~np.isin(outcome, (CLOSED,))]:
                 assert in_daily_spans(t % 86400, spans)
             if ct.at_closing == "disconnect":
-                # No caller of this type is answered after a closing instant it waited across.
+                # No caller of this type is answered after a closing instant it waited across live.
                 answered = mine & (outcome == ANSWERED)
-                for a, b in zip(cols["enqueue_s"][answered], cols["leave_queue_s"][answered]):
+                for a, b in zip(cols["enqueue_s"][answered], left_queue[answered]):
                     closing = [d * 86400.0 + e for d in range(int(a // 86400), int(b // 86400) + 1)
                                for _, e in spans if not in_daily_spans(e % 86400, spans)]
                     assert not any(a < c < b for c in closing), (a, b)
