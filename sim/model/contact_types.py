@@ -9,11 +9,12 @@ callback offer.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Discriminator, Field, PositiveFloat, PositiveInt, Tag, model_validator
+from pydantic import Discriminator, Field, PositiveFloat, PositiveInt, Tag, field_validator, model_validator
 
+from sim.model.clock import parse_daily_span
 from sim.model.distributions import MAX_DURATION_S, MAX_VALUE, Amount, Deterministic, Duration, Exponential, Patience
 from sim.model.economics import drained_fraction
 from sim.model.loss_curves import named_curve, named_curves, points_share
@@ -70,6 +71,14 @@ class Redial(StrictModel):
         default_factory=lambda: Exponential(dist="exponential", mean=300.0), description="time before the redial"
     )
     max_attempts: PositiveInt = Field(3, le=50, description="attempts per incident, the first one included")
+    busy_probability: Probability | None = Field(
+        None, description="chance of trying again after a busy tone, a full queue or a closed line; null = probability"
+    )
+    busy_delay_s: Duration | None = Field(None, description="time before that redial; null = delay_s")
+
+    @property
+    def after_busy_probability(self) -> float:
+        return self.probability if self.busy_probability is None else self.busy_probability
 
 
 class BotBehaviour(StrictModel):
@@ -236,10 +245,31 @@ class ContactType(StrictModel):
     bot: BotBehaviour = Field(default_factory=BotBehaviour)
     loss: Loss = Field(default_factory=Loss)
     callback: CallbackBehaviour = Field(default_factory=CallbackBehaviour)
+    hours: list[str] = Field(
+        default_factory=list, max_length=24,
+        description="daily spans 'HH:MM-HH:MM' the type's line is open; empty = always open",
+    )
+    at_closing: Literal["serve", "disconnect"] = Field(
+        "serve", description="callers still waiting when an open span ends: served, or disconnected"
+    )
+    max_wait_s: PositiveFloat | None = Field(
+        None, le=MAX_DURATION_S, description="after this long in the human queue the caller leaves a message"
+    )
 
     @property
     def required_skill(self) -> str:
         return self.skill or self.id
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_daily_span(text)
+        return value
+
+    @property
+    def open_spans(self) -> list[tuple[int, int]]:
+        return [parse_daily_span(t) for t in self.hours]
 
     @model_validator(mode="after")
     def _emergency_loss(self):

@@ -1,7 +1,7 @@
 """A policy: a named set of overrides of the base scenario, the thing the app and the report compare.
 
 A policy may replace whole sections of the scenario (``REPLACEABLE_SECTIONS``:
-the roster, the front door, the economics, the routing, the chats) and scale
+the roster, the front door, the economics, the routing, the chats, the lines and queue places) and scale
 two things (every headcount; every bot resolve probability). What it leaves
 unset keeps the base; ``Scenario.for_policy`` applies it.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import Field, NonNegativeFloat
 
 from sim.model.agents import Agents
+from sim.model.capacity import Capacity
 from sim.model.contact_types import ContactType
 from sim.model.economics import Economics
 from sim.model.front_door import FrontDoor
@@ -18,7 +19,7 @@ from sim.model.routing_settings import Chat, Routing
 from sim.model.schema import Identifier, Label, StrictModel, Text
 
 # The scenario sections a policy may replace, by field name (the same on Policy and Scenario).
-REPLACEABLE_SECTIONS: tuple[str, ...] = ("agents", "front_door", "economics", "routing", "chat")
+REPLACEABLE_SECTIONS: tuple[str, ...] = ("agents", "front_door", "economics", "routing", "chat", "capacity")
 
 
 class Policy(StrictModel):
@@ -39,6 +40,7 @@ class Policy(StrictModel):
     )
     routing: Routing | None = Field(None, description="replacement overflow routing")
     chat: Chat | None = Field(None, description="replacement chat settings (which types are chats)")
+    capacity: Capacity | None = Field(None, description="replacement lines and queue places")
 
     @property
     def replaced_sections(self) -> dict[str, StrictModel]:

@@ -57,6 +57,7 @@ from sim.model.agents import (
     has_agents,
     scale_agents,
 )
+from sim.model.capacity import Capacity
 from sim.model.clock import WEEKDAYS, Weekday, clock_to_s, in_daily_spans, parse_daily_span
 from sim.model.distributions import MAX_DURATION_S
 from sim.model.contact_types import (
@@ -136,6 +137,7 @@ class Scenario(StrictModel):
     economics: Economics = Field(default_factory=Economics)
     routing: Routing = Field(default_factory=Routing)
     chat: Chat = Field(default_factory=Chat)
+    capacity: Capacity = Field(default_factory=Capacity, description="phone lines and queue places (sim.model.capacity)")
     policies: list[Policy] = Field(default_factory=list, max_length=MAX_POLICIES)
     replications: PositiveInt = Field(10, le=10_000)
     seed: NonNegativeInt = Field(12345, le=MAX_SEED)
@@ -345,6 +347,12 @@ class Scenario(StrictModel):
             unknown = sorted(set(sections["chat"].types) - type_ids)
             if unknown:
                 raise FieldError(f"{where}chat.types", f"names unknown contact types: {', '.join(unknown)}")
+        if "capacity" in own or "chat" in own:  # lines are checked against the chat types the policy runs
+            capacity_at = f"{where}capacity" if "capacity" in own else "capacity"
+            for field, message in sections["capacity"].check_against(
+                [c.id for c in self.contact_types], sections["chat"].types, capacity_at
+            ):
+                raise FieldError(field, message)
         if "routing" in own or "agents" in own:
             group_ids = {g.id for _, g in groups_of(sections["agents"])}
             for n, rule in enumerate(sections["routing"].overflow):
@@ -418,6 +426,10 @@ class Scenario(StrictModel):
                         f"{', not reserved for it' if any(g.reserved_for for g in staffed) else ''}); "
                         "its customers can only wait and give up"
                     )
+        for ct in self.contact_types:
+            if ct.at_closing == "disconnect" and not ct.hours:
+                found.append(f"contact_types[{ct.id}].at_closing: disconnect has no effect without hours "
+                             "(the line never closes)")
         if len(self.policies) > 1 and not any(p.baseline for p in self.policies):
             found.append(
                 f"policies: none is marked baseline: true; the first, {self.policies[0].id!r}, is used as the baseline"
