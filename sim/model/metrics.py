@@ -55,6 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.model import measures
 from sim.model.economics import overlap_with_daily_span
 from sim.model.engine import (
     ABANDONED,
@@ -73,34 +74,10 @@ from sim.model.roster import Roster
 from sim.model.scenario import Scenario, parse_daily_span
 from sim.model.workload import TypeWorkload, Workload
 
-COUNT_COLUMNS = (
-    "incidents",
-    "attempts",
-    "bot_sessions",
-    "bot_resolved",
-    "bot_false_resolved",
-    "blocked",
-    "offered",
-    "answered",
-    "abandoned",
-    "balked",
-    "delayed",
-    "answered_within_target",
-    "abandoned_within_target",
-    "wait_sum_s",
-    "answered_wait_sum_s",
-    "reached_human",
-    "within_guarantee",
-    "time_to_human_sum_s",
-    "handled_s",
-    "callback_offered",
-    "callback_accepted",
-    "callback_answered",
-    "callback_unanswered",
-    "callback_calls",
-    "callback_dial_s",
-)
-MONEY_COLUMNS = ("agent_cost", "bot_cost", "customer_loss", "platform_liability", "churn_cost")
+# The per-type columns, in the registry's order; every figure ``summarise_run`` computes for a type has an entry.
+BY_TYPE_COLUMNS = measures.names(table="replications")
+MONEY_COLUMNS = tuple(n for n in BY_TYPE_COLUMNS if measures.MEASURES[n].unit == "money")
+INTERVAL_COLUMNS = measures.names(table="intervals")
 
 INCIDENT_COLUMNS = (
     "contact_type",
@@ -222,46 +199,43 @@ def summarise_run(
         )
         customer_loss = float(loss.sum())
         cb = callback_counts[k]
-        rows.append(
-            {
-                "contact_type": ct.id,
-                "incidents": int(counted_incident.sum()),
-                "attempts": int(sel.sum()),
-                "bot_sessions": int(a["bot"][sel].sum()),
-                "bot_resolved": int((out == BOT_RESOLVED).sum()),
-                "bot_false_resolved": int((out == BOT_FALSE_RESOLVED).sum()),
-                "blocked": int((out == BLOCKED).sum()),
-                "offered": int(off.sum()),
-                "answered": int(answered.sum()),
-                "abandoned": int(gave_up.sum()),
-                "balked": int((out == BALKED).sum()),
-                "delayed": int((off & ~(answered & (w == 0))).sum()),
-                "answered_within_target": int((answered & (w <= ct.target_s)).sum()),
-                "abandoned_within_target": int((gave_up & (w <= ct.target_s)).sum()),
-                "wait_sum_s": float(np.nansum(w)),
-                "answered_wait_sum_s": float(w[answered].sum()),
-                "reached_human": int(reached.sum()),
-                "within_guarantee": int((reached & (tth <= scenario.guarantee_s)).sum()),
-                "time_to_human_sum_s": float(tth[reached].sum()),
-                "handled_s": float(a["service_s"][sel].sum()),
-                "callback_offered": cb["offered"],
-                "callback_accepted": cb["accepted"],
-                "callback_answered": cb["answered"],
-                "callback_unanswered": int((out == CALLBACK_UNANSWERED).sum()),
-                "callback_calls": cb["calls"],
-                "callback_dial_s": cb["dial_s"],
-                "agent_cost": float(agent_cost_by_type[k]),
-                "bot_cost": float(bot_cost_by_type[k]),
-                "customer_loss": customer_loss,
-                # A plain share is applied to the total, as version 0.1 did, so its results stay bit for bit.
-                "platform_liability": (customer_loss * rule.share if rule.is_plain_share else float(paid.sum())),
-                "churn_cost": float(churn),
-                "amount_at_risk": float(tw.amount_at_risk[counted_incident].sum()),
-                "unreached": int((counted_incident & ~reached).sum()),
-                "unreached_loss": float(loss[counted_incident & ~reached].sum()),
-                "unreached_attempts": int(n_attempts[counted_incident & ~reached].sum()),
-            }
-        )
+        rows.append(_by_type_row(ct.id, {
+            "incidents": int(counted_incident.sum()),
+            "attempts": int(sel.sum()),
+            "bot_sessions": int(a["bot"][sel].sum()),
+            "bot_resolved": int((out == BOT_RESOLVED).sum()),
+            "bot_false_resolved": int((out == BOT_FALSE_RESOLVED).sum()),
+            "blocked": int((out == BLOCKED).sum()),
+            "offered": int(off.sum()),
+            "answered": int(answered.sum()),
+            "abandoned": int(gave_up.sum()),
+            "balked": int((out == BALKED).sum()),
+            "delayed": int((off & ~(answered & (w == 0))).sum()),
+            "answered_within_target": int((answered & (w <= ct.target_s)).sum()),
+            "abandoned_within_target": int((gave_up & (w <= ct.target_s)).sum()),
+            "wait_sum_s": float(np.nansum(w)),
+            "answered_wait_sum_s": float(w[answered].sum()),
+            "reached_human": int(reached.sum()),
+            "within_guarantee": int((reached & (tth <= scenario.guarantee_s)).sum()),
+            "time_to_human_sum_s": float(tth[reached].sum()),
+            "handled_s": float(a["service_s"][sel].sum()),
+            "callback_offered": cb["offered"],
+            "callback_accepted": cb["accepted"],
+            "callback_answered": cb["answered"],
+            "callback_unanswered": int((out == CALLBACK_UNANSWERED).sum()),
+            "callback_calls": cb["calls"],
+            "callback_dial_s": cb["dial_s"],
+            "agent_cost": float(agent_cost_by_type[k]),
+            "bot_cost": float(bot_cost_by_type[k]),
+            "customer_loss": customer_loss,
+            # A plain share is applied to the total, as version 0.1 did, so its results stay bit for bit.
+            "platform_liability": (customer_loss * rule.share if rule.is_plain_share else float(paid.sum())),
+            "churn_cost": float(churn),
+            "amount_at_risk": float(tw.amount_at_risk[counted_incident].sum()),
+            "unreached": int((counted_incident & ~reached).sum()),
+            "unreached_loss": float(loss[counted_incident & ~reached].sum()),
+            "unreached_attempts": int(n_attempts[counted_incident & ~reached].sum()),
+        }))
         if keep_incidents == "all" or (keep_incidents == "emergency" and ct.emergency):
             keep = counted_incident
             incident_frames.append(
@@ -291,6 +265,14 @@ def summarise_run(
         pd.concat(incident_frames, ignore_index=True) if incident_frames else pd.DataFrame(columns=INCIDENT_COLUMNS)
     )
     return RunTables(by_type=pd.DataFrame(rows), intervals=intervals, agents=agents_table, incidents=incidents)
+
+
+def _by_type_row(type_id: str, values: dict) -> dict:
+    """One contact type's row, its figures in the registry's order; a figure without an entry is refused."""
+    if values.keys() != set(BY_TYPE_COLUMNS):
+        raise KeyError(f"figures and registered measures differ: {sorted(values.keys() ^ set(BY_TYPE_COLUMNS))} "
+                       "(register a measure in sim.model.measures)")
+    return {"contact_type": type_id, **{name: values[name] for name in BY_TYPE_COLUMNS}}
 
 
 def _report_delay_s(ct, tw: TypeWorkload) -> np.ndarray | float:
@@ -352,24 +334,24 @@ def _interval_rows(type_id, target_s, edges, arrival_s, counted_incident, inc, o
     waited = np.bincount(slot[off], weights=wait[off], minlength=n)
     queue_time = integrate_level(enqueue_offered, leave_offered, edges)
     interval_s = edges[1] - edges[0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame(
-            {
-                "contact_type": type_id,
-                "interval": np.arange(n),
-                "interval_start_s": edges[:-1],
-                "day": (edges[:-1] // 86400).astype(int),
-                "incidents": np.bincount(incident_slot[counted_incident], minlength=n),
-                "attempts": np.bincount(slot, minlength=n),
-                "offered": offered,
-                "answered": count(answered),
-                "abandoned": count(abandoned),
-                "answered_within_target": within,
-                "service_level": within / offered,
-                "mean_wait_s": waited / offered,
-                "queue_length_mean": queue_time / interval_s,
-            }
-        )
+    values = {
+        "incidents": np.bincount(incident_slot[counted_incident], minlength=n),
+        "attempts": np.bincount(slot, minlength=n),
+        "offered": offered,
+        "answered": count(answered),
+        "abandoned": count(abandoned),
+        "answered_within_target": within,
+        "wait_sum_s": waited,
+        "queue_length_mean": queue_time / interval_s,
+    }
+    for name in INTERVAL_COLUMNS:
+        rate = measures.MEASURES[name].rate
+        if rate is not None:
+            values[name] = measures.ratio(values[rate[0]], values[rate[1]])
+    keys = {"contact_type": type_id, "interval": np.arange(n), "interval_start_s": edges[:-1],
+            "day": (edges[:-1] // 86400).astype(int)}
+    # agents_on_duty, the centre's own, is added for every type at once (summarise_run)
+    return pd.DataFrame({**keys, **{name: values[name] for name in INTERVAL_COLUMNS if name in values}})
 
 
 def _agents_on_duty(log: RunLog, edges: np.ndarray) -> np.ndarray:
@@ -465,8 +447,7 @@ def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_servi
     table = groups.groupby("group", sort=False).sum().reindex([g.id for g in roster.groups], fill_value=0)
     table.index.name = "group"
     table.insert(0, "scheduled", list(roster.scheduled))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["occupancy"] = table["busy_hours"] / table["paid_hours"]
+    table["occupancy"] = measures.ratio(table["busy_hours"], table["paid_hours"])
     return by_type, table.reset_index()
 
 
