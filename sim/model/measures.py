@@ -90,6 +90,7 @@ class Measure:
 
     @property
     def heading(self) -> str:
+        """The short name for a narrow column or a legend (the label when it has none)."""
         return self.short or self.label
 
 
@@ -172,18 +173,18 @@ _ENTRIES = (
     # ------------------------------------------------ rates (in the order of the per-replication table)
     _entry("service_level", "share", "ratio", "answered within target / offered",
            "Service level (answered within target / offered)", "intervals", "interval_means",
-           rate=("answered_within_target", "offered"), compared=True, short="SL"),
+           rate=("answered_within_target", "offered"), compared=True, short="service level"),
     _entry("abandonment", "share", "ratio", "abandoned / offered", "Abandonment (of offered)", "interval_means",
-           rate=("abandoned", "offered"), compared=True, short="abandoned"),
+           rate=("abandoned", "offered"), compared=True, short="abandonment"),
     _entry("balking", "share", "ratio", "balked / offered", "Balking (of offered)", rate=("balked", "offered")),
     _entry("callback_take_up", "share", "ratio", "callbacks accepted / callbacks offered",
            "Callbacks taken up (accepted / offered)", rate=("callback_accepted", "callback_offered")),
     _entry("callback_reach", "share", "ratio", "callbacks answered / callbacks accepted",
            "Callbacks reached (answered / accepted)", rate=("callback_answered", "callback_accepted")),
     _entry("p_delay", "share", "ratio", "delayed / offered: probability of waiting at all", "Probability of waiting",
-           rate=("delayed", "offered"), compared=True),
-    _entry("asa_s", "seconds", "ratio", "average speed of answer: queue time of answered attempts / answered", "ASA",
-           rate=("answered_wait_sum_s", "answered"), compared=True, short="ASA s"),
+           rate=("delayed", "offered"), compared=True, short="P(wait > 0)"),
+    _entry("asa_s", "seconds", "ratio", "average speed of answer: queue time of answered attempts / answered", "Average speed of answer",
+           rate=("answered_wait_sum_s", "answered"), compared=True, short="ASA"),
     _entry("mean_wait_s", "seconds", "ratio", "mean queue time of offered attempts", "Mean wait in queue",
            "intervals", "interval_means", rate=("wait_sum_s", "offered")),
     _entry("bot_containment", "share", "ratio", "bot resolved / bot sessions", "Bot containment",
@@ -192,10 +193,10 @@ _ENTRIES = (
            "Incidents reaching a human", rate=("reached_human", "incidents"), compared=True),
     _entry("share_within_guarantee", "share", "ratio", "incidents reaching a human within the guarantee / incidents",
            "Emergencies reaching a human within the guarantee", rate=("within_guarantee", "incidents"),
-           compared=True, emergency_only=True, short="emerg. within guarantee"),
+           compared=True, emergency_only=True, short="within guarantee"),
     _entry("mean_time_to_human_s", "seconds", "ratio", "mean time to a human of incidents that reached one",
            "Mean time to a human", rate=("time_to_human_sum_s", "reached_human"), compared=True,
-           short="emerg. mean to human s"),
+           short="mean to human"),
     _entry("attempts_per_incident", "number", "ratio", "attempts / incidents", "Attempts per incident",
            rate=("attempts", "incidents")),
     _entry("share_unreached", "share", "ratio", "incidents never reaching a human / incidents",
@@ -236,21 +237,23 @@ _ENTRIES = (
            "incidents"),
     # ------------------------------------------------ savings against the baseline (paired, positive is good)
     _entry("wages_saved", "money", "paired", "baseline agent cost - policy agent cost", "Wages saved",
-           terms=(("agent_cost", -1),)),
+           terms=(("agent_cost", -1),), short="wages saved"),
     _entry("bot_cost_saved", "money", "paired", "baseline bot cost - policy bot cost", "Bot cost saved",
-           terms=(("bot_cost", -1),)),
+           terms=(("bot_cost", -1),), short="bot cost saved"),
     _entry("added_customer_loss", "money", "paired", "policy customer losses - baseline's", "Added customer losses",
-           terms=(("customer_loss", 1),)),
+           terms=(("customer_loss", 1),), short="added cust. loss"),
     _entry("added_liability", "money", "paired", "policy liability - baseline's", "Added liability paid",
-           terms=(("platform_liability", 1),)),
+           terms=(("platform_liability", 1),), short="added liability"),
     _entry("added_churn", "money", "paired", "policy churn cost - baseline's", "Added churn cost",
-           terms=(("churn_cost", 1),)),
+           terms=(("churn_cost", 1),), short="added churn"),
     _entry("net_saving", "money", "paired",
            "for society: wages + bot cost saved - added customer losses - added churn", "Net effect for society",
-           terms=(("wages_saved", 1), ("bot_cost_saved", 1), ("added_customer_loss", -1), ("added_churn", -1))),
+           terms=(("wages_saved", 1), ("bot_cost_saved", 1), ("added_customer_loss", -1), ("added_churn", -1)),
+           short="net saving"),
     _entry("net_saving_platform", "money", "paired",
            "for the platform: wages + bot cost saved - added liability - added churn", "Net effect for the platform",
-           terms=(("wages_saved", 1), ("bot_cost_saved", 1), ("added_liability", -1), ("added_churn", -1))),
+           terms=(("wages_saved", 1), ("bot_cost_saved", 1), ("added_liability", -1), ("added_churn", -1)),
+           short="net saving (platform)"),
 )
 
 MEASURES: dict[str, Measure] = {m.name: m for m in _ENTRIES}
