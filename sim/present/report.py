@@ -43,7 +43,7 @@ from markupsafe import Markup
 
 from sim.files.export import git_commit, scenario_hash
 from sim.files.scenario_io import load_scenario, scenario_to_yaml
-from sim.model import knobs
+from sim.model import knobs, measures
 from sim.model.knobs import with_run_settings
 from sim.model.loss_curves import named_curve
 from sim.model.scenario import Scenario
@@ -68,10 +68,7 @@ Progress = Callable[[str, "int | None", "int | None"], None]
 CONFIDENCE = 0.95
 AGREEMENT_REPLICATIONS = 200  # days per ContactCenters case: about a second each; docs/validation.md has 1,000
 OAT_REPLICATIONS = 2  # per point of the report's own one-at-a-time experiment: quick, and said to be rough
-TORNADO_FIGURES = {
-    "net_saving": ("Net effect for society", "money"),
-    "share_within_guarantee": ("Emergencies within the guarantee", "share"),
-}
+TORNADO_FIGURES = {m: (measures.label(m), measures.kind(m)) for m in ("net_saving", "share_within_guarantee")}
 # Parameters that name or describe things rather than assume anything about the world.
 _IDENTITY = ("id", "label", "name", "description")
 
