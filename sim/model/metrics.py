@@ -3,7 +3,9 @@
 The model logs one row per attempt outcome and one span per agent presence.
 Everything users read — counts per contact type, waits, time-to-human per
 incident, money, and per-interval series — is computed here afterwards with
-numpy, so the hot event loop only appends tuples.
+numpy, so the hot event loop only appends tuples. Which figures there are,
+and the order of the per-type and per-interval columns, is the registry's
+(``sim.model.measures``); a figure computed here without an entry is refused.
 
 Conventions (stated because tools disagree, see docs/reference/erlang_cases.md):
 - ``offered`` is attempts that joined the human queue; ``balked`` is a subset
@@ -199,43 +201,46 @@ def summarise_run(
         )
         customer_loss = float(loss.sum())
         cb = callback_counts[k]
-        rows.append(_by_type_row(ct.id, {
-            "incidents": int(counted_incident.sum()),
-            "attempts": int(sel.sum()),
-            "bot_sessions": int(a["bot"][sel].sum()),
-            "bot_resolved": int((out == BOT_RESOLVED).sum()),
-            "bot_false_resolved": int((out == BOT_FALSE_RESOLVED).sum()),
-            "blocked": int((out == BLOCKED).sum()),
-            "offered": int(off.sum()),
-            "answered": int(answered.sum()),
-            "abandoned": int(gave_up.sum()),
-            "balked": int((out == BALKED).sum()),
-            "delayed": int((off & ~(answered & (w == 0))).sum()),
-            "answered_within_target": int((answered & (w <= ct.target_s)).sum()),
-            "abandoned_within_target": int((gave_up & (w <= ct.target_s)).sum()),
-            "wait_sum_s": float(np.nansum(w)),
-            "answered_wait_sum_s": float(w[answered].sum()),
-            "reached_human": int(reached.sum()),
-            "within_guarantee": int((reached & (tth <= scenario.guarantee_s)).sum()),
-            "time_to_human_sum_s": float(tth[reached].sum()),
-            "handled_s": float(a["service_s"][sel].sum()),
-            "callback_offered": cb["offered"],
-            "callback_accepted": cb["accepted"],
-            "callback_answered": cb["answered"],
-            "callback_unanswered": int((out == CALLBACK_UNANSWERED).sum()),
-            "callback_calls": cb["calls"],
-            "callback_dial_s": cb["dial_s"],
-            "agent_cost": float(agent_cost_by_type[k]),
-            "bot_cost": float(bot_cost_by_type[k]),
-            "customer_loss": customer_loss,
-            # A plain share is applied to the total, as version 0.1 did, so its results stay bit for bit.
-            "platform_liability": (customer_loss * rule.share if rule.is_plain_share else float(paid.sum())),
-            "churn_cost": float(churn),
-            "amount_at_risk": float(tw.amount_at_risk[counted_incident].sum()),
-            "unreached": int((counted_incident & ~reached).sum()),
-            "unreached_loss": float(loss[counted_incident & ~reached].sum()),
-            "unreached_attempts": int(n_attempts[counted_incident & ~reached].sum()),
-        }))
+        rows.append(
+            _by_type_row({
+                "contact_type": ct.id,
+                "incidents": int(counted_incident.sum()),
+                "attempts": int(sel.sum()),
+                "bot_sessions": int(a["bot"][sel].sum()),
+                "bot_resolved": int((out == BOT_RESOLVED).sum()),
+                "bot_false_resolved": int((out == BOT_FALSE_RESOLVED).sum()),
+                "blocked": int((out == BLOCKED).sum()),
+                "offered": int(off.sum()),
+                "answered": int(answered.sum()),
+                "abandoned": int(gave_up.sum()),
+                "balked": int((out == BALKED).sum()),
+                "delayed": int((off & ~(answered & (w == 0))).sum()),
+                "answered_within_target": int((answered & (w <= ct.target_s)).sum()),
+                "abandoned_within_target": int((gave_up & (w <= ct.target_s)).sum()),
+                "wait_sum_s": float(np.nansum(w)),
+                "answered_wait_sum_s": float(w[answered].sum()),
+                "reached_human": int(reached.sum()),
+                "within_guarantee": int((reached & (tth <= scenario.guarantee_s)).sum()),
+                "time_to_human_sum_s": float(tth[reached].sum()),
+                "handled_s": float(a["service_s"][sel].sum()),
+                "callback_offered": cb["offered"],
+                "callback_accepted": cb["accepted"],
+                "callback_answered": cb["answered"],
+                "callback_unanswered": int((out == CALLBACK_UNANSWERED).sum()),
+                "callback_calls": cb["calls"],
+                "callback_dial_s": cb["dial_s"],
+                "agent_cost": float(agent_cost_by_type[k]),
+                "bot_cost": float(bot_cost_by_type[k]),
+                "customer_loss": customer_loss,
+                # A plain share is applied to the total, as version 0.1 did, so its results stay bit for bit.
+                "platform_liability": (customer_loss * rule.share if rule.is_plain_share else float(paid.sum())),
+                "churn_cost": float(churn),
+                "amount_at_risk": float(tw.amount_at_risk[counted_incident].sum()),
+                "unreached": int((counted_incident & ~reached).sum()),
+                "unreached_loss": float(loss[counted_incident & ~reached].sum()),
+                "unreached_attempts": int(n_attempts[counted_incident & ~reached].sum()),
+            })
+        )
         if keep_incidents == "all" or (keep_incidents == "emergency" and ct.emergency):
             keep = counted_incident
             incident_frames.append(
@@ -267,12 +272,13 @@ def summarise_run(
     return RunTables(by_type=pd.DataFrame(rows), intervals=intervals, agents=agents_table, incidents=incidents)
 
 
-def _by_type_row(type_id: str, values: dict) -> dict:
+def _by_type_row(values: dict) -> dict:
     """One contact type's row, its figures in the registry's order; a figure without an entry is refused."""
-    if values.keys() != set(BY_TYPE_COLUMNS):
-        raise KeyError(f"figures and registered measures differ: {sorted(values.keys() ^ set(BY_TYPE_COLUMNS))} "
+    figures = values.keys() - {"contact_type"}
+    if figures != set(BY_TYPE_COLUMNS):
+        raise KeyError(f"figures and registered measures differ: {sorted(figures ^ set(BY_TYPE_COLUMNS))} "
                        "(register a measure in sim.model.measures)")
-    return {"contact_type": type_id, **{name: values[name] for name in BY_TYPE_COLUMNS}}
+    return {"contact_type": values["contact_type"], **{name: values[name] for name in BY_TYPE_COLUMNS}}
 
 
 def _report_delay_s(ct, tw: TypeWorkload) -> np.ndarray | float:
