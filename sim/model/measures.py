@@ -93,6 +93,11 @@ class Measure:
         """The short name for a narrow column or a legend (the label when it has none)."""
         return self.short or self.label
 
+    @property
+    def title(self) -> str:
+        """The heading with a capital: a column's or a panel's title ('Service level', 'ASA')."""
+        return self.heading[:1].upper() + self.heading[1:]
+
 
 def _entry(name: str, unit: str, sums: str, meaning: str, label: str, *tables: str, **fields) -> Measure:
     if fields.get("rate") and "undefined" not in fields:

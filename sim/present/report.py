@@ -51,7 +51,7 @@ from sim.present import charts
 from sim.present.agreement import report_section as agreement_section
 from sim.present.formatting import difference_kind, fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
 from sim.present.loss_charts import curve_points_table, loss_curve_chart, loss_curve_share_lines
-from sim.present.tables import comparison_table, index_path, parameter_rows
+from sim.present.tables import SERVICE_COLUMNS, comparison_table, index_path, parameter_rows
 from sim.present.terminal import NET_LABELS, period_phrase
 from sim.runs.guard import run_checked
 from sim.runs.results import Results
@@ -417,8 +417,8 @@ def _service_sentences(service: pd.DataFrame) -> list[Markup]:
                         column=column.removeprefix(metric).lstrip("_") or "mean", source="non_emergency_service")
 
         figures = []
-        for metric, label, kind in (("service_level", "service level", "share"),
-                                    ("abandonment", "abandonment", "share"), ("asa_s", "ASA", "seconds")):
+        for metric in SERVICE_COLUMNS:
+            label, kind = measures.MEASURES[metric].heading, measures.kind(metric)
             text = Markup("{} {}").format(label, fig(metric, metric, kind))
             if not (is_missing(r[f"{metric}_ci_low"]) or is_missing(r[f"{metric}_ci_high"])):
                 text += Markup(" ({} to {})").format(fig(metric, f"{metric}_ci_low", kind),

@@ -49,12 +49,6 @@ def row_label(metric: str, scope: str = "all", currency: str = "") -> str:
     return f"{text} ({currency})" if m.unit == "money" and currency else text
 
 
-def column_heading(metric: str) -> str:
-    """A column's heading for a measure: its short name, capitalised ('ASA', 'Service level')."""
-    heading = MEASURES[metric].heading
-    return heading[:1].upper() + heading[1:]
-
-
 def pick(frame: pd.DataFrame, policy: str, scope: str, metric: str) -> pd.Series | None:
     """The row of a long summary/compare frame for policy x scope x metric, or None."""
     hit = frame[(frame.policy == policy) & (frame.contact_type == scope) & (frame.metric == metric)]
@@ -110,7 +104,7 @@ def service_table(service: pd.DataFrame, labels: dict[str, str], baseline: str |
         name = labels.get(r["policy"], r["policy"]) + (" (baseline)" if r["policy"] == baseline else "")
         row = {"Policy": name, "Callers": r["label"], "Offered per run": fmt_value(r["offered"], "integer")}
         for metric in SERVICE_COLUMNS:
-            kind, label = MEASURES[metric].kind, column_heading(metric)
+            kind, label = MEASURES[metric].kind, MEASURES[metric].title
             lo, hi = r[f"{metric}_ci_low"], r[f"{metric}_ci_high"]
             if kind == "seconds":
                 text = fmt_seconds_in(r[metric], unit) + ("" if is_missing(lo) or is_missing(hi) else

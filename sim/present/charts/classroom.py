@@ -154,8 +154,7 @@ def replay_chart(replay) -> go.Figure:
 
 # -------------------------------------------------- classroom: erlang curves
 
-SWEEP_PANELS = tuple((m, measures.MEASURES[m].heading[:1].upper() + measures.MEASURES[m].heading[1:])
-                     for m in ("p_delay", "service_level", "abandonment"))
+SWEEP_PANELS = tuple((m, measures.MEASURES[m].title) for m in ("p_delay", "service_level", "abandonment"))
 
 
 def erlang_curves_chart(sweep) -> go.Figure:

@@ -63,7 +63,7 @@ _HEATMAP_SCALES = {"mean_wait_s": "YlOrRd", "abandonment": "Reds", "service_leve
 
 def _heatmap_title(name: str) -> str:
     m = measures.MEASURES[name]
-    return f"{m.heading[:1].upper()}{m.heading[1:]} ({'%' if m.unit == 'share' else 's'})"
+    return f"{m.title} ({'%' if m.unit == 'share' else 's'})"
 
 
 # metric -> (title, colour scale, drawn as a percentage): rates of the interval means

@@ -33,6 +33,7 @@ def net_series(view: str, net_label: str | None = None) -> tuple[tuple[str, int,
 # as on Compare), then the net; (metric, sign, label, colour), the colours Compare's bars use.
 MONEY_SERIES = net_series("net_saving")
 
+
 def savings_chart(
     compare: pd.DataFrame,
     policies: Sequence[str],
