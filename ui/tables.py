@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from sim.model.arrivals import expected_per_interval
+from sim.model.measures import MEASURES
 from sim.model.scenario import Scenario
 from sim.present import tables as present_tables
 from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_money_in, fmt_value, is_missing, money_unit  # noqa: F401  (the pages use them via tables)
@@ -146,7 +147,7 @@ def expected_demand(scenario: Scenario) -> pd.DataFrame:
 
 # ----------------------------------------------------------------- frontier
 
-FRONTIER_SHARE = ("share_within_guarantee", "Emergencies within the guarantee")
+FRONTIER_SHARE = ("share_within_guarantee", MEASURES["share_within_guarantee"].label)
 
 
 def frontier_statement(front) -> str:

@@ -3,7 +3,9 @@
 The model logs one row per attempt outcome and one span per agent presence.
 Everything users read — counts per contact type, waits, time-to-human per
 incident, money, and per-interval series — is computed here afterwards with
-numpy, so the hot event loop only appends tuples.
+numpy, so the hot event loop only appends tuples. Which figures there are,
+and the order of the per-type and per-interval columns, is the registry's
+(``sim.model.measures``); a figure computed here without an entry is refused.
 
 Conventions (stated because tools disagree, see docs/reference/erlang_cases.md):
 - ``offered`` is attempts that joined the human queue; ``balked`` is a subset
@@ -62,6 +64,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.model import measures
 from sim.model.economics import overlap_with_daily_span
 from sim.model.engine import (
     ABANDONED,
@@ -85,35 +88,10 @@ from sim.model.workload import TypeWorkload, Workload
 # under the outcome's own name; LIMIT_OUTCOME_CODES are their codes in the attempt log, in the same order.
 LIMIT_OUTCOMES = ("busy_tone", "queue_full", "disconnected", "closed", "left_message")
 LIMIT_OUTCOME_CODES = (BUSY_TONE, QUEUE_FULL, DISCONNECTED, CLOSED, LEFT_MESSAGE)
-COUNT_COLUMNS = (
-    "incidents",
-    "attempts",
-    "bot_sessions",
-    "bot_resolved",
-    "bot_false_resolved",
-    "blocked",
-    "offered",
-    "answered",
-    "abandoned",
-    "balked",
-    "delayed",
-    "answered_within_target",
-    "abandoned_within_target",
-    "wait_sum_s",
-    "answered_wait_sum_s",
-    "reached_human",
-    "within_guarantee",
-    "time_to_human_sum_s",
-    "handled_s",
-    "callback_offered",
-    "callback_accepted",
-    "callback_answered",
-    "callback_unanswered",
-    "callback_calls",
-    "callback_dial_s",
-    *LIMIT_OUTCOMES,
-)
-MONEY_COLUMNS = ("agent_cost", "bot_cost", "customer_loss", "platform_liability", "churn_cost")
+# The per-type columns, in the registry's order; every figure ``summarise_run`` computes for a type has an entry.
+BY_TYPE_COLUMNS = measures.names(table="replications")
+MONEY_COLUMNS = tuple(n for n in BY_TYPE_COLUMNS if measures.MEASURES[n].unit == "money")
+INTERVAL_COLUMNS = measures.names(table="intervals")
 
 INCIDENT_COLUMNS = (
     "contact_type",
@@ -238,7 +216,7 @@ def summarise_run(
         customer_loss = float(loss.sum())
         cb = callback_counts[k]
         rows.append(
-            {
+            _by_type_row({
                 "contact_type": ct.id,
                 "incidents": int(counted_incident.sum()),
                 "attempts": int(sel.sum()),
@@ -276,7 +254,7 @@ def summarise_run(
                 "unreached": int((counted_incident & ~reached).sum()),
                 "unreached_loss": float(loss[counted_incident & ~reached].sum()),
                 "unreached_attempts": int(n_attempts[counted_incident & ~reached].sum()),
-            }
+            })
         )
         if keep_incidents == "all" or (keep_incidents == "emergency" and ct.emergency):
             keep = counted_incident
@@ -307,6 +285,15 @@ def summarise_run(
         pd.concat(incident_frames, ignore_index=True) if incident_frames else pd.DataFrame(columns=INCIDENT_COLUMNS)
     )
     return RunTables(by_type=pd.DataFrame(rows), intervals=intervals, agents=agents_table, incidents=incidents)
+
+
+def _by_type_row(values: dict) -> dict:
+    """One contact type's row, its figures in the registry's order; a figure without an entry is refused."""
+    figures = values.keys() - {"contact_type"}
+    if figures != set(BY_TYPE_COLUMNS):
+        raise KeyError(f"figures and registered measures differ: {sorted(figures ^ set(BY_TYPE_COLUMNS))} "
+                       "(register a measure in sim.model.measures)")
+    return {"contact_type": values["contact_type"], **{name: values[name] for name in BY_TYPE_COLUMNS}}
 
 
 def _report_delay_s(ct, tw: TypeWorkload) -> np.ndarray | float:
@@ -368,25 +355,25 @@ def _interval_rows(type_id, target_s, edges, arrival_s, counted_incident, inc, o
     waited = np.bincount(slot[off], weights=wait[off], minlength=n)
     queue_time = integrate_level(enqueue_offered, leave_offered, edges)
     interval_s = edges[1] - edges[0]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return pd.DataFrame(
-            {
-                "contact_type": type_id,
-                "interval": np.arange(n),
-                "interval_start_s": edges[:-1],
-                "day": (edges[:-1] // 86400).astype(int),
-                "incidents": np.bincount(incident_slot[counted_incident], minlength=n),
-                "attempts": np.bincount(slot, minlength=n),
-                "offered": offered,
-                "answered": count(answered),
-                "abandoned": count(abandoned),
-                **{name: count(out == code) for name, code in zip(LIMIT_OUTCOMES, LIMIT_OUTCOME_CODES)},
-                "answered_within_target": within,
-                "service_level": within / offered,
-                "mean_wait_s": waited / offered,
-                "queue_length_mean": queue_time / interval_s,
-            }
-        )
+    values = {
+        "incidents": np.bincount(incident_slot[counted_incident], minlength=n),
+        "attempts": np.bincount(slot, minlength=n),
+        "offered": offered,
+        "answered": count(answered),
+        "abandoned": count(abandoned),
+        **{name: count(out == code) for name, code in zip(LIMIT_OUTCOMES, LIMIT_OUTCOME_CODES)},
+        "answered_within_target": within,
+        "wait_sum_s": waited,
+        "queue_length_mean": queue_time / interval_s,
+    }
+    for name in INTERVAL_COLUMNS:
+        rate = measures.MEASURES[name].rate
+        if rate is not None:
+            values[name] = measures.ratio(values[rate[0]], values[rate[1]])
+    keys = {"contact_type": type_id, "interval": np.arange(n), "interval_start_s": edges[:-1],
+            "day": (edges[:-1] // 86400).astype(int)}
+    # agents_on_duty, the centre's own, is added for every type at once (summarise_run)
+    return pd.DataFrame({**keys, **{name: values[name] for name in INTERVAL_COLUMNS if name in values}})
 
 
 def _agents_on_duty(log: RunLog, edges: np.ndarray) -> np.ndarray:
@@ -482,8 +469,7 @@ def _agent_costs(scenario, roster: Roster, log: RunLog, a_type, a_agent, a_servi
     table = groups.groupby("group", sort=False).sum().reindex([g.id for g in roster.groups], fill_value=0)
     table.index.name = "group"
     table.insert(0, "scheduled", list(roster.scheduled))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["occupancy"] = table["busy_hours"] / table["paid_hours"]
+    table["occupancy"] = measures.ratio(table["busy_hours"], table["paid_hours"])
     return by_type, table.reset_index()
 
 

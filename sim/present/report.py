@@ -43,7 +43,7 @@ from markupsafe import Markup
 
 from sim.files.export import git_commit, scenario_hash
 from sim.files.scenario_io import load_scenario, scenario_to_yaml
-from sim.model import knobs
+from sim.model import knobs, measures
 from sim.model.knobs import with_run_settings
 from sim.model.loss_curves import named_curve
 from sim.model.scenario import Scenario
@@ -51,7 +51,7 @@ from sim.present import charts
 from sim.present.agreement import report_section as agreement_section
 from sim.present.formatting import difference_kind, fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
 from sim.present.loss_charts import curve_points_table, loss_curve_chart, loss_curve_share_lines
-from sim.present.tables import comparison_table, index_path, parameter_rows
+from sim.present.tables import SERVICE_COLUMNS, comparison_table, index_path, parameter_rows
 from sim.present.terminal import NET_LABELS, period_phrase
 from sim.runs.guard import run_checked
 from sim.runs.results import Results
@@ -68,10 +68,7 @@ Progress = Callable[[str, "int | None", "int | None"], None]
 CONFIDENCE = 0.95
 AGREEMENT_REPLICATIONS = 200  # days per ContactCenters case: about a second each; docs/validation.md has 1,000
 OAT_REPLICATIONS = 2  # per point of the report's own one-at-a-time experiment: quick, and said to be rough
-TORNADO_FIGURES = {
-    "net_saving": ("Net effect for society", "money"),
-    "share_within_guarantee": ("Emergencies within the guarantee", "share"),
-}
+TORNADO_FIGURES = {m: (measures.label(m), measures.kind(m)) for m in ("net_saving", "share_within_guarantee")}
 # Parameters that name or describe things rather than assume anything about the world.
 _IDENTITY = ("id", "label", "name", "description")
 
@@ -420,8 +417,8 @@ def _service_sentences(service: pd.DataFrame) -> list[Markup]:
                         column=column.removeprefix(metric).lstrip("_") or "mean", source="non_emergency_service")
 
         figures = []
-        for metric, label, kind in (("service_level", "service level", "share"),
-                                    ("abandonment", "abandonment", "share"), ("asa_s", "ASA", "seconds")):
+        for metric in SERVICE_COLUMNS:
+            label, kind = measures.MEASURES[metric].heading, measures.kind(metric)
             text = Markup("{} {}").format(label, fig(metric, metric, kind))
             if not (is_missing(r[f"{metric}_ci_low"]) or is_missing(r[f"{metric}_ci_high"])):
                 text += Markup(" ({} to {})").format(fig(metric, f"{metric}_ci_low", kind),

@@ -16,35 +16,37 @@ from pydantic import BaseModel
 
 from sim.model import knobs
 from sim.model.loss_catalogue import CATALOGUE
+from sim.model.measures import MEASURES
 from sim.model.scenario import Scenario
 from sim.present.formatting import fmt_estimate, fmt_parameter, fmt_seconds_in, fmt_value, is_missing, seconds_unit
 
-# (metric, scope, label, kind): savings come from Results.compare (paired vs baseline),
-# levels from Results.summary.
-SAVINGS_ROWS: tuple[tuple[str, str, str], ...] = (
-    ("wages_saved", "Wages saved", "money"),
-    ("bot_cost_saved", "Bot cost saved", "money"),
-    ("added_customer_loss", "Added customer losses", "money"),
-    ("added_liability", "Added platform liability", "money"),
-    ("added_churn", "Added churn cost", "money"),
-    ("net_saving", "Net effect for society", "money"),
-    ("net_saving_platform", "Net effect for the platform", "money"),
-)
-LEVEL_ROWS: tuple[tuple[str, str, str, str], ...] = (
-    ("share_within_guarantee", "emergency", "Emergencies reaching a human within the guarantee", "share"),
-    ("mean_time_to_human_s", "emergency", "Emergency mean time to a human", "seconds"),
-    ("unreached", "emergency", "Emergency incidents never reaching a human", "count"),
-    ("customer_loss", "all", "Customer losses", "money"),
-    ("agent_cost", "all", "Agent cost", "money"),
-    ("bot_cost", "all", "Bot cost", "money"),
-    ("service_level", "all", "Service level (answered within target / offered)", "share"),
-    ("abandonment", "all", "Abandonment (of offered)", "share"),
-    ("callback_take_up", "all", "Callbacks taken up (accepted / offered)", "share"),
-    ("callback_reach", "all", "Callbacks reached (answered / accepted)", "share"),
-    ("callback_unanswered", "all", "Callbacks never reached", "count"),
+# The comparison table's rows: savings from Results.compare (paired vs baseline), then (metric, scope) levels
+# from Results.summary; labels and kinds from the registry (sim.model.measures).
+SAVINGS_ROWS: tuple[str, ...] = ("wages_saved", "bot_cost_saved", "added_customer_loss", "added_liability",
+                                 "added_churn", "net_saving", "net_saving_platform")
+LEVEL_ROWS: tuple[tuple[str, str], ...] = (
+    ("share_within_guarantee", "emergency"),
+    ("mean_time_to_human_s", "emergency"),
+    ("unreached", "emergency"),
+    ("customer_loss", "all"),
+    ("agent_cost", "all"),
+    ("bot_cost", "all"),
+    ("service_level", "all"),
+    ("abandonment", "all"),
+    ("callback_take_up", "all"),
+    ("callback_reach", "all"),
+    ("callback_unanswered", "all"),
 )
 
 
+def row_label(metric: str, scope: str = "all", currency: str = "") -> str:
+    """A table row's name for a measure: its label, said of the emergencies where read on them, with the currency
+    of money ('Emergency mean time to a human', 'Agent cost (USD)')."""
+    m = MEASURES[metric]
+    text = m.label
+    if scope == "emergency" and not m.emergency_only:
+        text = f"Emergency {text[:1].lower()}{text[1:]}"
+    return f"{text} ({currency})" if m.unit == "money" and currency else text
 
 
 def pick(frame: pd.DataFrame, policy: str, scope: str, metric: str) -> pd.Series | None:
@@ -61,8 +63,9 @@ def comparison_table(compare: pd.DataFrame, summary: pd.DataFrame, policies: lis
     the ``metric`` column keeps each row's metric name.
     """
     rows = []
-    for metric, label, kind in SAVINGS_ROWS:
-        row = {"Figure": f"{label} ({currency})", "metric": metric}
+    for metric in SAVINGS_ROWS:
+        kind = MEASURES[metric].kind
+        row = {"Figure": row_label(metric, "all", currency), "metric": metric}
         for pid in policies:
             if pid == baseline:
                 row[labels.get(pid, pid)] = "baseline"
@@ -71,13 +74,13 @@ def comparison_table(compare: pd.DataFrame, summary: pd.DataFrame, policies: lis
             row[labels.get(pid, pid)] = cell(hit, "difference", kind, compact) if hit is not None else "n/a"
         rows.append(row)
     callbacks = _offers_callbacks(summary)
-    for metric, scope, label, kind in LEVEL_ROWS:
+    for metric, scope in LEVEL_ROWS:
         if scope == "emergency" and not has_emergency:
             continue
         if metric.startswith("callback_") and not callbacks:
             continue  # rows of a feature no policy uses would only read "n/a"
-        unit = f" ({currency})" if kind == "money" else ""
-        row = {"Figure": label + unit, "metric": metric}
+        kind = MEASURES[metric].kind
+        row = {"Figure": row_label(metric, scope, currency), "metric": metric}
         for pid in policies:
             hit = pick(summary, pid, scope, metric)
             row[labels.get(pid, pid)] = cell(hit, "mean", kind, compact) if hit is not None else "n/a"
@@ -85,11 +88,7 @@ def comparison_table(compare: pd.DataFrame, summary: pd.DataFrame, policies: lis
     return pd.DataFrame(rows).set_index("Figure")
 
 
-SERVICE_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("service_level", "Service level", "share"),
-    ("abandonment", "Abandonment", "share"),
-    ("asa_s", "ASA", "seconds"),
-)
+SERVICE_COLUMNS: tuple[str, ...] = ("service_level", "abandonment", "asa_s")
 
 
 def service_table(service: pd.DataFrame, labels: dict[str, str], baseline: str | None = None) -> pd.DataFrame:
@@ -104,7 +103,8 @@ def service_table(service: pd.DataFrame, labels: dict[str, str], baseline: str |
     for _, r in service.iterrows():
         name = labels.get(r["policy"], r["policy"]) + (" (baseline)" if r["policy"] == baseline else "")
         row = {"Policy": name, "Callers": r["label"], "Offered per run": fmt_value(r["offered"], "integer")}
-        for metric, label, kind in SERVICE_COLUMNS:
+        for metric in SERVICE_COLUMNS:
+            kind, label = MEASURES[metric].kind, MEASURES[metric].title
             lo, hi = r[f"{metric}_ci_low"], r[f"{metric}_ci_high"]
             if kind == "seconds":
                 text = fmt_seconds_in(r[metric], unit) + ("" if is_missing(lo) or is_missing(hi) else

@@ -10,42 +10,33 @@ import math
 
 import pandas as pd
 
+from sim.model.measures import MEASURES
 from sim.present.formatting import fmt_ci, fmt_difference, fmt_money, fmt_pm, fmt_value, is_missing
 
-# What each net effect is made of, as Results.compare defines it: (term, sign, label). The terms with
-# their signs sum to the net exactly, replication by replication, so they sum on the mean too. The app's
-# cards and charts and the terminal report show these and no other breakdown.
+# What each net effect is made of, as the registry defines it (sim.model.measures): (term, sign, label). The
+# terms with their signs sum to the net exactly, replication by replication, so they sum on the mean too. The
+# app's cards and charts and the terminal report show these and no other breakdown.
+NET_VIEWS = ("net_saving", "net_saving_platform")
 NET_TERMS: dict[str, tuple[tuple[str, int, str], ...]] = {
-    "net_saving": (
-        ("wages_saved", 1, "Wages saved"),
-        ("bot_cost_saved", 1, "Bot cost saved"),
-        ("added_customer_loss", -1, "Added customer losses"),
-        ("added_churn", -1, "Added churn cost"),
-    ),
-    "net_saving_platform": (
-        ("wages_saved", 1, "Wages saved"),
-        ("bot_cost_saved", 1, "Bot cost saved"),
-        ("added_liability", -1, "Added liability paid"),
-        ("added_churn", -1, "Added churn cost"),
-    ),
+    view: tuple((term, sign, MEASURES[term].label) for term, sign in MEASURES[view].terms) for view in NET_VIEWS
 }
-NET_LABELS = {"net_saving": "Net effect for society", "net_saving_platform": "Net effect for the platform"}
+NET_LABELS = {view: MEASURES[view].label for view in NET_VIEWS}
 
-# (metric, heading, kind) for the per-policy table.
-HEADLINE = (
-    ("incidents", "incidents", "integer"),
-    ("offered", "offered", "integer"),
-    ("service_level", "SL", "share"),
-    ("abandonment", "abandoned", "share"),
-    ("asa_s", "ASA s", "number"),
-    ("agent_cost", "agent cost", "money"),
-    ("bot_cost", "bot cost", "money"),
-    ("customer_loss", "customer loss", "money"),
-)
-EMERGENCY = (
-    ("share_within_guarantee", "emerg. within guarantee", "share"),
-    ("mean_time_to_human_s", "emerg. mean to human s", "number"),
-)
+# (metric, scope) of the per-policy table; headings and kinds from the registry.
+HEADLINE = tuple((metric, "all") for metric in (
+    "incidents", "offered", "service_level", "abandonment", "asa_s", "agent_cost", "bot_cost", "customer_loss"))
+EMERGENCY = (("share_within_guarantee", "emergency"), ("mean_time_to_human_s", "emergency"))
+
+
+def heading(metric: str, scope: str = "all") -> str:
+    """A narrow column's heading: the measure's short name, marked when read on the emergency types."""
+    return ("emerg. " if scope == "emergency" else "") + MEASURES[metric].heading
+
+
+def _kind(metric: str) -> str:
+    # a mean of counts is written whole in the terminal's narrow columns
+    kind = MEASURES[metric].kind
+    return "integer" if kind == "count" else kind
 
 
 def summary_table(summary: pd.DataFrame, policies: list[str], has_emergency: bool) -> pd.DataFrame:
@@ -54,10 +45,10 @@ def summary_table(summary: pd.DataFrame, policies: list[str], has_emergency: boo
     table = {}
     for policy in policies:
         row = {}
-        for metric, heading, kind in columns:
-            scope = "emergency" if (metric, heading, kind) in EMERGENCY else "all"
+        for metric, scope in columns:
             hit = summary[(summary.policy == policy) & (summary.contact_type == scope) & (summary.metric == metric)]
-            row[heading] = fmt_pm(*hit[["mean", "ci_low", "ci_high"]].iloc[0], kind) if len(hit) else "–"
+            text = fmt_pm(*hit[["mean", "ci_low", "ci_high"]].iloc[0], _kind(metric)) if len(hit) else "–"
+            row[heading(metric, scope)] = text
         table[policy] = row
     frame = pd.DataFrame.from_dict(table, orient="index")
     frame.index.name = "policy"
@@ -171,14 +162,9 @@ def render_service(results, labels: dict[str, str], baseline: str, confidence: f
     return "\n".join(lines)
 
 
-COMPARISON_COLUMNS = (
-    ("wages_saved", "all", "wages saved", "money"),
-    ("bot_cost_saved", "all", "bot cost saved", "money"),
-    ("added_customer_loss", "all", "added cust. loss", "money"),
-    ("added_liability", "all", "added liability", "money"),
-    ("added_churn", "all", "added churn", "money"),
-    ("net_saving", "all", "net saving", "money"),
-)
+# (metric, scope) of the comparison table: the savings against the baseline.
+COMPARISON_COLUMNS = tuple((metric, "all") for metric in (
+    "wages_saved", "bot_cost_saved", "added_customer_loss", "added_liability", "added_churn", "net_saving"))
 
 
 def _comparison_table(compare: pd.DataFrame, baseline: str, policies: list[str], has_emergency: bool) -> pd.DataFrame:
@@ -187,13 +173,14 @@ def _comparison_table(compare: pd.DataFrame, baseline: str, policies: list[str],
         if policy == baseline:
             continue
         row = {}
-        for metric, scope, heading, kind in COMPARISON_COLUMNS:
+        for metric, scope in COMPARISON_COLUMNS:
             hit = compare[(compare.policy == policy) & (compare.contact_type == scope) & (compare.metric == metric)]
-            row[heading] = fmt_pm(*hit[["difference", "ci_low", "ci_high"]].iloc[0], kind) if len(hit) else "–"
+            text = fmt_pm(*hit[["difference", "ci_low", "ci_high"]].iloc[0], _kind(metric)) if len(hit) else "–"
+            row[heading(metric, scope)] = text
         if has_emergency:
-            hit = compare[(compare.policy == policy) & (compare.contact_type == "emergency")
-                          & (compare.metric == "share_within_guarantee")]
-            row["emerg. within guarantee"] = fmt_value(hit["value"].iloc[0], "share") if len(hit) else "–"
+            metric, scope = EMERGENCY[0]
+            hit = compare[(compare.policy == policy) & (compare.contact_type == scope) & (compare.metric == metric)]
+            row[heading(metric, scope)] = fmt_value(hit["value"].iloc[0], MEASURES[metric].kind) if len(hit) else "–"
         table[policy] = row
     frame = pd.DataFrame.from_dict(table, orient="index")
     frame.index.name = "policy"

@@ -27,18 +27,18 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from sim.model.measures import MEASURES
 from sim.model.metrics import LIMIT_OUTCOMES
 from sim.model.scenario import Scenario
 from sim.runs.results import Results
 from sim.runs.runner import DEFAULT_MAX_REPLICATIONS, run
 from sim.runs.workers import capped_workers
 
-# Columns that may be NaN, meaning "undefined" (see the module docstring); nothing may be inf.
+# Columns that may be NaN, meaning "undefined": the registry's measures that say when (a rate of nothing, a
+# time to a human never reached; sim.model.measures). Nothing may be inf.
 UNDEFINED_ALLOWED = {
-    "agents": {"occupancy"},
-    "intervals": {"service_level", "mean_wait_s", "queue_length_mean"},
-    "incidents": {"time_to_human_s"},
-    "replications": set(),
+    table: {m.name for m in MEASURES.values() if table in m.tables and m.undefined}
+    for table in ("agents", "intervals", "incidents", "replications")
 }
 
 
@@ -110,7 +110,8 @@ def invariant_violations(results: Results) -> list[str]:
     if not np.asarray(busy_ok).all():
         found.append(f"busy <= paid hours fails for groups {sorted(set(agents.loc[~busy_ok, 'group']))}")
     if not results.intervals.empty:
-        counts = ["incidents", "attempts", "offered", "answered", "abandoned", *LIMIT_OUTCOMES]
+        # every count of both tables: each interval counts the attempts of the incidents that began in it
+        counts = [m.name for m in MEASURES.values() if m.sums == "sum" and {"replications", "intervals"} <= m.tables]
         counts = [c for c in counts if c in results.intervals]
         sums = results.intervals.groupby(_KEYS)[counts].sum()
         totals = t.set_index(_KEYS)[counts].reindex(sums.index)

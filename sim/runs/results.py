@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.model.metrics import COUNT_COLUMNS, LIMIT_OUTCOMES, MONEY_COLUMNS
+from sim.model import measures
+from sim.model.measures import MEASURES
 from sim.model.scenario import Scenario
 from sim.runs.stats import Range, t_intervals
 
@@ -27,111 +28,46 @@ if TYPE_CHECKING:
 KEYS = ["policy", "replication", "contact_type"]
 ALL_TYPES = "all"
 
-# Derived metric -> (numerator column, denominator column).
+# The measure lists, read off the registry (sim.model.measures), in its order.
+SUMMED = measures.names(table="replications", sums="sum")  # raw columns summed over contact types
+# Derived metric -> (numerator column, denominator column): the rates of summed columns.
 RATES: dict[str, tuple[str, str]] = {
-    "service_level": ("answered_within_target", "offered"),
-    "abandonment": ("abandoned", "offered"),
-    "balking": ("balked", "offered"),
-    "callback_take_up": ("callback_accepted", "callback_offered"),
-    "callback_reach": ("callback_answered", "callback_accepted"),
-    "p_delay": ("delayed", "offered"),
-    "asa_s": ("answered_wait_sum_s", "answered"),
-    "mean_wait_s": ("wait_sum_s", "offered"),
-    "bot_containment": ("bot_resolved", "bot_sessions"),
-    "share_reached_human": ("reached_human", "incidents"),
-    "share_within_guarantee": ("within_guarantee", "incidents"),
-    "mean_time_to_human_s": ("time_to_human_sum_s", "reached_human"),
-    "attempts_per_incident": ("attempts", "incidents"),
-    "share_unreached": ("unreached", "incidents"),
-    "attempts_per_unreached": ("unreached_attempts", "unreached"),
-    # The centre's limits: those that never joined the queue over attempts, the others over offered.
-    "busy_tone_share": ("busy_tone", "attempts"),
-    "queue_full_share": ("queue_full", "attempts"),
-    "closed_share": ("closed", "attempts"),
-    "disconnected_share": ("disconnected", "offered"),
-    "left_message_share": ("left_message", "offered"),
+    m.name: m.rate for m in MEASURES.values() if m.rate is not None and set(m.rate) <= set(SUMMED)
 }
-TIME_TO_HUMAN_QUANTILES = (0.5, 0.9, 0.99)
+TOTALS = measures.names(sums="total")
+QUANTILES = measures.names(sums="quantile")
+TIME_TO_HUMAN_QUANTILES = tuple(MEASURES[n].quantile for n in QUANTILES)
 # Interval columns that add up over contact types (the queue length too: it is a count of those waiting).
-INTERVAL_SUMMED = ("incidents", "attempts", "offered", "answered", "abandoned", "answered_within_target",
-                   "wait_sum_s", "queue_length_mean", *LIMIT_OUTCOMES)
+INTERVAL_SUMMED = measures.names(table="interval_means", sums=("sum", "clock"))
+INTERVAL_RATES = measures.names(table="interval_means", sums="ratio")
 # Measures of the emergency guarantee: defined for emergency types (and their 'emergency' pool) only. On a
 # routine type or on 'all' they would read as a guarantee figure that mixes in contacts it does not cover.
-GUARANTEE_ONLY = frozenset({"share_within_guarantee"})
-SUMMED = (*COUNT_COLUMNS, *MONEY_COLUMNS, "amount_at_risk", "unreached", "unreached_loss", "unreached_attempts")
-COMPARE_METRICS = (
-    *MONEY_COLUMNS,
-    "agent_and_bot_cost",
-    "service_level",
-    "abandonment",
-    "asa_s",
-    "p_delay",
-    "share_reached_human",
-    "share_within_guarantee",
-    "mean_time_to_human_s",
-    "time_to_human_p50_s",
-    "time_to_human_p90_s",
-    "time_to_human_p99_s",
-    "unreached",
-    "offered",
-    "answered",
-)
-# Metrics that are shares of something, so lie in [0, 1]; every other summary
-# metric (counts, sums of seconds, money, means of times, attempts per
-# incident) is never negative. Intervals are kept inside these ranges (stats.py).
-SHARES = frozenset(
-    {
-        "service_level",
-        "abandonment",
-        "balking",
-        "callback_take_up",
-        "callback_reach",
-        "p_delay",
-        "bot_containment",
-        "share_reached_human",
-        "share_within_guarantee",
-        "share_unreached",
-        "occupancy",
-        "busy_tone_share",
-        "queue_full_share",
-        "closed_share",
-        "disconnected_share",
-        "left_message_share",
-    }
-)
+GUARANTEE_ONLY = frozenset(m.name for m in MEASURES.values() if m.emergency_only)
+COMPARE_METRICS = tuple(m.name for m in MEASURES.values() if m.compared)
+SAVINGS = measures.names(sums="paired")
+# Metrics that are shares of something, so lie in [0, 1]; every other summary metric (counts, sums of seconds,
+# money, means of times, attempts per incident) is never negative. Intervals are kept inside these ranges (stats.py).
+SHARES = frozenset(m.name for m in MEASURES.values() if m.unit == "share")
 NON_NEGATIVE: Range = (0.0, np.inf)
 
 
 def level_range(metric: str) -> Range:
     """Where a metric's per-replication values, and so its mean, can lie."""
-    return (0.0, 1.0) if metric in SHARES else NON_NEGATIVE
+    m = MEASURES.get(metric)
+    return m.feasible if m is not None else NON_NEGATIVE
 
 
 def difference_range(metric: str) -> Range:
     """Where a paired difference of a metric can lie: shares differ by at most 1 either way."""
-    return (-1.0, 1.0) if metric in SHARES else (-np.inf, np.inf)
-
-
-SAVINGS = (
-    "wages_saved",
-    "bot_cost_saved",
-    "added_customer_loss",
-    "added_liability",
-    "added_churn",
-    "net_saving",
-    "net_saving_platform",
-)
+    m = MEASURES.get(metric)
+    return m.difference_range if m is not None else (-np.inf, np.inf)
 
 
 def derive_rates(table: pd.DataFrame) -> pd.DataFrame:
-    """Add the RATES columns to a frame of summed counts (NaN where undefined)."""
-    out = table.copy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for name, (num, den) in RATES.items():
-            den_values = out[den].to_numpy(dtype=float)
-            out[name] = np.where(den_values > 0, out[num].to_numpy(dtype=float) / den_values, np.nan)
-    # named for what it sums: customer losses, liability and churn are not in it
-    out["agent_and_bot_cost"] = out["agent_cost"] + out["bot_cost"]
+    """Add the RATES and TOTALS columns to a frame of summed counts (a rate is NaN where undefined)."""
+    out = measures.with_rates(table, list(RATES))
+    for name in TOTALS:
+        out[name] = measures.signed_sum(out, MEASURES[name].terms)
     return out
 
 
@@ -168,13 +104,7 @@ class Results:
         per_rep = grouped[counts].sum()
         per_rep["agents_on_duty"] = grouped["agents_on_duty"].first()
         out = per_rep.reset_index().groupby(keys[:1] + keys[2:], sort=False)[[*counts, "agents_on_duty"]]
-        out = out.mean().reset_index()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for name in ("service_level", "abandonment", "mean_wait_s"):
-                num, den = RATES[name]
-                den_values = out[den].to_numpy(dtype=float)
-                out[name] = np.where(den_values > 0, out[num].to_numpy(dtype=float) / den_values, np.nan)
-        return out
+        return measures.with_rates(out.mean().reset_index(), INTERVAL_RATES)
 
     # ------------------------------------------------------------ per replication
     def per_replication(self, quantiles: bool = True) -> pd.DataFrame:
@@ -199,9 +129,9 @@ class Results:
         for metric in GUARANTEE_ONLY:
             table[metric] = table[metric].where(covered)
         # Occupancy belongs to the agents, not to a contact type: on the 'all' rows only.
-        hours = self.agents.groupby(["policy", "replication"], sort=False)[["busy_hours", "paid_hours"]].sum()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            occupancy = (hours["busy_hours"] / hours["paid_hours"]).rename("occupancy").reset_index()
+        busy, paid = MEASURES["occupancy"].rate
+        hours = self.agents.groupby(["policy", "replication"], sort=False)[[busy, paid]].sum().reset_index()
+        occupancy = measures.with_rates(hours, ["occupancy"])[["policy", "replication", "occupancy"]]
         table = table.merge(occupancy.assign(contact_type=ALL_TYPES), on=KEYS, how="left")
         percentiles = self._time_to_human_quantiles() if quantiles else None
         if percentiles is not None:
@@ -225,8 +155,7 @@ class Results:
             t = group["t"].to_numpy()
             q = np.quantile(t, TIME_TO_HUMAN_QUANTILES, method="inverted_cdf")
             rows.append((policy, rep, ctype, *q))
-        names = [f"time_to_human_p{int(q * 100)}_s" for q in TIME_TO_HUMAN_QUANTILES]
-        return pd.DataFrame(rows, columns=[*KEYS, *names])
+        return pd.DataFrame(rows, columns=[*KEYS, *QUANTILES])
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Mean and confidence interval per policy x contact type x metric (long format).
@@ -319,19 +248,10 @@ class Results:
         # The baseline's row of the same replication and contact type, beside every policy's row.
         theirs = table.loc[baseline, metrics].reindex(mine.index.droplevel("policy"))
         paired = mine - theirs.to_numpy()
-        saved = -paired["agent_cost"] - paired["bot_cost"]
-        savings = pd.DataFrame(
-            {
-                "wages_saved": -paired["agent_cost"],
-                "bot_cost_saved": -paired["bot_cost"],
-                "added_customer_loss": paired["customer_loss"],
-                "added_liability": paired["platform_liability"],
-                "added_churn": paired["churn_cost"],
-                "net_saving": saved - paired["customer_loss"] - paired["churn_cost"],
-                "net_saving_platform": saved - paired["platform_liability"] - paired["churn_cost"],
-            }
-        )
-        out = paired.join(savings).reset_index()
+        out = paired.copy()
+        for name in SAVINGS:  # in registry order: a net's terms are savings listed before it
+            out[name] = measures.signed_sum(out, MEASURES[name].terms)
+        out = out.reset_index()
         return out[["policy", "replication", "contact_type", *metrics, *SAVINGS]]
 
     def default_baseline(self) -> str:

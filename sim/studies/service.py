@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
-from sim.runs.results import RATES, level_range
+from sim.model import measures
+from sim.runs.results import level_range
 from sim.runs.stats import t_intervals
 
 # The one collapse rule: on the mean over replications, in any non-emergency scope.
@@ -32,7 +32,8 @@ COLLAPSE_RULE = (f"a service collapse is flagged where, on the mean over replica
                  f"target time, or more than {100 * COLLAPSE_ABANDONMENT_ABOVE:g}% of them abandon")
 POOLED = "non-emergency"  # the scope of every non-emergency type together
 METRICS = ("service_level", "abandonment", "asa_s")
-_COUNTS = ("offered", "answered", "answered_within_target", "abandoned", "answered_wait_sum_s")
+# what the rates are formed from, summed over the pooled types first (sim.model.measures)
+_COUNTS = tuple(dict.fromkeys(name for m in METRICS for name in measures.MEASURES[m].rate))
 
 
 def non_emergency_service(per_replication: pd.DataFrame, contact_types: Sequence, policies: Sequence[str],
@@ -57,7 +58,7 @@ def non_emergency_service(per_replication: pd.DataFrame, contact_types: Sequence
         pooled = rows.groupby(["policy", "replication"], sort=False)[list(_COUNTS)].sum().reset_index()
         frames.append(pooled.assign(scope=POOLED))
         labels[POOLED] = "All non-emergency callers"
-    table = _rates(pd.concat(frames, ignore_index=True))
+    table = measures.with_rates(pd.concat(frames, ignore_index=True), METRICS)
     offered = table.groupby(["policy", "scope"], sort=False)["offered"].mean()
     stats = t_intervals(table[["policy", "scope", *METRICS]], ["policy", "scope"], confidence,
                         feasible={m: level_range(m) for m in METRICS})
@@ -97,14 +98,3 @@ def collapsed_policies(service: pd.DataFrame) -> dict[str, list[str]]:
     """Per policy whose service collapsed somewhere: the labels of the scopes that did (types before the pool)."""
     hit = service[service["collapsed"]]
     return {p: list(part["label"]) for p, part in hit.groupby("policy", sort=False)}
-
-
-def _rates(table: pd.DataFrame) -> pd.DataFrame:
-    """``METRICS`` of a frame of summed counts, as ``RATES`` defines them (NaN where nothing was offered/answered)."""
-    out = table.copy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for name in METRICS:
-            num, den = RATES[name]
-            den_values = out[den].to_numpy(dtype=float)
-            out[name] = np.where(den_values > 0, out[num].to_numpy(dtype=float) / den_values, np.nan)
-    return out

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from sim.model import measures
 from sim.present import charts
 from sim.present.formatting import fmt_parameter, fmt_value
 from sim.present.loss_charts import loss_curve_share_lines
@@ -20,11 +21,8 @@ st.markdown(
     "`python -m sim experiment FILE --out DIR` and open the folder below."
 )
 
-FIGURES = {
-    "net_saving": ("Net effect for society", "money"),
-    "net_saving_platform": ("Net effect for the platform", "money"),
-    "share_within_guarantee": ("Emergencies within the guarantee", "share"),
-}
+FIGURES = {m: (measures.label(m), measures.kind(m)) for m in ("net_saving", "net_saving_platform",
+                                                               "share_within_guarantee")}
 
 others = [p.id for p in sc.effective_policies if p.id != sc.baseline_policy.id]
 source = st.radio("Experiment", ["A quick one for the loaded scenario", "A finished experiment folder"],
