@@ -8,7 +8,7 @@ could use taken hears a busy tone and never enters; one who reaches the human
 queue when every waiting place is taken (and no agent is free) is turned away
 (``queue_full``). Both may redial under the type's redial rule
 (``Redial.busy_probability`` / ``busy_delay_s``). How the engine keeps the
-count: sim.model.lines.
+count: sim.model.routing.limits.
 
 ``lines`` is a pool shared by every voice type not listed in
 ``lines_per_type``; a listed type uses its own lines only. ``queue_places``
@@ -25,17 +25,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from sim.model.schema import StrictModel
 
 # A centre's trunks or waiting places: far beyond any real switch (the largest hold ~1e5).
 MAX_LINES = 10_000_000
 LineCount = Annotated[int, Field(ge=0, le=MAX_LINES)]
 
 
-class Capacity(BaseModel):
+class Capacity(StrictModel):
     """Lines and queue places; every field optional, ``None`` = unlimited."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
     lines: int | None = Field(
         None, ge=0, le=MAX_LINES,
