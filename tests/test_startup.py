@@ -124,7 +124,8 @@ def test_the_walk_sees_the_imports_a_module_could_hide():
 
 def test_loading_the_presentation_loads_no_run_study_or_file_module():
     statement = ("import importlib, pkgutil, sim.present\n"
-                 "for m in pkgutil.iter_modules(sim.present.__path__): importlib.import_module('sim.present.' + m.name)\n"
+                 "for m in pkgutil.iter_modules(sim.present.__path__):\n"
+                 "    importlib.import_module('sim.present.' + m.name)\n"
                  "print(json.dumps(sorted(n for n in sys.modules if n.startswith('sim.'))))")
     done = subprocess.run([sys.executable, "-c", "import json, sys\n" + statement], cwd=ROOT, capture_output=True,
                           text=True, timeout=TIMEOUT_S, check=False)

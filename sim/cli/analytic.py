@@ -420,7 +420,7 @@ def _staff(scenario, args, command_line: str) -> int:
         )
     except StaffingError as exc:
         return _fail(option_message(exc, _STAFF_OPTIONS))
-    print(render_staffing(table, scenario, isa, methods=METHODS, pooled=POOLED))
+    print(render_staffing(table, scenario, isa, method_words=METHODS, pooled=POOLED))
     if args.out:
         tables = {"staffing.csv": table}
         extra = {"policy": table.attrs.get("policy"), "methods": methods, "by": args.by,

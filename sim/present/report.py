@@ -132,7 +132,8 @@ def verdict_paragraphs(comparison, labels: dict[str, str]) -> list[dict]:
                 base_label,
                 _fig(society["difference"], "money", cur, policy=policy, metric="net_saving", scope="all",
                      column="difference"),
-                period, _interval(society, "money", cur, policy, "net_saving", "all", confidence), _sign_words(society)))
+                period, _interval(society, "money", cur, policy, "net_saving", "all", confidence),
+                _sign_words(society)))
             parts.append(Markup("For the platform it is {} {} {}: {}.").format(
                 _fig(platform["difference"], "money", cur, policy=policy, metric="net_saving_platform", scope="all",
                      column="difference"),

@@ -17,12 +17,12 @@ from sim.model.scenario import Scenario
 from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_signed, fmt_value, is_missing
 
 
-def render_staffing(table: pd.DataFrame, scenario: Scenario, isa=None, *, methods: Mapping[str, str],
+def render_staffing(table: pd.DataFrame, scenario: Scenario, isa=None, *, method_words: Mapping[str, str],
                     pooled: str) -> str:
     """A terminal report: targets, one row per interval (methods side by side), and a summary.
 
     ``isa``: the iterative staffing algorithm's record (``sim.studies.staffing.IterativeStaffing``), if it ran;
-    ``methods``: method -> what it is (``sim.studies.staffing.METHODS``); ``pooled``: the contact-type label of
+    ``method_words``: method -> what it is (``sim.studies.staffing.METHODS``); ``pooled``: the contact-type label of
     the pooled rows (``sim.studies.staffing.POOLED``)."""
     policy = table.attrs.get("policy", scenario.baseline_policy.id)
     methods = list(dict.fromkeys(table["method"]))
@@ -49,7 +49,7 @@ def render_staffing(table: pd.DataFrame, scenario: Scenario, isa=None, *, method
                 f"{row.contact_type}: {100 * row.service_level_target:g}% within {row.target_s:g} s"
                 for row in targets.itertuples()
             )
-        lines.append(f"  {method:<16} {methods[method]}; target {what}")
+        lines.append(f"  {method:<16} {method_words[method]}; target {what}")
     lines.append(
         f"  {'rostered':<16} agents on duty per the roster (no absence, scheduled breaks out); "
         "gap = rostered - needed"
