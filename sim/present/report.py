@@ -103,7 +103,7 @@ def verdict_paragraphs(comparison, labels: dict[str, str]) -> list[dict]:
     """Per policy: the verdict as HTML, from the rows of ``comparison.compare`` only (every number tagged with its
     figure), and what non-emergency callers get (``comparison.service``).
 
-    ``comparison``: ``sim.studies.evidence.ComparisonTables``."""
+    ``comparison``: ``sim.studies.comparison.ComparisonTables``."""
     sc = comparison.scenario
     compare = comparison.compare
     confidence = comparison.confidence

@@ -132,7 +132,7 @@ def comparison_sentence(compare: pd.DataFrame, policy: str, days: int, guarantee
 
 def render_comparison(comparison) -> str:
     """Each policy against the baseline, in words and a table, then what non-emergency callers get;
-    ``comparison``: ``sim.studies.evidence.ComparisonTables``."""
+    ``comparison``: ``sim.studies.comparison.ComparisonTables``."""
     compare, baseline, confidence = comparison.compare, comparison.baseline, comparison.confidence
     sc = comparison.scenario
     has_emergency = any(c.emergency for c in sc.contact_types)
