@@ -223,6 +223,8 @@ def test_an_experiment_folder_feeds_section_five(tmp_path):
     built = build_report(scenario, experiment=tmp_path / "exp", workers=2)
     section = built.html[built.html.index('<section id="what-if">'):built.html.index('<section id="limitations">')]
     assert f"From the experiment folder <code>{tmp_path / 'exp'}</code>" in section
+    # what the folder holds, read through the experiment store: its design, replications and seed
+    assert f"one_at_a_time design, 2 replications per point, seed {experiment.spec.seed}" in section
     assert "Tornado" in section and 'class="plotly-graph-div"' in section
 
 
