@@ -53,6 +53,90 @@ TORNADO_FIGURES = {
 _IDENTITY = ("id", "label", "name", "description")
 
 
+# ------------------------------------------------------------- entry point
+
+
+def render_report(evidence, *, version: str, base: Scenario | None = None, source: str = "",
+                  command: str | None = None) -> str:
+    """The report's HTML page of ``evidence`` (``sim.studies.evidence.Evidence``; see the module docstring).
+
+    ``version``: humanline's, as the page states it. ``base``: the scenario as
+    loaded, when the evidence is of an edited copy (the app): the differences
+    are listed as edits. ``source``: where the scenario came from;
+    ``command``: what built the report (default: the ``sim.report`` call).
+    """
+    scenario, comparison = evidence.scenario, evidence.comparison
+    changes = knobs.changes(base, scenario) if base is not None else []
+    chart = _Charts()
+    compare, summary, policies = comparison.compare, comparison.summary, comparison.policies
+    labels = {p.id: p.label or p.id for p in scenario.effective_policies}
+    cur = scenario.economics.currency
+    baseline = comparison.baseline
+    has_emergency = any(c.emergency for c in scenario.contact_types)
+    several = len(policies) > 1
+
+    money = []
+    if several:
+        for view in ("net_saving", "net_saving_platform"):
+            fig = charts.savings_chart(compare, policies, labels, baseline, cur, view=view)
+            fig.update_layout(title=f"{NET_LABELS[view]}: against {labels.get(baseline, baseline)}, per run")
+            money.append(chart(fig))
+    ecdf = None
+    if has_emergency and len(comparison.incidents):
+        never = {r.policy: float(r.mean) for r in summary[(summary.contact_type == "emergency")
+                                                          & (summary.metric == "share_unreached")].itertuples()}
+        ecdf = chart(charts.ecdf_chart(comparison.incidents, policies, labels, scenario.guarantee_s,
+                                       scenario.guarantee_share, never=never))
+    yaml_text = evidence.scenario_yaml
+    tables = evidence.what_if_tables
+    context = {
+        "sc": scenario,
+        "currency": cur,
+        "policies": [{"id": p.id, "label": p.label or p.id, "description": p.description, "baseline": p.id == baseline}
+                     for p in scenario.effective_policies if p.id in policies],
+        "baseline_label": labels.get(baseline, baseline),
+        "has_emergency": has_emergency,
+        "emergency_types": [c.label or c.id for c in scenario.contact_types if c.emergency],
+        "several": several,
+        "period": period_phrase(scenario.days),
+        "guarantee_share": fmt_value(scenario.guarantee_share, "share"),
+        "verdicts": verdict_paragraphs(comparison, labels),
+        "rough": comparison.n_replications < comparison.rough_below,
+        "n": comparison.n_replications,
+        "seed": comparison.seed,
+        "assumptions": _assumptions(scenario, changes, _ranked_inputs(tables)),
+        "loss_curves": _loss_curves(evidence, chart),
+        "changes": [{"parameter": c["parameter"], "before": _plain(c["before"]), "after": _plain(c["after"])}
+                    for c in changes],
+        "edited": base is not None,
+        "warnings": list(scenario.warnings),
+        "precision": comparison.precision,
+        "validation": _validation_section(evidence.validation, evidence.validation_z),
+        "limitations": _limitations(scenario, policies),
+        "agreement": agreement_section(evidence.agreement) if evidence.agreement is not None else None,
+        "comparison": _comparison(comparison, labels),
+        "money": money,
+        "ecdf": ecdf,
+        "frontier": _frontier_section(evidence, labels, chart),
+        "what_if": _what_if_section(scenario, tables, evidence.what_if, labels, chart),
+        "warmup": fmt_value(scenario.warmup_s, "seconds"),
+        "version": version,
+        "commit": evidence.commit or "not available (not run from a git checkout)",
+        "scenario_hash": evidence.scenario_sha256,
+        "command": command or _python_call(source, comparison),
+        "source": source,
+        "built_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "yaml": yaml_text,
+        "yaml_href": "data:application/x-yaml;charset=utf-8;base64," + base64.b64encode(yaml_text.encode()).decode(),
+        "yaml_name": _slug(scenario.name) + ".yaml",
+        "plotly_js": Markup(_plotly_js()),
+        "fmt_ci": fmt_ci,
+        "fmt_money": fmt_money,
+    }
+    page = _environment().get_template("report.html.j2").render(**context)
+    return page
+
+
 # ----------------------------------------------------------------- verdict
 
 
@@ -506,87 +590,6 @@ def _validation_section(validation: pd.DataFrame, z: float) -> dict:
     n = int(validation["n"].max()) if len(validation) else 0
     return {"table": _table(pd.DataFrame(rows), index=False), "all_agree": bool(validation["agrees"].all()),
             "n_disagree": int((~validation["agrees"]).sum()), "inputs": inputs, "replications": n, "z": z}
-
-
-def render_report(evidence, *, version: str, base: Scenario | None = None, source: str = "",
-                  command: str | None = None) -> str:
-    """The report's HTML page of ``evidence`` (``sim.studies.evidence.Evidence``; see the module docstring).
-
-    ``version``: humanline's, as the page states it. ``base``: the scenario as
-    loaded, when the evidence is of an edited copy (the app): the differences
-    are listed as edits. ``source``: where the scenario came from;
-    ``command``: what built the report (default: the ``sim.report`` call).
-    """
-    scenario, comparison = evidence.scenario, evidence.comparison
-    changes = knobs.changes(base, scenario) if base is not None else []
-    chart = _Charts()
-    compare, summary, policies = comparison.compare, comparison.summary, comparison.policies
-    labels = {p.id: p.label or p.id for p in scenario.effective_policies}
-    cur = scenario.economics.currency
-    baseline = comparison.baseline
-    has_emergency = any(c.emergency for c in scenario.contact_types)
-    several = len(policies) > 1
-
-    money = []
-    if several:
-        for view in ("net_saving", "net_saving_platform"):
-            fig = charts.savings_chart(compare, policies, labels, baseline, cur, view=view)
-            fig.update_layout(title=f"{NET_LABELS[view]}: against {labels.get(baseline, baseline)}, per run")
-            money.append(chart(fig))
-    ecdf = None
-    if has_emergency and len(comparison.incidents):
-        never = {r.policy: float(r.mean) for r in summary[(summary.contact_type == "emergency")
-                                                          & (summary.metric == "share_unreached")].itertuples()}
-        ecdf = chart(charts.ecdf_chart(comparison.incidents, policies, labels, scenario.guarantee_s,
-                                       scenario.guarantee_share, never=never))
-    yaml_text = evidence.scenario_yaml
-    tables = evidence.what_if_tables
-    context = {
-        "sc": scenario,
-        "currency": cur,
-        "policies": [{"id": p.id, "label": p.label or p.id, "description": p.description, "baseline": p.id == baseline}
-                     for p in scenario.effective_policies if p.id in policies],
-        "baseline_label": labels.get(baseline, baseline),
-        "has_emergency": has_emergency,
-        "emergency_types": [c.label or c.id for c in scenario.contact_types if c.emergency],
-        "several": several,
-        "period": period_phrase(scenario.days),
-        "guarantee_share": fmt_value(scenario.guarantee_share, "share"),
-        "verdicts": verdict_paragraphs(comparison, labels),
-        "rough": comparison.n_replications < comparison.rough_below,
-        "n": comparison.n_replications,
-        "seed": comparison.seed,
-        "assumptions": _assumptions(scenario, changes, _ranked_inputs(tables)),
-        "loss_curves": _loss_curves(evidence, chart),
-        "changes": [{"parameter": c["parameter"], "before": _plain(c["before"]), "after": _plain(c["after"])}
-                    for c in changes],
-        "edited": base is not None,
-        "warnings": list(scenario.warnings),
-        "precision": comparison.precision,
-        "validation": _validation_section(evidence.validation, evidence.validation_z),
-        "limitations": _limitations(scenario, policies),
-        "agreement": agreement_section(evidence.agreement) if evidence.agreement is not None else None,
-        "comparison": _comparison(comparison, labels),
-        "money": money,
-        "ecdf": ecdf,
-        "frontier": _frontier_section(evidence, labels, chart),
-        "what_if": _what_if_section(scenario, tables, evidence.what_if, labels, chart),
-        "warmup": fmt_value(scenario.warmup_s, "seconds"),
-        "version": version,
-        "commit": evidence.commit or "not available (not run from a git checkout)",
-        "scenario_hash": evidence.scenario_sha256,
-        "command": command or _python_call(source, comparison),
-        "source": source,
-        "built_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "yaml": yaml_text,
-        "yaml_href": "data:application/x-yaml;charset=utf-8;base64," + base64.b64encode(yaml_text.encode()).decode(),
-        "yaml_name": _slug(scenario.name) + ".yaml",
-        "plotly_js": Markup(_plotly_js()),
-        "fmt_ci": fmt_ci,
-        "fmt_money": fmt_money,
-    }
-    page = _environment().get_template("report.html.j2").render(**context)
-    return page
 
 
 def _plain(value: Any) -> str:
