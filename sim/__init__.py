@@ -33,7 +33,7 @@ _EXPORTS = {
     "calibrate": ("sim.calibration", "calibrate"),
     "load_scenario": ("sim.files.scenario_io", "load_scenario"),
     "parse_scenario": ("sim.files.scenario_io", "parse_scenario"),
-    "report": ("sim.present.report", "report"),
+    "report": ("sim.cli.report", "report"),
     "run": ("sim.runs.runner", "run"),
     "scenario_to_yaml": ("sim.files.scenario_io", "scenario_to_yaml"),
 }
@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     from sim.model.scenario import Policy, Scenario
     from sim.calibration import calibrate
     from sim.model.validation import ScenarioError, build_scenario
-    from sim.present.report import report
+    from sim.cli.report import report
     from sim.runs.results import Results
     from sim.runs.runner import run
     from sim.studies.uncertainty import analyse

@@ -17,7 +17,7 @@ import pytest
 import sim
 from sim.analytic.erlang import erlang_a_metrics, erlang_a_servers_needed
 from sim.present.studies import render_breakeven
-from sim.studies.breakeven import CRITERIA, BreakEvenError, breakeven
+from sim.studies.breakeven import CRITERIA, BreakEvenError, breakeven, share_meaning, what
 from sim.studies.sweep import member_id
 
 
@@ -171,7 +171,7 @@ def test_render_shows_every_criterion_the_intervals_and_the_members():
     fake = FakeSweep(lambda h: h >= 63, lambda h: h >= 68, lambda h: 30 <= h <= 95, lambda h: 35 <= h <= 90)
     sc = _scenario()
     result = _search(fake, scenario=sc)
-    text = render_breakeven(result, sc)
+    text = render_breakeven(result, sc, varied=what(result.kind), meaning=share_meaning(sc, result.template))
     for criterion in CRITERIA:
         assert criterion in text
     assert "(68 agents)" in text and "first failing" in text and "95% CI" in text

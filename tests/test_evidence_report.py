@@ -18,7 +18,8 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.present.report import _assumptions, build_report
+from sim.cli.report import build_report
+from sim.present.report import _assumptions
 from sim.runs.stats import ROUGH_BELOW
 from sim.studies.service import COLLAPSE_ABANDONMENT_ABOVE, COLLAPSE_SERVICE_LEVEL_BELOW, non_emergency_service
 
@@ -222,6 +223,8 @@ def test_an_experiment_folder_feeds_section_five(tmp_path):
     built = build_report(scenario, experiment=tmp_path / "exp", workers=2)
     section = built.html[built.html.index('<section id="what-if">'):built.html.index('<section id="limitations">')]
     assert f"From the experiment folder <code>{tmp_path / 'exp'}</code>" in section
+    # what the folder holds, read through the experiment store: its design, replications and seed
+    assert f"one_at_a_time design, 2 replications per point, seed {experiment.spec.seed}" in section
     assert "Tornado" in section and 'class="plotly-graph-div"' in section
 
 
@@ -253,7 +256,7 @@ def test_sim_report_writes_the_file_atomically(tmp_path, monkeypatch):
     scenario = one_day(ROOT / "scenarios" / "classroom_mmcm.yaml")
     out = tmp_path / "r.html"
     out.write_text("the earlier report")
-    import sim.present.report as report_module
+    from sim.files.export import write_text_whole
 
     def broken(self, *args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -264,7 +267,7 @@ def test_sim_report_writes_the_file_atomically(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert out.read_text() == "the earlier report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
-    assert report_module.write_report("<html></html>", out) == out and out.read_text() == "<html></html>"
+    assert write_text_whole("<html></html>", out) == out and out.read_text() == "<html></html>"
 
 
 # ----------------------------------------------------------------- browser
@@ -477,12 +480,14 @@ def test_the_assumptions_show_each_loss_curve_with_its_points_and_band_and_how_m
 
 def test_a_report_builds_on_the_runs_it_is_given_and_reruns_only_what_does_not_match(payment_report, monkeypatch):
     """The app's report uses the comparison and frontier the app already ran, when they are of this scenario."""
-    import sim.present.report as report_module
+    import sim.studies.evidence as evidence_module
 
     made = []
-    real_run, real_frontier = report_module.run_checked, report_module._frontier
-    monkeypatch.setattr(report_module, "run_checked", lambda *a, **k: made.append("comparison") or real_run(*a, **k))
-    monkeypatch.setattr(report_module, "_frontier", lambda *a, **k: made.append("frontier") or real_frontier(*a, **k))
+    real_run, real_frontier = evidence_module.run_checked, evidence_module.cost_of_cutting_frontier
+    monkeypatch.setattr(evidence_module, "run_checked",
+                        lambda *a, **k: made.append("comparison") or real_run(*a, **k))
+    monkeypatch.setattr(evidence_module, "cost_of_cutting_frontier",
+                        lambda *a, **k: made.append("frontier") or real_frontier(*a, **k))
     scenario = payment_report.scenario
     again = build_report(scenario, source="scenarios/payment_platform.yaml (first day)", workers=2,
                          results=payment_report.results, frontier=payment_report.frontier)
@@ -497,15 +502,15 @@ def test_a_report_builds_on_the_runs_it_is_given_and_reruns_only_what_does_not_m
 
 
 def test_the_apps_report_reuses_the_apps_comparison_and_baseline_frontier(monkeypatch):
-    import sim.present.report as report_module
+    import sim.studies.evidence as evidence_module
     from ui import compute
 
     text = sim.scenario_to_yaml(one_day(ROOT / "scenarios" / "payment_platform.yaml"))
     comparison = compute.run_comparison(text)
     front = compute.run_frontier(text, comparison.baseline)
     made = []
-    monkeypatch.setattr(report_module, "run_checked", lambda *a, **k: made.append("comparison"))
-    monkeypatch.setattr(report_module, "_frontier", lambda *a, **k: made.append("frontier"))
+    monkeypatch.setattr(evidence_module, "run_checked", lambda *a, **k: made.append("comparison"))
+    monkeypatch.setattr(evidence_module, "cost_of_cutting_frontier", lambda *a, **k: made.append("frontier"))
     stages = []
     page = compute.evidence_report(text, comparison=comparison, frontier=front,
                                    progress=lambda done, total, stage=None: stages.append(stage))

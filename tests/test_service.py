@@ -107,8 +107,9 @@ def callbacks_cut():
 
 def test_cli_compare_prints_the_callers_table_the_rule_and_the_collapse(callbacks_cut):
     from sim.present.terminal import render_comparison
+    from sim.studies.comparison import comparison_tables
 
-    text = render_comparison(callbacks_cut)
+    text = render_comparison(comparison_tables(callbacks_cut))
     assert "What non-emergency callers get" in text and f"Rule: {COLLAPSE_RULE}." in text
     assert "SERVICE COLLAPSE under callbacks_cut40" in text
     assert "SERVICE COLLAPSE under today" not in text
@@ -116,7 +117,8 @@ def test_cli_compare_prints_the_callers_table_the_rule_and_the_collapse(callback
 
 def test_the_reports_verdict_states_the_callers_service_and_the_collapse(callbacks_cut):
     from sim.present.report import verdict_paragraphs
+    from sim.studies.comparison import comparison_tables
 
-    (verdict,) = verdict_paragraphs(callbacks_cut, callbacks_cut.compare(), {})
+    (verdict,) = verdict_paragraphs(comparison_tables(callbacks_cut), {})
     assert 'class="service" data-scope="routine"' in verdict["html"]
     assert "Service collapse" in verdict["html"] and "answered within its target time" in verdict["html"]

@@ -24,6 +24,8 @@ from sim.analytic.erlang import (
 )
 from sim.present.studies import render_staffing
 from sim.studies.staffing import (
+    METHODS,
+    POOLED,
     StaffingError,
     arrival_rates_per_s,
     iterative_staffing,
@@ -165,7 +167,8 @@ def test_pooled_routine_target_binds_when_it_is_the_stricter_one():
     sc = _scenario([routine, fraud], guarantee_s=600, guarantee_share=0.95)
     pooled = requirements(sc, methods=["erlang_c"])
     assert set(pooled["binding_type"]) == {"routine"} and set(pooled["target_s"]) == {5}
-    assert "calls per" in render_staffing(pooled, sc)  # the count says what it counts
+    text = render_staffing(pooled, sc, method_words=METHODS, pooled=POOLED)
+    assert "calls per" in text  # the count says what it counts
 
 
 def test_an_interval_without_arrivals_needs_no_agents():
@@ -329,7 +332,7 @@ def test_isa_table_sits_next_to_the_roster_and_renders():
     assert np.allclose(rows["gap"], rows["rostered"] - rows["agents_needed"])
     assert {"simulated_share", "emergency_incidents", "predicted_service_level"} <= set(rows.columns)
     assert isa.scenario().agents.tables[0].agents == [int(x) for x in isa.staffing]
-    text = render_staffing(table, sc, isa)
+    text = render_staffing(table, sc, isa, method_words=METHODS, pooled=POOLED)
     for piece in ("erlang_a", "isa", "rostered", "summary:", "emergency guarantee", "within 60 s"):
         assert piece in text, piece
 

@@ -4,10 +4,14 @@ Each case is a fresh interpreter (the test process has long since imported
 everything), started in the repository root so that this checkout's ``sim``
 is the one imported. The checks name modules, never seconds: how long an
 import takes depends on the machine; whether pandas is imported does not.
+
+The same tools check a layer: the presentation (``sim/present``) formats and
+draws what the studies computed and imports nothing above it.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -78,3 +82,54 @@ def test_validate_reads_the_scenario_without_pandas_or_the_presentation():
     loaded = cli_loads("validate", "scenarios/payment_platform.yaml")
     assert {"pydantic", "yaml"} <= loaded
     assert not loaded & {*HEAVY, "simpy"} - {"scipy"}, sorted(loaded & set(HEAVY))
+
+
+# ----------------------------------------------------------------- layers
+
+PRESENT = ROOT / "sim" / "present"
+# What presentation may import of humanline: the model's types and words, the one input-problem type, itself.
+PRESENT_MAY_IMPORT = ("sim.model", "sim.errors", "sim.present")
+
+
+def _humanline_imports(source: str, package: str) -> list[tuple[int, str]]:
+    """(line, module) of every import of ``sim`` in a module of ``package``: at the top, inside functions, under
+    TYPE_CHECKING, relative or absolute."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            # "from sim import x" names the package itself; "from sim.present import charts" a module of it
+            found.append((node.lineno, ".".join(x for x in (base, node.module) if x)))
+    return [(line, name) for line, name in found if name == "sim" or name.startswith("sim.")]
+
+
+def test_presentation_imports_nothing_above_it():
+    files = sorted(PRESENT.rglob("*.py"))
+    assert len(files) >= 8, files  # every module of the package is walked
+    above = [f"{path.relative_to(ROOT)}:{line}: {name}" for path in files
+             for line, name in _humanline_imports(path.read_text(encoding="utf-8"), "sim.present")
+             if not any(name == allowed or name.startswith(allowed + ".") for allowed in PRESENT_MAY_IMPORT)]
+    assert above == [], "sim/present imports above it:\n" + "\n".join(above)
+
+
+def test_the_walk_sees_the_imports_a_module_could_hide():
+    source = ("from typing import TYPE_CHECKING\nfrom sim import __version__\nfrom . import charts\n"
+              "if TYPE_CHECKING:\n    from sim.runs.results import Results\n"
+              "def f():\n    from ..studies import evidence\n    import sim.files.export\n")
+    assert [name for _, name in _humanline_imports(source, "sim.present")] == [
+        "sim", "sim.present", "sim.runs.results", "sim.studies", "sim.files.export"]
+
+
+def test_loading_the_presentation_loads_no_run_study_or_file_module():
+    statement = ("import importlib, pkgutil, sim.present\n"
+                 "for m in pkgutil.iter_modules(sim.present.__path__):\n"
+                 "    importlib.import_module('sim.present.' + m.name)\n"
+                 "print(json.dumps(sorted(n for n in sys.modules if n.startswith('sim.'))))")
+    done = subprocess.run([sys.executable, "-c", "import json, sys\n" + statement], cwd=ROOT, capture_output=True,
+                          text=True, timeout=TIMEOUT_S, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "sim.present.report" in loaded
+    assert [n for n in loaded if not n.startswith(PRESENT_MAY_IMPORT)] == []

@@ -26,7 +26,8 @@ from sim.runs.size_guard import RunTooLarge
 from sim.runs.workers import capped_workers, keep_workers
 from sim.studies import classroom as classroom_study
 from sim.studies import roster_table
-from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
+from sim.studies.breakeven import BreakEven, BreakEvenError
+from sim.studies.evidence import cost_of_cutting_frontier
 from sim.studies.sweep import COARSE_STAFFING
 
 Progress = Callable[..., None]  # progress(done, total[, what is running])
@@ -244,8 +245,9 @@ def run_frontier(
 ) -> Frontier | str:
     """Scale ``template``'s roster over ``values`` with the scenario's replications and seed.
 
-    It is the break-even search (``sim.studies.breakeven``) on this grid without
-    bisection, so the break point is stated as ``breakeven`` states it.
+    It is the report's frontier (``sim.studies.evidence.cost_of_cutting_frontier``:
+    the break-even search on this grid without bisection), so the break point is
+    stated as ``breakeven`` states it.
     Returns the model's message (a str) when it refuses, e.g. one replication;
     raises ``RunFailed`` / ``RunCancelled`` as ``run_comparison`` does.
     """
@@ -254,9 +256,8 @@ def run_frontier(
 
     def search_grid(report):
         try:
-            return breakeven(scenario, "staffing", template, values=list(values), max_rounds=0,
-                             workers=capped_workers(workers)[0],
-                             progress=lambda _batch, done, total: report(done, total))
+            return cost_of_cutting_frontier(scenario, template, values, workers=capped_workers(workers)[0],
+                                            progress=report)
         except BreakEvenError as exc:  # the model refuses (one replication, say): its message is the answer
             return str(exc)
 
@@ -436,18 +437,13 @@ def open_experiment(folder: str) -> WhatMatters:
 
 
 def _what_matters(folder: Path, currency: str | None) -> WhatMatters:
-    import json
+    from sim.studies.evidence import read_experiment
 
-    from sim.studies.uncertainty import analyse
-
-    tables = analyse(folder)
-    record = json.loads((folder / "experiment.json").read_text(encoding="utf-8"))
-    design = pd.read_csv(folder / "design.csv", index_col="point")
+    read = read_experiment(folder, write_analysis=True)  # its analysis/ tables, as `python -m sim analyse` writes
     return WhatMatters(
-        name=record.get("name", folder.name), description=record.get("scenario", ""),
-        policies=list(record.get("policies", [])), baseline=record.get("baseline", ""),
-        factors=list(design.columns), replications_n=int(record.get("replications", 0)), folder=str(folder),
-        tables=tables, currency=currency or record.get("currency", ""),
+        name=read.name, description=read.scenario, policies=read.policies, baseline=read.baseline,
+        factors=read.factors, replications_n=read.replications, folder=read.folder, tables=read.tables,
+        currency=currency or read.currency,
     )
 
 
@@ -471,14 +467,18 @@ def export_provenance(result: Comparison) -> dict:
 def evidence_report(scenario_yaml: str, base_yaml: str | None = None, source: str = "", workers: int = 1,
                     progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
                     comparison: Comparison | None = None, frontier: Frontier | None = None) -> str:
-    """The evidence report (``sim.report``) of the scenario as run in the app, its edits listed; the HTML text.
+    """The evidence report of the scenario as run in the app, its edits listed; the HTML text.
+
+    The same study as ``sim.report`` (``sim.studies.evidence.gather_evidence``), rendered by
+    ``sim.present.report``.
 
     ``comparison`` and ``frontier``: what the app already ran; the report uses
     them instead of running them again when they are of this scenario text (the
     frontier only when it is the baseline's, the one the report draws).
     Raises ``RunFailed`` / ``RunCancelled`` as ``run_comparison`` does.
     """
-    from sim.present.report import build_report
+    from sim.present.report import render_report
+    from sim.studies.evidence import gather_evidence
 
     scenario = scenario_from_yaml(scenario_yaml)
     base = scenario_from_yaml(base_yaml) if base_yaml is not None else None
@@ -490,8 +490,9 @@ def evidence_report(scenario_yaml: str, base_yaml: str | None = None, source: st
         def say(stage: str, done: int | None, total: int | None) -> None:
             report(done or 0, total or 0, stage)
 
-        return build_report(scenario, base=base, source=source, workers=capped_workers(workers)[0],
-                            command="streamlit run app.py (humanline app): Compare policies, evidence report",
-                            progress=say, results=results, frontier=search).html
+        evidence = gather_evidence(scenario, workers=capped_workers(workers)[0], progress=say, results=results,
+                                   frontier=search)
+        return render_report(evidence, version=sim.__version__, base=base, source=source,
+                             command="streamlit run app.py (humanline app): Compare policies, evidence report")
 
     return guarded("The evidence report", should_stop, progress, build)

@@ -108,18 +108,20 @@ class GuaranteeView:
     policies: pd.DataFrame  # per policy: wages, size, its guarantee share and whether it keeps it
     replications: int
     seed: int
+    measures: dict[str, tuple]  # measure -> how it is read and worded (sim.studies.guarantee.MEASURES)
 
 
 def run_guarantee(planned_yaml: str, workers: int = 1, progress: compute.Progress | None = None,
                   should_stop: Callable[[], bool] | None = None) -> GuaranteeView:
     """What the planned roster costs and prevents against every policy, on the scenario's seed and replications."""
-    from sim.studies.guarantee import guarantee_comparison
+    from sim.studies.guarantee import MEASURES, guarantee_comparison
 
     planned = compute.scenario_from_yaml(planned_yaml)
     results, table, policies = compute.guarded(
         "The guarantee's comparison", should_stop, progress,
         lambda report: guarantee_comparison(planned, workers=capped_workers(workers)[0], progress=report))
-    return GuaranteeView(table=table, policies=policies, replications=results.n_replications, seed=results.seed)
+    return GuaranteeView(table=table, policies=policies, replications=results.n_replications, seed=results.seed,
+                         measures=MEASURES)
 
 
 def run_plan(scenario_yaml: str, policy: str, settings: dict, progress: compute.Progress | None = None,

@@ -33,9 +33,8 @@ def add_parsers(sub) -> None:
 
 
 def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> int:
-    from sim.files.export import OutputFolderError, provenance_record, write_folder
+    from sim.files.export import OutputFolderError, provenance_record, write_folder, write_text_whole
     from sim.present.agreement import render_markdown
-    from sim.present.report import write_report  # whole or not at all: a temporary file, then a rename
     from sim.studies.agreement import DEFAULT_REPLICATIONS, DEFAULT_SEED, agreement_table
 
     replications = DEFAULT_REPLICATIONS if args.replications is None else args.replications
@@ -61,7 +60,7 @@ def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> in
         write_folder(args.out, {"agreement": table.rows, "not_expressible": table.not_expressible,
                                 "time_varying": table.time_varying}, record, None)
         if args.markdown is not None:
-            write_report(markdown, args.markdown)
+            write_text_whole(markdown, args.markdown)
     except OutputFolderError as exc:
         print(f"error: --out: {exc}; nothing was written", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -387,7 +387,7 @@ def run_command(scenario, args, command_line: str) -> int:
 def _staff(scenario, args, command_line: str) -> int:
     from sim.files.export import provenance_record
     from sim.present.studies import render_staffing
-    from sim.studies.staffing import StaffingError, staffing_requirements
+    from sim.studies.staffing import METHODS, POOLED, StaffingError, staffing_requirements
 
     methods = list(dict.fromkeys(args.method or ["erlang_c", "erlang_c_lagged"]))
 
@@ -420,7 +420,7 @@ def _staff(scenario, args, command_line: str) -> int:
         )
     except StaffingError as exc:
         return _fail(option_message(exc, _STAFF_OPTIONS))
-    print(render_staffing(table, scenario, isa))
+    print(render_staffing(table, scenario, isa, method_words=METHODS, pooled=POOLED))
     if args.out:
         tables = {"staffing.csv": table}
         extra = {"policy": table.attrs.get("policy"), "methods": methods, "by": args.by,
@@ -443,7 +443,7 @@ def _staff(scenario, args, command_line: str) -> int:
 def _breakeven(scenario, args, command_line: str) -> int:
     from sim.files.export import provenance_record
     from sim.present.studies import render_breakeven
-    from sim.studies.breakeven import BreakEvenError, breakeven
+    from sim.studies.breakeven import BreakEvenError, breakeven, share_meaning, what
 
     with progress_bar() as update:
         try:
@@ -461,7 +461,8 @@ def _breakeven(scenario, args, command_line: str) -> int:
             )
         except BreakEvenError as exc:
             return _fail(option_message(exc, _BREAKEVEN_OPTIONS))
-    print(render_breakeven(result, scenario))
+    print(render_breakeven(result, scenario, varied=what(result.kind),
+                           meaning=share_meaning(scenario, result.template) if result.kind == "staffing" else ""))
     if args.out:
         findings = {
             name: {k: getattr(f, k) for k in f.__dataclass_fields__} for name, f in result.findings.items()

@@ -194,6 +194,7 @@ def _run(scenario, args, command_line: str) -> int:
     from sim.runs.guard import NonFiniteResult, run_checked
     from sim.runs.size_guard import RunTooLarge
     from sim.runs.stats import ROUGH_BELOW
+    from sim.studies.comparison import comparison_tables
 
     scenario, problem = with_run_options(scenario, args)
     if problem:
@@ -223,7 +224,7 @@ def _run(scenario, args, command_line: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if args.command == "compare":
-        print(render_comparison(results, baseline=args.baseline))
+        print(render_comparison(comparison_tables(results, baseline=args.baseline)))
     else:
         print(render_summary(results))
     if results.precision is not None:

@@ -1,7 +1,10 @@
 """``python -m sim report SCENARIO [--experiment DIR] --out report.html``: the evidence report as one HTML file.
 
-The file is written whole or not at all (a temporary file beside it, then a
-rename), so an interrupted build leaves an earlier report as it was.
+The study ``sim.studies.evidence`` computes what the report shows and
+``sim.present.report`` renders it; here they are put together for the
+command and for ``sim.report`` (``build_report``, ``report``), and the file is
+written whole or not at all (a temporary file beside it, then a rename), so an
+interrupted build leaves an earlier report as it was.
 """
 
 from __future__ import annotations
@@ -12,11 +15,93 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, with_run_options, workers_count
 
+if TYPE_CHECKING:
+    from sim.model.scenario import Scenario
+    from sim.studies.evidence import Evidence
+
 COMMANDS = ("report",)
+
+
+@dataclass
+class Report:
+    """A rendered report and the evidence it was built from."""
+
+    html: str
+    evidence: Evidence
+
+    @property
+    def scenario(self):
+        return self.evidence.scenario
+
+    @property
+    def results(self):
+        return self.evidence.results
+
+    @property
+    def frontier(self):
+        return self.evidence.frontier
+
+    @property
+    def validation(self):
+        return self.evidence.validation
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return self.evidence.timings
+
+
+def build_report(scenario: Scenario | str | Path, *, experiment: str | Path | None = None,
+                 replications: int | None = None, seed: int | None = None, workers: int = 1,
+                 base: Scenario | None = None, source: str = "", command: str | None = None, progress=None,
+                 oat_replications: int | None = None, results=None, frontier=None) -> Report:
+    """Gather the evidence of ``scenario`` (a Scenario or a file) and render it.
+
+    ``replications``/``seed`` override the scenario's, as ``sim.run`` does;
+    the other arguments are ``sim.studies.evidence.gather_evidence``'s and
+    ``sim.present.report.render_report``'s. ``progress(stage, done, total)``.
+    """
+    from sim import __version__
+    from sim.files.scenario_io import load_scenario
+    from sim.model.knobs import with_run_settings
+    from sim.model.scenario import Scenario
+    from sim.present.report import render_report
+    from sim.studies.evidence import OAT_REPLICATIONS, gather_evidence
+
+    if not isinstance(scenario, Scenario):
+        source = source or str(scenario)
+        scenario = load_scenario(scenario)
+    scenario = with_run_settings(scenario, replications=replications, seed=seed)
+    evidence = gather_evidence(scenario, experiment=experiment, workers=workers, progress=progress,
+                               oat_replications=OAT_REPLICATIONS if oat_replications is None else oat_replications,
+                               results=results, frontier=frontier)
+    t = time.perf_counter()
+    page = render_report(evidence, version=__version__, base=base, source=source, command=command)
+    evidence.timings["render_s"] = time.perf_counter() - t
+    return Report(html=page, evidence=evidence)
+
+
+def report(scenario: Scenario | str | Path, out: str | Path | None = None, *, experiment: str | Path | None = None,
+           replications: int | None = None, seed: int | None = None, workers: int = 1,
+           base: Scenario | None = None, source: str = "", command: str | None = None, progress=None) -> Path | str:
+    """``sim.report``: build the evidence report of ``scenario``; write it to ``out`` (whole or not at all) and
+    return the path; without ``out`` return the HTML text.
+
+    ``experiment``: a folder of ``sim.experiment`` whose tornado and verdict map
+    go into section 5 (without it a small one-at-a-time experiment is run).
+    ``base``: the scenario as loaded, when ``scenario`` is an edited copy: the
+    differences are listed as edits.
+    """
+    from sim.files.export import write_text_whole
+
+    built = build_report(scenario, experiment=experiment, replications=replications, seed=seed, workers=workers,
+                         base=base, source=source, command=command, progress=progress)
+    return built.html if out is None else write_text_whole(built.html, Path(out))
 
 
 def add_parsers(sub) -> None:
@@ -113,7 +198,7 @@ def stage_progress(stream=None, every_s: float = 10.0):
 
 def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
     """Exit code: 0 written, 2 a bad option, folder or scenario, 1 a failure after the runs started."""
-    from sim.present.report import build_report, write_report
+    from sim.files.export import write_text_whole
     from sim.runs.guard import NonFiniteResult
     from sim.runs.size_guard import RunTooLarge
     from sim.studies.uncertainty import ExperimentError
@@ -142,7 +227,7 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     try:
-        write_report(built.html, args.out)
+        write_text_whole(built.html, args.out)
     except OSError as exc:
         print(f"error: --out: cannot write {str(args.out)!r}: {exc.strerror or type(exc).__name__}; "
               "nothing was written", file=sys.stderr)

@@ -178,8 +178,9 @@ def _guarantee(scenario, args, command_line: str) -> int:
     from sim.files.export import OutputFolderError, provenance_record, write_folder
     from sim.present.studies import render_guarantee
     from sim.runs.size_guard import RunTooLarge
-    from sim.studies.guarantee import guarantee_study
-    from sim.studies.planning import PlanningError
+    from sim.runs.stats import ROUGH_BELOW
+    from sim.studies.guarantee import MEASURES, guarantee_study
+    from sim.studies.planning import PLAN_POLICY, PlanningError
     from sim.studies.staffing import StaffingError
 
     scenario, problem = with_run_options(scenario, args)
@@ -208,7 +209,7 @@ def _guarantee(scenario, args, command_line: str) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(render_guarantee(study))
+    print(render_guarantee(study, measures=MEASURES, planned_policy=PLAN_POLICY, rough_below=ROUGH_BELOW))
     if args.out:
         record = provenance_record(command_line, scenario, plan=plan.model_dump(mode="json"),
                                    requirement=study.requirement, holds=study.plan.holds,

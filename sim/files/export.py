@@ -299,6 +299,20 @@ def write_folder(directory: Path, tables: dict[str, pd.DataFrame], record: dict,
     return names
 
 
+def write_text_whole(text: str, out: Path) -> Path:
+    """Write ``text`` to ``out`` whole or not at all: a temporary file beside it, then one rename (a report, a
+    markdown table), so an interrupted write leaves an earlier file as it was."""
+    out = Path(out)
+    staging = out.with_name(f".{out.name}.writing-{uuid.uuid4().hex[:8]}")
+    try:
+        staging.write_text(text, encoding="utf-8")
+        os.replace(staging, out)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    return out
+
+
 def _plain(value):
     """JSON for numpy scalars and anything else a record may hold."""
     return value.item() if hasattr(value, "item") else str(value)

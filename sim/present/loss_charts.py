@@ -53,11 +53,9 @@ def loss_curve_chart(name: str, evidence: pd.DataFrame, band: float = 0.5) -> go
     return fig
 
 
-def curve_points_table(name: str, evidence: pd.DataFrame) -> pd.DataFrame:
-    """The rows a named curve rests on, as a reader sees them: the point, the fit and the band there."""
-    from sim.studies.loss_fit import curve_table
-
-    table = curve_table(name, CATALOGUE, evidence)
+def curve_points_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows a named curve rests on (``sim.studies.loss_fit.curve_table``), as a reader sees them: the point,
+    the fit and the band there."""
     return pd.DataFrame({
         "point": table["id"],
         "delay": [duration_text(m * 60.0) for m in table["delay_min"]],

@@ -1,12 +1,12 @@
 """The evidence report: one self-contained HTML file a policy analyst can attach to an email.
 
-``sim.report(scenario, out)`` runs what the report needs — the comparison of
-every policy (``sim.run``), the cost-of-cutting frontier on a coarse grid
-(``sim.studies.breakeven`` without bisection), the validation record
-(``sim.studies.validation``), the ContactCenters part of the agreement
-table (``sim.studies.agreement``) and, unless an experiment folder is given, a
-small one-at-a-time experiment (``sim.studies.uncertainty.defaults``) — and
-renders them with the Jinja2 templates in ``sim/present/templates``.
+``render_report(evidence)`` renders what ``sim.studies.evidence.gather_evidence``
+computed — the comparison of every policy, the cost-of-cutting frontier, the
+validation record, the ContactCenters part of the agreement table, the loss
+curves' points and section 5's experiment — with the Jinja2 templates in
+``sim/present/templates``. It computes no figure and touches no file: the
+command line (``sim.cli.report``) and the app gather the evidence and write
+the page.
 
 The sections: 1 the question and a verdict per policy, every number of
 which is a figure of ``Results.compare()``; 2 the assumptions (every
@@ -24,27 +24,18 @@ through ``sim.present.formatting``; the currency is the scenario's.
 from __future__ import annotations
 
 import base64
-import functools
 import html
 import math
-import os
-import tempfile
-import time
-import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from sim.files.export import git_commit, scenario_hash
-from sim.files.scenario_io import load_scenario, scenario_to_yaml
 from sim.model import knobs, measures
-from sim.model.knobs import with_run_settings
+from sim.model.loss_catalogue import CATALOGUE
 from sim.model.loss_curves import named_curve
 from sim.model.scenario import Scenario
 from sim.present import charts
@@ -53,237 +44,94 @@ from sim.present.formatting import difference_kind, fmt_ci, fmt_estimate, fmt_mo
 from sim.present.loss_charts import curve_points_table, loss_curve_chart, loss_curve_share_lines
 from sim.present.tables import SERVICE_COLUMNS, comparison_table, index_path, parameter_rows
 from sim.present.terminal import NET_LABELS, period_phrase
-from sim.runs.guard import run_checked
-from sim.runs.results import Results
-from sim.runs.stats import ROUGH_BELOW
-from sim.runs.workers import capped_workers
-from sim.studies.agreement import agreement_table
-from sim.studies.breakeven import CRITERIA, BreakEven, BreakEvenError, breakeven, share_meaning
-from sim.studies.service import COLLAPSE_RULE, non_emergency_service
-from sim.studies.sweep import COARSE_STAFFING
-from sim.studies.validation import Z, validation_record
 
-# progress(stage, done, total): the stage in words, then how many of its runs are done (None, None: not counted)
-Progress = Callable[[str, "int | None", "int | None"], None]
-CONFIDENCE = 0.95
-AGREEMENT_REPLICATIONS = 200  # days per ContactCenters case: about a second each; docs/validation.md has 1,000
-OAT_REPLICATIONS = 2  # per point of the report's own one-at-a-time experiment: quick, and said to be rough
 TORNADO_FIGURES = {m: (measures.label(m), measures.kind(m)) for m in ("net_saving", "share_within_guarantee")}
 # Parameters that name or describe things rather than assume anything about the world.
 _IDENTITY = ("id", "label", "name", "description")
 
 
-@dataclass
-class Report:
-    """A rendered report and what it was built from."""
-
-    html: str
-    scenario: Scenario
-    results: Results
-    frontier: BreakEven | None
-    validation: pd.DataFrame
-    experiment: dict[str, pd.DataFrame] | None
-    timings: dict[str, float] = field(default_factory=dict)
+# ------------------------------------------------------------- entry point
 
 
-# --------------------------------------------------------------- entry point
+def render_report(evidence, *, version: str, base: Scenario | None = None, source: str = "",
+                  command: str | None = None) -> str:
+    """The report's HTML page of ``evidence`` (``sim.studies.evidence.Evidence``; see the module docstring).
 
-
-def report(
-    scenario: Scenario | str | Path,
-    out: str | Path | None = None,
-    *,
-    experiment: str | Path | None = None,
-    replications: int | None = None,
-    seed: int | None = None,
-    workers: int = 1,
-    base: Scenario | None = None,
-    source: str = "",
-    command: str | None = None,
-    progress: Progress | None = None,
-) -> Path | str:
-    """Build the evidence report of ``scenario``; write it to ``out`` (atomically) and return the path.
-
-    Without ``out`` the HTML text is returned. ``experiment``: a folder of
-    ``sim.experiment`` whose tornado and verdict map go into section 5
-    (without it a small one-at-a-time experiment is run). ``base``: the
-    scenario as loaded, when ``scenario`` is an edited copy (the app): the
-    differences are listed as edits. ``replications``/``seed`` override the
-    scenario's, as ``sim.run`` does.
+    ``version``: humanline's, as the page states it. ``base``: the scenario as
+    loaded, when the evidence is of an edited copy (the app): the differences
+    are listed as edits. ``source``: where the scenario came from;
+    ``command``: what built the report (default: the ``sim.report`` call).
     """
-    built = build_report(scenario, experiment=experiment, replications=replications, seed=seed, workers=workers,
-                         base=base, source=source, command=command, progress=progress)
-    if out is None:
-        return built.html
-    return write_report(built.html, Path(out))
-
-
-def write_report(text: str, out: Path) -> Path:
-    """Write ``text`` to ``out`` whole or not at all: a temporary file beside it, then one rename."""
-    out = Path(out)
-    staging = out.with_name(f".{out.name}.writing-{uuid.uuid4().hex[:8]}")
-    try:
-        staging.write_text(text, encoding="utf-8")
-        os.replace(staging, out)
-    except BaseException:
-        staging.unlink(missing_ok=True)
-        raise
-    return out
-
-
-def build_report(
-    scenario: Scenario | str | Path,
-    *,
-    experiment: str | Path | None = None,
-    replications: int | None = None,
-    seed: int | None = None,
-    workers: int = 1,
-    base: Scenario | None = None,
-    source: str = "",
-    command: str | None = None,
-    progress: Progress | None = None,
-    oat_replications: int = OAT_REPLICATIONS,
-    results: Results | None = None,
-    frontier: BreakEven | None = None,
-) -> Report:
-    """Run what the report needs and render it (see the module docstring).
-
-    ``results`` and ``frontier``: runs already made (the app's comparison, and
-    its cost-of-cutting frontier of the baseline on ``COARSE_STAFFING``), used
-    instead of running them again when they are of this very scenario, seed and
-    replications; otherwise they are ignored and the runs are made.
-    """
-    say = progress or (lambda _stage, _done=None, _total=None: None)
-    if not isinstance(scenario, Scenario):
-        source = source or str(scenario)
-        scenario = load_scenario(scenario)
-    scenario = with_run_settings(scenario, replications=replications, seed=seed)
-    timings: dict[str, float] = {}
-
-    def stage(text: str):
-        say(text, None, None)
-        return lambda done, total, *_: say(text, done, total)
-
-    t = time.perf_counter()
-    if not _same_run(results, scenario):
-        # the guards of every run: the size limits before it, finite figures after it
-        results, _ = run_checked(scenario, workers=workers, keep_incidents="emergency",
-                                 progress=stage("comparing the policies"))
-    workers = capped_workers(workers)[0]
-    timings["comparison_s"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    if frontier is not None and _same_frontier(frontier, scenario):
-        frontier_note = ""
-    else:
-        frontier, frontier_note = _frontier(scenario, workers, stage("tracing the cost-of-cutting frontier"))
-    timings["frontier_s"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    stage("validating against the published Erlang cases")
-    validation = _validation(workers)
-    timings["validation_s"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    stage("setting humanline beside the published ContactCenters cases")
-    agreement = _agreement()
-    timings["agreement_s"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    tables, what_if = _what_if(scenario, experiment, workers, oat_replications,
-                               stage("asking what could change the verdict"))
-    timings["what_if_s"] = time.perf_counter() - t
-
-    t = time.perf_counter()
+    scenario, comparison = evidence.scenario, evidence.comparison
     changes = knobs.changes(base, scenario) if base is not None else []
-    page = _render(scenario, results, frontier, frontier_note, validation, tables, what_if, changes, base,
-                   source, command, agreement=agreement)
-    timings["render_s"] = time.perf_counter() - t
-    return Report(html=page, scenario=scenario, results=results, frontier=frontier, validation=validation,
-                  experiment=tables, timings=timings)
+    chart = _Charts()
+    compare, summary, policies = comparison.compare, comparison.summary, comparison.policies
+    labels = {p.id: p.label or p.id for p in scenario.effective_policies}
+    cur = scenario.economics.currency
+    baseline = comparison.baseline
+    has_emergency = any(c.emergency for c in scenario.contact_types)
+    several = len(policies) > 1
 
-
-# ----------------------------------------------------------------- studies
-
-
-def _same_run(results: Results | None, scenario: Scenario) -> bool:
-    """Whether ``results`` are the comparison this report would run: every policy of this scenario, as run."""
-    return (results is not None and results.scenario == scenario and results.seed == scenario.seed
-            and results.n_replications == scenario.replications and results.precision is None
-            and list(results.policies) == [p.id for p in scenario.effective_policies])
-
-
-def _same_frontier(search: BreakEven, scenario: Scenario) -> bool:
-    """Whether ``search`` is the frontier ``_frontier`` would trace (the caller vouches it is of this scenario)."""
-    return (search.kind == "staffing" and search.template == scenario.baseline_policy.id
-            and search.replications == scenario.replications and search.seed == scenario.seed
-            and search.confidence == CONFIDENCE
-            and sorted(search.members["value"]) == sorted(COARSE_STAFFING))
-
-
-@functools.lru_cache(maxsize=2)
-def _validation_cached(workers: int) -> pd.DataFrame:
-    return validation_record(workers=workers)
-
-
-@functools.lru_cache(maxsize=1)
-def _agreement_cached():
-    return agreement_table(AGREEMENT_REPLICATIONS, erlang=False, time_varying_case=False)
-
-
-def _agreement():
-    """The ContactCenters part of the agreement table: the same cases and seed for every report, so made once
-    per process."""
-    return _agreement_cached()
-
-
-def _validation(workers: int) -> pd.DataFrame:
-    """The validation record: the same cases and seed for every report, so made once per process."""
-    return _validation_cached(workers).copy()
-
-
-def _frontier(scenario: Scenario, workers: int, progress=None) -> tuple[BreakEven | None, str]:
-    """The baseline's roster scaled over the coarse grid (the app's frontier), or why there is none."""
-    try:
-        search = breakeven(scenario, "staffing", scenario.baseline_policy.id, values=list(COARSE_STAFFING),
-                           max_rounds=0, workers=workers, confidence=CONFIDENCE,
-                           progress=None if progress is None else (lambda _batch, done, total: progress(done, total)))
-    except BreakEvenError as exc:
-        return None, f"The frontier could not be traced: {exc.detail}."
-    return search, ""
-
-
-def _what_if(scenario: Scenario, folder, workers: int, replications: int, progress=None) -> tuple[dict | None, dict]:
-    """Section 5's tables (``sim.analyse``) and what they come from."""
-    from sim.studies.uncertainty import analyse, run_experiment
-    from sim.studies.uncertainty.defaults import default_experiment_all
-
-    if folder is not None:
-        folder = Path(folder)
-        record = _experiment_record(folder)
-        return analyse(folder, write=False), {"kind": "folder", "folder": str(folder), **record}
-    spec = default_experiment_all(scenario, replications=replications)
-    if spec is None:
-        why = ("the scenario has a single policy, so there is no verdict to change"
-               if len(scenario.effective_policies) < 2 else "no uncertain input of the usual kind applies")
-        return None, {"kind": "none", "why": why}
-    with tempfile.TemporaryDirectory(prefix="humanline-report-") as tmp:
-        run_experiment(spec, tmp, workers=workers, progress=progress)
-        tables = analyse(tmp, write=False)
-    return tables, {"kind": "quick", "name": spec.spec.name, "replications": replications, "seed": spec.spec.seed,
-                    "factors": [f.path for f in spec.spec.factors]}
-
-
-def _experiment_record(folder: Path) -> dict:
-    import json
-
-    try:
-        record = json.loads((folder / "experiment.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {"name": record.get("name", folder.name), "replications": record.get("replications"),
-            "seed": record.get("seed"),
-            "design": record.get("design", {}).get("kind") if isinstance(record.get("design"), dict) else None}
+    money = []
+    if several:
+        for view in ("net_saving", "net_saving_platform"):
+            fig = charts.savings_chart(compare, policies, labels, baseline, cur, view=view)
+            fig.update_layout(title=f"{NET_LABELS[view]}: against {labels.get(baseline, baseline)}, per run")
+            money.append(chart(fig))
+    ecdf = None
+    if has_emergency and len(comparison.incidents):
+        never = {r.policy: float(r.mean) for r in summary[(summary.contact_type == "emergency")
+                                                          & (summary.metric == "share_unreached")].itertuples()}
+        ecdf = chart(charts.ecdf_chart(comparison.incidents, policies, labels, scenario.guarantee_s,
+                                       scenario.guarantee_share, never=never))
+    yaml_text = evidence.scenario_yaml
+    tables = evidence.what_if_tables
+    context = {
+        "sc": scenario,
+        "currency": cur,
+        "policies": [{"id": p.id, "label": p.label or p.id, "description": p.description, "baseline": p.id == baseline}
+                     for p in scenario.effective_policies if p.id in policies],
+        "baseline_label": labels.get(baseline, baseline),
+        "has_emergency": has_emergency,
+        "emergency_types": [c.label or c.id for c in scenario.contact_types if c.emergency],
+        "several": several,
+        "period": period_phrase(scenario.days),
+        "guarantee_share": fmt_value(scenario.guarantee_share, "share"),
+        "verdicts": verdict_paragraphs(comparison, labels),
+        "rough": comparison.n_replications < comparison.rough_below,
+        "n": comparison.n_replications,
+        "seed": comparison.seed,
+        "assumptions": _assumptions(scenario, changes, _ranked_inputs(tables)),
+        "loss_curves": _loss_curves(evidence, chart),
+        "changes": [{"parameter": c["parameter"], "before": _plain(c["before"]), "after": _plain(c["after"])}
+                    for c in changes],
+        "edited": base is not None,
+        "warnings": list(scenario.warnings),
+        "precision": comparison.precision,
+        "validation": _validation_section(evidence.validation, evidence.validation_z),
+        "limitations": _limitations(scenario, policies),
+        "agreement": agreement_section(evidence.agreement) if evidence.agreement is not None else None,
+        "comparison": _comparison(comparison, labels),
+        "money": money,
+        "ecdf": ecdf,
+        "frontier": _frontier_section(evidence, labels, chart),
+        "what_if": _what_if_section(scenario, tables, evidence.what_if, labels, chart),
+        "warmup": fmt_value(scenario.warmup_s, "seconds"),
+        "version": version,
+        "commit": evidence.commit or "not available (not run from a git checkout)",
+        "scenario_hash": evidence.scenario_sha256,
+        "command": command or _python_call(source, comparison),
+        "source": source,
+        "built_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "yaml": yaml_text,
+        "yaml_href": "data:application/x-yaml;charset=utf-8;base64," + base64.b64encode(yaml_text.encode()).decode(),
+        "yaml_name": _slug(scenario.name) + ".yaml",
+        "plotly_js": Markup(_plotly_js()),
+        "fmt_ci": fmt_ci,
+        "fmt_money": fmt_money,
+    }
+    page = _environment().get_template("report.html.j2").render(**context)
+    return page
 
 
 # ----------------------------------------------------------------- verdict
@@ -296,13 +144,13 @@ def _fig(value: float, kind: str, currency: str, **data: str) -> Markup:
 
 
 def _interval(row: pd.Series, kind: str, currency: str, policy: str, metric: str, scope: str,
-              bare: bool = False) -> Markup:
+              confidence: float, bare: bool = False) -> Markup:
     """'(95% CI low to high)'; ``bare``: without the brackets, for use inside a bracket."""
     if is_missing(row["ci_low"]) or is_missing(row["ci_high"]):
         return Markup("no interval: one replication" if bare else "(no interval: one replication)")
     low = _fig(row["ci_low"], kind, currency, policy=policy, metric=metric, scope=scope, column="ci_low")
     high = _fig(row["ci_high"], kind, currency, policy=policy, metric=metric, scope=scope, column="ci_high")
-    text = f"{int(100 * CONFIDENCE)}% CI {low} to {high}"
+    text = f"{int(100 * confidence)}% CI {low} to {high}"
     return Markup(text if bare else f"({text})")
 
 
@@ -332,17 +180,22 @@ def _in_short(society: pd.Series, em: pd.DataFrame, sc: Scenario, has_emergency:
     return f"{money}, and on the mean it {'meets' if meets else 'misses'} the emergency guarantee"
 
 
-def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str, str]) -> list[dict]:
-    """Per policy: the verdict as HTML, from ``compare`` rows only (every number tagged with its figure)."""
-    sc = results.scenario
+def verdict_paragraphs(comparison, labels: dict[str, str]) -> list[dict]:
+    """Per policy: the verdict as HTML, from the rows of ``comparison.compare`` only (every number tagged with its
+    figure), and what non-emergency callers get (``comparison.service``).
+
+    ``comparison``: ``sim.studies.comparison.ComparisonTables``."""
+    sc = comparison.scenario
+    compare = comparison.compare
+    confidence = comparison.confidence
     cur = sc.economics.currency
-    baseline = results.default_baseline()
+    baseline = comparison.baseline
     has_emergency = any(c.emergency for c in sc.contact_types)
     period = period_phrase(sc.days)
     base_label = labels.get(baseline, baseline)
     out = []
-    others = [p for p in results.policies if p != baseline] or [baseline]
-    service = non_emergency_service(results.per_replication(quantiles=False), sc.contact_types, results.policies)
+    others = [p for p in comparison.policies if p != baseline] or [baseline]
+    service = comparison.service
     for policy in others:
         rows = compare[(compare.policy == policy) & (compare.contact_type == "all")].set_index("metric")
         em = compare[(compare.policy == policy) & (compare.contact_type == "emergency")].set_index("metric")
@@ -360,11 +213,12 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
                 base_label,
                 _fig(society["difference"], "money", cur, policy=policy, metric="net_saving", scope="all",
                      column="difference"),
-                period, _interval(society, "money", cur, policy, "net_saving", "all"), _sign_words(society)))
+                period, _interval(society, "money", cur, policy, "net_saving", "all", confidence),
+                _sign_words(society)))
             parts.append(Markup("For the platform it is {} {} {}: {}.").format(
                 _fig(platform["difference"], "money", cur, policy=policy, metric="net_saving_platform", scope="all",
                      column="difference"),
-                period, _interval(platform, "money", cur, policy, "net_saving_platform", "all"),
+                period, _interval(platform, "money", cur, policy, "net_saving_platform", "all", confidence),
                 _sign_words(platform)))
         if has_emergency and "share_within_guarantee" in em.index:
             g = em.loc["share_within_guarantee"]
@@ -379,7 +233,7 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
                     _fig(g["difference"], difference_kind("share"), cur, policy=policy,
                          metric="share_within_guarantee", scope="emergency", column="difference"),
                     _interval(g, difference_kind("share"), cur, policy, "share_within_guarantee", "emergency",
-                              bare=True))
+                              confidence, bare=True))
             parts.append(sentence + Markup("; on the mean it {} the guarantee of {} of them.").format(
                 meets, fmt_value(sc.guarantee_share, "share")))
             u = em.loc["unreached"]
@@ -391,22 +245,22 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
                          column="baseline"),
                     _fig(u["difference"], "count", cur, policy=policy, metric="unreached", scope="emergency",
                          column="difference"),
-                    _interval(u, "count", cur, policy, "unreached", "emergency", bare=True))
+                    _interval(u, "count", cur, policy, "unreached", "emergency", confidence, bare=True))
             parts.append(sentence + Markup("."))
         elif not has_emergency:
             parts.append(Markup("The scenario has no emergency contact type, so no guarantee applies and no "
                                 "incident is an emergency."))
-        parts.extend(_service_sentences(service[service["policy"] == policy]))
-        if results.n_replications < ROUGH_BELOW:
+        parts.extend(_service_sentences(service[service["policy"] == policy], comparison.collapse_rule))
+        if comparison.n_replications < comparison.rough_below:
             parts.append(Markup(
                 "<b>Caveat:</b> these intervals rest on {} replication(s), fewer than {}: they are rough, and the "
-                "standard deviation behind them is itself poorly known.").format(results.n_replications,
-                                                                                ROUGH_BELOW))
+                "standard deviation behind them is itself poorly known.").format(comparison.n_replications,
+                                                                                comparison.rough_below))
         out.append({"policy": policy, "label": labels.get(policy, policy), "html": Markup(" ").join(parts)})
     return out
 
 
-def _service_sentences(service: pd.DataFrame) -> list[Markup]:
+def _service_sentences(service: pd.DataFrame, collapse_rule: str) -> list[Markup]:
     """What a policy's non-emergency callers get (``sim.studies.service``), and the collapse flag with its rule.
 
     Every number is tagged as the verdict's others are, with ``data-source`` naming the study it comes from."""
@@ -429,7 +283,7 @@ def _service_sentences(service: pd.DataFrame) -> list[Markup]:
     hit = service[service["collapsed"]]
     if len(hit):
         out.append(Markup('<b class="collapse">Service collapse</b> for {}: {}.').format(
-            ", ".join(hit["label"]), COLLAPSE_RULE))
+            ", ".join(hit["label"]), collapse_rule))
     return out
 
 
@@ -522,17 +376,17 @@ def _ranked_inputs(tables: dict | None) -> dict[str, int]:
     return {factor: i + 1 for i, factor in enumerate(factors)}
 
 
-def _comparison(results: Results, compare: pd.DataFrame, summary: pd.DataFrame, labels: dict[str, str]) -> Markup:
-    sc = results.scenario
-    table = comparison_table(compare, summary, list(results.policies), labels, results.default_baseline(),
+def _comparison(comparison, labels: dict[str, str]) -> Markup:
+    sc = comparison.scenario
+    table = comparison_table(comparison.compare, comparison.summary, comparison.policies, labels, comparison.baseline,
                              sc.economics.currency, any(c.emergency for c in sc.contact_types))
     return _table(table.drop(columns=["metric"]))
 
 
-def _frontier_section(scenario: Scenario, search: BreakEven | None, note: str, labels: dict[str, str],
-                      chart) -> dict:
+def _frontier_section(evidence, labels: dict[str, str], chart) -> dict:
+    scenario, search = evidence.scenario, evidence.frontier
     if search is None:
-        return {"note": note}
+        return {"note": evidence.frontier_note}
     cur = scenario.economics.currency
     pct = f"{100 * search.confidence:g}%"
     has_emergency = any(c.emergency for c in scenario.contact_types)
@@ -543,25 +397,25 @@ def _frontier_section(scenario: Scenario, search: BreakEven | None, note: str, l
                                 confidence=search.confidence)
     answers = []
     for criterion, f in search.findings.items():
-        metric, _, _ = CRITERIA[criterion]
+        metric, question = evidence.frontier_questions[criterion]
         kind = "share" if metric == "share_within_guarantee" else "money"
         at = (f"{fmt_value(f.value, 'share')} kept ({f.headcount:g} agents): "
               f"{fmt_estimate(f.mean, f.ci_low, f.ci_high, kind, cur)}" if f.value is not None else "–")
         nxt = (f"{fmt_value(f.next_value, 'share')} kept ({f.next_headcount:g} agents): "
                f"{fmt_estimate(f.next_mean, f.next_ci_low, f.next_ci_high, kind, cur)}"
                if f.next_value is not None else "–")
-        answers.append({"Question": CRITERIA[criterion][2], "Answer": f.message.split(": ", 1)[-1],
+        answers.append({"Question": question, "Answer": f.message.split(": ", 1)[-1],
                         "Deepest share that passes": at, "First share that fails": nxt})
     return {
         "chart": chart(fig),
         "answers": _table(pd.DataFrame(answers), index=False),
-        "meaning": share_meaning(scenario, search.template),
+        "meaning": evidence.frontier_meaning,
         "replications": search.replications,
         "seed": search.seed,
         "pct": pct,
         "violations": search.violations,
         # not "values": a template reading frontier.values would get the dict's method
-        "grid": ", ".join(fmt_value(v, "share") for v in COARSE_STAFFING),
+        "grid": ", ".join(fmt_value(v, "share") for v in evidence.frontier_grid),
     }
 
 
@@ -638,22 +492,17 @@ def _what_if_section(scenario: Scenario, tables: dict | None, what_if: dict, lab
             "indices": indices, "loss_curve": loss_curve}
 
 
-def _loss_curves(scenario: Scenario, chart) -> list[dict]:
+def _loss_curves(evidence, chart) -> list[dict]:
     """Each named loss curve the scenario uses: its figure (points and band) and the points it rests on."""
-    if not scenario.loss_curve_bands:
-        return []
-    from sim.model.loss_catalogue import CATALOGUE
-    from sim.studies.loss_fit import read_evidence
-
-    evidence = read_evidence()
+    scenario = evidence.scenario
     out = []
     for name, band in scenario.loss_curve_bands.items():
         users = [c.label or c.id for c in scenario.contact_types if c.loss.curve == name]
         out.append({
             "name": name, "label": CATALOGUE[name]["label"], "description": CATALOGUE[name]["description"],
             "band": band, "users": users, "form": named_curve(name, band).describe(),
-            "chart": chart(loss_curve_chart(name, evidence, band)),
-            "table": _table(curve_points_table(name, evidence), index=False, classes="small"),
+            "chart": chart(loss_curve_chart(name, evidence.loss_evidence, band)),
+            "table": _table(curve_points_table(evidence.loss_curve_points[name]), index=False, classes="small"),
         })
     return out
 
@@ -725,7 +574,7 @@ def _limitations(scenario: Scenario, policies: Sequence[str]) -> list[str]:
     return items
 
 
-def _validation_section(validation: pd.DataFrame) -> dict:
+def _validation_section(validation: pd.DataFrame, z: float) -> dict:
     rows = []
     for r in validation.itertuples():
         rows.append({
@@ -737,82 +586,7 @@ def _validation_section(validation: pd.DataFrame) -> dict:
     inputs = validation.drop_duplicates("case")[["case", "inputs"]].to_dict("records")
     n = int(validation["n"].max()) if len(validation) else 0
     return {"table": _table(pd.DataFrame(rows), index=False), "all_agree": bool(validation["agrees"].all()),
-            "n_disagree": int((~validation["agrees"]).sum()), "inputs": inputs, "replications": n, "z": Z}
-
-
-def _render(scenario, results, frontier, frontier_note, validation, tables, what_if, changes, base, source,
-            command, agreement=None) -> str:
-    chart = _Charts()
-    compare = results.compare(confidence=CONFIDENCE)
-    summary = results.summary(CONFIDENCE)
-    labels = {p.id: p.label or p.id for p in scenario.effective_policies}
-    cur = scenario.economics.currency
-    baseline = results.default_baseline()
-    has_emergency = any(c.emergency for c in scenario.contact_types)
-    several = len(results.policies) > 1
-
-    money = []
-    if several:
-        for view in ("net_saving", "net_saving_platform"):
-            fig = charts.savings_chart(compare, results.policies, labels, baseline, cur, view=view)
-            fig.update_layout(title=f"{NET_LABELS[view]}: against {labels.get(baseline, baseline)}, per run")
-            money.append(chart(fig))
-    ecdf = None
-    if has_emergency and len(results.incidents):
-        never = {r.policy: float(r.mean) for r in summary[(summary.contact_type == "emergency")
-                                                          & (summary.metric == "share_unreached")].itertuples()}
-        ecdf = chart(charts.ecdf_chart(results.incidents, results.policies, labels, scenario.guarantee_s,
-                                       scenario.guarantee_share, never=never))
-    yaml_text = scenario_to_yaml(scenario)
-    commit = git_commit()
-    from sim import __version__
-
-    context = {
-        "sc": scenario,
-        "currency": cur,
-        "policies": [{"id": p.id, "label": p.label or p.id, "description": p.description, "baseline": p.id == baseline}
-                     for p in scenario.effective_policies if p.id in results.policies],
-        "baseline_label": labels.get(baseline, baseline),
-        "has_emergency": has_emergency,
-        "emergency_types": [c.label or c.id for c in scenario.contact_types if c.emergency],
-        "several": several,
-        "period": period_phrase(scenario.days),
-        "guarantee_share": fmt_value(scenario.guarantee_share, "share"),
-        "verdicts": verdict_paragraphs(results, compare, labels),
-        "rough": results.n_replications < ROUGH_BELOW,
-        "n": results.n_replications,
-        "seed": results.seed,
-        "assumptions": _assumptions(scenario, changes, _ranked_inputs(tables)),
-        "loss_curves": _loss_curves(scenario, chart),
-        "changes": [{"parameter": c["parameter"], "before": _plain(c["before"]), "after": _plain(c["after"])}
-                    for c in changes],
-        "edited": base is not None,
-        "warnings": list(scenario.warnings),
-        "precision": results.precision.describe() if results.precision is not None else "",
-        "validation": _validation_section(validation),
-        "limitations": _limitations(scenario, results.policies),
-        "agreement": agreement_section(agreement) if agreement is not None else None,
-        "comparison": _comparison(results, compare, summary, labels),
-        "money": money,
-        "ecdf": ecdf,
-        "frontier": _frontier_section(scenario, frontier, frontier_note, labels, chart),
-        "what_if": _what_if_section(scenario, tables, what_if, labels, chart),
-        "warmup": fmt_value(scenario.warmup_s, "seconds"),
-        "version": __version__,
-        "commit": commit or "not available (not run from a git checkout)",
-        "scenario_hash": scenario_hash(scenario),
-        "command": command or _python_call(source, results),
-        "source": source,
-        "built_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "yaml": yaml_text,
-        "yaml_href": "data:application/x-yaml;charset=utf-8;base64," + base64.b64encode(yaml_text.encode()).decode(),
-        "yaml_name": _slug(scenario.name) + ".yaml",
-        "plotly_js": Markup(_plotly_js()),
-        "fmt_ci": fmt_ci,
-        "fmt_money": fmt_money,
-    }
-    page = _environment().get_template("report.html.j2").render(**context)
-    return page
+            "n_disagree": int((~validation["agrees"]).sum()), "inputs": inputs, "replications": n, "z": z}
 
 
 def _plain(value: Any) -> str:
@@ -825,6 +599,6 @@ def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name.lower()).strip("_") or "scenario"
 
 
-def _python_call(source: str, results: Results) -> str:
+def _python_call(source: str, comparison) -> str:
     target = repr(source) if source else "scenario"
-    return (f"sim.report({target}, 'report.html', replications={results.n_replications}, seed={results.seed})")
+    return (f"sim.report({target}, 'report.html', replications={comparison.n_replications}, seed={comparison.seed})")

@@ -1,23 +1,29 @@
 """Terminal text of the studies: staffing requirements and break-even answers.
 
 Presentation only: every figure comes from the study's result (a tidy frame
-or its dataclass) and is written by ``sim.present.formatting``.
+or its dataclass) and is written by ``sim.present.formatting``; the study's
+own words and rules (its methods, the pooled label, the guarantee's measures,
+the rough-interval threshold) are handed in by the caller, so this module
+imports no study.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pandas as pd
 
 from sim.model.scenario import Scenario
 from sim.present.formatting import fmt_ci, fmt_estimate, fmt_money, fmt_signed, fmt_value, is_missing
-from sim.runs.stats import ROUGH_BELOW as ROUGH
-from sim.studies.breakeven import BreakEven, share_meaning, what
-from sim.studies.planning import PLAN_POLICY as PLAN
-from sim.studies.staffing import METHODS, POOLED, IterativeStaffing
 
 
-def render_staffing(table: pd.DataFrame, scenario: Scenario, isa: IterativeStaffing | None = None) -> str:
-    """A terminal report: targets, one row per interval (methods side by side), and a summary."""
+def render_staffing(table: pd.DataFrame, scenario: Scenario, isa=None, *, method_words: Mapping[str, str],
+                    pooled: str) -> str:
+    """A terminal report: targets, one row per interval (methods side by side), and a summary.
+
+    ``isa``: the iterative staffing algorithm's record (``sim.studies.staffing.IterativeStaffing``), if it ran;
+    ``method_words``: method -> what it is (``sim.studies.staffing.METHODS``); ``pooled``: the contact-type label of
+    the pooled rows (``sim.studies.staffing.POOLED``)."""
     policy = table.attrs.get("policy", scenario.baseline_policy.id)
     methods = list(dict.fromkeys(table["method"]))
     lines = [f"{scenario.name}: agents needed per interval under policy {policy!r}", ""]
@@ -43,7 +49,7 @@ def render_staffing(table: pd.DataFrame, scenario: Scenario, isa: IterativeStaff
                 f"{row.contact_type}: {100 * row.service_level_target:g}% within {row.target_s:g} s"
                 for row in targets.itertuples()
             )
-        lines.append(f"  {method:<16} {METHODS[method]}; target {what}")
+        lines.append(f"  {method:<16} {method_words[method]}; target {what}")
     lines.append(
         f"  {'rostered':<16} agents on duty per the roster (no absence, scheduled breaks out); "
         "gap = rostered - needed"
@@ -60,7 +66,7 @@ def render_staffing(table: pd.DataFrame, scenario: Scenario, isa: IterativeStaff
                 continue
             wide[method] = wide["interval"].map(rows["agents_needed"])
             wide[f"gap_{method}"] = wide["interval"].map(rows["gap"])
-        if label != POOLED:
+        if label != pooled:
             lines.append(f"contact type {label}:")
         elif len(labels) > 1:
             lines.append("all contact types, pooled:")
@@ -103,20 +109,24 @@ def render_staffing(table: pd.DataFrame, scenario: Scenario, isa: IterativeStaff
     return "\n".join(lines)
 
 
-def render_breakeven(result: BreakEven, scenario: Scenario) -> str:
-    """Plain-text report: the four answers with their intervals, then every member tested."""
+def render_breakeven(result, scenario: Scenario, *, varied: str, meaning: str = "") -> str:
+    """Plain-text report of ``result`` (``sim.studies.breakeven.BreakEven``): the four answers with their
+    intervals, then every member tested.
+
+    ``varied``: what the search varies, in words (``breakeven.what``); ``meaning``: for a staffing search, what
+    1.0 means in agents (``breakeven.share_meaning``)."""
     currency = scenario.economics.currency
     pct = int(round(100 * result.confidence))
     lines = [
-        f"{scenario.name}: break-even of {result.template!r} ({what(result.kind)}) against baseline "
+        f"{scenario.name}: break-even of {result.template!r} ({varied}) against baseline "
         f"{result.baseline!r}; {result.replications} replications, seed {result.seed}, "
         f"resolution {result.resolution:g}",
         f"guarantee: {100 * result.guarantee_share:g}% of emergencies reach a human within "
         f"{result.guarantee_s:g} s; net saving in {currency} per {scenario.days} day(s) = wages and bot costs "
         "saved - added customer losses - added churn",
     ]
-    if result.kind == "staffing":
-        lines.append(share_meaning(scenario, result.template))
+    if meaning:
+        lines.append(meaning)
     lines.append("")
     for f in result.findings.values():
         lines.append(f"{f.criterion}: {f.message}")
@@ -199,10 +209,12 @@ def roster_size_words(agent_hours_per_week: float, peak_agents: float) -> str:
             f"{fmt_value(peak_agents, 'count')} agents on duty at once (scheduled, breaks out, before absence)")
 
 
-def render_guarantee(study) -> str:
-    """What the guarantee costs and prevents (``sim.studies.guarantee``): the roster, then one block per policy."""
-    from sim.studies.guarantee import MEASURES
+def render_guarantee(study, *, measures: Mapping[str, tuple], planned_policy: str, rough_below: int) -> str:
+    """What the guarantee costs and prevents (``sim.studies.guarantee``): the roster, then one block per policy.
 
+    ``measures``: ``sim.studies.guarantee.MEASURES``; ``planned_policy``: the planned roster's policy id
+    (``sim.studies.planning.PLAN_POLICY``); ``rough_below``: fewer replications than this make every interval
+    rough (``sim.runs.stats.ROUGH_BELOW``)."""
     plan = study.plan
     sc = plan.scenario
     cur = sc.economics.currency
@@ -212,7 +224,7 @@ def render_guarantee(study) -> str:
     lines = [
         f"{sc.name}: what the emergency guarantee ({100 * sc.guarantee_share:g}% of emergencies reach a human "
         f"within {sc.guarantee_s:g} s) costs and what it prevents",
-        f"The cheapest roster keeping it ('{PLAN}'): requirement {study.requirement}.",
+        f"The cheapest roster keeping it ('{planned_policy}'): requirement {study.requirement}.",
         f"  {roster_size_words(mine.agent_hours_per_week, mine.peak_agents_on_duty)}; wages "
         f"{fmt_money(mine.wages_per_week, cur)} a week (scheduled); {fmt_value(mine.within_guarantee, 'share')} of emergencies within "
         f"{sc.guarantee_s:g} s on the customers below; in its own checks, after {len(plan.rounds)} round(s), the "
@@ -232,12 +244,12 @@ def render_guarantee(study) -> str:
         lines += ["", f"Against {row.label} ({row.policy}): {share}, {keeps}; "
                       f"{fmt_value(row.agent_hours_per_week, 'integer')} agent-hours a week, "
                       f"wages {fmt_money(row.wages_per_week, cur)} a week."]
-        for measure, (_metric, _scope, _sign, kind, words) in MEASURES.items():
+        for measure, (_metric, _scope, _sign, kind, words) in measures.items():
             if measure not in part.index:
                 continue
             m = part.loc[measure]
             lines.append(f"  {words:<36} {fmt_estimate(m['mean'], m['ci_low'], m['ci_high'], kind, cur)}")
-    if res.n_replications < ROUGH:
+    if res.n_replications < rough_below:
         lines.append(f"\nnote: {res.n_replications} replication(s): every interval above is rough; raise "
                      "--replications")
     return "\n".join(lines)

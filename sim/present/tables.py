@@ -117,12 +117,11 @@ def service_table(service: pd.DataFrame, labels: dict[str, str], baseline: str |
     return pd.DataFrame(rows).set_index("Policy")
 
 
-def guarantee_table(table: pd.DataFrame, policies: pd.DataFrame, currency: str, confidence: float = 0.95
-                    ) -> pd.DataFrame:
+def guarantee_table(table: pd.DataFrame, policies: pd.DataFrame, currency: str, measures: dict[str, tuple],
+                    confidence: float = 0.95) -> pd.DataFrame:
     """What the guarantee roster costs and prevents against each policy (``sim.studies.guarantee``): one row per
-    policy, that policy's own guarantee share, then each measure 'mean (95% CI low to high)'."""
-    from sim.studies.guarantee import MEASURES
-
+    policy, that policy's own guarantee share, then each measure of ``measures`` (the study's ``MEASURES``)
+    'mean (95% CI low to high)'."""
     pct = int(round(100 * confidence))
     rows = []
     for p in policies[~policies["planned"]].itertuples():
@@ -130,7 +129,7 @@ def guarantee_table(table: pd.DataFrame, policies: pd.DataFrame, currency: str, 
         share = fmt_estimate(p.within_guarantee, p.within_guarantee_ci_low, p.within_guarantee_ci_high, "share")
         row = {"Against": p.label, f"its emergencies within the guarantee ({pct}% CI)":
                share + ("" if p.keeps_guarantee else ", not kept")}
-        for measure, (_metric, _scope, _sign, kind, words) in MEASURES.items():
+        for measure, (_metric, _scope, _sign, kind, words) in measures.items():
             if measure in part.index:
                 m = part.loc[measure]
                 row[words] = fmt_estimate(m["mean"], m["ci_low"], m["ci_high"], kind, currency)

@@ -121,42 +121,42 @@ def comparison_sentence(compare: pd.DataFrame, policy: str, days: int, guarantee
     return line + "."
 
 
-def render_comparison(results, baseline: str | None = None, confidence: float = 0.95) -> str:
-    compare = results.compare(baseline=baseline, confidence=confidence)
-    baseline = baseline or results.default_baseline()
-    sc = results.scenario
+def render_comparison(comparison) -> str:
+    """Each policy against the baseline, in words and a table, then what non-emergency callers get;
+    ``comparison``: ``sim.studies.comparison.ComparisonTables``."""
+    compare, baseline, confidence = comparison.compare, comparison.baseline, comparison.confidence
+    sc = comparison.scenario
     has_emergency = any(c.emergency for c in sc.contact_types)
     currency = sc.economics.currency
     lines = [
         f"{sc.name}: each policy against {baseline!r} on the same customers, "
-        f"{results.n_replications} replications, seed {results.seed}, amounts in {currency} "
+        f"{comparison.n_replications} replications, seed {comparison.seed}, amounts in {currency} "
         f"(net = wages and bot costs saved - added customer losses - added churn)",
         "",
     ]
     labels = {p.id: p.label for p in sc.effective_policies}
-    for policy in results.policies:
+    for policy in comparison.policies:
         if policy == baseline:
             continue
         title = f"{policy}" + (f" ({labels[policy]})" if labels.get(policy) else "")
         lines.append(f"{title}: " + comparison_sentence(compare, policy, sc.days, sc.guarantee_s, has_emergency, confidence))
-    table = _comparison_table(compare, baseline, results.policies, has_emergency)
-    return "\n".join(lines) + "\n\n" + table.to_string() + render_service(results, labels, baseline, confidence)
+    table = _comparison_table(compare, baseline, comparison.policies, has_emergency)
+    return "\n".join(lines) + "\n\n" + table.to_string() + render_service(comparison, labels)
 
 
-def render_service(results, labels: dict[str, str], baseline: str, confidence: float = 0.95) -> str:
-    """The non-emergency callers' table (``sim.studies.service``), with the collapse rule and the policies it flags."""
+def render_service(comparison, labels: dict[str, str]) -> str:
+    """The non-emergency callers' table (``comparison.service``, from ``sim.studies.service``), with the collapse
+    rule and the policies it flags."""
     from sim.present.tables import service_table
-    from sim.studies.service import COLLAPSE_RULE, collapsed_policies, non_emergency_service
 
-    service = non_emergency_service(results.per_replication(quantiles=False), results.scenario.contact_types,
-                                    results.policies, confidence)
+    service = comparison.service
     if service.empty:
         return ""
-    table = service_table(service, {p: p for p in results.policies}, baseline)
+    table = service_table(service, {p: p for p in comparison.policies}, comparison.baseline)
     lines = ["", "", "What non-emergency callers get (mean and 95% CI, as the app's headline shows it):",
              table.to_string(), "",
-             f"Rule: {COLLAPSE_RULE}."]
-    for policy, scopes in collapsed_policies(service).items():
+             f"Rule: {comparison.collapse_rule}."]
+    for policy, scopes in comparison.collapsed.items():
         title = policy + (f" ({labels[policy]})" if labels.get(policy) else "")
         lines.append(f"SERVICE COLLAPSE under {title}: {', '.join(scopes)}.")
     return "\n".join(lines)

@@ -176,7 +176,7 @@ else:
         st.session_state["_guarantee_request"] = view.planned_yaml
         against = rosters.guarantee(view.planned_yaml)
         if against is not None:
-            st.table(tables.guarantee_table(against.table, against.policies, cur))
+            st.table(tables.guarantee_table(against.table, against.policies, cur, against.measures))
             st.caption(f"{against.replications} replications, seed {against.seed}; amounts in {cur} per run "
                        f"({sc.days} day(s)), against the optimised roster: positive = what the guarantee costs more "
                        f"or prevents. Requirement: {view.requirement}.")
