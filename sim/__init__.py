@@ -21,6 +21,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from sim.version import __version__  # noqa: F401  (sim.__version__)
+
 # Public name -> (module, attribute in it).
 _EXPORTS = {
     "analyse": ("sim.studies.uncertainty", "analyse"),
@@ -64,4 +66,3 @@ def __dir__() -> list[str]:
 
 
 __all__ = sorted(_EXPORTS)
-__version__ = "0.1.0"

@@ -66,7 +66,7 @@ def build_report(scenario: Scenario | str | Path, *, experiment: str | Path | No
     the other arguments are ``sim.studies.evidence.gather_evidence``'s and
     ``sim.present.report.render_report``'s. ``progress(stage, done, total)``.
     """
-    from sim import __version__
+    from sim.version import __version__
     from sim.files.scenario_io import load_scenario
     from sim.model.knobs import with_run_settings
     from sim.model.scenario import Scenario
