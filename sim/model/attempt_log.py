@@ -13,9 +13,15 @@ import numpy as np
 
 # Attempt outcomes, as logged. CALLBACK_UNANSWERED: an accepted callback that never reached the
 # customer (every call unanswered), an outcome of an offered attempt like answered or abandoned.
+# Limits (sim.model.capacity, a contact type's hours and max_wait_s): BUSY_TONE every line the caller could use
+# was taken, QUEUE_FULL every waiting place was taken, CLOSED the type's line was closed — none of the three
+# joined the queue; DISCONNECTED waiting when the line closed (at_closing: disconnect) and LEFT_MESSAGE waited
+# max_wait_s and left a message are outcomes of offered attempts.
 ANSWERED, ABANDONED, BALKED, BOT_RESOLVED, BOT_FALSE_RESOLVED, BLOCKED, CALLBACK_UNANSWERED = range(7)
+BUSY_TONE, QUEUE_FULL, DISCONNECTED, CLOSED, LEFT_MESSAGE = range(7, 12)
 OUTCOME_NAMES = (
-    "answered", "abandoned", "balked", "bot_resolved", "bot_false_resolved", "blocked", "callback_unanswered"
+    "answered", "abandoned", "balked", "bot_resolved", "bot_false_resolved", "blocked", "callback_unanswered",
+    "busy_tone", "queue_full", "disconnected", "closed", "left_message",
 )
 
 # Columns of RunLog.callbacks: one row per attempt offered a callback (sim.model.routing.staged).

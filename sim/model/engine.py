@@ -157,6 +157,14 @@ class ContactCentre:
         self.present: dict = {}
 
         self.routing = routing if routing is not None else routing_for(scenario)(scenario, workload)
+        # Limits (sim.model.routing.limits): every attempt passes ``admit`` and every outcome gives back its line
+        # and place. Without them these stay unset and the hot path is the plain one.
+        self._admit = self.routing.admit
+        self._retry_cb = self._on_retry
+        if self._admit is not None:
+            self._on_outcome = self.routing.on_outcome
+            self.finish = self._finish_limited  # before ``attach``: the rule binds the engine's ``finish`` there
+            self._retry_cb = self._on_retry_limited
         self.routing.attach(self)
         # The rule's hooks, bound once (sim.model.routing.base.Routing).
         self._offer = self.routing.offer
@@ -224,7 +232,9 @@ class ContactCentre:
         # Bound once: the hot path schedules it 100,000s of times. Without a bot
         # in front, arrivals may take the routing rule's direct path to an agent.
         direct = self.routing.direct_arrival
-        if self._bot_possible:
+        if self._admit is not None:
+            self._arrival_cb = self._on_arrival_limited
+        elif self._bot_possible:
             self._arrival_cb = self._on_arrival
         else:
             self._arrival_cb = direct if direct is not None else self._on_arrival_offered
@@ -256,15 +266,29 @@ class ContactCentre:
         self.open_attempts += 1
         self._offer(self._new_attempt(k, i, 0, i * self.max_attempts[k], now), now)
 
-    def _schedule_retry(self, att, at_s: float, delay_s: float) -> None:
+    def _on_arrival_limited(self, event) -> None:
+        """A first attempt under limits: through the rule's ``admit`` (a line, open hours) before anything else."""
+        now, k, i = event._value
+        self.next_arrival(now)
+        self.open_attempts += 1
+        att = self._new_attempt(k, i, 0, i * self.max_attempts[k], now)
+        if self._admit(att, now):
+            self._begin(att, now)
+
+    def schedule_retry(self, att, at_s: float, delay_s: float) -> None:
         """Another attempt of the same incident: a redial or a return."""
         nxt = self._new_attempt(att.k, att.i, att.j + 1, att.idx + 1, at_s + delay_s)
         self.open_attempts += 1
-        self.at(nxt.arrive_s, self._on_retry, nxt)
+        self.at(nxt.arrive_s, self._retry_cb, nxt)
 
     def _on_retry(self, event) -> None:
         att = event.value
         self._begin(att, att.arrive_s)
+
+    def _on_retry_limited(self, event) -> None:
+        att = event.value
+        if self._admit(att, att.arrive_s):
+            self._begin(att, att.arrive_s)
 
     def finish(self, att, outcome: int, at_s: float, agent: int = -1, service_s: float = 0.0) -> None:
         """Log the attempt's outcome."""
@@ -276,6 +300,11 @@ class ContactCentre:
         if self.closed and self.open_attempts == 0:
             self._dismiss_idle()
 
+    def _finish_limited(self, att, outcome: int, at_s: float, agent: int = -1, service_s: float = 0.0) -> None:
+        """``finish`` under limits: the attempt gives back its line and waiting place first."""
+        self._on_outcome(att, outcome, at_s)
+        ContactCentre.finish(self, att, outcome, at_s, agent, service_s)
+
     def will_redial(self, att) -> bool:
         k = att.k
         p = self.redial_p[k]
@@ -284,7 +313,7 @@ class ContactCentre:
     def give_up(self, att, outcome: int, at_s: float) -> None:
         """The attempt ends without a human (balked, abandoned, blocked); maybe redial."""
         if self.will_redial(att):
-            self._schedule_retry(att, at_s, self.w_redial_delay[att.k][att.idx])
+            self.schedule_retry(att, at_s, self.w_redial_delay[att.k][att.idx])
         self.finish(att, outcome, at_s)
 
     # ------------------------------------------------------------------ bot
@@ -324,7 +353,7 @@ class ContactCentre:
             self.finish(att, BOT_RESOLVED, done)
         elif u < self.bot_resolve_p[k] + self.bot_false_p[k]:
             if att.j + 1 < self.max_attempts[k]:
-                self._schedule_retry(att, done, self.w_return_delay[k][idx])
+                self.schedule_retry(att, done, self.w_return_delay[k][idx])
             self.finish(att, BOT_FALSE_RESOLVED, done)
         elif (
             att.j + 1 < self.attempts_before_human
@@ -455,12 +484,16 @@ def latest_outcome_s(scenario: Scenario, workload: Workload) -> float:
 def _incident_time_bound_s(ct, tw: TypeWorkload, bot_possible: bool, allowance_s: float) -> np.ndarray:
     # allowance_s: per attempt, added to the patience (the menus, a routing rule's wait margin).
     per_attempt = tw.patience_s + (tw.bot_time_s + allowance_s if bot_possible else allowance_s)
-    redials = ct.redial.probability > 0
+    redials = ct.redial.probability > 0 or ct.redial.after_busy_probability > 0
     returns = bot_possible and ct.bot.false_resolution_probability > 0
     if tw.max_attempts == 1 or not (redials or returns):
         return per_attempt[:: tw.max_attempts]  # a single attempt
+    if redials:
+        delay = tw.redial_delay_s
+        if ct.redial.busy_delay_s is not None:  # a busy tone, full queue or closed line redials after its own delay
+            delay = np.maximum(delay, tw.extra("busy_redial_delay_s", distribution=ct.redial.busy_delay_s))
     if redials and returns:
-        delay = np.maximum(tw.redial_delay_s, tw.return_delay_s)
-    else:
-        delay = tw.redial_delay_s if redials else tw.return_delay_s
+        delay = np.maximum(delay, tw.return_delay_s)
+    elif returns:
+        delay = tw.return_delay_s
     return (per_attempt + delay).reshape(tw.incidents, tw.max_attempts).sum(axis=1)

@@ -8,8 +8,15 @@ numpy, so the hot event loop only appends tuples.
 Conventions (stated because tools disagree, see docs/reference/erlang_cases.md):
 - ``offered`` is attempts that joined the human queue; ``balked`` is a subset
   of ``abandoned`` (left at once because no agent was free). Every offered
-  attempt is answered, abandoned or ``callback_unanswered`` (it took a
-  callback and was never reached).
+  attempt is answered, abandoned, ``callback_unanswered`` (it took a
+  callback and was never reached), ``disconnected`` (waiting when its type's
+  line closed under ``at_closing: disconnect``) or ``left_message`` (waited
+  the type's ``max_wait_s``). ``busy_tone`` (every usable line taken),
+  ``queue_full`` (every waiting place taken, no agent free) and ``closed``
+  (arrived while its type's line was closed) never joined the queue: they
+  are attempts, not offered ones, and their shares are taken over attempts
+  (sim.runs.results). An incident whose last attempt ended in any of the
+  five, as after an abandonment, is unresolved (churn).
 - Callbacks (sim.model.extended): an attempt that took a callback is answered when
   the customer answers the call back, so its wait, the service level and an
   emergency's time-to-human run to that instant. ``callback_offered`` counts
@@ -69,10 +76,15 @@ from sim.model.engine import (
     DIAL_COLUMNS,
     RunLog,
 )
+from sim.model.attempt_log import BUSY_TONE, CLOSED, DISCONNECTED, LEFT_MESSAGE, QUEUE_FULL
 from sim.model.roster import Roster
 from sim.model.scenario import Scenario, parse_daily_span
 from sim.model.workload import TypeWorkload, Workload
 
+# Outcomes of the centre's limits (lines, queue places, hours, maximum wait), counted per type and interval
+# under the outcome's own name; LIMIT_OUTCOME_CODES are their codes in the attempt log, in the same order.
+LIMIT_OUTCOMES = ("busy_tone", "queue_full", "disconnected", "closed", "left_message")
+LIMIT_OUTCOME_CODES = (BUSY_TONE, QUEUE_FULL, DISCONNECTED, CLOSED, LEFT_MESSAGE)
 COUNT_COLUMNS = (
     "incidents",
     "attempts",
@@ -99,6 +111,7 @@ COUNT_COLUMNS = (
     "callback_unanswered",
     "callback_calls",
     "callback_dial_s",
+    *LIMIT_OUTCOMES,
 )
 MONEY_COLUMNS = ("agent_cost", "bot_cost", "customer_loss", "platform_liability", "churn_cost")
 
@@ -215,7 +228,9 @@ def summarise_run(
             paid = loss * rule.share
         else:
             paid = rule.pays(loss, waited, delay, scenario.guarantee_s)
-        unresolved = counted_incident & np.isin(last_outcome, (ABANDONED, BALKED, BLOCKED, CALLBACK_UNANSWERED))
+        unresolved = counted_incident & np.isin(
+            last_outcome, (ABANDONED, BALKED, BLOCKED, CALLBACK_UNANSWERED, *LIMIT_OUTCOME_CODES)
+        )
         churn = (
             ct.loss.churn_cost_per_abandoned * unresolved.sum()
             + ct.loss.churn_cost_per_false_resolution * (false_resolved & counted_incident).sum()
@@ -250,6 +265,7 @@ def summarise_run(
                 "callback_unanswered": int((out == CALLBACK_UNANSWERED).sum()),
                 "callback_calls": cb["calls"],
                 "callback_dial_s": cb["dial_s"],
+                **{name: int((out == code).sum()) for name, code in zip(LIMIT_OUTCOMES, LIMIT_OUTCOME_CODES)},
                 "agent_cost": float(agent_cost_by_type[k]),
                 "bot_cost": float(bot_cost_by_type[k]),
                 "customer_loss": customer_loss,
@@ -364,6 +380,7 @@ def _interval_rows(type_id, target_s, edges, arrival_s, counted_incident, inc, o
                 "offered": offered,
                 "answered": count(answered),
                 "abandoned": count(abandoned),
+                **{name: count(out == code) for name, code in zip(LIMIT_OUTCOMES, LIMIT_OUTCOME_CODES)},
                 "answered_within_target": within,
                 "service_level": within / offered,
                 "mean_wait_s": waited / offered,

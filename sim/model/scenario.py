@@ -44,6 +44,7 @@ from pydantic import (
     model_validator,
 )
 
+from sim.model.capacity import Capacity
 from sim.model.distributions import MAX_DURATION_S, MAX_VALUE, Amount, Deterministic, Duration, Exponential, Patience
 from sim.model.economics import drained_fraction
 from sim.model.liability import LIABILITY_PRESETS, LiabilityRule
@@ -187,6 +188,14 @@ class Redial(_Model):
         default_factory=lambda: Exponential(dist="exponential", mean=300.0), description="time before the redial"
     )
     max_attempts: PositiveInt = Field(3, le=50, description="attempts per incident, the first one included")
+    busy_probability: Probability | None = Field(
+        None, description="chance of trying again after a busy tone, a full queue or a closed line; null = probability"
+    )
+    busy_delay_s: Duration | None = Field(None, description="time before that redial; null = delay_s")
+
+    @property
+    def after_busy_probability(self) -> float:
+        return self.probability if self.busy_probability is None else self.busy_probability
 
 
 class BotBehaviour(_Model):
@@ -353,10 +362,31 @@ class ContactType(_Model):
     bot: BotBehaviour = Field(default_factory=BotBehaviour)
     loss: Loss = Field(default_factory=Loss)
     callback: CallbackBehaviour = Field(default_factory=CallbackBehaviour)
+    hours: list[str] = Field(
+        default_factory=list, max_length=24,
+        description="daily spans 'HH:MM-HH:MM' the type's line is open; empty = always open",
+    )
+    at_closing: Literal["serve", "disconnect"] = Field(
+        "serve", description="callers still waiting when an open span ends: served, or disconnected"
+    )
+    max_wait_s: PositiveFloat | None = Field(
+        None, le=MAX_DURATION_S, description="after this long in the human queue the caller leaves a message"
+    )
 
     @property
     def required_skill(self) -> str:
         return self.skill or self.id
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_daily_span(text)
+        return value
+
+    @property
+    def open_spans(self) -> list[tuple[int, int]]:
+        return [parse_daily_span(t) for t in self.hours]
 
     @model_validator(mode="after")
     def _emergency_loss(self):
@@ -705,6 +735,7 @@ class Policy(_Model):
     )
     routing: Routing | None = Field(None, description="replacement overflow routing")
     chat: Chat | None = Field(None, description="replacement chat settings (which types are chats)")
+    capacity: Capacity | None = Field(None, description="replacement lines and queue places")
 
 
 # ---------------------------------------------------------------------- scenario
@@ -734,6 +765,7 @@ class Scenario(_Model):
     economics: Economics = Field(default_factory=Economics)
     routing: Routing = Field(default_factory=Routing)
     chat: Chat = Field(default_factory=Chat)
+    capacity: Capacity = Field(default_factory=Capacity, description="phone lines and queue places (sim.model.capacity)")
     policies: list[Policy] = Field(default_factory=list, max_length=MAX_POLICIES)
     replications: PositiveInt = Field(10, le=10_000)
     seed: NonNegativeInt = Field(12345, le=MAX_SEED)
@@ -832,6 +864,7 @@ class Scenario(_Model):
                 "economics": policy.economics or self.economics,
                 "routing": policy.routing or self.routing,
                 "chat": policy.chat or self.chat,
+                "capacity": policy.capacity or self.capacity,
                 "contact_types": types,
                 "policies": [],
             }
@@ -913,6 +946,14 @@ class Scenario(_Model):
             if p.agents is not None:
                 self._check_agents(p.agents, f"policies[{p.id}].agents")
         self._check_features("", self.front_door, self.routing, self.chat, self.agents)
+        type_ids = [c.id for c in self.contact_types]
+        for p in [None, *self.policies]:  # each capacity section as the policy runs it, with its chat types
+            own = p is not None and p.capacity is not None
+            capacity = p.capacity if own else self.capacity
+            chat = p.chat if p is not None and p.chat is not None else self.chat
+            where = f"policies[{p.id}].capacity" if own else "capacity"
+            for field, message in capacity.check_against(type_ids, chat.types, where):
+                raise FieldError(field, message)
         for p in self.policies:
             self._check_features(
                 f"policies[{p.id}].", p.front_door or self.front_door, p.routing or self.routing,

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from sim.model.metrics import LIMIT_OUTCOMES
 from sim.model.scenario import Scenario
 from sim.runs.results import Results
 from sim.runs.runner import DEFAULT_MAX_REPLICATIONS, run
@@ -88,10 +89,11 @@ def invariant_violations(results: Results) -> list[str]:
         return a <= b + _TOLERANCE * np.maximum(np.abs(b), 1.0)
 
     outcomes = (t["answered"] + t["abandoned"] + t["callback_unanswered"] + t["bot_resolved"]
-                + t["bot_false_resolved"] + t["blocked"])
+                + t["bot_false_resolved"] + t["blocked"] + t[list(LIMIT_OUTCOMES)].sum(axis=1))
     check(
-        "offered = answered + abandoned + callback unanswered",
-        t["offered"] == t["answered"] + t["abandoned"] + t["callback_unanswered"],
+        "offered = answered + abandoned + callback unanswered + disconnected + left message",
+        t["offered"] == t["answered"] + t["abandoned"] + t["callback_unanswered"] + t["disconnected"]
+        + t["left_message"],
     )
     check("callbacks accepted = answered + unanswered",
           t["callback_accepted"] == t["callback_answered"] + t["callback_unanswered"])
@@ -108,7 +110,7 @@ def invariant_violations(results: Results) -> list[str]:
     if not np.asarray(busy_ok).all():
         found.append(f"busy <= paid hours fails for groups {sorted(set(agents.loc[~busy_ok, 'group']))}")
     if not results.intervals.empty:
-        counts = ["incidents", "attempts", "offered", "answered", "abandoned"]
+        counts = ["incidents", "attempts", "offered", "answered", "abandoned", *LIMIT_OUTCOMES]
         counts = [c for c in counts if c in results.intervals]
         sums = results.intervals.groupby(_KEYS)[counts].sum()
         totals = t.set_index(_KEYS)[counts].reindex(sums.index)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.model.metrics import COUNT_COLUMNS, MONEY_COLUMNS
+from sim.model.metrics import COUNT_COLUMNS, LIMIT_OUTCOMES, MONEY_COLUMNS
 from sim.model.scenario import Scenario
 from sim.runs.stats import Range, t_intervals
 
@@ -44,11 +44,17 @@ RATES: dict[str, tuple[str, str]] = {
     "attempts_per_incident": ("attempts", "incidents"),
     "share_unreached": ("unreached", "incidents"),
     "attempts_per_unreached": ("unreached_attempts", "unreached"),
+    # The centre's limits: those that never joined the queue over attempts, the others over offered.
+    "busy_tone_share": ("busy_tone", "attempts"),
+    "queue_full_share": ("queue_full", "attempts"),
+    "closed_share": ("closed", "attempts"),
+    "disconnected_share": ("disconnected", "offered"),
+    "left_message_share": ("left_message", "offered"),
 }
 TIME_TO_HUMAN_QUANTILES = (0.5, 0.9, 0.99)
 # Interval columns that add up over contact types (the queue length too: it is a count of those waiting).
 INTERVAL_SUMMED = ("incidents", "attempts", "offered", "answered", "abandoned", "answered_within_target",
-                   "wait_sum_s", "queue_length_mean")
+                   "wait_sum_s", "queue_length_mean", *LIMIT_OUTCOMES)
 # Measures of the emergency guarantee: defined for emergency types (and their 'emergency' pool) only. On a
 # routine type or on 'all' they would read as a guarantee figure that mixes in contacts it does not cover.
 GUARANTEE_ONLY = frozenset({"share_within_guarantee"})
@@ -86,6 +92,11 @@ SHARES = frozenset(
         "share_within_guarantee",
         "share_unreached",
         "occupancy",
+        "busy_tone_share",
+        "queue_full_share",
+        "closed_share",
+        "disconnected_share",
+        "left_message_share",
     }
 )
 NON_NEGATIVE: Range = (0.0, np.inf)

@@ -38,7 +38,9 @@ class Call(simpy.Event):
 
 
 class Attempt:
-    __slots__ = ("k", "i", "j", "idx", "arrive_s", "bot", "enqueue_s", "abandon_s", "waiting")
+    # ``line`` and ``place`` (the line pool held, the waiting place held) are set by the limits
+    # (sim.model.routing.limits) when an attempt is admitted; without limits they stay unset.
+    __slots__ = ("k", "i", "j", "idx", "arrive_s", "bot", "enqueue_s", "abandon_s", "waiting", "line", "place")
 
     def __init__(self, k, i, j, idx, arrive_s):
         self.k = k
@@ -93,10 +95,13 @@ class Routing:
     - ``attempt_type`` and ``agent_type``: the records the engine builds.
     - ``wait_margin_s(scenario, contact_type)``: how long past its patience an
       attempt may still wait for an agent under this rule (bounds the run-on).
+    - ``admit`` and ``on_outcome``: None, or (a rule with limits,
+      sim.model.routing.limits) every attempt is admitted or turned away before
+      the bot or the queue, and every outcome gives back its line and place.
 
     What a rule may use of the engine (``centre``): its clock and scheduling
     (``env``, ``at``, ``after``, ``schedule``), the outcome calls (``finish``,
-    ``give_up``, ``will_redial``), the agents' calls (``leave``,
+    ``give_up``, ``will_redial``, ``schedule_retry``), the agents' calls (``leave``,
     ``begin_break``), and its state: ``roster``, ``agents``, ``log``,
     ``end_s``, ``on_duty`` (agents present per group), ``closed`` and
     ``open_attempts``, and the per-type parameters and workload numbers. The
@@ -106,6 +111,7 @@ class Routing:
     attempt_type = Attempt
     agent_type = Agent
     direct_arrival = None
+    admit = None  # limits only (sim.model.routing.limits): admit(attempt, now) -> bool, on_outcome(...)
 
     def __init__(self, scenario, workload):
         self.scenario = scenario

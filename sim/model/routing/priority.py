@@ -125,6 +125,10 @@ class PriorityRouting(Routing):
             self._after(patience, self._patience_out, att)
         return patience
 
+    def _off_live_line(self, att) -> None:
+        """The caller stops waiting live (a rule that counts waiting callers does more)."""
+        att.waiting = False
+
     def _patience_out(self, event) -> None:
         att = event.value
         if att.waiting:
