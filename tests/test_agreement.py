@@ -23,7 +23,7 @@ from sim.cli.commands import main
 from sim.model.engine import ANSWERED, ATTEMPT_COLUMNS
 from sim.model.scenario import Scenario
 from sim.studies import agreement
-from sim.studies.agreement import contactcenters, time_varying
+from sim.studies.agreement import contactcenters, erlang_x, time_varying
 from sim.studies.agreement.estimates import (
     Estimate,
     Published,
@@ -221,6 +221,9 @@ def test_docs_validation_md_is_the_output_of_the_command_for_the_cases_of_the_co
     for case in contactcenters.CASES:
         for m in case.measures:
             assert f"| {case.case} | {m.label} |" in text, (case.case, m.label)
+    for case in erlang_x.CASES:
+        for m in erlang_x.measures_of(case):
+            assert f"| {case.case} (Erlang X) | {m.label} |" in text, (case.case, m.label)
     for case, *_ in contactcenters.NOT_EXPRESSIBLE:
         assert case in text
     assert "FMMW 2008 sinusoidal" in text
