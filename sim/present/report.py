@@ -346,6 +346,8 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
     out = []
     others = [p for p in results.policies if p != baseline] or [baseline]
     service = non_emergency_service(results.per_replication(quantiles=False), sc.contact_types, results.policies)
+    summary = results.summary()
+    tones = summary[(summary.metric == "busy_tone_share") & (summary.contact_type == "all")].set_index("policy")
     for policy in others:
         rows = compare[(compare.policy == policy) & (compare.contact_type == "all")].set_index("metric")
         em = compare[(compare.policy == policy) & (compare.contact_type == "emergency")].set_index("metric")
@@ -399,6 +401,11 @@ def verdict_paragraphs(results: Results, compare: pd.DataFrame, labels: dict[str
         elif not has_emergency:
             parts.append(Markup("The scenario has no emergency contact type, so no guarantee applies and no "
                                 "incident is an emergency."))
+        if (tones["mean"] > 0).any():  # some policy's lines ran out: say how often, beside the service figures
+            tone = tones.loc[policy]
+            parts.append(Markup("Attempts met by a busy tone (every phone line taken): {} ({} to {}).").format(
+                *(_fig(tone[c], "share", cur, policy=policy, metric="busy_tone_share", scope="all", column=c)
+                  for c in ("mean", "ci_low", "ci_high"))))
         parts.extend(_service_sentences(service[service["policy"] == policy]))
         if results.n_replications < ROUGH_BELOW:
             parts.append(Markup(

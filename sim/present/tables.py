@@ -39,6 +39,7 @@ LEVEL_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("bot_cost", "all", "Bot cost", "money"),
     ("service_level", "all", "Service level (answered within target / offered)", "share"),
     ("abandonment", "all", "Abandonment (of offered)", "share"),
+    ("busy_tone_share", "all", "Busy tone: every line taken (of attempts)", "share"),
     ("callback_take_up", "all", "Callbacks taken up (accepted / offered)", "share"),
     ("callback_reach", "all", "Callbacks reached (answered / accepted)", "share"),
     ("callback_unanswered", "all", "Callbacks never reached", "count"),
@@ -76,6 +77,8 @@ def comparison_table(compare: pd.DataFrame, summary: pd.DataFrame, policies: lis
             continue
         if metric.startswith("callback_") and not callbacks:
             continue  # rows of a feature no policy uses would only read "n/a"
+        if metric == "busy_tone_share" and not _any_busy_tone(summary):
+            continue  # no policy's lines ever ran out (or none has lines): the tables stay as without lines
         unit = f" ({currency})" if kind == "money" else ""
         row = {"Figure": label + unit, "metric": metric}
         for pid in policies:
@@ -136,6 +139,11 @@ def guarantee_table(table: pd.DataFrame, policies: pd.DataFrame, currency: str, 
                 row[words] = fmt_estimate(m["mean"], m["ci_low"], m["ci_high"], kind, currency)
         rows.append(row)
     return pd.DataFrame(rows).set_index("Against") if rows else pd.DataFrame()
+
+
+def _any_busy_tone(summary: pd.DataFrame) -> bool:
+    hit = summary[(summary.metric == "busy_tone") & (summary.contact_type == "all")]
+    return bool((hit["mean"] > 0).any())
 
 
 def _offers_callbacks(summary: pd.DataFrame) -> bool:
