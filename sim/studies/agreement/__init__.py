@@ -120,8 +120,7 @@ def published_case_rows(case: PublishedCase, replications: int, seed: int, worke
     days = pd.DataFrame(per_replication(case.scenario, case.counter, replications, seed, workers))
     note = f"{int(case.confidence * 100)}% intervals, as published"
     return [_row(case.case, f"{REPOSITORY} {case.source}; {case.settings}", m.source, m.key, m.label, m.unit,
-                 m.definition, m.published, _estimate(days, m.estimator, case.confidence),
-                 note + (f"; {m.note}" if m.note else ""))
+                 m.definition, m.published, _estimate(days, m.estimator, case.confidence), note)
             for m in case.measures]
 
 

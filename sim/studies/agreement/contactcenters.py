@@ -98,7 +98,6 @@ class Measure:
     published: Published
     definition: str
     source: str
-    note: str = ""  # where humanline's figure is not quite the example's, and why
 
 
 @dataclass(frozen=True)
