@@ -59,3 +59,22 @@ def test_the_front_door_keys_the_emergency_line_and_skills_are_documented_and_lo
     assert sim.Scenario.model_validate(base).policy("bot_first").front_door.emergency_line.enabled
     assert "`skill: fraud`" in README and "reserved_for" in README
     assert "one pool of\n  agents with every skill" in README  # what isa needs, before its error says so
+
+
+def test_the_capacity_hours_and_busy_redial_keys_are_documented_and_load():
+    from sim.model.capacity import Capacity
+    from sim.model.scenario import ContactType, Redial
+
+    (block,) = [b for b in _blocks() if "queue_places:" in b]
+    for name in [*Capacity.model_fields, "hours", "at_closing", "max_wait_s", "busy_probability", "busy_delay_s"]:
+        assert f"{name}:" in block, name
+    assert {"hours", "at_closing", "max_wait_s"} <= set(ContactType.model_fields)
+    assert {"busy_probability", "busy_delay_s"} <= set(Redial.model_fields)
+    example = yaml.safe_load(block)
+    base = sim.load_scenario(ROOT / "scenarios" / "payment_platform.yaml").model_dump(mode="json")
+    base["capacity"] = {**example["capacity"], "lines_per_type": {"fraud": 4}}
+    general = {**base["contact_types"][-1], **{k: v for k, v in example["contact_types"][0].items() if k != "id"}}
+    general["redial"] = {**base["contact_types"][-1]["redial"], **example["contact_types"][0]["redial"]}
+    base["contact_types"][-1] = general
+    loaded = sim.Scenario.model_validate(base)
+    assert loaded.capacity.lines == 24 and loaded.contact_types[-1].at_closing == "disconnect"

@@ -142,7 +142,8 @@ HUMANLINE = ColumnMap(
     no_time=[""],
     outcomes=Outcomes(
         answered=["answered"],
-        unanswered=["abandoned", "balked", "blocked", "bot_resolved", "bot_false_resolved", "callback_unanswered"],
+        unanswered=["abandoned", "balked", "blocked", "bot_resolved", "bot_false_resolved", "callback_unanswered",
+                    "busy_tone", "queue_full", "disconnected", "closed", "left_message"],
     ),
     unknown_customer=[""],
     no_agent=[""],

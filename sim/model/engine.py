@@ -97,7 +97,9 @@ class ContactCentre:
 
     def __init__(self, scenario: Scenario, workload: Workload, roster: Roster, routing: Routing | None = None):
         self._bot_possible = scenario.front_door.bot_can_be_in_front
-        roster = roster.covering(latest_outcome_s(scenario, workload))  # itself when already built that far
+        # Every outcome happens by then; the roster is built at least that far (itself when already so).
+        self.latest_outcome_s = latest_outcome_s(scenario, workload)
+        roster = roster.covering(self.latest_outcome_s)
         self.env = simpy.Environment()
         self._schedule = self.env.schedule
         self.horizon_s = scenario.horizon_s

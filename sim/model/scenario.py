@@ -1051,6 +1051,10 @@ class Scenario(_Model):
                         f"{', not reserved for it' if any(g.reserved_for for g in staffed) else ''}); "
                         "its customers can only wait and give up"
                     )
+        for ct in self.contact_types:
+            if ct.at_closing == "disconnect" and not ct.hours:
+                found.append(f"contact_types[{ct.id}].at_closing: disconnect has no effect without hours "
+                             "(the line never closes)")
         if len(self.policies) > 1 and not any(p.baseline for p in self.policies):
             found.append(
                 f"policies: none is marked baseline: true; the first, {self.policies[0].id!r}, is used as the baseline"

@@ -217,7 +217,7 @@ def _attempts(scenario: Scenario) -> float:
     total = 0.0
     for ct in scenario.contact_types:
         n = float(expected_per_interval(scenario, ct).sum())
-        again = ct.redial.probability
+        again = max(ct.redial.probability, ct.redial.after_busy_probability)  # after a busy tone too
         if scenario.front_door.bot_enabled:
             again += ct.bot.false_resolution_probability
         again = min(again, 1.0)
@@ -234,6 +234,8 @@ def _run_on_days(scenario: Scenario) -> int:
     for ct in scenario.contact_types:
         n = float(expected_per_interval(scenario, ct).sum())
         gap = ct.redial.delay_s.expectation()
+        if ct.redial.busy_delay_s is not None:
+            gap = max(gap, ct.redial.busy_delay_s.expectation())
         per_attempt = ct.patience_s.expectation()
         if bot:
             gap = max(gap, ct.bot.return_delay_s.expectation())

@@ -101,11 +101,12 @@ class Routing:
 
     What a rule may use of the engine (``centre``): its clock and scheduling
     (``env``, ``at``, ``after``, ``schedule``), the outcome calls (``finish``,
-    ``give_up``, ``will_redial``, ``schedule_retry``), the agents' calls (``leave``,
-    ``begin_break``), and its state: ``roster``, ``agents``, ``log``,
-    ``end_s``, ``on_duty`` (agents present per group), ``closed`` and
-    ``open_attempts``, and the per-type parameters and workload numbers. The
-    waiting contacts and the free agents are the rule's own.
+    ``give_up``, ``will_redial``, ``schedule_retry``), the agents' calls
+    (``leave``, ``begin_break``), and its state: ``roster``, ``agents``,
+    ``log``, ``end_s``, ``on_duty`` (agents present per group), ``closed``,
+    ``open_attempts`` and ``latest_outcome_s`` (every outcome happens by
+    then), and the per-type parameters and workload numbers. The waiting
+    contacts and the free agents are the rule's own.
     """
 
     attempt_type = Attempt

@@ -32,12 +32,14 @@ What the mixin adds, and where it plugs into the engine (sim.model.engine):
   disconnect``, its callers still waiting are ``disconnected``; one who reaches
   the human queue while the line is closed (out of the bot late) is
   disconnected at once. With ``serve`` (the default) they wait to be served.
+  Accepted callbacks are kept either way (the centre owes them a call).
 - A caller who takes a callback gives back its line and place then.
 
 Redials: ``busy_tone``, ``queue_full`` and ``closed`` redial with the type's
 ``redial.busy_probability`` after ``busy_delay_s`` (each defaulting to the
 plain redial's), ``disconnected`` as after an abandonment, and
-``left_message`` ends the incident. All within ``redial.max_attempts``.
+``left_message`` ends the incident (never reached a human: the model does
+not follow messages up). All within ``redial.max_attempts``.
 """
 
 from __future__ import annotations
@@ -124,7 +126,8 @@ class LimitsMixin:
         for k, spans in enumerate(self.open_spans):
             if self.disconnects[k]:
                 for at_s in closing_instants_s(spans):
-                    self._at(float(at_s), self._closing, (k, float(at_s)))
+                    if at_s <= centre.latest_outcome_s:
+                        self._at(float(at_s), self._closing, (k, float(at_s)))
 
     # ------------------------------------------------------------ arrivals
     def admit(self, att, now: float) -> bool:
@@ -236,8 +239,11 @@ class LimitsMixin:
         k, at_s = event.value
         self.disconnect_waiting(k, self.env.now)
         centre = self.centre
-        if not (centre.closed and centre.open_attempts == 0):
-            self._at(at_s + DAY_S, self._closing, (k, at_s + DAY_S))
+        # Day after day while attempts are open, up to the last instant an outcome can happen (callers left
+        # waiting with nobody to answer end only when the run is swept, so open attempts alone never stop it).
+        following = at_s + DAY_S
+        if following <= centre.latest_outcome_s and not (centre.closed and centre.open_attempts == 0):
+            self._at(following, self._closing, (k, following))
 
     def disconnect_waiting(self, k: int, now: float) -> None:
         """Every caller of type ``k`` still waiting live is disconnected now (those out of patience abandoned)."""
