@@ -81,3 +81,13 @@ def test_counts_take_the_attempts_of_the_measured_hours_and_follow_incidents_thr
     assert (c["incidents"], c["lost"]) == (2, 1)
     assert c["busy_s"] == pytest.approx(50.0 + 50.0 + 100.0)  # clipped to [100, 1000)
     assert c["agent_s"] == 2 * 900.0
+
+
+def test_humanlines_cap_on_attempts_cannot_show_in_any_case():
+    # the module docstring's claim: a share (r p)^(cap - 1) of incidents would redial past the cap
+    for case in erlang_x.CASES:
+        x = case.formula()
+        per_attempt_loss = x.p_block + x.queue.p_abandon
+        assert (case.redial_probability * per_attempt_loss) ** (erlang_x.MAX_ATTEMPTS - 1) < 1e-40, case.case
+        assert erlang_x.case_scenario(case).contact_types[0].redial.max_attempts == (
+            erlang_x.MAX_ATTEMPTS if case.redial_probability else 1)

@@ -83,7 +83,7 @@ class Case:
 
 
 CASES: tuple[Case, ...] = (
-    Case("X1", "loose lines, no redials", 240.0, 180.0, 300.0, 12, 24),
+    Case("X1", "fully loaded, loose lines, no redials", 240.0, 180.0, 300.0, 12, 24),
     Case("X2", "tight lines, no redials", 200.0, 180.0, 300.0, 14, 16),
     Case("X3", "tight lines, redials after 5 min", 200.0, 180.0, 300.0, 14, 16, 0.5, 300.0),
     Case("X4", "overloaded, tight lines, redials after 2 min", 240.0, 180.0, 300.0, 12, 18, 0.6, 120.0),
