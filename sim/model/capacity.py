@@ -8,13 +8,13 @@ could use taken hears a busy tone and never enters; one who reaches the human
 queue when every waiting place is taken (and no agent is free) is turned away
 (``queue_full``). Both may redial under the type's redial rule
 (``Redial.busy_probability`` / ``busy_delay_s``). How the engine keeps the
-count: sim.model.lines.
+count: sim.model.routing.limits.
 
 ``lines`` is a pool shared by every voice type not listed in
 ``lines_per_type``; a listed type uses its own lines only. ``queue_places``
-is shared by all types. ``None`` means unlimited; a section with every field
-unlimited is the same as no section (the run is then the run without one,
-row for row).
+is shared by all voice types (a waiting chat takes no place). ``None``
+means unlimited; a section with every field unlimited is the same as no
+section (the run is then the run without one, row for row).
 
 The opening hours, closing rule and maximum wait are per contact type
 (``ContactType.hours``, ``at_closing``, ``max_wait_s`` in sim.model.scenario);
@@ -47,8 +47,8 @@ class Capacity(BaseModel):
     )
     queue_places: int | None = Field(
         None, ge=0, le=MAX_LINES,
-        description="callers waiting for a human, all types together; beyond it the caller hears queue_full; "
-                    "null = unlimited",
+        description="callers waiting for a human, all voice types together (chats take none); beyond it the "
+                    "caller hears queue_full; null = unlimited",
     )
 
     @property
