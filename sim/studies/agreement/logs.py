@@ -51,10 +51,10 @@ def per_replication(
         yield _one(task)
 
 
-def busy_seconds(attempts: np.ndarray, until_s: float) -> float:
-    """Agent-seconds spent serving within [0, until_s): answered attempts' service clipped at ``until_s``."""
+def busy_seconds(attempts: np.ndarray, until_s: float, from_s: float = 0.0) -> float:
+    """Agent-seconds spent serving within [from_s, until_s): answered attempts' service clipped to it."""
     start = attempts[:, COLUMN["leave_queue_s"]]
     answered = attempts[:, COLUMN["outcome"]] == ANSWERED
     begin = start[answered]
     end = begin + attempts[answered, COLUMN["service_s"]]
-    return float(np.clip(np.minimum(end, until_s) - begin, 0.0, None).sum())
+    return float(np.clip(np.minimum(end, until_s) - np.maximum(begin, from_s), 0.0, None).sum())
