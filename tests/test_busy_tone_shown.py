@@ -14,6 +14,7 @@ from sim.model.scenario import Scenario
 from sim.present.report import verdict_paragraphs
 from sim.present.formatting import fmt_value
 from sim.present.tables import comparison_table
+from sim.studies.comparison import comparison_tables
 
 LABEL = "Busy tone: every line taken (of attempts)"
 
@@ -64,7 +65,7 @@ def test_without_lines_the_comparison_table_is_the_one_it_was():
 
 
 def test_the_report_says_how_many_attempts_met_a_busy_tone(with_lines):
-    paragraphs = verdict_paragraphs(with_lines, with_lines.compare(), {})
+    paragraphs = verdict_paragraphs(comparison_tables(with_lines), {})
     text = " ".join(str(p["html"]) for p in paragraphs if p["policy"] == "fewer_lines")
     assert "Attempts met by a busy tone (every phone line taken)" in text
     assert 'data-metric="busy_tone_share"' in text
