@@ -257,6 +257,26 @@ def test_the_agent_shift_estimate_includes_the_run_on_after_the_horizon(minimal_
     assert estimate_run_size(_scenario(data)).agent_shifts == 2 * (1 + 1 + 28)
 
 
+def test_bot_only_hours_are_a_bot_in_front_for_the_size_estimate(minimal_scenario):
+    """A bot that is the only door at night sends falsely "resolved" customers back as a bot all day does.
+
+    The guard asks the front door (``FrontDoor.bot_can_be_in_front``) rather than ``bot_enabled`` alone,
+    so such a scenario's attempts and run-on are not under-estimated.
+    """
+    data = _set(minimal_scenario, ["front_door"], {"bot_enabled": False, "bot_only_hours": ["16:00-08:00"]})
+    data["contact_types"][0]["redial"] = {"probability": 0.0, "max_attempts": 4}
+    data["contact_types"][0]["bot"] = {"false_resolution_probability": 0.9,
+                                       "return_delay_s": {"dist": "exponential", "mean": 600}}
+    scenario = _scenario(data)
+    results = sim.run(scenario, settings=sim.RunSettings(replications=3, seed=1))
+    size = estimate_run_size(scenario, replications=3)
+    # Two thirds of the day behind the bot alone, nine in ten of those back again: far more than one attempt each.
+    assert results.replications["attempts"].max() > 1.5 * size.incidents
+    assert results.replications["attempts"].max() <= size.attempts * 1.2  # 20%: Poisson noise on 200 incidents
+    always = estimate_run_size(_scenario(_set(data, ["front_door"], {"bot_enabled": True})), replications=3)
+    assert (size.attempts, size.agent_shifts) == (always.attempts, always.agent_shifts)
+
+
 def test_cli_refuses_an_oversized_run_with_exit_2_and_the_estimate(minimal_scenario, tmp_path, write_scenario, capsys):
     data = _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e7)
     data["days"] = 3

@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, with_run_options, workers_count
+from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, run_settings, workers_count
 
 COMMANDS = ("report",)
 
@@ -77,7 +77,9 @@ def stage_progress(stream=None, every_s: float = 10.0):
                 if state["stage"] is not None and time.monotonic() - state["printed"] >= every_s:
                     line(f"{state['stage']}: {state['counted'] or 'still at work'}")
 
-    def update(stage: str, done: int | None = None, total: int | None = None) -> None:
+    def update(event) -> None:  # a ProgressEvent (sim.runs.settings); total 0: the stage's runs are not counted
+        stage = event.stage or "working"
+        done, total = (event.done, event.total) if event.total else (None, None)
         new = stage != state["stage"]
         if new:
             state["stage"] = stage
@@ -118,7 +120,7 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
     from sim.runs.size_guard import RunTooLarge
     from sim.studies.uncertainty import ExperimentError
 
-    scenario, problem = with_run_options(scenario, args)
+    settings, problem = run_settings(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -130,8 +132,8 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
         print(f"warning: {line}", file=sys.stderr)
     try:
         with stage_progress() as progress:
-            built = build_report(scenario, experiment=args.experiment, workers=args.workers, source=str(args.scenario),
-                                 command=command_line, progress=progress)
+            built = build_report(scenario, experiment=args.experiment, settings=settings.replace(progress=progress),
+                                 source=str(args.scenario), command=command_line)
     except ExperimentError as exc:
         print(f"error: --experiment: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

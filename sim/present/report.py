@@ -31,7 +31,7 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,6 +55,7 @@ from sim.present.tables import comparison_table, index_path, parameter_rows
 from sim.present.terminal import NET_LABELS, period_phrase
 from sim.runs.guard import run_checked
 from sim.runs.results import Results
+from sim.runs.settings import RunSettings
 from sim.runs.stats import ROUGH_BELOW
 from sim.runs.workers import capped_workers
 from sim.studies.agreement import agreement_table
@@ -63,8 +64,6 @@ from sim.studies.service import COLLAPSE_RULE, non_emergency_service
 from sim.studies.sweep import COARSE_STAFFING
 from sim.studies.validation import Z, validation_record
 
-# progress(stage, done, total): the stage in words, then how many of its runs are done (None, None: not counted)
-Progress = Callable[[str, "int | None", "int | None"], None]
 CONFIDENCE = 0.95
 AGREEMENT_REPLICATIONS = 200  # days per ContactCenters case: about a second each; docs/validation.md has 1,000
 OAT_REPLICATIONS = 2  # per point of the report's own one-at-a-time experiment: quick, and said to be rough
@@ -97,13 +96,10 @@ def report(
     out: str | Path | None = None,
     *,
     experiment: str | Path | None = None,
-    replications: int | None = None,
-    seed: int | None = None,
-    workers: int = 1,
+    settings: RunSettings | None = None,
     base: Scenario | None = None,
     source: str = "",
     command: str | None = None,
-    progress: Progress | None = None,
 ) -> Path | str:
     """Build the evidence report of ``scenario``; write it to ``out`` (atomically) and return the path.
 
@@ -111,11 +107,13 @@ def report(
     ``sim.experiment`` whose tornado and verdict map go into section 5
     (without it a small one-at-a-time experiment is run). ``base``: the
     scenario as loaded, when ``scenario`` is an edited copy (the app): the
-    differences are listed as edits. ``replications``/``seed`` override the
-    scenario's, as ``sim.run`` does.
+    differences are listed as edits. ``settings``: replications and seed
+    (overriding the scenario's, as ``sim.run`` does), workers, and progress,
+    stage by stage (``ProgressEvent.stage``; ``total`` 0 where a stage's runs
+    are not counted).
     """
-    built = build_report(scenario, experiment=experiment, replications=replications, seed=seed, workers=workers,
-                         base=base, source=source, command=command, progress=progress)
+    built = build_report(scenario, experiment=experiment, settings=settings, base=base, source=source,
+                         command=command)
     if out is None:
         return built.html
     return write_report(built.html, Path(out))
@@ -138,13 +136,10 @@ def build_report(
     scenario: Scenario | str | Path,
     *,
     experiment: str | Path | None = None,
-    replications: int | None = None,
-    seed: int | None = None,
-    workers: int = 1,
+    settings: RunSettings | None = None,
     base: Scenario | None = None,
     source: str = "",
     command: str | None = None,
-    progress: Progress | None = None,
     oat_replications: int = OAT_REPLICATIONS,
     results: Results | None = None,
     frontier: BreakEven | None = None,
@@ -156,30 +151,30 @@ def build_report(
     instead of running them again when they are of this very scenario, seed and
     replications; otherwise they are ignored and the runs are made.
     """
-    say = progress or (lambda _stage, _done=None, _total=None: None)
+    settings = settings or RunSettings()
     if not isinstance(scenario, Scenario):
         source = source or str(scenario)
         scenario = load_scenario(scenario)
-    scenario = with_run_settings(scenario, replications=replications, seed=seed)
+    scenario = with_run_settings(scenario, replications=settings.replications, seed=settings.seed)
     timings: dict[str, float] = {}
 
-    def stage(text: str):
-        say(text, None, None)
-        return lambda done, total, *_: say(text, done, total)
+    def stage(text: str) -> RunSettings:
+        settings.tell(0, 0, text)
+        return settings.in_stage(text)
 
     t = time.perf_counter()
     if not _same_run(results, scenario):
         # the guards of every run: the size limits before it, finite figures after it
-        results, _ = run_checked(scenario, workers=workers, keep_incidents="emergency",
-                                 progress=stage("comparing the policies"))
-    workers = capped_workers(workers)[0]
+        results, _ = run_checked(scenario, settings=stage("comparing the policies"), keep_incidents="emergency")
+    workers = capped_workers(settings.workers)[0]
+    settings = settings.replace(workers=workers)
     timings["comparison_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
     if frontier is not None and _same_frontier(frontier, scenario):
         frontier_note = ""
     else:
-        frontier, frontier_note = _frontier(scenario, workers, stage("tracing the cost-of-cutting frontier"))
+        frontier, frontier_note = _frontier(scenario, stage("tracing the cost-of-cutting frontier"))
     timings["frontier_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -193,8 +188,7 @@ def build_report(
     timings["agreement_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    tables, what_if = _what_if(scenario, experiment, workers, oat_replications,
-                               stage("asking what could change the verdict"))
+    tables, what_if = _what_if(scenario, experiment, oat_replications, stage("asking what could change the verdict"))
     timings["what_if_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -226,12 +220,12 @@ def _same_frontier(search: BreakEven, scenario: Scenario) -> bool:
 
 @functools.lru_cache(maxsize=2)
 def _validation_cached(workers: int) -> pd.DataFrame:
-    return validation_record(workers=workers)
+    return validation_record(RunSettings(workers=workers))
 
 
 @functools.lru_cache(maxsize=1)
 def _agreement_cached():
-    return agreement_table(AGREEMENT_REPLICATIONS, erlang=False, time_varying_case=False)
+    return agreement_table(RunSettings(replications=AGREEMENT_REPLICATIONS), erlang=False, time_varying_case=False)
 
 
 def _agreement():
@@ -245,18 +239,17 @@ def _validation(workers: int) -> pd.DataFrame:
     return _validation_cached(workers).copy()
 
 
-def _frontier(scenario: Scenario, workers: int, progress=None) -> tuple[BreakEven | None, str]:
+def _frontier(scenario: Scenario, settings: RunSettings) -> tuple[BreakEven | None, str]:
     """The baseline's roster scaled over the coarse grid (the app's frontier), or why there is none."""
     try:
         search = breakeven(scenario, "staffing", scenario.baseline_policy.id, values=list(COARSE_STAFFING),
-                           max_rounds=0, workers=workers, confidence=CONFIDENCE,
-                           progress=None if progress is None else (lambda _batch, done, total: progress(done, total)))
+                           max_rounds=0, settings=settings.replace(confidence=CONFIDENCE))
     except BreakEvenError as exc:
         return None, f"The frontier could not be traced: {exc.detail}."
     return search, ""
 
 
-def _what_if(scenario: Scenario, folder, workers: int, replications: int, progress=None) -> tuple[dict | None, dict]:
+def _what_if(scenario: Scenario, folder, replications: int, settings: RunSettings) -> tuple[dict | None, dict]:
     """Section 5's tables (``sim.analyse``) and what they come from."""
     from sim.studies.uncertainty import analyse, run_experiment
     from sim.studies.uncertainty.defaults import default_experiment_all
@@ -271,7 +264,8 @@ def _what_if(scenario: Scenario, folder, workers: int, replications: int, progre
                if len(scenario.effective_policies) < 2 else "no uncertain input of the usual kind applies")
         return None, {"kind": "none", "why": why}
     with tempfile.TemporaryDirectory(prefix="humanline-report-") as tmp:
-        run_experiment(spec, tmp, workers=workers, progress=progress)
+        # the experiment's own replications and seed: the run settings give only the workers and progress
+        run_experiment(spec, tmp, settings=RunSettings(workers=settings.workers, progress=settings.progress))
         tables = analyse(tmp, write=False)
     return tables, {"kind": "quick", "name": spec.spec.name, "replications": replications, "seed": spec.spec.seed,
                     "factors": [f.path for f in spec.spec.factors]}
@@ -830,4 +824,5 @@ def _slug(name: str) -> str:
 
 def _python_call(source: str, results: Results) -> str:
     target = repr(source) if source else "scenario"
-    return (f"sim.report({target}, 'report.html', replications={results.n_replications}, seed={results.seed})")
+    return (f"sim.report({target}, 'report.html', "
+            f"settings=sim.RunSettings(replications={results.n_replications}, seed={results.seed}))")

@@ -165,10 +165,8 @@ def estimate_run_size(
     incidents = 0.0
     attempt_floats = 0.0  # incidents x max_attempts x the arrays drawn: the workload's per-attempt numbers
     kept = 0.0  # emergency incidents kept per policy run
-    bot = any(
-        scenario.for_policy(pid).front_door.bot_enabled or scenario.for_policy(pid).front_door.bot_only_hours
-        for pid in policy_ids
-    )
+    # The front door's own answer (bot-only hours included), as the engine and the workload read it.
+    bot = any(scenario.for_policy(pid).front_door.bot_can_be_in_front for pid in policy_ids)
     # Built for every interval of the horizon, warm-up included, then cut (sim.model.metrics).
     rows_per_policy_run = scenario.n_intervals * len(scenario.contact_types)
     for ct in scenario.contact_types:
@@ -218,7 +216,7 @@ def _attempts(scenario: Scenario) -> float:
     for ct in scenario.contact_types:
         n = float(expected_per_interval(scenario, ct).sum())
         again = ct.redial.probability
-        if scenario.front_door.bot_enabled:
+        if scenario.front_door.bot_can_be_in_front:  # a false "resolved" brings the customer back
             again += ct.bot.false_resolution_probability
         again = min(again, 1.0)
         m = ct.redial.max_attempts
@@ -229,7 +227,7 @@ def _attempts(scenario: Scenario) -> float:
 
 def _run_on_days(scenario: Scenario) -> int:
     """Whole days the roster is estimated to run on past the horizon (see the module docstring)."""
-    bot = scenario.front_door.bot_enabled
+    bot = scenario.front_door.bot_can_be_in_front
     longest = 0.0
     for ct in scenario.contact_types:
         n = float(expected_per_interval(scenario, ct).sum())

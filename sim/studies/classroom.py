@@ -66,7 +66,7 @@ misses — about one time in twenty per N checked.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -78,18 +78,20 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 from sim.analytic.erlang import ErlangInputError, erlang_a_metrics, erlang_c_metrics
 from sim.errors import InputProblems
 from sim.files.scenario_io import ScenarioError, build_scenario, load_scenario, read_yaml_file, validate
-from sim.model.engine import ABANDONED, ANSWERED, BALKED, RunLog, latest_outcome_s
+from sim.model.engine import ABANDONED, ANSWERED, BALKED, RunLog
 from sim.model.metrics import RunTables, summarise_run
-from sim.model.roster import Roster, build_roster
+from sim.model.roster import Roster
 from sim.model.scenario import Scenario
-from sim.model.simulation import simulate
-from sim.model.workload import Workload, draw_workload
+from sim.model.workload import Workload
 from sim.runs.guard import run_checked
+from sim.runs.replication import replicate
 from sim.runs.results import Results
-from sim.runs.runner import replication_streams
+from sim.runs.settings import RunSettings
 from sim.runs.stats import t_interval
 
-Progress = Callable[[int, int], None]
+# The playground's own run settings where none are given: a quick, seeded classroom run.
+REPLICATIONS, SEED = 5, 1
+DEMO_SETTINGS = RunSettings(seed=SEED, precision=0.02, max_replications=60)
 
 # ------------------------------------------------------------ the playground
 
@@ -204,16 +206,17 @@ def formulas_vs_simulation(
     mean_patience_s: float | None = None,
     target_s: float = 20.0,
     days: int = 1,
-    replications: int = 5,
-    seed: int = 1,
-    progress: Progress | None = None,
+    settings: RunSettings | None = None,
 ) -> Classroom:
+    """The playground queue simulated as ``settings`` say (unset: ``REPLICATIONS``, ``SEED``) beside its formulas."""
+    settings = (settings or RunSettings()).or_defaults(REPLICATIONS, SEED)
+    replications, seed = settings.replications, settings.seed
     scenario = classroom_scenario(
         arrivals_per_hour, mean_handle_s, servers, mean_patience_s, target_s, days, replications, seed
     )
     lam = arrivals_per_hour / 3600.0
     load = lam * mean_handle_s
-    results, _ = run_checked(scenario, progress=progress)
+    results, _ = run_checked(scenario, settings=settings)
     summary = results.summary()
 
     def simulated(metric: str) -> tuple[float, float, float]:
@@ -268,13 +271,9 @@ def replicate_one(scenario: Scenario, policy: str | None = None, replication: in
     """Replication ``replication`` of ``policy`` exactly as ``sim.run`` runs it, with its raw log kept."""
     policy = policy or scenario.baseline_policy.id
     seed = int(scenario.seed if seed is None else seed)
-    workload_seed, absence_seed = replication_streams(seed, replication + 1)[replication]
-    policy_scenario = scenario.for_policy(policy)
-    workload = draw_workload(scenario, workload_seed)
-    roster = build_roster(policy_scenario, absence_seed, until_s=latest_outcome_s(policy_scenario, workload))
-    log = simulate(policy_scenario, workload, roster)
-    tables = summarise_run(policy_scenario, workload, roster, log, keep_incidents="none")
-    return policy_scenario, workload, roster, log, tables
+    one = replicate(scenario, policy, seed, replication)
+    tables = summarise_run(one.policy_scenario, one.workload, one.roster, one.log, keep_incidents="none")
+    return one.policy_scenario, one.workload, one.roster, one.log, tables
 
 
 class Level:
@@ -531,19 +530,21 @@ def erlang_sweep(
     mean_patience_s: float | None = None,
     target_s: float = 20.0,
     days: int = 1,
-    replications: int = 5,
-    seed: int = 1,
-    workers: int = 1,
-    progress: Progress | None = None,
+    settings: RunSettings | None = None,
 ) -> Sweep:
-    """P(wait), service level and abandonment against N: closed form and simulation (common random numbers)."""
+    """P(wait), service level and abandonment against N: closed form and simulation (common random numbers).
+
+    ``settings``: replications and seed (unset: ``REPLICATIONS``, ``SEED``), workers, progress.
+    """
     servers = sorted(set(int(n) for n in servers))
     if not servers:
         raise ValueError("servers: give at least one agent count")
+    settings = (settings or RunSettings()).or_defaults(REPLICATIONS, SEED)
+    replications, seed = settings.replications, settings.seed
     base = classroom_scenario(arrivals_per_hour, mean_handle_s, servers[0], mean_patience_s, target_s, days,
                               replications, seed)
     scenario = with_headcounts(base, servers)
-    results, _ = run_checked(scenario, workers=workers, keep_incidents="none", progress=progress)
+    results, _ = run_checked(scenario, settings=settings, keep_incidents="none")
     per_rep = results.per_replication(quantiles=False)
     per_rep = per_rep[per_rep["contact_type"] == "calls"]
     lam = arrivals_per_hour / 3600.0
@@ -601,18 +602,23 @@ def replications_demo(
     servers: int,
     mean_patience_s: float | None = None,
     target_s: float = 20.0,
-    precision: float = 0.02,
-    max_replications: int = 60,
-    seed: int = 1,
     days: int = 1,
-    workers: int = 1,
-    progress: Progress | None = None,
+    settings: RunSettings | None = None,
 ) -> ReplicationsDemo:
-    """``sim.run(precision=...)`` on the playground queue, and the interval after each n of its replications."""
+    """A run with a precision target on the playground queue, and the interval after each n of its replications.
+
+    ``settings``: the precision target and its cap (default ``DEMO_SETTINGS``: 2% with at most 60
+    replications; settings without a target get the demo's), seed (unset: ``SEED``), workers, progress.
+    The first batch is the runner's smallest (``sim.runs.stats.ROUGH_BELOW``).
+    """
+    settings = settings or DEMO_SETTINGS
+    if settings.precision is None:
+        settings = settings.replace(precision=DEMO_SETTINGS.precision)
+    settings = settings.or_defaults(2, SEED)
+    precision, max_replications = settings.precision, settings.max_replications
     scenario = classroom_scenario(arrivals_per_hour, mean_handle_s, servers, mean_patience_s, target_s, days,
-                                  replications=2, seed=seed, emergency=True)
-    results, _ = run_checked(scenario, workers=workers, keep_incidents="none", progress=progress,
-                             precision=precision, max_replications=max_replications)
+                                  replications=settings.replications, seed=settings.seed, emergency=True)
+    results, _ = run_checked(scenario, settings=settings, keep_incidents="none")
     per_rep = results.per_replication(quantiles=False)
     values = per_rep[per_rep["contact_type"] == "calls"].sort_values("replication")["service_level"].to_numpy()
     rows = []
@@ -686,18 +692,23 @@ class Check:
     accepted_range: tuple[float, float]  # value: [lo, hi] of accepted predictions; agents: [lo, hi] accepted N
 
 
-def check_answer(exercise: Exercise, scenario: Scenario, answer: float, workers: int = 1,
-                 progress: Progress | None = None) -> Check:
-    """Simulate the exercise's scenario and judge ``answer`` by the rule of the module docstring."""
+def check_answer(exercise: Exercise, scenario: Scenario, answer: float,
+                 settings: RunSettings | None = None) -> Check:
+    """Simulate the exercise's scenario and judge ``answer`` by the rule of the module docstring.
+
+    The replications are the exercise's and the seed its scenario's; ``settings`` gives workers and progress.
+    """
     if not math.isfinite(answer):
         raise ExerciseError(["answer: give a number"])
+    settings = (settings or RunSettings()).counts_from("the exercise and its scenario").replace(
+        replications=exercise.replications)
     metric, label = exercise.metric, METRIC_LABELS[exercise.metric]
     q = queue_of(scenario)
     patience = q["mean_patience_s"]
     lam = q.get("arrivals_per_hour", math.nan) / 3600.0 if q["markov"] else math.nan
     if exercise.kind == "value":
-        results, _ = run_checked(scenario, policies=[scenario.baseline_policy.id], replications=exercise.replications,
-                                 keep_incidents="none", workers=workers, progress=progress)
+        results, _ = run_checked(scenario, policies=[scenario.baseline_policy.id], settings=settings,
+                                 keep_incidents="none")
         values = _metric_by_policy(results, metric)[scenario.baseline_policy.id]
         mean, lo, hi, n = t_interval(values, feasible=(0.0, 1.0))
         half = (hi - lo) / 2 if n >= 2 else math.inf
@@ -715,8 +726,7 @@ def check_answer(exercise: Exercise, scenario: Scenario, answer: float, workers:
     lo_n, hi_n = exercise.agents
     counts = list(range(lo_n, hi_n + 1))
     swept = with_headcounts(scenario, counts)
-    results, _ = run_checked(swept, replications=exercise.replications, keep_incidents="none", workers=workers,
-                             progress=progress)
+    results, _ = run_checked(swept, settings=settings, keep_incidents="none")
     by_policy = _metric_by_policy(results, metric)
     higher = HIGHER_IS_BETTER[metric]
     rows, clearly_meets, clearly_fails = [], {}, {}

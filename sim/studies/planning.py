@@ -83,6 +83,7 @@ from sim.model.scenario import (
     repeated,
 )
 from sim.model.validation import ScenarioError, build_scenario
+from sim.runs.settings import RunSettings
 from sim.studies.choices import PLAN_POLICY, REQUIREMENT_METHODS
 from sim.studies.staffing import StaffingError, iterative_staffing, requirements
 
@@ -275,7 +276,8 @@ def requirement(scenario: Scenario, plan: Plan, policy: str) -> Requirement:
                     f"({', '.join(skills)}), and one number cannot say how many of each to roster. Choose an Erlang "
                     f"method (--method erlang_a_lagged: a requirement per skill group), with --requirement-for "
                     f"emergency to staff the guarantee alone; or give every contact type the same skill"])
-            isa = iterative_staffing(scenario, policy, replications=plan.repair.replications, seed=plan.repair.seed)
+            isa = iterative_staffing(scenario, policy, settings=RunSettings(replications=plan.repair.replications,
+                                                                            seed=plan.repair.seed))
             groups[next(iter(skills))] = isa.table["agents_needed"].to_numpy(dtype=float)
         else:
             n = resolved.intervals_per_day * resolved.days
@@ -649,12 +651,14 @@ class PlanResult:
     agents: dict
 
 
-def plan_roster(scenario: Scenario, plan: Plan, progress=None) -> PlanResult:
+def plan_roster(scenario: Scenario, plan: Plan, settings: RunSettings | None = None) -> PlanResult:
     """Solve, simulate on fresh seeds, repair; see the module docstring.
 
-    ``progress(done, total)`` after every replication of every check: replications so far, out of the most
-    the loop may run.
+    The checks' replications and seeds are the plan's (``plan.repair``); ``settings`` gives the workers
+    and progress: after every replication of every check, replications so far out of the most the loop
+    may run.
     """
+    settings = (settings or RunSettings()).counts_from("the plan (repair.replications, repair.seed)")
     policy = plan.policy or scenario.baseline_policy.id
     try:
         scenario.policy(policy)
@@ -677,10 +681,9 @@ def plan_roster(scenario: Scenario, plan: Plan, progress=None) -> PlanResult:
         planned = with_planned_policy(scenario, policy, agents)
         reps = plan.repair.replications
         # Progress in replications simulated, out of the most the loop may run (it often stops sooner).
-        report = (lambda done, _total, r=r: progress(r * reps + done, (plan.repair.rounds + 1) * reps)) \
-            if progress else None
-        results = run(planned, policies=[PLAN_POLICY], replications=reps,
-                      seed=plan.repair.seed + 1000 * (r + 1), keep_incidents="emergency", progress=report)
+        check = RunSettings(replications=reps, seed=plan.repair.seed + 1000 * (r + 1), workers=settings.workers,
+                            progress=settings.progress).in_stage(None, r * reps, (plan.repair.rounds + 1) * reps)
+        results = run(planned, policies=[PLAN_POLICY], settings=check, keep_incidents="emergency")
         share = _guarantee_share(results)
         holds = (not emergencies) or (share[1] >= scenario.guarantee_share)
         rounds.append({"round": r, "wages_over_horizon": solution.cost_per_week * scenario.days / 7.0,
