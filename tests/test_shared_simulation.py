@@ -154,7 +154,7 @@ def test_an_experiment_of_money_factors_only_runs_every_point_on_one_simulation_
     simulated = []
     real = runner.simulate
     monkeypatch.setattr(runner, "simulate", lambda *a: simulated.append(1) or real(*a))
-    runs = run_experiment(spec, tmp_path / "exp", workers=1)
+    runs = run_experiment(spec, tmp_path / "exp", settings=sim.RunSettings(workers=1))
     points = runs["point"].nunique()
     assert points == 1 + 2 * len(money) and runs["replication"].nunique() == 2
     assert len(simulated) == 2 * len(spec.policies)  # one simulation per replication and policy, not per point

@@ -20,6 +20,7 @@ from sim.studies.uncertainty.analysis import sobol_indices
 from sim.studies.uncertainty.designs import design_points, salib_problem
 from sim.studies.uncertainty.spec import ExperimentError
 from sim.studies.uncertainty.store import read_runs
+from sim.runs.settings import RunSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,8 +147,8 @@ def oat(tmp_path_factory):
 
 def test_runs_are_identical_in_process_on_local_cores_and_on_a_dask_cluster(oat, tmp_path):
     path, sequential = oat
-    local = run_experiment(path, tmp_path / "local", workers=2)
-    on_dask = run_experiment(path, tmp_path / "dask", workers=2, dask="local")
+    local = run_experiment(path, tmp_path / "local", settings=RunSettings(workers=2))
+    on_dask = run_experiment(path, tmp_path / "dask", settings=RunSettings(workers=2), dask="local")
     pd.testing.assert_frame_equal(sequential, local)
     pd.testing.assert_frame_equal(sequential, on_dask)
     assert len(sequential) == 5 * 3 * 2  # points x replications x policies
