@@ -322,7 +322,8 @@ def test_isa_staffing_simulated_again_on_fresh_seeds_meets_the_guarantee_all_day
 def test_isa_table_sits_next_to_the_roster_and_renders():
     sc = _time_varying_day(10)
     table, isa = staffing_requirements(
-        sc, methods=["erlang_a", "isa"], isa_options={"replications": 4, "seed": 1, "max_iterations": 3}
+        sc, methods=["erlang_a", "isa"], settings=sim.RunSettings(replications=4, seed=1),
+        isa_options={"max_iterations": 3}
     )
     assert set(table["method"]) == {"erlang_a", "isa"}
     rows = table[table.method == "isa"]

@@ -410,10 +410,10 @@ def _staff(scenario, args, settings, command_line: str) -> int:
             service_level=args.service_level,
             max_occupancy=args.max_occupancy,
             max_agents=args.max_agents,
+            settings=settings,
             isa_options={
                 "criterion": args.criterion,
                 "alpha": args.alpha,
-                "settings": settings,
                 "on_iteration": report,
             },
         )

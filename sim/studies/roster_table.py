@@ -28,7 +28,15 @@ import pandas as pd
 from sim.errors import InputProblems
 from sim.files.scenario_io import ScenarioError, build_scenario, scenario_to_yaml
 from sim.model.scenario import WEEKDAYS, Agents, Scenario
-from sim.studies.planning import Plan, ShiftTemplate, _clock, duty_cover, requirement, roster_size, shift_wages
+from sim.studies.planning import (
+    Plan,
+    ShiftTemplate,
+    duty_cover,
+    interval_clock,
+    requirement,
+    roster_size,
+    shift_wages,
+)
 
 COLUMNS = ("id", "start", "length_h", "weekdays", "headcount", "skills", "reserved_for", "cost_per_hour", "breaks")
 HAND_SUFFIX = "_by_hand"
@@ -271,7 +279,7 @@ def cover_table(scenario: Scenario, agents: Agents, required: np.ndarray) -> pd.
     n = len(on_duty)
     return pd.DataFrame({
         "interval": np.arange(n), "interval_start_s": np.arange(n) * scenario.interval_s,
-        "when": [_clock(scenario, i) for i in range(n)], "required": required, "on_duty_after_absence": on_duty,
+        "when": [interval_clock(scenario, i) for i in range(n)], "required": required, "on_duty_after_absence": on_duty,
         "short": np.maximum(required - on_duty, 0.0),
     })
 
