@@ -42,7 +42,6 @@ from sim.model.scenario import Scenario  # noqa: E402
 from sim.model.simulation import simulate  # noqa: E402
 from sim.model.workload import draw_workload  # noqa: E402
 from sim.runs.runner import replication_streams  # noqa: E402
-from sim.runs.settings import RunSettings
 
 DIGESTS = Path(__file__).with_name("preset_digests.json")
 REPLICATIONS = 2
@@ -122,7 +121,7 @@ def _engine_digest(scenario: Scenario) -> str:
 
 
 def digest(scenario: Scenario) -> dict[str, str]:
-    results = sim.run(scenario, settings=RunSettings(replications=REPLICATIONS, seed=SEED), keep_incidents="all")
+    results = sim.run(scenario, settings=sim.RunSettings(replications=REPLICATIONS, seed=SEED), keep_incidents="all")
     out = {name: _sha(getattr(results, name).to_csv(index=False).encode()) for name in TABLES}
     out["engine"] = _engine_digest(scenario)
     return out

@@ -15,12 +15,12 @@ import pandas as pd
 import pytest
 import yaml
 
+from sim.runs.settings import RunSettings
 from sim.studies.uncertainty import analyse, load_experiment, run_experiment
 from sim.studies.uncertainty.analysis import sobol_indices
 from sim.studies.uncertainty.designs import design_points, salib_problem
 from sim.studies.uncertainty.spec import ExperimentError
 from sim.studies.uncertainty.store import read_runs
-from sim.runs.settings import RunSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
