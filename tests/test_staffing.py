@@ -23,6 +23,7 @@ from sim.analytic.erlang import (
     erlang_c_servers_needed,
 )
 from sim.present.studies import render_staffing
+from sim.runs.stats import t_interval
 from sim.studies.staffing import (
     StaffingError,
     arrival_rates_per_s,
@@ -287,6 +288,20 @@ def test_isa_with_the_guarantee_on_a_stationary_queue_finds_the_erlang_c_staffin
     assert np.all(np.abs(result.staffing - 8) <= 1), result.staffing
     assert np.mean(result.staffing == 8) >= 0.75, result.staffing
     assert result.target_met and result.share_mean >= 0.8
+
+
+def test_the_isa_simulates_each_replication_as_sim_run_does():
+    """One recipe for one replication of one policy (sim.runs.replication), the run's end included: the
+    ISA's final runs of its table are the replications ``sim.run`` makes of it with the same seed."""
+    ct = _type("fraud", per_day=2400, emergency=True, target_s=20)
+    sc = _scenario([ct], interval_min=60, guarantee_s=20, guarantee_share=0.8)
+    settings = sim.RunSettings(replications=4, seed=3)
+    isa = iterative_staffing(sc, settings=settings, max_iterations=2, calibrations=0)
+    again = sim.run(isa.scenario(), settings=settings).per_replication(quantiles=False)
+    shares = again.loc[again.contact_type == "emergency", "share_within_guarantee"]
+    assert shares.nunique() > 1  # the replications differ, so agreeing on mean and interval says something
+    mean, low, high, _ = t_interval(shares)
+    assert (isa.share_mean, isa.share_ci_low, isa.share_ci_high) == pytest.approx((mean, low, high), abs=1e-12)
 
 
 def _time_varying_day(priority: int) -> sim.Scenario:

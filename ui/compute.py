@@ -22,16 +22,13 @@ from sim.files.export import code_fingerprint, provenance
 from sim.model import knobs
 from sim.present.formatting import fmt_change
 from sim.runs.guard import NonFiniteResult, run_checked
-from sim.runs.settings import ProgressEvent, RunSettings
+from sim.runs.settings import Progress, ProgressEvent, RunSettings  # progress: one ProgressEvent a step
 from sim.runs.size_guard import RunTooLarge
 from sim.runs.workers import capped_workers, keep_workers
 from sim.studies import classroom as classroom_study
 from sim.studies import roster_table
 from sim.studies.breakeven import BreakEven, BreakEvenError, breakeven
 from sim.studies.sweep import COARSE_STAFFING
-
-# A study's progress: one ProgressEvent (done, total, stage) per step (sim.runs.settings).
-Progress = Callable[[ProgressEvent], None]
 
 # The app is one long-lived process: its worker processes start with the first parallel run and serve every
 # later one, of every session (sim.runs.workers), instead of being started, and the model imported in them,
