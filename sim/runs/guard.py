@@ -126,8 +126,8 @@ def invariant_violations(results: Results) -> list[str]:
 def run_checked(
     scenario: Scenario,
     policies: Sequence[str] | None = None,
-    settings: RunSettings | None = None,
     *,
+    settings: RunSettings | None = None,
     allow_large: bool = False,
     keep_incidents: str = "emergency",
     on_warning: Callable[[str], None] | None = None,
@@ -146,7 +146,7 @@ def run_checked(
         warnings.append(f"workers: {cap}")
     for line in warnings if on_warning is not None else ():
         on_warning(line)
-    results = run(scenario, policies, settings.replace(workers=n_workers), keep_incidents=keep_incidents,
+    results = run(scenario, policies, settings=settings.replace(workers=n_workers), keep_incidents=keep_incidents,
                   allow_large=allow_large)
     check_finite(results)
     return results, warnings

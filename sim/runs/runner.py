@@ -32,8 +32,8 @@ from sim.runs.workers import capped_workers, process_pool
 def run(
     scenario: Scenario,
     policies: Sequence[str] | None = None,
-    settings: RunSettings | None = None,
     *,
+    settings: RunSettings | None = None,
     keep_incidents: str = "emergency",
     allow_large: bool = False,
 ) -> Results:

@@ -340,7 +340,8 @@ def iterative_staffing(
     if not 0 < alpha < 1:  # checked whatever the criterion: a bad value is never silently ignored
         raise StaffingError(f"must be between 0 and 1 (exclusive), got {alpha!r}", "alpha")
     settings = (settings or RunSettings()).for_scenario(resolved)
-    n_reps, seed, workers = settings.replications, settings.seed, settings.workers
+    n_reps, seed = settings.replications, settings.seed
+    workers = capped_workers(settings.workers)[0]  # 0: one per core, as the size guard must count them
     if max_iterations < 1:
         raise StaffingError(f"must be at least 1, got {max_iterations}", "max_iterations")
     if max_agents is not None and max_agents < 0:
