@@ -55,21 +55,20 @@ RUN_OPTIONS = {"replications": "--replications", "seed": "--seed", "workers": "-
                "precision": "--precision", "max_replications": "--max-replications", "confidence": "--confidence"}
 
 
-def run_settings(args, **fixed):
+def run_settings(args):
     """(the ``RunSettings`` the command's options ask for, None), or (None, the problem named as its option).
 
     Every command that runs replications builds its settings here, from
     whichever of ``--replications``, ``--seed``, ``--workers``, ``--precision``,
     ``--max-replications`` and ``--confidence`` it offers (an option not given keeps the
-    setting's default: the scenario's replications and seed); ``fixed`` are
-    settings the command sets itself. The bounds are checked by ``RunSettings``
-    (the Scenario's own, for replications and seed).
+    setting's default: the scenario's replications and seed). The bounds are
+    checked by ``RunSettings`` (the Scenario's own, for replications and seed).
     """
     from sim.runs.settings import RunSettings
 
     given = {name: getattr(args, name) for name in RUN_OPTIONS if getattr(args, name, None) is not None}
     try:
-        return RunSettings(**{**given, **fixed}), None
+        return RunSettings(**given), None
     except ArgumentError as exc:
         return None, option_message(exc, RUN_OPTIONS, args)
 
