@@ -38,8 +38,9 @@ def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> in
         if args.command == "experiment":
             experiment = load_experiment(args.file)
             with progress_bar() as progress:
-                runs = run_experiment(experiment, args.out, settings=RunSettings(workers=args.workers, progress=progress),
-                                      dask=args.dask, command=command_line, allow_large=args.allow_large)
+                settings = RunSettings(workers=args.workers, progress=progress)
+                runs = run_experiment(experiment, args.out, settings=settings, dask=args.dask, command=command_line,
+                                      allow_large=args.allow_large)
             keys = runs[["point", "replication"]].drop_duplicates().shape[0] if len(runs) else 0
             print(f"{experiment.spec.name}: {keys} runs finished in {args.out}/ "
                   f"({experiment.spec.design.kind}, {len(experiment.spec.factors)} factors); "
