@@ -14,7 +14,9 @@ The estimate, per policy run of one replication:
 - incidents: the expected arrivals over the horizon (busyness has mean 1);
 - attempts: an upper estimate, as if every attempt that may lead to another
   (a redial after giving up, a return after a false bot "resolved") did so
-  with the sum of those probabilities, up to ``redial.max_attempts``;
+  with the sum of those probabilities, up to ``redial.max_attempts``; a bot
+  is in front when the front door says one ever is
+  (``FrontDoor.bot_can_be_in_front``: always on, or in bot-only hours);
 - agent-shifts: the roster as ``sim.model.roster`` builds it, before absence, over
   the horizon and the run-on after it (the roster runs on until the last
   incident has its outcome, at most ``sim.model.engine.MAX_RUN_ON_S``); the run-on
