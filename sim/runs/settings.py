@@ -169,7 +169,3 @@ class RunSettings:
             if getattr(self, name) is not None:
                 raise ArgumentError(f"is set by {owner}, not by the run settings", name, value=getattr(self, name))
         return self
-
-    def silent(self) -> RunSettings:
-        """These settings without a progress callback (a study's inner runs that report on their own)."""
-        return self.replace(progress=None)
