@@ -80,7 +80,7 @@ sc = sim.Scenario.model_validate({{
     "agents": {{"shifts": [{{"id": "all", "start": "00:00", "length_h": 24, "headcount": servers}}]}},
 }})
 start, cpu_start = time.perf_counter(), time.process_time()
-res = sim.run(sc, replications=1, seed=seed, keep_incidents="none")
+res = sim.run(sc, settings=sim.RunSettings(replications=1, seed=seed), keep_incidents="none")
 row = res.replications.iloc[0]
 result = {{"customers": int(row["attempts"]), "abandoned": int(row["abandoned"]), "wait_sum": float(row["wait_sum_s"])}}
 """,

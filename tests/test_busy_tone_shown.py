@@ -37,7 +37,7 @@ def _scenario(lines: int | None) -> Scenario:
 
 @pytest.fixture(scope="module")
 def with_lines():
-    return sim.run(_scenario(30), replications=3, seed=1)
+    return sim.run(_scenario(30), settings=sim.RunSettings(replications=3, seed=1))
 
 
 def _table(results):
@@ -60,7 +60,7 @@ def test_the_comparison_table_shows_the_busy_tone_share_where_lines_run_out(with
 
 def test_without_lines_the_comparison_table_is_the_one_it_was():
     table = _table(sim.run(_scenario(None).model_copy(update={"policies": _scenario(None).policies[:1]}),
-                           replications=2, seed=1))
+                           settings=sim.RunSettings(replications=2, seed=1)))
     assert LABEL not in table.index
 
 

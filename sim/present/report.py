@@ -608,4 +608,5 @@ def _slug(name: str) -> str:
 
 def _python_call(source: str, comparison) -> str:
     target = repr(source) if source else "scenario"
-    return (f"sim.report({target}, 'report.html', replications={comparison.n_replications}, seed={comparison.seed})")
+    return (f"sim.report({target}, 'report.html', "
+            f"settings=sim.RunSettings(replications={comparison.n_replications}, seed={comparison.seed}))")

@@ -309,9 +309,10 @@ def exercises() -> None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _agreement(replications: int, seed: int, with_time_varying: bool):
+    from sim.runs.settings import RunSettings
     from sim.studies.agreement import agreement_table
 
-    return agreement_table(replications, seed, time_varying_case=with_time_varying)
+    return agreement_table(RunSettings(replications=replications, seed=seed), time_varying_case=with_time_varying)
 
 
 def published_cases() -> None:

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
 
+from sim.runs.settings import RunSettings
 from sim.studies.agreement import erlang_x, time_varying
 from sim.studies.agreement.contactcenters import CASES, COMMIT, NOT_EXPRESSIBLE, REPOSITORY, PublishedCase
 from sim.studies.agreement.estimates import (
@@ -126,7 +127,7 @@ def published_case_rows(case: PublishedCase, replications: int, seed: int, worke
 
 def erlang_rows(replications: int, seed: int, workers: int = 1) -> list[dict]:
     """The closed-form Erlang C and A cases (sim.studies.validation): exact published values, no interval."""
-    record = validation_record(replications=replications, seed=seed, workers=workers)
+    record = validation_record(RunSettings(replications=replications, seed=seed, workers=workers))
     sources = {c.case: c.source for c in ERLANG_CASES}
     rows = []
     for r in record.itertuples():
@@ -196,14 +197,17 @@ def time_varying_rows(result: time_varying.TimeVaryingResult) -> list[dict]:
     return rows
 
 
-def agreement_table(replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED, workers: int = 1,
-                    progress=None, *, erlang: bool = True, time_varying_case: bool = True) -> AgreementTable:
-    """Run every expressible case; ``replications`` is the ContactCenters cases' count (the others get a share).
+def agreement_table(settings: RunSettings | None = None, *, erlang: bool = True,
+                    time_varying_case: bool = True) -> AgreementTable:
+    """Run every expressible case as ``settings`` say (unset: ``DEFAULT_REPLICATIONS``, ``DEFAULT_SEED``).
 
-    ``progress(step, total, label)`` is called before each case. ``erlang=False`` leaves out the
-    closed-form cases (Erlang C, A and X; the evidence report has the C and A ones already) and
-    ``time_varying_case=False`` the time-varying one (the report cannot wait for it); the notes then say so.
+    ``settings.replications`` is the ContactCenters cases' count (the others get a share). Progress is
+    reported before each case (``stage``: the case). ``erlang=False`` leaves out the closed-form cases (Erlang
+    C, A and X; the evidence report has the C and A ones already) and ``time_varying_case=False`` the
+    time-varying one (the report cannot wait for it); the notes then say so.
     """
+    settings = (settings or RunSettings()).or_defaults(DEFAULT_REPLICATIONS, DEFAULT_SEED)
+    replications, seed, workers = settings.replications, settings.seed, settings.workers
     erlang_reps = _share(replications, ERLANG_SHARE, 10)
     erlang_x_reps = _share(replications, ERLANG_X_SHARE, 10)
     tv_reps = _share(replications, TIME_VARYING_SHARE, 10)
@@ -222,11 +226,9 @@ def agreement_table(replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAUL
         steps.append(("FMMW 2008 sinusoidal day", tv))
     rows: list[dict] = []
     for i, (label, step) in enumerate(steps):
-        if progress:
-            progress(i, len(steps), label)
+        settings.tell(i, len(steps), label)
         rows.extend(step())
-    if progress:
-        progress(len(steps), len(steps), "done")
+    settings.tell(len(steps), len(steps), "done")
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     missing = pd.DataFrame(list(NOT_EXPRESSIBLE), columns=["case", "published", "source", "reason"])
     missing["source"] = np.where(missing["source"].str.startswith("doc/"), REPOSITORY + " " + missing["source"],
