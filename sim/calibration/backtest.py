@@ -6,8 +6,11 @@ through the same measures as the log's, per weekday and hour over the kept
 days (``hour_metrics``):
 
 - ``offered``: calls that reached the agents' queue, per hour of arrival,
-  summed over the kept days of that weekday (a month's count);
-- ``abandonment``: share of the offered that hung up in the queue;
+  summed over the kept days of that weekday (a month's count); a call the
+  centre ended while it waited (disconnected at closing, a message) was
+  offered, a call not admitted (busy tone, full queue, closed line) was not;
+- ``abandonment``: share of the offered that hung up in the queue (a call
+  the centre ended is not an abandonment);
 - ``p_wait``: share of the offered that waited at least ``WAITED_S``
   (the log stamps to the second, so shorter waits read as none);
 - ``asa_s``: mean wait of the answered;
@@ -36,7 +39,7 @@ MIN_OFFERED_CELL = 20  # hours with fewer offered calls in the log are shown but
 
 def hour_metrics(calls: pd.DataFrame, kept_days, target_s: float) -> pd.DataFrame:
     """weekday, hour and the five measures, from a table of calls (sim.calibration.calllog columns)."""
-    c = calls[calls["day"].isin(kept_days) & calls["enqueue_s"].notna()]
+    c = calls[calls["day"].isin(kept_days) & calls["enqueue_s"].notna() & (calls["outcome"] != "not_admitted")]
     hour = ((c["arrival_s"] % 86400.0) // 3600).astype(int)
     answered = c["outcome"] == "answered"
     frame = pd.DataFrame({

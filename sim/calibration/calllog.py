@@ -15,8 +15,13 @@ The columns of ``CallLog.calls``:
 - ``arrival_s``; ``bot_s``: time in the self-service menu (nan without one)
 - ``enqueue_s``, ``leave_queue_s``: joined and left the agents' queue (nan
   if the call never reached it); ``wait_s`` = their difference
-- ``outcome``: ``answered``, ``abandoned`` (left the queue unanswered) or
-  ``bot_ended`` (ended in the self-service menu)
+- ``outcome``: ``answered``, ``abandoned`` (left the queue unanswered),
+  ``bot_ended`` (ended in the self-service menu), ``not_admitted`` (never
+  got in: busy tone, full queue, closed line; no queue times, an arrival
+  that was never offered) or ``ended_by_centre`` (offered, and ended by the
+  centre while waiting: disconnected at closing, voicemail; its wait is
+  the caller's patience censored, not an abandonment). One without a queue
+  entry is taken to have reached the queue and been ended at once (wait 0).
 - ``service_start_s``, ``handle_s`` (answered calls), ``agent``
 - ``day`` (0-based day of the log) and ``weekday`` (0 = Monday)
 
@@ -91,7 +96,8 @@ def read_call_log(text: str, mapping: ColumnMap, source: str | None = None) -> C
     ignored = outcome.isin(mapping.outcomes.ignore)
     for value in sorted(set(outcome[ignored])):
         rejects.add(f"outcome {value!r} is listed under outcomes.ignore", line[(outcome == value).to_numpy()])
-    known = outcome.isin(mapping.outcomes.answered + mapping.outcomes.unanswered)
+    o = mapping.outcomes
+    known = outcome.isin(o.answered + o.unanswered + o.not_admitted + o.ended_by_centre)
     unknown = ~known & ~ignored
     if unknown.any():
         rejects.add(f"columns.outcome ({mapping.columns.outcome!r}): a value not listed under outcomes",
@@ -221,14 +227,19 @@ def _assemble(raw, times, mapping: ColumnMap, rejects: _Rejects, line, notes):
     q_in, q_out = times.get("queue_entry", nan), times.get("queue_exit", nan)
     s_start, s_end = times.get("service_start", nan), times.get("service_end", nan)
     answered = raw["outcome"].isin(mapping.outcomes.answered).to_numpy()
+    refused = raw["outcome"].isin(mapping.outcomes.not_admitted).to_numpy()
+    cut_off = raw["outcome"].isin(mapping.outcomes.ended_by_centre).to_numpy()
     has_bot = "bot_exit" in times
     bot_s = bot_exit - bot_entry if has_bot else nan
-    in_queue = ~np.isnan(q_in)
-    # Where a call joined the queue: its queue entry, or (answered at once) where the menu let it go.
+    # A call that never got in has no wait, whatever queue stamps the export writes for it.
+    in_queue = ~np.isnan(q_in) & ~refused
+    # Where a call joined the queue: its queue entry, or (answered at once, or cut off on reaching it) where
+    # the menu let it go.
     reach = np.where(in_queue, q_in, np.where(np.isnan(bot_exit), arrival, bot_exit))
-    enqueue = np.where(answered | in_queue, reach, np.nan)
+    enqueue = np.where(answered | in_queue | cut_off, reach, np.nan)
     leave = np.where(answered, np.where(np.isnan(s_start), q_out, s_start), np.where(in_queue, q_out, np.nan))
     leave = np.where(in_queue & ~answered & np.isnan(q_out), np.nan, leave)
+    leave = np.where(cut_off & ~in_queue, enqueue, leave)
     bad = np.zeros(n, dtype=bool)
 
     def refuse(mask, reason):
@@ -237,7 +248,8 @@ def _assemble(raw, times, mapping: ColumnMap, rejects: _Rejects, line, notes):
         bad[mask] = True
 
     refuse(has_bot & ~np.isnan(bot_exit) & (bot_s < -CLOCK_SLIP_S), "impossible: left the menu before entering it")
-    refuse(~answered & in_queue & np.isnan(leave), "impossible: hung up in the queue with no queue-exit time")
+    refuse(~answered & ~cut_off & in_queue & np.isnan(leave), "impossible: hung up in the queue with no queue-exit time")
+    refuse(cut_off & in_queue & np.isnan(leave), "impossible: ended by the centre in the queue with no queue-exit time")
     refuse(answered & np.isnan(s_start) & np.isnan(q_out), "impossible: answered with no service-start time")
     refuse(answered & ~np.isnan(s_start) & (s_start < arrival - CLOCK_SLIP_S), "impossible: service before arrival")
     wait = leave - enqueue
@@ -255,9 +267,10 @@ def _assemble(raw, times, mapping: ColumnMap, rejects: _Rejects, line, notes):
         if crossings:
             notes.append(f"{crossings:,} calls crossed midnight; their later times were put on the next day")
     outcome = np.where(answered, "answered", np.where(in_queue, "abandoned", "bot_ended" if has_bot else "abandoned"))
-    if not has_bot:  # without a menu every unanswered call was in the queue, waiting from its arrival
-        enqueue = np.where(np.isnan(enqueue), arrival, enqueue)
-        leave = np.where(np.isnan(leave), arrival, leave)
+    outcome = np.where(refused, "not_admitted", np.where(cut_off, "ended_by_centre", outcome))
+    if not has_bot:  # without a menu every unanswered call that got in was in the queue, waiting from its arrival
+        enqueue = np.where(np.isnan(enqueue) & ~refused, arrival, enqueue)
+        leave = np.where(np.isnan(leave) & ~refused, arrival, leave)
     customer = raw["customer"] if "customer" in raw else pd.Series([""] * n)
     agent = raw["agent"] if "agent" in raw else pd.Series([""] * n)
     calls = pd.DataFrame({

@@ -13,7 +13,8 @@ read through ``sim.files.calllog_io``); two layouts are built in
               outcome: result, service_start: answered_at, service_end: ended_at,
               agent: agent_id, customer: caller_id, type: queue, priority: vip}
     datetime_format: "%Y-%m-%d %H:%M:%S"
-    outcomes: {answered: [ANSWERED], unanswered: [ABANDONED, HUNG_UP], ignore: [TEST]}
+    outcomes: {answered: [ANSWERED], unanswered: [ABANDONED, HUNG_UP], not_admitted: [BUSY, CLOSED],
+               ended_by_centre: [VOICEMAIL], ignore: [TEST]}
     high_priority: ["1"]
 
 Times are either full timestamps (``datetime_format``, or ``ISO8601``) or,
@@ -26,6 +27,23 @@ mean "did not happen".
 An ``unanswered`` call that has a queue-entry time abandoned the queue (a
 zero wait is a balk); one without it ended in the self-service menu (the
 bot front door) and is not a queue abandonment.
+
+Two more kinds of ending are the centre's doing, not the caller's, and are
+listed apart so they are not read as abandonments:
+
+- ``not_admitted``: the call never got in (a busy tone, a full queue, a
+  closed line). It arrived, so it counts in the arrivals and can be retried,
+  but it was never offered to the agents and has no wait; its queue times,
+  if the export writes any, are not read.
+- ``ended_by_centre``: the centre ended a call while it waited (disconnected
+  at closing, sent to voicemail or asked to leave a message). It was
+  offered; its wait censors the caller's patience (the caller had not given
+  up yet) and it is not an abandonment.
+
+The humanline layout lists the model's ``busy_tone``, ``queue_full`` and
+``closed`` under ``not_admitted`` and its ``disconnected`` and
+``left_message`` under ``ended_by_centre``. A value may be listed under one
+group only.
 """
 
 from __future__ import annotations
@@ -62,17 +80,30 @@ class Columns(_Strict):
     call_id: ColumnName | None = None
 
 
+GROUPS = ("answered", "unanswered", "not_admitted", "ended_by_centre", "ignore")
+
+
 class Outcomes(_Strict):
     answered: list[str] = Field(min_length=1, description="values meaning an agent served the call")
     unanswered: list[str] = Field(
         min_length=1, description="values meaning it ended without an agent (in the queue or in the menu)"
+    )
+    not_admitted: list[str] = Field(
+        default_factory=list,
+        description="values meaning the call never got in (busy tone, full queue, closed line): an arrival, "
+                    "never offered, no wait",
+    )
+    ended_by_centre: list[str] = Field(
+        default_factory=list,
+        description="values meaning the centre ended the call while it waited (disconnected at closing, sent to "
+                    "voicemail or a message): offered, its wait censors patience, not an abandonment",
     )
     ignore: list[str] = Field(default_factory=list, description="values of rows to leave out (test or phantom calls)")
 
     @model_validator(mode="after")
     def _disjoint(self):
         seen: dict[str, str] = {}
-        for group in ("answered", "unanswered", "ignore"):
+        for group in GROUPS:
             for value in getattr(self, group):
                 if value in seen:
                     raise ValueError(f"value {value!r} is listed under both {seen[value]} and {group}")
@@ -142,8 +173,9 @@ HUMANLINE = ColumnMap(
     no_time=[""],
     outcomes=Outcomes(
         answered=["answered"],
-        unanswered=["abandoned", "balked", "blocked", "bot_resolved", "bot_false_resolved", "callback_unanswered",
-                    "busy_tone", "queue_full", "disconnected", "closed", "left_message"],
+        unanswered=["abandoned", "balked", "blocked", "bot_resolved", "bot_false_resolved", "callback_unanswered"],
+        not_admitted=["busy_tone", "queue_full", "closed"],
+        ended_by_centre=["disconnected", "left_message"],
     ),
     unknown_customer=[""],
     no_agent=[""],

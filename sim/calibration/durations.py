@@ -11,8 +11,9 @@ calls); the model still gets the AIC-best candidate, whose mean matches the
 data's, and the flag says where it is wrong.
 
 ``fit_patience`` estimates patience from queue waits, where only
-abandonments are observed and a served caller's patience is censored at its
-wait: a Kaplan-Meier curve and exponential, Weibull and lognormal
+abandonments are observed and the patience of a caller who was served, or
+whose wait the centre ended (disconnected at closing, sent to a message),
+is censored at its wait: a Kaplan-Meier curve and exponential, Weibull and lognormal
 parametric fits (``lifelines``), chosen by AIC, with each parameter's 95%
 confidence interval and the two survival curves side by side.
 
@@ -125,7 +126,11 @@ class PatienceFit:
 
 
 def fit_patience(wait_s, abandoned, what: str) -> PatienceFit:
-    """Patience from queue waits: abandonments are events, served callers censored at their wait (lifelines)."""
+    """Patience from queue waits: abandonments are events, every other wait censored (lifelines).
+
+    ``abandoned`` marks the events; a wait that ended otherwise (answered, or ended by the centre) only says the
+    caller's patience was longer.
+    """
     from lifelines import ExponentialFitter, KaplanMeierFitter, LogNormalFitter, WeibullFitter
 
     t = np.maximum(np.asarray(wait_s, dtype=float), MIN_RESOLUTION_S)
@@ -167,8 +172,8 @@ def fit_patience(wait_s, abandoned, what: str) -> PatienceFit:
     # steps on a handful of calls and drops to 0 at the longest wait if that one abandoned.
     inside = survival["time_s"] <= np.quantile(t, 0.95)
     gap = float(np.max(np.abs(survival["kaplan_meier"] - survival["fitted"])[inside]))
-    note = (f"{what}: {len(t):,} queued calls, {int(e.sum()):,} abandoned (events), served calls censored at their "
-            f"wait; Kaplan-Meier and exponential/Weibull/lognormal fits (lifelines), {best} has the lowest AIC; "
+    note = (f"{what}: {len(t):,} queued calls, {int(e.sum()):,} abandoned (events), the rest (answered, or ended by "
+            f"the centre) censored at their wait; Kaplan-Meier and exponential/Weibull/lognormal fits (lifelines), {best} has the lowest AIC; "
             f"largest gap to Kaplan-Meier up to the 95th percentile of waits {gap:.3f}")
     return PatienceFit(spec=spec, n_waited=int(len(t)), n_abandoned=int(e.sum()), candidates=table,
                        survival=survival, note=note)

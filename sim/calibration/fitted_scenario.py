@@ -37,6 +37,11 @@ def _types(fit, expected_by_type: dict[str, np.ndarray]) -> list[dict]:
         }
         if redial["delay"] is not None:
             ct["redial"]["delay_s"] = redial["delay"].spec
+        busy = redial.get("busy")
+        if busy is not None:  # the log turned calls away: how those callers retried, for a model with limits
+            ct["redial"]["busy_probability"] = round(busy["probability"], 4)
+            if busy["delay"] is not None:
+                ct["redial"]["busy_delay_s"] = busy["delay"].spec
         if fit.handover_s > 0:
             ct["after_contact_work_s"] = {"dist": "deterministic", "value": round(fit.handover_s, 1)}
         if fit.has_bot:

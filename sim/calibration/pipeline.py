@@ -268,7 +268,12 @@ def calibrate(
         offered=("outcome", "size"), mean_wait_s=("wait_s", "mean"),
         p_wait=("wait_s", lambda w: float(np.mean(w >= bt.WAITED_S))),
         abandonment=("outcome", lambda o: float(np.mean(o == "abandoned"))),
+        ended_by_centre=("outcome", lambda o: float(np.mean(o == "ended_by_centre"))),
     ).reset_index()
+    # Of every call that arrived (offered or not), the share turned away: busy tone, full queue, closed line.
+    arrived = fit_calls.groupby("high_priority")["outcome"].agg(
+        arrived="size", not_admitted=lambda o: float(np.mean(o == "not_admitted")))
+    priority_table = priority_table.merge(arrived.reset_index(), on="high_priority", how="right")
     waits = priority_table.set_index("high_priority")["mean_wait_s"]
     priority_note = ("priority 1 for calls of the log's high-priority class, 0 otherwise; served by priority, "
                      "then first come first served, non-preemptively (the model's rule; a centre may instead give "

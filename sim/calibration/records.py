@@ -5,7 +5,9 @@ engine's attempt log and the replication's workload (the time each attempt
 spent in the bot is the workload's draw), so nothing in the engine changes:
 
 - ``call_table`` gives the calibrator's own table (``sim.calibration.calllog``
-  columns), which the backtest compares with the real log;
+  columns), which the backtest compares with the real log: a busy tone, a
+  full queue or a closed line is ``not_admitted``, a caller disconnected at
+  closing or who left a message is ``ended_by_centre`` (offered, waited);
 - ``call_records`` gives the ``humanline`` layout (``sim.calibration.columns``)
   that ``run --out DIR --calls`` writes, one CSV per policy and replication,
   with timestamps from a Monday (2001-01-01) so the weekdays are the
@@ -20,6 +22,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from sim.model.attempt_log import BUSY_TONE, CLOSED, DISCONNECTED, LEFT_MESSAGE, QUEUE_FULL
 from sim.model.engine import (
     ABANDONED,
     ANSWERED,
@@ -36,6 +39,10 @@ from sim.model.scenario import Scenario
 from sim.model.workload import Workload
 
 REFERENCE_MONDAY = date(2001, 1, 1)
+# The calibrator's outcome labels (sim.calibration.calllog) of the model's attempt outcomes.
+OFFERED_UNANSWERED = (ABANDONED, BALKED, CALLBACK_UNANSWERED)  # the caller gave up (or took a callback never made)
+NOT_ADMITTED = (BUSY_TONE, QUEUE_FULL, CLOSED)  # never got in
+ENDED_BY_CENTRE = (DISCONNECTED, LEFT_MESSAGE)  # offered, and ended by the centre while waiting
 RECORD_COLUMNS = ("call_id", "customer_id", "type", "priority", "arrival", "bot_entry", "bot_exit", "queue_entry",
                   "queue_exit", "outcome", "service_start", "service_end", "agent")
 
@@ -58,7 +65,8 @@ def call_table(scenario: Scenario, workload: Workload, log: RunLog) -> pd.DataFr
     c = _columns(scenario, workload, log)
     outcome = c["outcome"].astype(int)
     answered = outcome == ANSWERED
-    in_queue = np.isin(outcome, (ANSWERED, ABANDONED, BALKED, CALLBACK_UNANSWERED))
+    cut_off = np.isin(outcome, ENDED_BY_CENTRE)
+    in_queue = answered | cut_off | np.isin(outcome, OFFERED_UNANSWERED)
     ids = np.array([ct.id for ct in scenario.contact_types], dtype=object)
     high = np.array([ct.priority > 0 for ct in scenario.contact_types])
     day = (c["arrive_s"] // 86400.0).astype(int)
@@ -70,7 +78,8 @@ def call_table(scenario: Scenario, workload: Workload, log: RunLog) -> pd.DataFr
         "enqueue_s": np.where(in_queue, c["enqueue_s"], np.nan),
         "leave_queue_s": np.where(in_queue, c["leave_queue_s"], np.nan),
         "wait_s": np.where(in_queue, c["leave_queue_s"] - c["enqueue_s"], np.nan),
-        "outcome": np.where(answered, "answered", np.where(in_queue, "abandoned", "bot_ended")),
+        "outcome": np.select([answered, cut_off, in_queue, np.isin(outcome, NOT_ADMITTED)],
+                             ["answered", "ended_by_centre", "abandoned", "not_admitted"], "bot_ended"),
         "service_start_s": np.where(answered, c["leave_queue_s"], np.nan),
         "handle_s": np.where(answered, c["service_s"], np.nan),
         "day": day,
