@@ -229,6 +229,7 @@ def test_the_bank_month_calibrates_and_its_backtest_is_within_the_stated_toleran
 def test_the_documented_example_mapping_validates():
     mapping = parse_column_map((REPO / "docs" / "reference" / "call_log_columns.yaml").read_text(), "example")
     assert mapping.columns.customer == "ani_hash" and not mapping.times_of_day
+    assert "BUSY" in mapping.outcomes.not_admitted and "VOICEMAIL" in mapping.outcomes.ended_by_centre
 
 
 def test_run_out_calls_writes_a_log_the_calibrator_reads_whole(tmp_path, capsys):
