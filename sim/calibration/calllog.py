@@ -248,8 +248,9 @@ def _assemble(raw, times, mapping: ColumnMap, rejects: _Rejects, line, notes):
         bad[mask] = True
 
     refuse(has_bot & ~np.isnan(bot_exit) & (bot_s < -CLOCK_SLIP_S), "impossible: left the menu before entering it")
-    refuse(~answered & ~cut_off & in_queue & np.isnan(leave), "impossible: hung up in the queue with no queue-exit time")
-    refuse(cut_off & in_queue & np.isnan(leave), "impossible: ended by the centre in the queue with no queue-exit time")
+    no_exit = in_queue & ~answered & np.isnan(leave)
+    refuse(no_exit & ~cut_off, "impossible: hung up in the queue with no queue-exit time")
+    refuse(no_exit & cut_off, "impossible: ended by the centre in the queue with no queue-exit time")
     refuse(answered & np.isnan(s_start) & np.isnan(q_out), "impossible: answered with no service-start time")
     refuse(answered & ~np.isnan(s_start) & (s_start < arrival - CLOCK_SLIP_S), "impossible: service before arrival")
     wait = leave - enqueue

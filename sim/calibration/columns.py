@@ -84,6 +84,8 @@ GROUPS = ("answered", "unanswered", "not_admitted", "ended_by_centre", "ignore")
 
 
 class Outcomes(_Strict):
+    """What each value of the outcome column means (see the module docstring); a value belongs to one group only."""
+
     answered: list[str] = Field(min_length=1, description="values meaning an agent served the call")
     unanswered: list[str] = Field(
         min_length=1, description="values meaning it ended without an agent (in the queue or in the menu)"

@@ -13,8 +13,8 @@ data's, and the flag says where it is wrong.
 ``fit_patience`` estimates patience from queue waits, where only
 abandonments are observed and the patience of a caller who was served, or
 whose wait the centre ended (disconnected at closing, sent to a message),
-is censored at its wait: a Kaplan-Meier curve and exponential, Weibull and lognormal
-parametric fits (``lifelines``), chosen by AIC, with each parameter's 95%
+is censored at its wait: a Kaplan-Meier curve and exponential, Weibull
+and lognormal parametric fits (``lifelines``), chosen by AIC, with each parameter's 95%
 confidence interval and the two survival curves side by side.
 
 Durations are logged to the second: a recorded 0 is taken as half a
@@ -173,7 +173,8 @@ def fit_patience(wait_s, abandoned, what: str) -> PatienceFit:
     inside = survival["time_s"] <= np.quantile(t, 0.95)
     gap = float(np.max(np.abs(survival["kaplan_meier"] - survival["fitted"])[inside]))
     note = (f"{what}: {len(t):,} queued calls, {int(e.sum()):,} abandoned (events), the rest (answered, or ended by "
-            f"the centre) censored at their wait; Kaplan-Meier and exponential/Weibull/lognormal fits (lifelines), {best} has the lowest AIC; "
+            f"the centre) censored at their wait; Kaplan-Meier and exponential/Weibull/lognormal fits (lifelines), "
+            f"{best} has the lowest AIC; "
             f"largest gap to Kaplan-Meier up to the 95th percentile of waits {gap:.3f}")
     return PatienceFit(spec=spec, n_waited=int(len(t)), n_abandoned=int(e.sum()), candidates=table,
                        survival=survival, note=note)

@@ -191,7 +191,8 @@ def fit_retries(linked: pd.DataFrame, type_ids: list[str], has_bot: bool) -> Ret
             "share_ended": share_ended, "return_share": ret, "return_ci": (lo, hi), "return_delay": delay,
             "time": bot_time,
             "note": (f"bot: {int(ended.sum()):,} of {int(entered.sum()):,} calls that entered the menu "
-                     f"({share_ended:.1%}) ended in the self-service menu (no queue entry); of {len(known_ended):,} such calls by known ids "
+                     f"({share_ended:.1%}) ended in the self-service menu (no queue entry); of "
+                     f"{len(known_ended):,} such calls by known ids "
                      f"{len(returns):,} ({ret:.1%}, Wilson 95% {lo:.3f}..{hi:.3f}) came back within "
                      f"{LINK_WINDOW_S / 60:g} min: resolve_probability = {share_ended * (1 - ret):.4f}, "
                      f"false_resolution_probability = {share_ended * ret:.4f}{unmeasured}; time_s: {bot_time.note}"),
