@@ -126,6 +126,9 @@ def test_the_fit_tables_give_abandonment_of_the_offered_and_the_share_turned_awa
     assert row["abandonment"] == pytest.approx(
         records["outcome"].isin(["abandoned", "balked", "callback_unanswered"]).sum() / offered)
     assert "busy_probability" in pd.read_csv(folder / "calibration" / "fit_redials.csv").columns
+    summary = (folder / "calibration" / "calibration.md").read_text()
+    assert "were not admitted" in summary and "add `capacity` and `hours`" in summary  # what the fit leaves out
+    assert "were ended by the centre" in summary
     assert sim.load_scenario(folder / "calibration" / "scenario.yaml").warnings == []
 
 

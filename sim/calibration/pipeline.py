@@ -304,7 +304,7 @@ def calibrate(
         type_ids=type_ids, type_labels=labels, high_priority=high, type_table=type_table, type_rule=type_rule,
         day_check=day_check, busyness=busyness, arrivals=arrivals, handle=handle, patience=patience,
         retries=retries, priority_table=priority_table, priority_note=priority_note, day_agents=day_agents,
-        week_agents=week_agents, staffing_rule=staffing_rule, notes=list(call_log.notes),
+        week_agents=week_agents, staffing_rule=staffing_rule, notes=[*call_log.notes, *_limit_notes(calls)],
         handover_s=handover_s, handover_table=handover_table, handover_note=handover_note,
     )
     cal.scenario = typical_week(cal, replications=replications, seed=seed)
@@ -319,6 +319,25 @@ def calibrate(
         write_calibration(cal, out)
     report(1.0, "done")
     return cal
+
+
+def _limit_notes(calls: pd.DataFrame) -> list[str]:
+    """What the fitted scenario leaves out when the log's centre turned calls away or ended waits."""
+    counts = calls["outcome"].value_counts()
+    refused, cut_off = int(counts.get("not_admitted", 0)), int(counts.get("ended_by_centre", 0))
+    notes = []
+    if refused:
+        notes.append(f"{refused:,} calls ({refused / len(calls):.1%}) were not admitted (busy tone, full queue, "
+                     "closed line): counted as arrivals, never offered, their call backs as busy redials. The fitted "
+                     "scenario does not estimate the centre's lines, queue places or opening hours, so its model "
+                     "lets every call in; add `capacity` and `hours` for it to turn calls away as the log's did")
+    if cut_off:
+        offered = int(calls["enqueue_s"].notna().sum())
+        notes.append(f"{cut_off:,} offered calls ({cut_off / offered:.1%}) were ended by the centre while waiting "
+                     "(disconnected at closing, a message): their waits censor patience, they are not abandonments. "
+                     "The fitted scenario has no closing rule or maximum wait: add `at_closing` and `max_wait_s` "
+                     "for it to end waits as the log's centre did")
+    return notes
 
 
 def simulated_calls(scenario: Scenario, replications: int, seed: int, progress=None) -> list[pd.DataFrame]:
