@@ -18,23 +18,11 @@ where an arriving contact looks first), so its hot path only indexes lists.
 from __future__ import annotations
 
 import numpy as np
-import simpy
+
+from sim.model.events import Call
 
 # Agent states.
 OFF, IDLE, BUSY, BREAK, GONE = range(5)
-
-
-class Call(simpy.Event):
-    """A callback due at a time: an already-successful event, built without Timeout's checks.
-
-    Scheduled through ``Environment.schedule``; SimPy's loop pops it and calls
-    ``callback(event)``. It is the hot path's only allocation besides the attempt.
-    """
-
-    def __init__(self, callback, value):
-        self.callbacks = [callback]
-        self._value = value
-        self._ok = True
 
 
 class Attempt:
@@ -55,7 +43,7 @@ class Attempt:
 
 
 class Agent:
-    __slots__ = ("n", "group", "state", "leave_pending", "break_pending", "start_s", "done", "done_callbacks")
+    __slots__ = ("n", "group", "state", "leave_pending", "break_pending", "start_s", "done")
 
     def __init__(self, n, group, start_s, on_service_done):
         self.n = n
@@ -65,10 +53,8 @@ class Agent:
         self.leave_pending = False
         self.break_pending = 0.0
         # An agent has at most one contact in hand, so one end-of-service event
-        # serves all its contacts: SimPy empties ``callbacks`` once it has run
-        # them and the same list goes back before the event is scheduled again.
+        # serves all its contacts, scheduled again after it has run.
         self.done = Call(on_service_done, self)
-        self.done_callbacks = self.done.callbacks
 
 
 def float_view(values: np.ndarray) -> memoryview:
@@ -83,7 +69,7 @@ class Routing:
 
     - ``offer(attempt, now)``: the attempt reaches the human queue (set its
       ``enqueue_s``): serve it, or it balks, or it waits.
-    - ``service_done(event)``: an agent's end-of-service event (``event._value``
+    - ``service_done(event)``: an agent's end-of-service event (``event.value``
       is the agent); the agent leaves, breaks or looks for work.
     - ``look_for_work(agent)``: an agent becomes available (shift start, break end).
     - ``unlist(agent)``: the agent goes on a break, is due to leave, or leaves:
@@ -100,9 +86,10 @@ class Routing:
       the bot or the queue, and every outcome gives back its line and place.
 
     What a rule may use of the engine (``centre``): its clock and scheduling
-    (``env``, ``at``, ``after``, ``schedule``), the outcome calls (``finish``,
-    ``give_up``, ``will_redial``, ``schedule_retry``), the agents' calls
-    (``leave``, ``begin_break``), and its state: ``roster``, ``agents``,
+    (``env``, a sim.model.events.EventQueue: ``env.now``, ``env.schedule``;
+    ``at``, ``after``), the outcome calls (``finish``, ``give_up``,
+    ``will_redial``, ``schedule_retry``), the agents' calls (``leave``,
+    ``begin_break``), and its state: ``roster``, ``agents``,
     ``log``, ``end_s``, ``on_duty`` (agents present per group), ``closed``,
     ``open_attempts`` and ``latest_outcome_s`` (every outcome happens by
     then), and the per-type parameters and workload numbers. The waiting

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from collections import deque
 
-from simpy.core import NORMAL
-
 from sim.model.attempt_log import ABANDONED, ANSWERED, BALKED
 from sim.model.routing.base import BUSY, IDLE, Routing, live_head
 
@@ -60,19 +58,17 @@ class PriorityRouting(Routing):
         self._will_redial = centre.will_redial
         self._leave = centre.leave
         self._begin_break = centre.begin_break
-        self._next_arrival = centre.next_arrival
         self._abandon_now = self._abandon  # queue heads found out of patience (live_head)
         if self.inline_arrivals:
             self.direct_arrival = self._on_arrival_direct
 
     # ------------------------------------------------------------ arrivals
-    def _on_arrival_direct(self, event) -> None:
+    def _on_arrival_direct(self, arrival) -> None:
         """A first attempt with no bot in front: ``offer`` inlined for the common case of a free agent.
 
-        Logged exactly as ``serve`` would log it.
+        Logged exactly as ``serve`` would log it. ``arrival``: (time, type, incident), from the event queue's stream.
         """
-        now, k, i = event._value
-        self._next_arrival(now)
+        now, k, i = arrival
         idx = i * self.max_attempts[k]
         for g in self.groups_of_type[k]:
             idle = self.idle[g]
@@ -85,9 +81,7 @@ class PriorityRouting(Routing):
                 centre = self.centre
                 if now > centre.end_s:
                     centre.end_s = now
-                done = agent.done
-                done.callbacks = agent.done_callbacks
-                self._schedule(done, NORMAL, service)
+                self._schedule(agent.done, service)
                 return
         self.centre.open_attempts += 1
         att = self.attempt_type(k, i, 0, idx, now)
@@ -170,14 +164,12 @@ class PriorityRouting(Routing):
         agent.state = BUSY
         service = self.w_service[att.k][att.idx]
         self._finish(att, ANSWERED, now, agent.n, service)
-        done = agent.done
-        done.callbacks = agent.done_callbacks
-        self._schedule(done, NORMAL, service)
+        self._schedule(agent.done, service)
 
     _answer = _serve  # a call answered by an agent, whatever a rule's ``_serve`` does besides
 
     def service_done(self, event) -> None:
-        agent = event._value
+        agent = event.value
         if agent.leave_pending:
             self._leave(agent)
         elif agent.break_pending:

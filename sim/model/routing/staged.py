@@ -544,7 +544,7 @@ class StagedRouting(PriorityRouting):
             self._answer(agent, att, now)
 
     def service_done(self, event) -> None:
-        self._agent_free(event._value)
+        self._agent_free(event.value)
 
     def _agent_free(self, agent) -> None:
         """The agent has nothing in hand: leave, take a break, or look for work."""
