@@ -20,6 +20,8 @@ from collections import deque
 from sim.model.attempt_log import ABANDONED, ANSWERED, BALKED
 from sim.model.routing.base import BUSY, IDLE, Routing, live_head
 
+_ANSWERED = float(ANSWERED)
+
 
 class PriorityRouting(Routing):
     """Priority, then first come first served; the most specialised idle group first."""
@@ -73,11 +75,13 @@ class PriorityRouting(Routing):
         for g in self.groups_of_type[k]:
             idle = self.idle[g]
             if idle:
-                agent = next(iter(idle))
+                for agent in idle:  # the first, idle longest (a loop costs less than next(iter(idle)))
+                    break
                 del idle[agent]
                 agent.state = BUSY
                 service = self.w_service[k][idx]
-                self.log.extend((k, i, 0, now, 0, now, now, ANSWERED, agent.n, service))
+                # The constants as floats: the log is an array of doubles, and an int costs a conversion.
+                self.log.extend((k, i, 0.0, now, 0.0, now, now, _ANSWERED, agent.n, service))
                 centre = self.centre
                 if now > centre.end_s:
                     centre.end_s = now
@@ -181,7 +185,13 @@ class PriorityRouting(Routing):
                 if queues[k]:
                     self.look_for_work(agent)
                     return
-            self._rest(agent)  # nobody waits for this agent's skills: the usual case on a staffed line
+            # Nobody waits for this agent's skills, the usual case on a staffed line: ``_rest`` inlined.
+            centre = self.centre
+            if centre.closed and centre.open_attempts == 0:
+                self._leave(agent)
+            else:
+                agent.state = IDLE
+                self.idle[agent.group][agent] = None
 
     def look_for_work(self, agent) -> None:
         now = self.env.now
