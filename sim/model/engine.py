@@ -233,6 +233,7 @@ class ContactCentre:
             self._arrival_cb = self._on_arrival
         else:
             self._arrival_cb = direct if direct is not None else self._on_arrival_offered
+        # (time, type, incident) in time order, read through memoryviews rather than lists of boxed numbers.
         self.env.schedule_stream(zip(memoryview(times[order]), memoryview(kinds[order]), memoryview(index[order])),
                                  self._arrival_cb)
 

@@ -76,8 +76,9 @@ class Routing:
       off every list of agents free to take work.
     - ``sweep()``: the run is over; every contact still waiting ends (abandoned).
     - ``add_to_log(run_log)``: put what the rule logged itself on the run's log.
-    - ``direct_arrival``: an event callback for first attempts with no bot in
-      front, or None; a rule may serve them without building an ``Attempt``.
+    - ``direct_arrival(arrival)``: called with (time, type, incident) for
+      each first attempt when no bot can be in front, or None; a rule may
+      serve them without building an ``Attempt``.
     - ``attempt_type`` and ``agent_type``: the records the engine builds.
     - ``wait_margin_s(scenario, contact_type)``: how long past its patience an
       attempt may still wait for an agent under this rule (bounds the run-on).
