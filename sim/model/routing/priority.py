@@ -185,13 +185,7 @@ class PriorityRouting(Routing):
                 if queues[k]:
                     self.look_for_work(agent)
                     return
-            # Nobody waits for this agent's skills, the usual case on a staffed line: ``_rest`` inlined.
-            centre = self.centre
-            if centre.closed and centre.open_attempts == 0:
-                self._leave(agent)
-            else:
-                agent.state = IDLE
-                self.idle[agent.group][agent] = None
+            self._rest(agent)  # nobody waits for this agent's skills: the usual case on a staffed line
 
     def look_for_work(self, agent) -> None:
         now = self.env.now
