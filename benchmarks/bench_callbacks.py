@@ -60,7 +60,7 @@ if callbacks:
                                        "offer_in_queue": True, "queue": "keep_place"}}
 start = cpu()
 sc = sim.Scenario.model_validate(data)
-res = sim.run(sc, replications=1, seed=seed, keep_incidents="none")
+res = sim.run(sc, settings=sim.RunSettings(replications=1, seed=seed), keep_incidents="none")
 row = res.replications.sum(numeric_only=True)
 print(json.dumps({"cpu_s": cpu() - start, "attempts": int(row["attempts"]), "agents": agents,
                   "offered_callbacks": int(row.get("callback_offered", 0)),

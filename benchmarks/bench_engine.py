@@ -77,7 +77,7 @@ import_start = time.process_time()
 import sim
 Scenario = sim.Scenario
 run_import_start = time.process_time()
-run = sim.run  # what ``from sim import run`` does: imports the runner, pandas with it
+run, RunSettings = sim.run, sim.RunSettings  # what ``from sim import run`` does: imports the runner, pandas with it
 import_cpu_s = time.process_time() - import_start
 run_import_cpu_s = time.process_time() - run_import_start  # the part that used to land inside the run
 customers, seed = int(sys.argv[1]), int(sys.argv[2])
@@ -95,7 +95,7 @@ sc = Scenario.model_validate({{
     "agents": {{"shifts": [{{"id": "all", "start": "00:00", "length_h": 24, "headcount": servers}}]}},
 }})
 start, cpu_start = time.perf_counter(), time.process_time()
-res = run(sc, replications=1, seed=seed, keep_incidents="none")
+res = run(sc, settings=RunSettings(replications=1, seed=seed), keep_incidents="none")
 row = res.replications.iloc[0]
 result = {{"customers": int(row["attempts"]), "abandoned": int(row["abandoned"]), "wait_sum": float(row["wait_sum_s"]),
           "run_import_cpu_s": run_import_cpu_s}}

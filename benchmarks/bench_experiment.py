@@ -29,6 +29,7 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 from sim.studies.uncertainty import load_experiment, run_experiment
+from sim.runs.settings import RunSettings
 from sim.studies.uncertainty.designs import design_points
 from sim.runs.runner import run_replications
 path, out, mode, reps = sys.argv[1], Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
@@ -54,7 +55,7 @@ if mode == "bare":
 else:
     workers = {"one": 1, "local2": 2, "dask2": 2, "dask2-running": 2}[mode]
     dask = {"dask2": "local", "dask2-running": cluster.scheduler_address if cluster else None}.get(mode)
-    table = run_experiment(experiment, out, workers=workers, dask=dask)
+    table = run_experiment(experiment, out, settings=RunSettings(workers=workers), dask=dask)
     runs = table[["point", "replication"]].drop_duplicates().shape[0]
 seconds = time.perf_counter() - start
 # CPU of this process and of the processes it waited for: its local workers and the cluster --dask local starts

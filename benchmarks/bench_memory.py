@@ -64,7 +64,7 @@ estimate = estimate_run_size(sc, replications=1)
 t, cpu = time.perf_counter(), time.process_time()
 attempts = rows = 0
 if size > 0:
-    res = sim.run(sc, replications=1, seed=1, keep_incidents="none", allow_large=True)
+    res = sim.run(sc, settings=sim.RunSettings(replications=1, seed=1), keep_incidents="none", allow_large=True)
     attempts = int(res.replications["attempts"].sum())
     rows = len(res.intervals)
 print(json.dumps({"attempts": attempts, "rows": rows, "seconds": time.perf_counter() - t, "cpu_s": time.process_time() - cpu,

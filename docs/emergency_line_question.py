@@ -53,7 +53,7 @@ def answer(replications: int) -> pd.DataFrame:
     base = sim.load_scenario(ROOT / "scenarios" / "emergency_line_question.yaml")
     rows = []
     for (curve, band), label in VARIANTS.items():
-        results = sim.run(on_curve(base, curve, band), replications=replications)
+        results = sim.run(on_curve(base, curve, band), settings=sim.RunSettings(replications=replications))
         for rule in RULES:
             compare = results.compare(f"no_line_{rule}").set_index(["policy", "contact_type", "metric"])
             for metric in METRICS:

@@ -6,7 +6,7 @@ emergency callers wait for a human and what that costs, per staffing policy.
 
     import sim
     scenario = sim.load_scenario("scenarios/payment_platform.yaml")
-    results = sim.run(scenario, replications=20, seed=1)
+    results = sim.run(scenario, settings=sim.RunSettings(replications=20, seed=1))
     results.summary(); results.compare(); results.save("out/")
     sim.report(scenario, "report.html")  # the evidence report: one self-contained HTML file
     cal = sim.calibrate("calls.csv", "fitted/", format="humanline")  # a scenario fitted from a call log
@@ -28,7 +28,9 @@ _EXPORTS = {
     "analyse": ("sim.studies.uncertainty", "analyse"),
     "experiment": ("sim.studies.uncertainty", "run_experiment"),
     "Policy": ("sim.model.scenario", "Policy"),
+    "ProgressEvent": ("sim.runs.settings", "ProgressEvent"),
     "Results": ("sim.runs.results", "Results"),
+    "RunSettings": ("sim.runs.settings", "RunSettings"),
     "Scenario": ("sim.model.scenario", "Scenario"),
     "ScenarioError": ("sim.model.validation", "ScenarioError"),
     "build_scenario": ("sim.model.validation", "build_scenario"),
@@ -48,6 +50,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time __getattr__ impo
     from sim.cli.report import report
     from sim.runs.results import Results
     from sim.runs.runner import run
+    from sim.runs.settings import ProgressEvent, RunSettings
     from sim.studies.uncertainty import analyse
     from sim.studies.uncertainty import run_experiment as experiment
 

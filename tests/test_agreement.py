@@ -23,7 +23,7 @@ from sim.cli.commands import main
 from sim.model.engine import ANSWERED, ATTEMPT_COLUMNS
 from sim.model.scenario import Scenario
 from sim.studies import agreement
-from sim.studies.agreement import contactcenters, time_varying
+from sim.studies.agreement import contactcenters, erlang_x, time_varying
 from sim.studies.agreement.estimates import (
     Estimate,
     Published,
@@ -140,11 +140,33 @@ def test_a_single_replication_has_no_standard_error():
 
 def test_cases_humanline_cannot_express_are_listed_with_their_reason():
     listed = " ".join(case for case, *_ in contactcenters.NOT_EXPRESSIBLE)
-    for case in ("MMCBlocked", "MMCClrQ", "Telethon", "Erlang X"):
+    for case in ("TelethonMsg", "Bank", "Blend"):
         assert case in listed
-    reasons = {case: reason for case, _, _, reason in contactcenters.NOT_EXPRESSIBLE}
-    assert "queue capacity" in reasons["MMCBlocked"]
-    assert "lines" in reasons["Telethon"] and "lines" in reasons["Erlang X vs simulation"]
+    expressed = {c.case for c in contactcenters.CASES}
+    assert {"MMCBlocked", "MMCClrQ", "Telethon"} <= expressed
+    assert not expressed & set(listed.replace(",", " ").split())  # a case is in the table or listed, not both
+    for _, _, _, reason in contactcenters.NOT_EXPRESSIBLE:
+        assert "not in the model" in reason
+
+
+def test_the_new_contactcenters_cases_carry_the_examples_limits():
+    blocked = contactcenters.MMCBLOCKED.scenario
+    assert blocked.capacity.queue_places == 5 and blocked.capacity.lines is None
+    clear = contactcenters.MMCCLRQ.scenario.contact_types[0]
+    assert clear.at_closing == "disconnect" and clear.hours == ["00:00-08:00"]
+    tele = contactcenters.TELETHON.scenario
+    assert tele.capacity.lines == 24 and tele.days == 5
+    donors = tele.contact_types[0]
+    assert (donors.max_wait_s, donors.at_closing, donors.hours) == (120.0, "disconnect", ["06:00-10:00"])
+    assert sum(donors.volume.table) * tele.days == contactcenters.TELETHON_EXPECTED_CALLS
+
+
+def test_telethon_week_ends_every_call_one_way_and_divides_by_the_expectations():
+    # every arrival ends served, blocked, abandoned, as a message or disconnected: the example's own identity
+    for week in per_replication(contactcenters.TELETHON.scenario, contactcenters.telethon_counts, 5, seed=4):
+        parts = ("served", "blocked", "abandoned", "messages", "disconnected")
+        assert week["arrivals"] == sum(week[k] for k in parts)
+        assert week["service_level_pct"] == pytest.approx(100 * week["in_target"] / 1000)
 
 
 def test_the_sinusoid_rates_average_to_the_mean_rate_over_a_cycle():
@@ -199,6 +221,9 @@ def test_docs_validation_md_is_the_output_of_the_command_for_the_cases_of_the_co
     for case in contactcenters.CASES:
         for m in case.measures:
             assert f"| {case.case} | {m.label} |" in text, (case.case, m.label)
+    for case in erlang_x.CASES:
+        for m in erlang_x.measures_of(case):
+            assert f"| {case.case} (Erlang X) | {m.label} |" in text, (case.case, m.label)
     for case, *_ in contactcenters.NOT_EXPRESSIBLE:
         assert case in text
     assert "FMMW 2008 sinusoidal" in text

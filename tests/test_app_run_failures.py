@@ -51,8 +51,8 @@ def test_a_run_whose_session_is_gone_stops_at_the_next_replication(minimal_scena
     data["replications"] = 5
     reports: list[tuple[int, int]] = []
 
-    def progress(done: int, total: int) -> None:
-        reports.append((done, total))
+    def progress(event: sim.ProgressEvent) -> None:
+        reports.append((event.done, event.total))
 
     with pytest.raises(compute.RunCancelled):
         compute.run_comparison(_yaml(data), progress=progress, should_stop=lambda: len(reports) >= 2)

@@ -164,7 +164,7 @@ def test_a_victim_reached_after_the_loss_window_loses_no_more_than_one_never_rea
 
 def test_money_columns_reconcile_with_the_per_incident_data_and_the_agent_table():
     sc = sim.load_scenario("scenarios/payment_platform.yaml").model_copy(update={"days": 2})
-    res = sim.run(sc, replications=2, seed=3, keep_incidents="emergency")
+    res = sim.run(sc, settings=sim.RunSettings(replications=2, seed=3), keep_incidents="emergency")
     reps = res.replications.set_index(["policy", "replication", "contact_type"])
     loss = res.incidents.groupby(["policy", "replication", "contact_type"])["loss"].sum()
     assert np.allclose(reps.loc[loss.index, "customer_loss"], loss)
@@ -225,14 +225,14 @@ def test_bad_policy_and_economics_inputs_are_rejected_naming_the_field(path, val
 
 
 def test_compare_rejects_a_baseline_that_is_not_a_policy():
-    res = sim.run(sim.load_scenario("scenarios/classroom_mmcm.yaml"), replications=2)
+    res = sim.run(sim.load_scenario("scenarios/classroom_mmcm.yaml"), settings=sim.RunSettings(replications=2))
     with pytest.raises(KeyError, match="nope"):
         res.compare(baseline="nope")
 
 
 def test_cutting_agents_raises_emergency_waits_and_saves_wages_in_the_flagship_preset():
     sc = sim.load_scenario("scenarios/payment_platform.yaml").model_copy(update={"days": 2})
-    res = sim.run(sc, policies=["today", "bot_cut40"], replications=3, seed=8)
+    res = sim.run(sc, settings=sim.RunSettings(replications=3, seed=8), policies=["today", "bot_cut40"])
     cmp = res.compare().set_index(["policy", "contact_type", "metric"])
     assert cmp.loc[("bot_cut40", "all", "wages_saved"), "ci_low"] > 0
     assert cmp.loc[("bot_cut40", "emergency", "mean_time_to_human_s"), "ci_low"] > 0

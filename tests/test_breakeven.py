@@ -57,9 +57,10 @@ class FakeSweep:
     def level(self, value: float):
         return int(self.headcount * value + 0.5) if self.kind == "staffing" else value
 
-    def __call__(self, scenario, kind, values, template=None, replications=None, seed=None, *, workers=1,
-                 confidence=0.95, progress=None):
-        self.calls.append({"values": list(values), "replications": replications, "seed": seed, "template": template})
+    def __call__(self, scenario, kind, values, template=None, settings=None):
+        replications = settings.replications
+        self.calls.append({"values": list(values), "replications": replications, "seed": settings.seed,
+                           "template": template})
         rows = []
         for v in values:
             x = self.level(v)
@@ -78,11 +79,10 @@ class FakeSweep:
         return [self.level(v) for call in self.calls for v in call["values"]]
 
 
-def _search(fake, scenario=None, **kwargs):
+def _search(fake, scenario=None, replications=5, seed=42, **kwargs):
     scenario = scenario or _scenario(headcount=fake.headcount)
-    kwargs.setdefault("replications", 5)
-    kwargs.setdefault("seed", 42)
-    return breakeven(scenario, sweep_fn=fake, **kwargs)
+    return breakeven(scenario, sweep_fn=fake, settings=sim.RunSettings(replications=replications, seed=seed),
+                     **kwargs)
 
 
 # ------------------------------------------------------------------ search
@@ -189,7 +189,6 @@ def test_render_shows_every_criterion_the_intervals_and_the_members():
         ({"values": []}, "values"),
         ({"values": [20.0]}, "values"),  # beyond the Policy model's staffing_scale bound
         ({"resolution": 0.0}, "resolution"),
-        ({"confidence": 1.0}, "confidence"),
     ],
 )
 def test_bad_input_is_a_breakeven_error_naming_the_argument(kwargs, argument):
@@ -253,7 +252,8 @@ def test_breakeven_on_mmcm_matches_erlang_a_for_the_guarantee_and_the_net_saving
     assert deepest_saving == 8  # +132 with 8 agents, -223 with 7
 
     sc = _mmcm()
-    result = breakeven(sc, values=[1, 0.875, 0.75, 0.625, 0.5, 0.375], replications=15, seed=3)
+    result = breakeven(sc, values=[1, 0.875, 0.75, 0.625, 0.5, 0.375],
+                       settings=sim.RunSettings(replications=15, seed=3))
     for criterion in ("guarantee_mean", "guarantee_confident"):
         f = result.findings[criterion]
         assert abs(f.headcount - needed) <= 1, (criterion, f)

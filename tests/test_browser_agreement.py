@@ -35,7 +35,9 @@ def test_the_classroom_sets_humanline_beside_the_published_cases(chrome, tmp_pat
     expect(tables.first).to_contain_text("MMCAb")
     expect(tables.first).to_contain_text("service level with abandonment")
     expect(tables.first).to_contain_text("0.902 (0.900 to 0.904)")  # MMC.res's figure, as printed
-    expect(tables.last).to_contain_text("MMCBlocked")
-    expect(tables.last).to_contain_text("queue capacity")
+    expect(tables.first).to_contain_text("calls blocked (busy tone)")  # Telethon's 24 lines
+    expect(tables.first).to_contain_text("X4 (Erlang X)")
+    expect(tables.last).to_contain_text("TelethonMsg")
+    expect(tables.last).to_contain_text("not in the model")
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     page.screenshot(path=str(tmp_path / "classroom_agreement.png"), full_page=True)

@@ -136,7 +136,7 @@ def round_trip(tmp_path_factory):
     known = sim.Scenario.model_validate(KNOWN)
     written = write_call_records(known, ["base"], seed=7, replications=1, out=folder)
     cal = calibrate(folder / written[0], folder / "calibration", format="humanline", interval_min=60,
-                    replications=10, seed=3)
+                    settings=sim.RunSettings(replications=10, seed=3))
     return known, cal, folder
 
 
@@ -213,7 +213,7 @@ def test_the_bank_month_reads_with_its_traps_counted():
 
 @needs_bank
 def test_the_bank_month_calibrates_and_its_backtest_is_within_the_stated_tolerances(tmp_path):
-    cal = calibrate(BANK, tmp_path / "bank", replications=10, seed=1)
+    cal = calibrate(BANK, tmp_path / "bank", settings=sim.RunSettings(replications=10, seed=1))
     loaded = sim.load_scenario(tmp_path / "bank" / "scenario.yaml")
     assert loaded.warnings == []
     assert {"PS", "PS_priority", "NW", "IN", "NE", "NE_priority"} == set(cal.type_ids)
@@ -331,7 +331,8 @@ def test_any_export_calibrates_through_a_column_mapping_and_a_log_without_a_menu
         "columns: {arrival: start, queue_entry: queued, queue_exit: dequeued, outcome: result,\n"
         "          service_start: answered_at, service_end: ended_at, agent: agent_id, customer: caller}\n"
         "outcomes: {answered: [OK], unanswered: [LOST]}\n")
-    cal = calibrate(tmp_path / "export.csv", tmp_path / "fitted", columns=mapping, interval_min=60, replications=4)
+    cal = calibrate(tmp_path / "export.csv", tmp_path / "fitted", columns=mapping, interval_min=60,
+                    settings=sim.RunSettings(replications=4))
     assert cal.log.rejected.empty and not cal.has_bot
     assert cal.type_ids == ["calls"]
     assert not cal.scenario.front_door.bot_enabled

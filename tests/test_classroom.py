@@ -45,7 +45,7 @@ def test_replay_queue_and_agents_on_duty_equal_the_models_interval_table(name):
 
 def test_replay_is_replication_r_of_sim_run_and_ends_on_its_figures():
     scenario = _preset("classroom_mmcm.yaml")
-    results = sim.run(scenario, policies=["n11"], replications=2, seed=7)
+    results = sim.run(scenario, settings=sim.RunSettings(replications=2, seed=7), policies=["n11"])
     row = results.replications[results.replications["replication"] == 1].iloc[0]
     replay = C.replay(scenario, "n11", replication=1, seed=7)
     frames, last = replay.frames, replay.frames.iloc[-1]
@@ -115,7 +115,7 @@ def test_every_frame_has_no_negative_queue_busy_and_idle_make_up_those_on_duty_a
 @pytest.mark.parametrize("patience", [None, 300.0])
 def test_the_erlang_curve_equals_sim_analytic_erlang_at_every_point(patience):
     servers = C.sweep_servers(10, 13, below=4, above=2)
-    sweep = C.erlang_sweep(200, 180, servers, patience, 20, replications=2, seed=3)
+    sweep = C.erlang_sweep(200, 180, servers, patience, 20, settings=sim.RunSettings(replications=2, seed=3))
     lam = 200 / 3600
     assert sorted(sweep.table["servers"].unique()) == servers
     for row in sweep.table.itertuples():
@@ -134,7 +134,7 @@ def test_the_erlang_curve_equals_sim_analytic_erlang_at_every_point(patience):
 
 
 def test_the_knee_is_the_agent_whose_removal_costs_most_service_level_by_the_formula():
-    sweep = C.erlang_sweep(200, 180, range(9, 18), None, 20, replications=3, seed=1)
+    sweep = C.erlang_sweep(200, 180, range(9, 18), None, 20, settings=sim.RunSettings(replications=3, seed=1))
     sl = {n: (erlang_c_metrics(200 / 3600, 180, n, 20).service_level if n > 10 else 0.0) for n in range(9, 18)}
     drops = {n: sl[n] - sl[n - 1] for n in range(10, 18)}
     best = max(drops, key=drops.get)
@@ -145,7 +145,8 @@ def test_the_knee_is_the_agent_whose_removal_costs_most_service_level_by_the_for
 
 
 def test_the_replications_demo_stops_on_the_precision_target_and_narrows():
-    demo = C.replications_demo(200, 180, 14, 300, 20, precision=0.02, max_replications=40, seed=5)
+    demo = C.replications_demo(200, 180, 14, 300, 20,
+                               settings=sim.RunSettings(precision=0.02, max_replications=40, seed=5))
     table = demo.table
     assert demo.reached["met"] and demo.reached["replications"] == len(demo.per_replication) == table["n"].max()
     assert table["relative_half_width"].iloc[-1] <= 0.02
@@ -165,7 +166,7 @@ def test_there_are_bundled_exercises_of_both_kinds():
 @pytest.mark.parametrize("path", EXERCISES, ids=[p.name.split(".")[0] for p in EXERCISES])
 def test_every_exercise_loads_runs_and_judges_by_its_interval(path):
     exercise, scenario = C.load_exercise(path)
-    assert sim.run(scenario, replications=1).replications["offered"].sum() > 0
+    assert sim.run(scenario, settings=sim.RunSettings(replications=1)).replications["offered"].sum() > 0
     if exercise.kind == "value":
         first = C.check_answer(exercise, scenario, 0.5)
         lo, hi = first.accepted_range

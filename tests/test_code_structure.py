@@ -21,18 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("sim", "ui")
 MAX_LINES = 800
 
-# Modules other branches of issue 22 are splitting right now (i22-studies: report.py; i22-measures: charts.py;
-# i22-runs: classroom.py, planning.py). Their size check is expected to fail until those branches merge:
-# THE LEAD REMOVES EACH ENTRY WHEN ITS BRANCH MERGES. Nothing else belongs here.
-PENDING_SPLITS = {
-    "sim/studies/classroom.py": "i22-runs",
-    "sim/studies/planning.py": "i22-runs",
-}
-
-# Import circles another branch is breaking: sim/present/report.py imports ``sim.__version__`` from the package
-# above it (issue 22 item 2). THE LEAD REMOVES THE ENTRY WHEN THE BRANCH MERGES.
-PENDING_CIRCLES: dict = {}
-
 
 @dataclass(frozen=True)
 class Module:
@@ -201,11 +189,7 @@ def private_names_defined(module: Module) -> set[str]:
 
 
 # Private names that are not ours to rename. Keep this short, with the reason.
-ALLOWED_PRIVATE = {
-    # simpy.Event._value: SimPy's own attribute; the engine reads event values directly on its hot path
-    # (sim/model/engine.py, sim/model/routing/), and routing/base.py's light events set it the same way.
-    "_value",
-}
+ALLOWED_PRIVATE: set[str] = set()  # (SimPy's Event._value was one until the engine had its own event queue)
 
 PRIVATE_ELSEWHERE: dict[str, set[str]] = {}  # private name -> the modules that define it
 for _m in MODULES.values():
@@ -271,19 +255,9 @@ def test_no_import_circle_at_import_time():
 
 
 def test_no_import_circle_inside_sim_and_ui_even_through_deferred_imports():
-    found = [c for c in circles(import_graph()) if frozenset(c) not in PENDING_CIRCLES]
+    found = circles(import_graph())
     assert not found, "import circles (imports in functions and under TYPE_CHECKING included): " + "; ".join(
         " <-> ".join(c) for c in found)
-
-
-@pytest.mark.parametrize(
-    "circle",
-    [pytest.param(sorted(c), marks=pytest.mark.xfail(reason=f"being broken on branch {b}; remove it from "
-                                                            "PENDING_CIRCLES at merge", strict=False))
-     for c, b in PENDING_CIRCLES.items()],
-)
-def test_pending_circles_are_broken(circle):
-    assert circle not in circles(import_graph())
 
 
 def test_the_circle_finder_finds_a_circle():
@@ -307,29 +281,10 @@ def test_the_private_name_check_sees_every_form():
         "results._defined_only"]
 
 
-@pytest.mark.parametrize(
-    "where",
-    [
-        pytest.param(
-            m.where,
-            marks=pytest.mark.xfail(
-                reason=f"being split on branch {PENDING_SPLITS[m.where]}; remove it from PENDING_SPLITS at merge",
-                strict=False,
-            ),
-        )
-        if m.where in PENDING_SPLITS
-        else m.where
-        for m in MODULES.values()
-    ],
-)
+@pytest.mark.parametrize("where", [m.where for m in MODULES.values()])
 def test_no_module_is_over_800_lines(where):
     lines = (ROOT / where).read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{where} has {lines} lines: split it by concept"
-
-
-def test_pending_splits_name_modules_that_exist():
-    # An entry left behind after its branch merged and renamed the module would hide nothing, but mislead.
-    assert all((ROOT / where).exists() for where in PENDING_SPLITS)
 
 
 # ----------------------------------------------------------------------------- what the text names

@@ -44,8 +44,8 @@ def _differ_significantly(a: pd.Series, b: pd.Series, z: float = 3.0) -> bool:
 
 @pytest.fixture(scope="module")
 def week_and_fortnight():
-    week = sim.run(_flagship(7), replications=8, seed=41, workers=2)
-    fortnight = sim.run(_flagship(14), replications=8, seed=42, workers=2)
+    week = sim.run(_flagship(7), settings=sim.RunSettings(replications=8, seed=41, workers=2))
+    fortnight = sim.run(_flagship(14), settings=sim.RunSettings(replications=8, seed=42, workers=2))
     return week, fortnight
 
 
@@ -122,7 +122,7 @@ def test_24x7_cover_of_three_agents_is_three_presences_with_no_overtime(agents):
                             patience_s={"dist": "exponential", "mean": 1e6}, redial={"max_attempts": 1})],
         shifts=[], agents=agents, days=28,
     )
-    results = sim.run(sc, replications=1, seed=7)
+    results = sim.run(sc, settings=sim.RunSettings(replications=1, seed=7))
     assert results.agents["overtime_hours"].sum() == 0
     assert results.agents["paid_hours"].sum() == pytest.approx(3 * 24 * 28)
     # Straight from the model's log: never more than three agents on duty.
@@ -153,7 +153,7 @@ def test_mm3_at_load_two_over_a_million_calls_matches_erlang_c():
                             patience_s={"dist": "exponential", "mean": 1e9}, redial={"max_attempts": 1})],
         shifts=[shift(start="00:00", length_h=24, headcount=3)], days=350,
     )
-    results = sim.run(sc, replications=10, seed=2024, workers=2, keep_incidents="none")
+    results = sim.run(sc, settings=sim.RunSettings(replications=10, seed=2024, workers=2), keep_incidents="none")
     assert results.replications["offered"].sum() >= 1_000_000
     per_rep = results.replications["delayed"] / results.replications["offered"]
     expected = erlang_c(3, 2.0)
@@ -169,7 +169,7 @@ def test_a_zero_delay_redial_without_agents_never_schedules_into_the_past():
                               "max_attempts": 5})
     sc = scenario(types=[ct], shifts=[shift(headcount=0)])
     for seed in range(100):
-        results = sim.run(sc, replications=1, seed=seed)
+        results = sim.run(sc, settings=sim.RunSettings(replications=1, seed=seed))
         row = results.replications.iloc[0]
         assert row["attempts"] == 5 * row["incidents"]
         assert row["abandoned"] == row["attempts"]

@@ -59,7 +59,7 @@ def test_erlang_x_with_redials_matches_the_simulation_within_four_standard_error
                       patience_s={"dist": "exponential", "mean": patience},
                       redial={"probability": r, "max_attempts": 50, "delay_s": {"dist": "exponential", "mean": 1800}})
     sc = scenario(types=[ct], shifts=[shift(headcount=n)], days=6, warmup_h=24)
-    reps = sim.run(sc, replications=20, seed=5, workers=2, keep_incidents="none").replications
+    reps = sim.run(sc, settings=sim.RunSettings(replications=20, seed=5, workers=2), keep_incidents="none").replications
     for observed, expected in (
         (reps["abandoned"] / reps["offered"], x.queue.p_abandon),
         (reps["delayed"] / reps["offered"], x.queue.p_wait),
@@ -167,7 +167,7 @@ def test_the_exact_chain_matches_the_simulation_at_a_short_redial_delay_where_th
                       redial={"probability": r, "max_attempts": 50,
                               "delay_s": {"dist": "exponential", "mean": delay_s}})
     sc = scenario(types=[ct], shifts=[shift(headcount=n)], days=6, warmup_h=24)
-    reps = sim.run(sc, replications=20, seed=7, workers=2, keep_incidents="none").replications
+    reps = sim.run(sc, settings=sim.RunSettings(replications=20, seed=7, workers=2), keep_incidents="none").replications
     observed = reps["abandoned"] / reps["offered"]
     se = observed.std(ddof=1) / math.sqrt(observed.size)
     assert abs(observed.mean() - x.queue.p_abandon) <= 4 * se, (observed.mean(), x.queue.p_abandon, se)

@@ -38,7 +38,7 @@ def one_day(path: Path, replications: int = 2) -> sim.Scenario:
 @pytest.fixture(scope="module")
 def payment_report():
     return build_report(one_day(ROOT / "scenarios" / "payment_platform.yaml", replications=3),
-                        source="scenarios/payment_platform.yaml (first day)", workers=2)
+                        source="scenarios/payment_platform.yaml (first day)", settings=sim.RunSettings(workers=2))
 
 
 class _Figures(HTMLParser):
@@ -190,7 +190,7 @@ def test_reproduce_embeds_the_scenario_that_was_run(payment_report):
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_the_report_of_each_bundled_scenario_renders(path):
-    built = build_report(one_day(path), workers=2)
+    built = build_report(one_day(path), settings=sim.RunSettings(workers=2))
     assert built.html.startswith("<!DOCTYPE html>") and built.html.rstrip().endswith("</html>")
     assert sim.load_scenario(path).name in built.html
 
@@ -220,7 +220,7 @@ def test_an_experiment_folder_feeds_section_five(tmp_path):
     scenario = one_day(ROOT / "scenarios" / "bank_hotline_day.yaml")
     experiment = default_experiment_all(scenario, replications=2)
     run_experiment(experiment, tmp_path / "exp")
-    built = build_report(scenario, experiment=tmp_path / "exp", workers=2)
+    built = build_report(scenario, settings=sim.RunSettings(workers=2), experiment=tmp_path / "exp")
     section = built.html[built.html.index('<section id="what-if">'):built.html.index('<section id="limitations">')]
     assert f"From the experiment folder <code>{tmp_path / 'exp'}</code>" in section
     # what the folder holds, read through the experiment store: its design, replications and seed
@@ -408,7 +408,7 @@ def test_limitations_follow_what_the_scenario_uses_and_never_contradict_the_repo
 def test_limitations_of_a_plain_scenario_say_what_it_leaves_out():
     data = sim.load_scenario(ROOT / "scenarios" / "classroom_mmc.yaml").model_dump(mode="json")
     data.update(replications=2)
-    built = build_report(sim.Scenario.model_validate(data), workers=2, oat_replications=2)
+    built = build_report(sim.Scenario.model_validate(data), settings=sim.RunSettings(workers=2), oat_replications=2)
     text = visible_text(built.html, "limitations")
     assert "No policy here offers callbacks" in text and "No policy here handles chats" in text
     assert "No absence is modelled" in text and "money drains" not in text  # no emergency type
@@ -489,8 +489,9 @@ def test_a_report_builds_on_the_runs_it_is_given_and_reruns_only_what_does_not_m
     monkeypatch.setattr(evidence_module, "cost_of_cutting_frontier",
                         lambda *a, **k: made.append("frontier") or real_frontier(*a, **k))
     scenario = payment_report.scenario
-    again = build_report(scenario, source="scenarios/payment_platform.yaml (first day)", workers=2,
-                         results=payment_report.results, frontier=payment_report.frontier)
+    again = build_report(scenario, source="scenarios/payment_platform.yaml (first day)",
+                         settings=sim.RunSettings(workers=2), results=payment_report.results,
+                         frontier=payment_report.frontier)
     assert made == []
     assert again.results is payment_report.results and again.frontier is payment_report.frontier
     body = again.html[again.html.index('<section id="question">'):again.html.index('<section id="method">')]
@@ -513,6 +514,6 @@ def test_the_apps_report_reuses_the_apps_comparison_and_baseline_frontier(monkey
     monkeypatch.setattr(evidence_module, "cost_of_cutting_frontier", lambda *a, **k: made.append("frontier"))
     stages = []
     page = compute.evidence_report(text, comparison=comparison, frontier=front,
-                                   progress=lambda done, total, stage=None: stages.append(stage))
+                                   progress=lambda event: stages.append(event.stage))
     assert made == [] and "<!DOCTYPE html>" in page
     assert stages and "comparing the policies" not in stages  # nothing ran for the parts it was given

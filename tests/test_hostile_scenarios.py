@@ -98,7 +98,7 @@ def test_heaviest_allowed_handle_time_with_a_night_premium_runs_to_finite_figure
         "import sys, sim\n"
         "from sim.runs.guard import run_checked\n"
         f"sc = sim.build_scenario({data!r})\n"
-        "results, _ = run_checked(sc, replications=2)\n"
+        "results, _ = run_checked(sc, settings=sim.RunSettings(replications=2))\n"
         "print(float(results.replications['agent_cost'].sum()))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -166,14 +166,14 @@ EDGES = [
 def test_values_at_the_bounds_run_to_finite_consistent_tables(minimal_scenario, path, value):
     data = _set(minimal_scenario, path, value)
     data["front_door"] = {**data.get("front_door", {}), "bot_enabled": True}
-    results, _ = run_checked(_scenario(data), replications=2)  # check_finite ran inside
+    results, _ = run_checked(_scenario(data), settings=sim.RunSettings(replications=2))  # check_finite ran inside
     rows = results.replications
     assert (rows["offered"] == rows["answered"] + rows["abandoned"]).all()
     assert np.isfinite(results.summary()["mean"].dropna().replace([np.inf], np.nan).dropna()).all()
 
 
 def test_a_table_with_inf_is_refused_naming_the_table_column_and_policy(minimal_scenario):
-    results = sim.run(_scenario(minimal_scenario), replications=1)
+    results = sim.run(_scenario(minimal_scenario), settings=sim.RunSettings(replications=1))
     results.replications.loc[0, "agent_cost"] = np.inf
     with pytest.raises(NonFiniteResult) as excinfo:
         check_finite(results)
@@ -181,14 +181,14 @@ def test_a_table_with_inf_is_refused_naming_the_table_column_and_policy(minimal_
 
 
 def test_a_nan_where_a_figure_is_always_defined_is_refused(minimal_scenario):
-    results = sim.run(_scenario(minimal_scenario), replications=1)
+    results = sim.run(_scenario(minimal_scenario), settings=sim.RunSettings(replications=1))
     results.agents.loc[0, "paid_hours"] = np.nan
     with pytest.raises(NonFiniteResult, match=r"agents\.paid_hours"):
         check_finite(results)
 
 
 def test_a_negative_figure_is_refused(minimal_scenario):
-    results = sim.run(_scenario(minimal_scenario), replications=1)
+    results = sim.run(_scenario(minimal_scenario), settings=sim.RunSettings(replications=1))
     results.replications.loc[0, "customer_loss"] = -1.0
     with pytest.raises(NonFiniteResult, match="negative"):
         check_finite(results)
@@ -240,7 +240,7 @@ def test_the_attempt_estimate_is_an_upper_bound_of_what_a_run_makes(minimal_scen
     data = _set(minimal_scenario, ["contact_types", 0, "redial"], {"probability": 0.8, "max_attempts": 4})
     data["contact_types"][0]["patience_s"] = {"dist": "exponential", "mean": 30}
     scenario = _scenario(data)
-    results = sim.run(scenario, replications=3, seed=1)
+    results = sim.run(scenario, settings=sim.RunSettings(replications=3, seed=1))
     size = estimate_run_size(scenario, replications=3)
     assert size.incidents == pytest.approx(200)
     assert results.replications["attempts"].max() <= size.attempts * 1.2  # 20%: Poisson noise on 200 incidents
@@ -255,6 +255,26 @@ def test_the_agent_shift_estimate_includes_the_run_on_after_the_horizon(minimal_
                                        "return_delay_s": {"dist": "exponential", "mean": 3 * DAY}}
     # 2 agents: the day before, the day, and the run-on, up to its cap of 28 days (sim.model.engine.MAX_RUN_ON_S).
     assert estimate_run_size(_scenario(data)).agent_shifts == 2 * (1 + 1 + 28)
+
+
+def test_bot_only_hours_are_a_bot_in_front_for_the_size_estimate(minimal_scenario):
+    """A bot that is the only door at night sends falsely "resolved" customers back as a bot all day does.
+
+    The guard asks the front door (``FrontDoor.bot_can_be_in_front``) rather than ``bot_enabled`` alone,
+    so such a scenario's attempts and run-on are not under-estimated.
+    """
+    data = _set(minimal_scenario, ["front_door"], {"bot_enabled": False, "bot_only_hours": ["16:00-08:00"]})
+    data["contact_types"][0]["redial"] = {"probability": 0.0, "max_attempts": 4}
+    data["contact_types"][0]["bot"] = {"false_resolution_probability": 0.9,
+                                       "return_delay_s": {"dist": "exponential", "mean": 600}}
+    scenario = _scenario(data)
+    results = sim.run(scenario, settings=sim.RunSettings(replications=3, seed=1))
+    size = estimate_run_size(scenario, replications=3)
+    # Two thirds of the day behind the bot alone, nine in ten of those back again: far more than one attempt each.
+    assert results.replications["attempts"].max() > 1.5 * size.incidents
+    assert results.replications["attempts"].max() <= size.attempts * 1.2  # 20%: Poisson noise on 200 incidents
+    always = estimate_run_size(_scenario(_set(data, ["front_door"], {"bot_enabled": True})), replications=3)
+    assert (size.attempts, size.agent_shifts) == (always.attempts, always.agent_shifts)
 
 
 def test_cli_refuses_an_oversized_run_with_exit_2_and_the_estimate(minimal_scenario, tmp_path, write_scenario, capsys):
@@ -283,7 +303,7 @@ def test_a_zero_length_bot_session_after_a_redial_runs():
         "agents": {"shifts": [{"id": "a", "start": "00:00", "length_h": 24, "headcount": 2}]},
         "front_door": {"bot_enabled": True},
     }
-    results, _ = run_checked(_scenario(data), replications=1, seed=8)
+    results, _ = run_checked(_scenario(data), settings=sim.RunSettings(replications=1, seed=8))
     rows = results.replications
     assert (rows["offered"] == rows["answered"] + rows["abandoned"]).all()
 
@@ -332,7 +352,7 @@ def test_sim_run_itself_refuses_an_oversized_run_naming_its_own_keyword(minimal_
     data = _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e7)
     data["days"] = 3
     with pytest.raises(RunTooLarge) as excinfo:
-        sim.run(_scenario(data), replications=1)  # refused before anything is drawn
+        sim.run(_scenario(data), settings=sim.RunSettings(replications=1))  # refused before anything is drawn
     assert "allow_large=True" in str(excinfo.value) and "--allow-large" not in str(excinfo.value)
 
 
@@ -360,7 +380,7 @@ def test_sim_run_with_allow_large_passes_the_guard(minimal_scenario, monkeypatch
 
     monkeypatch.setattr(runner, "draw_workload", draw)
     with pytest.raises(Drawn):
-        sim.run(_scenario(data), replications=1, allow_large=True)
+        sim.run(_scenario(data), settings=sim.RunSettings(replications=1), allow_large=True)
 
 
 def test_an_experiment_whose_points_are_too_large_is_refused_before_any_run(minimal_scenario, tmp_path,
@@ -400,7 +420,7 @@ def test_the_iterative_staffing_algorithm_puts_its_runs_to_the_size_guard(minima
     data = _set(minimal_scenario, ["contact_types", 0, "volume", "per_day"], 1e7)
     data["days"] = 3
     with pytest.raises(RunTooLarge):  # before a single replication is drawn
-        iterative_staffing(_scenario(data), criterion="delay", replications=1)
+        iterative_staffing(_scenario(data), settings=sim.RunSettings(replications=1), criterion="delay")
     assert main(["staff", str(write_scenario(tmp_path, data)), "--method", "isa", "--criterion", "delay"]) == 2
     err = capsys.readouterr().err
     assert "too large" in err and "unexpected failure" not in err

@@ -20,7 +20,7 @@ PRESETS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 @lru_cache(maxsize=None)
 def _two_replications(path: Path):
-    return sim.run(sim.load_scenario(path), replications=2, seed=3, workers=2)
+    return sim.run(sim.load_scenario(path), settings=sim.RunSettings(replications=2, seed=3, workers=2))
 
 
 @settings(max_examples=200, deadline=None)
@@ -66,6 +66,6 @@ def test_intervals_from_fewer_than_five_replications_are_marked_rough():
     results = _two_replications(PRESETS[0])
     assert results.summary()["rough"].all()
     scenario = sim.load_scenario(ROOT / "scenarios" / "classroom_mmc.yaml")
-    summary = sim.run(scenario, replications=ROUGH_BELOW, seed=1).summary()
+    summary = sim.run(scenario, settings=sim.RunSettings(replications=ROUGH_BELOW, seed=1)).summary()
     assert not summary.loc[summary["n"] >= ROUGH_BELOW, "rough"].any()
     assert np.all(summary.loc[summary["n"] < ROUGH_BELOW, "rough"])

@@ -41,7 +41,7 @@ def rules_scenario(**first) -> sim.Scenario:
 
 @pytest.fixture(scope="module")
 def results():
-    return sim.run(rules_scenario(), replications=3, seed=11, keep_incidents="emergency")
+    return sim.run(rules_scenario(), settings=sim.RunSettings(replications=3, seed=11), keep_incidents="emergency")
 
 
 def test_policies_that_differ_only_in_liability_meet_the_same_incidents_and_differ_only_in_the_platform_view(results):
@@ -134,7 +134,7 @@ def test_a_liability_rule_that_cannot_apply_is_refused_naming_the_field(economic
 
 def test_the_seed_preset_answers_under_each_rule_with_the_same_customers():
     sc = sim.load_scenario("scenarios/emergency_line_question.yaml").model_copy(update={"days": 1})
-    res = sim.run(sc, replications=2, seed=5)
+    res = sim.run(sc, settings=sim.RunSettings(replications=2, seed=5))
     compare = res.compare().set_index(["policy", "contact_type", "metric"])
     line = {rule: compare.loc[(f"line_{rule}", "all", "added_customer_loss"), "difference"]
             for rule in ("none", "uk", "2020")}

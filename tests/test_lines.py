@@ -191,7 +191,7 @@ def _with(path: Path, capacity: dict) -> Scenario:
 
 
 def _tables(sc: Scenario):
-    results = sim.run(sc, replications=2, seed=11, keep_incidents="all")
+    results = sim.run(sc, settings=sim.RunSettings(replications=2, seed=11), keep_incidents="all")
     return [getattr(results, name) for name in ("replications", "intervals", "agents", "incidents")]
 
 
@@ -345,7 +345,7 @@ def _blocking_share(capacity: dict, servers: int, load: float, outcome: str, day
     ct = contact_type(volume={"per_day": load / aht * 86400.0}, handle_time_s={"dist": "exponential", "mean": aht},
                       patience_s={"dist": "deterministic", "value": 2592000})
     sc = scenario(types=[ct], shifts=[shift(headcount=servers)], capacity=capacity, days=days, warmup_h=2.0)
-    table = sim.run(sc, replications=reps, seed=5).replications
+    table = sim.run(sc, settings=sim.RunSettings(replications=reps, seed=5)).replications
     shares = table[outcome] / table["attempts"]
     return shares.mean(), shares.std(ddof=1) / math.sqrt(len(shares))
 
@@ -372,7 +372,7 @@ def test_erlang_b_no_waiting_place_matches_erlang_b():
 
 def test_every_limit_outcome_is_a_column_of_the_type_and_interval_tables():
     sc = scenario(capacity={"lines": 1})
-    results = sim.run(sc, replications=1, seed=1)
+    results = sim.run(sc, settings=sim.RunSettings(replications=1, seed=1))
     for name in LIMIT_OUTCOMES:
         assert name in results.replications and name in results.intervals
         assert results.intervals[name].sum() == results.replications[name].sum()

@@ -33,7 +33,7 @@ KEYS = {"policy", "replication", "contact_type", "interval", "interval_start_s",
 @pytest.fixture(scope="module")
 def results():
     scenario = sim.load_scenario(ROOT / "scenarios" / "bank_hotline_day.yaml")
-    return sim.run(scenario, replications=2, seed=11)
+    return sim.run(scenario, settings=sim.RunSettings(replications=2, seed=11))
 
 
 def test_every_column_of_a_runs_tables_is_a_registered_measure_of_that_table(results):
@@ -97,7 +97,7 @@ def test_the_model_refuses_a_figure_that_has_no_entry(monkeypatch):
     scenario = sim.load_scenario(ROOT / "scenarios" / "classroom_mmc.yaml")
     monkeypatch.setattr(metrics, "BY_TYPE_COLUMNS", tuple(n for n in metrics.BY_TYPE_COLUMNS if n != "balked"))
     with pytest.raises(KeyError, match="balked"):
-        sim.run(scenario, replications=1, seed=1)
+        sim.run(scenario, settings=sim.RunSettings(replications=1, seed=1))
 
 
 def test_the_guard_allows_nan_only_where_a_measure_says_when_it_is_undefined():

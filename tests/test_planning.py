@@ -127,7 +127,7 @@ def planned():
 
 def test_the_repaired_roster_meets_the_guarantee_on_fresh_seeds_with_confidence(planned):
     assert planned.holds
-    check = sim.run(planned.scenario, policies=["planned"], replications=30, seed=777)
+    check = sim.run(planned.scenario, settings=sim.RunSettings(replications=30, seed=777), policies=["planned"])
     row = check.summary().query("contact_type == 'emergency' and metric == 'share_within_guarantee'").iloc[0]
     assert row["ci_low"] >= planned.scenario.guarantee_share
     assert not planned.rounds["holds_with_confidence"].iloc[0]  # the first solve was not enough
@@ -144,7 +144,7 @@ def test_the_roster_output_loads_back_into_a_scenario_and_runs(planned, tmp_path
     path.write_text(yaml.safe_dump(scenario_data, sort_keys=False))
     loaded = sim.load_scenario(path)
     assert sum(s.headcount for s in loaded.agents.shifts) == sum(s["headcount"] for s in planned.agents["shifts"])
-    assert sim.run(loaded, replications=1, seed=1).replications["answered"].sum() > 0
+    assert sim.run(loaded, settings=sim.RunSettings(replications=1, seed=1)).replications["answered"].sum() > 0
 
 
 def test_roster_block_groups_weekdays_with_the_same_headcount():
@@ -313,7 +313,7 @@ def test_the_roster_against_the_baseline_uses_the_scenarios_seed_and_says_so(ros
     compare = pd.read_csv(out / "compare.csv")
     mine = compare.query("policy == 'today' and contact_type == 'emergency' and metric == "
                          "'share_within_guarantee'")["value"].iloc[0]
-    again = sim.run(sc, replications=3).summary().query(
+    again = sim.run(sc, settings=sim.RunSettings(replications=3)).summary().query(
         "policy == 'today' and contact_type == 'emergency' and metric == 'share_within_guarantee'")["mean"].iloc[0]
     assert mine == pytest.approx(again, abs=1e-12)
 
@@ -368,7 +368,7 @@ def test_the_emergency_first_formula_matches_a_simulated_two_class_priority_queu
                          patience_s=never)
     sc = scenario(types=[routine, fraud], shifts=[{"id": "all", "start": "00:00", "length_h": 24, "headcount": 6}],
                   guarantee_s=60, guarantee_share=0.9, interval_min=60, warmup_h=2)
-    results = sim.run(sc, replications=30, seed=11)
+    results = sim.run(sc, settings=sim.RunSettings(replications=30, seed=11))
     row = results.summary().query("contact_type == 'emergency' and metric == 'share_within_guarantee'").iloc[0]
     predicted = emergency_first_within(6, 2400 / 86400, 300 / 86400, 180.0, 60.0)
     assert 0.85 < predicted < 0.95  # a case where the guarantee is at stake

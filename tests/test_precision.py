@@ -21,8 +21,8 @@ def flagship():
 
 
 def test_a_precision_target_is_met_on_every_headline_figure(flagship):
-    results = sim.run(flagship, policies=["today", "emergency_line"], replications=3, seed=5, precision=0.1,
-                      max_replications=80, workers=2)
+    results = sim.run(flagship, policies=["today", "emergency_line"],
+                      settings=sim.RunSettings(replications=3, seed=5, precision=0.1, max_replications=80, workers=2))
     reached = results.precision
     assert reached.met and reached.replications == results.n_replications >= 5
     assert {(f.policy, f.metric) for f in reached.figures} == {
@@ -38,9 +38,9 @@ def test_a_precision_target_is_met_on_every_headline_figure(flagship):
 
 
 def test_batches_keep_common_random_numbers_so_a_longer_study_extends_a_shorter_one(flagship):
-    fixed = sim.run(flagship, policies=["today", "bot_cut40"], replications=12, seed=8)
-    adaptive = sim.run(flagship, policies=["today", "bot_cut40"], replications=5, seed=8, precision=0.001,
-                       max_replications=12, workers=2)
+    fixed = sim.run(flagship, settings=sim.RunSettings(replications=12, seed=8), policies=["today", "bot_cut40"])
+    adaptive = sim.run(flagship, policies=["today", "bot_cut40"], settings=sim.RunSettings(
+        replications=5, seed=8, precision=0.001, max_replications=12, workers=2))
     assert not adaptive.precision.met and adaptive.n_replications == 12
     pd.testing.assert_frame_equal(fixed.replications, adaptive.replications)
 
@@ -48,7 +48,7 @@ def test_batches_keep_common_random_numbers_so_a_longer_study_extends_a_shorter_
 def test_a_twin_of_the_baseline_still_differs_by_exactly_zero_under_a_precision_target(flagship):
     twin = flagship.policies[0].model_copy(update={"id": "twin", "baseline": False})
     sc = flagship.model_copy(update={"policies": [flagship.policies[0], twin]})
-    results = sim.run(sc, replications=5, seed=2, precision=0.05, max_replications=10)
+    results = sim.run(sc, settings=sim.RunSettings(replications=5, seed=2, precision=0.05, max_replications=10))
     rows = results.compare().query("policy == 'twin'").dropna(subset=["difference"])
     assert (rows["difference"] == 0).all()
     net = next(f for f in results.precision.figures if f.metric == NET_EFFECT)

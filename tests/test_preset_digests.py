@@ -121,7 +121,7 @@ def _engine_digest(scenario: Scenario) -> str:
 
 
 def digest(scenario: Scenario) -> dict[str, str]:
-    results = sim.run(scenario, replications=REPLICATIONS, seed=SEED, keep_incidents="all")
+    results = sim.run(scenario, settings=sim.RunSettings(replications=REPLICATIONS, seed=SEED), keep_incidents="all")
     out = {name: _sha(getattr(results, name).to_csv(index=False).encode()) for name in TABLES}
     out["engine"] = _engine_digest(scenario)
     return out

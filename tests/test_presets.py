@@ -36,7 +36,7 @@ def test_preset_opens_with_a_header_saying_what_it_shows_and_where_numbers_come_
 @pytest.mark.parametrize("path", PRESETS, ids=[p.stem for p in PRESETS])
 def test_preset_runs_every_policy(path):
     scenario = sim.load_scenario(path)
-    results = sim.run(scenario, replications=1, seed=1)
+    results = sim.run(scenario, settings=sim.RunSettings(replications=1, seed=1))
     assert set(results.replications["policy"]) == {p.id for p in scenario.effective_policies}
     assert (results.replications.groupby("policy")["incidents"].sum() > 0).all()
 

@@ -163,9 +163,9 @@ def _classroom() -> Scenario:
 
 def test_same_seed_gives_identical_results_and_another_seed_does_not():
     sc = _classroom()
-    first = sim.run(sc, replications=2, seed=11)
-    again = sim.run(sc, replications=2, seed=11)
-    other = sim.run(sc, replications=2, seed=12)
+    first = sim.run(sc, settings=sim.RunSettings(replications=2, seed=11))
+    again = sim.run(sc, settings=sim.RunSettings(replications=2, seed=11))
+    other = sim.run(sc, settings=sim.RunSettings(replications=2, seed=12))
     pd.testing.assert_frame_equal(first.replications, again.replications)
     pd.testing.assert_frame_equal(first.intervals, again.intervals)
     assert not first.replications.equals(other.replications)
@@ -173,15 +173,15 @@ def test_same_seed_gives_identical_results_and_another_seed_does_not():
 
 def test_parallel_replications_equal_sequential_ones():
     sc = _classroom()
-    sequential = sim.run(sc, replications=3, seed=5, workers=1)
-    parallel = sim.run(sc, replications=3, seed=5, workers=2)
+    sequential = sim.run(sc, settings=sim.RunSettings(replications=3, seed=5, workers=1))
+    parallel = sim.run(sc, settings=sim.RunSettings(replications=3, seed=5, workers=2))
     pd.testing.assert_frame_equal(sequential.replications, parallel.replications)
     pd.testing.assert_frame_equal(sequential.incidents, parallel.incidents)
 
 
 def test_every_policy_of_a_replication_meets_the_same_incidents():
     sc = _classroom()
-    res = sim.run(sc, replications=3, seed=9)
+    res = sim.run(sc, settings=sim.RunSettings(replications=3, seed=9))
     incidents = res.replications.pivot_table(index="replication", columns="policy", values="incidents")
     assert (incidents.nunique(axis=1) == 1).all()
 
@@ -190,7 +190,7 @@ def test_a_policy_identical_to_the_baseline_differs_by_exactly_zero():
     sc = _classroom()
     twin = sc.policies[0].model_copy(update={"id": "twin", "baseline": False})
     sc = sc.model_copy(update={"policies": [*sc.policies, twin]})
-    cmp = sim.run(sc, replications=3, seed=3).compare()
+    cmp = sim.run(sc, settings=sim.RunSettings(replications=3, seed=3)).compare()
     twin_rows = cmp[cmp.policy == "twin"].dropna(subset=["difference"])
     assert len(twin_rows) > 10
     assert (twin_rows["difference"] == 0).all()

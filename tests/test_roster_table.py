@@ -96,7 +96,7 @@ def test_the_downloaded_yaml_loads_back_and_runs_the_edited_roster(tmp_path):
     assert set(shifts) == {"night", "day", "extra"}
     assert shifts["extra"].weekdays == ["sat", "sun"] and shifts["extra"].start == "09:30"
     assert shifts["extra"].reserved_for == ["fraud"] and shifts["extra"].headcount == 2
-    results = sim.run(loaded, policies=["today", "today_by_hand"], replications=2, seed=3)
+    results = sim.run(loaded, settings=sim.RunSettings(replications=2, seed=3), policies=["today", "today_by_hand"])
     answered = results.replications.groupby("policy")["answered"].sum()
     assert answered["today_by_hand"] > 0
     # a shift removed and one added: not the paid hours of the roster it was edited from
@@ -122,7 +122,8 @@ def test_the_cover_the_planner_counts_is_what_the_simulation_puts_on_duty():
     data["policies"] = []
     sc = build_scenario(data)
     cover = rt.roster_cover(sc, sc.agents)
-    simulated = sim.run(sc, replications=1, seed=5).intervals.groupby("interval")["agents_on_duty"].first()
+    simulated = sim.run(sc, settings=sim.RunSettings(replications=1, seed=5))
+    simulated = simulated.intervals.groupby("interval")["agents_on_duty"].first()
     simulated = simulated.sort_index().to_numpy()
     assert (simulated >= cover - 1e-9).all()
     assert np.abs(simulated - cover).mean() < 0.1  # overtime is minutes, not hours

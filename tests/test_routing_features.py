@@ -58,7 +58,7 @@ def _with(data: dict, **updates) -> dict:
 
 
 def _run_tables(sc: sim.Scenario, seed: int = 3):
-    res = sim.run(sc, replications=2, seed=seed, keep_incidents="all")
+    res = sim.run(sc, settings=sim.RunSettings(replications=2, seed=seed), keep_incidents="all")
     return res
 
 
@@ -202,7 +202,7 @@ def test_callbacks_conserve_outcomes_through_sim_run(offer, accept, answer, seed
     data["warmup_h"] = 2.0
     data["contact_types"][0]["callback"] = {"accept_probability": accept, "answer_probability": answer}
     sc = _validate(_with(data, front_door={"callback": {"enabled": True, **offer}}))
-    res = sim.run(sc, replications=2, seed=seed)
+    res = sim.run(sc, settings=sim.RunSettings(replications=2, seed=seed))
     assert invariant_violations(res) == []
     t = res.replications
     assert (t.offered == t.answered + t.abandoned + t.callback_unanswered).all()
@@ -442,7 +442,7 @@ def test_zero_delay_overflow_matches_erlang_c_for_the_pooled_agents():
     servers, aht_s, load = 6, 120.0, 4.8
     per_day = load / aht_s * 86400
     sc = _two_groups(0.0, agents=(2, 4), per_day=per_day, handle=aht_s).model_copy(update={"warmup_h": 1.0})
-    res = sim.run(sc, replications=20, seed=7, workers=2)
+    res = sim.run(sc, settings=sim.RunSettings(replications=20, seed=7, workers=2))
     t = res.per_replication()
     t = t[t.contact_type == "calls"]
     exact = erlang_c_metrics(per_day / 86400, aht_s, servers, target_s=20.0)
@@ -518,7 +518,7 @@ def test_chats_never_exceed_the_limit_and_occupancy_never_exceeds_one(chat, agen
     data["agents"] = {"shifts": [shift("early", start="06:00", length_h=9, headcount=agents, breaks=brk),
                                  shift("late", start="14:00", length_h=10, headcount=agents, breaks=brk)]}
     sc = _validate(_with(data, chat={"types": ["calls"], **chat}))
-    res = sim.run(sc, replications=1, seed=seed)
+    res = sim.run(sc, settings=sim.RunSettings(replications=1, seed=seed))
     assert invariant_violations(res) == []
     assert (res.agents.occupancy.dropna() <= 1 + 1e-12).all()
     workload = draw_workload(sc, np.random.SeedSequence(seed))

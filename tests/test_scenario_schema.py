@@ -165,7 +165,7 @@ def test_any_edit_of_any_field_is_a_scenario_or_a_clean_error_and_valid_ones_run
     if size.attempts > 3000 or size.agent_shifts > 500:
         return  # the fuzz harness runs the large ones; keep this test's budget bounded
     try:
-        results, _ = run_checked(scenario, replications=1)
+        results, _ = run_checked(scenario, settings=sim.RunSettings(replications=1))
     except RunTooLarge:  # pragma: no cover - excluded by the size test above
         return
     assert invariant_violations(results) == []

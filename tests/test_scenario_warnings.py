@@ -100,7 +100,7 @@ def test_validate_and_run_print_the_warnings_on_stderr(tmp_path, write_scenario,
 def test_run_checked_returns_the_warnings_for_the_app():
     data = copy.deepcopy(TWO_TYPES)
     data["policies"] = [{"id": "today"}, {"id": "cut", "staffing_scale": 0.5}]
-    _, warnings = run_checked(sim.build_scenario(data), replications=1)
+    _, warnings = run_checked(sim.build_scenario(data), settings=sim.RunSettings(replications=1))
     assert warnings == sim.build_scenario(data).warnings != []
 
 

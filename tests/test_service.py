@@ -102,7 +102,7 @@ def callbacks_cut():
     data = sim.load_scenario(ROOT / "scenarios" / "payment_platform.yaml").model_dump(mode="json")
     data.update(days=1)
     scenario = sim.Scenario.model_validate(data)
-    return sim.run(scenario, policies=["today", "callbacks_cut40"], replications=3, seed=11)
+    return sim.run(scenario, policies=["today", "callbacks_cut40"], settings=sim.RunSettings(replications=3, seed=11))
 
 
 def test_cli_compare_prints_the_callers_table_the_rule_and_the_collapse(callbacks_cut):

@@ -23,6 +23,7 @@ from sim.analytic.erlang import (
     erlang_c_servers_needed,
 )
 from sim.present.studies import render_staffing
+from sim.runs.stats import t_interval
 from sim.studies.staffing import (
     METHODS,
     POOLED,
@@ -248,7 +249,7 @@ def test_bad_arguments_raise_staffing_errors_naming_the_argument(kwargs, argumen
 
 def test_isa_needs_an_emergency_type_for_the_guarantee_criterion():
     with pytest.raises(StaffingError, match="no emergency contact type"):
-        iterative_staffing(_scenario(), replications=1)
+        iterative_staffing(_scenario(), settings=sim.RunSettings(replications=1))
 
 
 def test_isa_reports_a_guarantee_no_staffing_can_meet():
@@ -256,13 +257,13 @@ def test_isa_reports_a_guarantee_no_staffing_can_meet():
     ct = _type("fraud", per_day=100, emergency=True)
     sc = _scenario([ct], front_door={"bot_only_hours": ["00:00-23:59"]})
     with pytest.raises(StaffingError, match="not met by staffing alone"):
-        iterative_staffing(sc, replications=2, calibrations=1, max_iterations=3)
+        iterative_staffing(sc, settings=sim.RunSettings(replications=2), calibrations=1, max_iterations=3)
 
 
 def test_isa_reports_a_target_that_needs_more_than_max_agents():
     ct = _type("fraud", per_day=4800, emergency=True)
     with pytest.raises(StaffingError, match="at most 3 agents per interval"):
-        iterative_staffing(_scenario([ct]), replications=2, max_agents=3)
+        iterative_staffing(_scenario([ct]), settings=sim.RunSettings(replications=2), max_agents=3)
 
 
 # ----------------------------------------------------- iterative staffing
@@ -273,7 +274,7 @@ def test_isa_with_the_delay_criterion_on_a_stationary_queue_finds_the_erlang_c_s
     # A = 5 Erlangs, no abandonment: P(delay) is 0.32 with 7 agents and 0.17 with 8, so alpha = 0.25 means 8.
     assert erlang_c(7, 5.0) > 0.25 > erlang_c(8, 5.0)
     sc = _scenario([_type(per_day=2400)], interval_min=60)
-    result = iterative_staffing(sc, criterion="delay", alpha=0.25, replications=20, seed=11)
+    result = iterative_staffing(sc, settings=sim.RunSettings(replications=20, seed=11), criterion="delay", alpha=0.25)
     staffing = result.staffing
     assert np.all(np.abs(staffing - 8) <= 1), staffing
     assert np.mean(staffing == 8) >= 0.75, staffing
@@ -286,10 +287,24 @@ def test_isa_with_the_guarantee_on_a_stationary_queue_finds_the_erlang_c_staffin
     ct = _type("fraud", per_day=2400, emergency=True, target_s=20)
     sc = _scenario([ct], interval_min=60, guarantee_s=20, guarantee_share=0.8)
     assert erlang_c_servers_needed(2400 / 86400, 180, 20, 0.8).servers == 8
-    result = iterative_staffing(sc, replications=20, seed=12)
+    result = iterative_staffing(sc, settings=sim.RunSettings(replications=20, seed=12))
     assert np.all(np.abs(result.staffing - 8) <= 1), result.staffing
     assert np.mean(result.staffing == 8) >= 0.75, result.staffing
     assert result.target_met and result.share_mean >= 0.8
+
+
+def test_the_isa_simulates_each_replication_as_sim_run_does():
+    """One recipe for one replication of one policy (sim.runs.replication), the run's end included: the
+    ISA's final runs of its table are the replications ``sim.run`` makes of it with the same seed."""
+    ct = _type("fraud", per_day=2400, emergency=True, target_s=20)
+    sc = _scenario([ct], interval_min=60, guarantee_s=20, guarantee_share=0.8)
+    settings = sim.RunSettings(replications=4, seed=3)
+    isa = iterative_staffing(sc, settings=settings, max_iterations=2, calibrations=0)
+    again = sim.run(isa.scenario(), settings=settings).per_replication(quantiles=False)
+    shares = again.loc[again.contact_type == "emergency", "share_within_guarantee"]
+    assert shares.nunique() > 1  # the replications differ, so agreeing on mean and interval says something
+    mean, low, high, _ = t_interval(shares)
+    assert (isa.share_mean, isa.share_ci_low, isa.share_ci_high) == pytest.approx((mean, low, high), abs=1e-12)
 
 
 def _time_varying_day(priority: int) -> sim.Scenario:
@@ -308,9 +323,9 @@ def _time_varying_day(priority: int) -> sim.Scenario:
 @pytest.mark.parametrize("priority", [10, 0], ids=["emergencies-first", "fcfs-with-everyone"])
 def test_isa_staffing_simulated_again_on_fresh_seeds_meets_the_guarantee_all_day(priority):
     sc = _time_varying_day(priority)
-    result = iterative_staffing(sc, replications=20, seed=5)
+    result = iterative_staffing(sc, settings=sim.RunSettings(replications=20, seed=5))
     assert result.staffing.max() > 2 * result.staffing.min()  # it follows the day
-    again = sim.run(result.scenario(), replications=30, seed=999)
+    again = sim.run(result.scenario(), settings=sim.RunSettings(replications=30, seed=999))
     summary = again.summary()
     share = summary[(summary.metric == "share_within_guarantee") & (summary.contact_type == "emergency")].iloc[0]
     # Met on the mean, and not missed by more than the noise allows.
@@ -325,7 +340,8 @@ def test_isa_staffing_simulated_again_on_fresh_seeds_meets_the_guarantee_all_day
 def test_isa_table_sits_next_to_the_roster_and_renders():
     sc = _time_varying_day(10)
     table, isa = staffing_requirements(
-        sc, methods=["erlang_a", "isa"], isa_options={"replications": 4, "seed": 1, "max_iterations": 3}
+        sc, methods=["erlang_a", "isa"], settings=sim.RunSettings(replications=4, seed=1),
+        isa_options={"max_iterations": 3}
     )
     assert set(table["method"]) == {"erlang_a", "isa"}
     rows = table[table.method == "isa"]
@@ -344,8 +360,8 @@ def test_arrival_rates_come_from_the_expected_volume():
 
 def test_isa_in_parallel_processes_gives_the_sequential_answer():
     sc = _time_varying_day(10)
-    one = iterative_staffing(sc, replications=4, seed=3, max_iterations=4)
-    two = iterative_staffing(sc, replications=4, seed=3, max_iterations=4, workers=2)
+    one = iterative_staffing(sc, settings=sim.RunSettings(replications=4, seed=3), max_iterations=4)
+    two = iterative_staffing(sc, settings=sim.RunSettings(replications=4, seed=3, workers=2), max_iterations=4)
     assert np.array_equal(one.staffing, two.staffing)
     assert one.share_mean == two.share_mean
     assert one.iterations.equals(two.iterations)

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from sim.runs.settings import RunSettings
 from sim.studies.uncertainty import analyse, load_experiment, run_experiment
 from sim.studies.uncertainty.analysis import sobol_indices
 from sim.studies.uncertainty.designs import design_points, salib_problem
@@ -146,8 +147,8 @@ def oat(tmp_path_factory):
 
 def test_runs_are_identical_in_process_on_local_cores_and_on_a_dask_cluster(oat, tmp_path):
     path, sequential = oat
-    local = run_experiment(path, tmp_path / "local", workers=2)
-    on_dask = run_experiment(path, tmp_path / "dask", workers=2, dask="local")
+    local = run_experiment(path, tmp_path / "local", settings=RunSettings(workers=2))
+    on_dask = run_experiment(path, tmp_path / "dask", settings=RunSettings(workers=2), dask="local")
     pd.testing.assert_frame_equal(sequential, local)
     pd.testing.assert_frame_equal(sequential, on_dask)
     assert len(sequential) == 5 * 3 * 2  # points x replications x policies

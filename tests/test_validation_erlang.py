@@ -67,7 +67,7 @@ def assert_close(values, exact, name, rel_floor=0.0):
     ids=["C1-12-agents", "C1-14-agents"],
 )
 def test_mmc_simulation_matches_published_erlang_c_case_c1(servers, p_wait, asa_s, sl):
-    res = sim.run(stationary(4800, 180, servers), replications=30, seed=100 + servers)
+    res = sim.run(stationary(4800, 180, servers), settings=sim.RunSettings(replications=30, seed=100 + servers))
     table = per_replication(res)
     assert_close(table["p_delay"], p_wait, "P(wait)")
     assert_close(table["asa_s"], asa_s, "ASA")
@@ -78,7 +78,7 @@ def test_mmc_simulation_matches_published_erlang_c_case_c1(servers, p_wait, asa_
 @pytest.mark.slow
 def test_mmcm_simulation_matches_published_erlang_a_case_a1():
     patience = {"dist": "exponential", "mean": 300}
-    res = sim.run(stationary(4800, 180, 14, patience=patience), replications=30, seed=7)
+    res = sim.run(stationary(4800, 180, 14, patience=patience), settings=sim.RunSettings(replications=30, seed=7))
     table = per_replication(res)
     assert_close(table["p_delay"], 0.14526, "P(wait)")
     assert_close(table["abandonment"], 0.013984, "P(abandon)")
@@ -120,7 +120,7 @@ def test_simulation_matches_erlang_c_and_a_from_light_to_heavy_load(servers, loa
         ct = sc.contact_types[0]
         volume = ct.volume.model_copy(update={"per_day": calls_per_day * sum(profile) / 48, "profile": profile})
         sc = sc.model_copy(update={"contact_types": [ct.model_copy(update={"volume": volume})]})
-    res = sim.run(sc, replications=20, seed=servers, workers=2)
+    res = sim.run(sc, settings=sim.RunSettings(replications=20, seed=servers, workers=2))
     table = per_replication(res)
     rate = calls_per_day / 86400
     if patience_mean:

@@ -167,22 +167,22 @@ def test_kept_workers_serve_every_run_and_survive_a_cancelled_one(tmp_path):
 
         keep_workers()
         scenario = sim.load_scenario("scenarios/classroom_mmcm.yaml")
-        first = sim.run(scenario, replications=4, workers=2)
+        first = sim.run(scenario, settings=sim.RunSettings(replications=4, workers=2))
         pids = kept_worker_pids()
 
         class Stop(Exception):
             pass
 
-        def stop_at_once(done, total):
-            if done:
+        def stop_at_once(event):
+            if event.done:
                 raise Stop
 
         try:
-            sim.run(scenario, replications=6, workers=2, seed=7, progress=stop_at_once)
+            sim.run(scenario, settings=sim.RunSettings(replications=6, workers=2, seed=7, progress=stop_at_once))
         except Stop:
             pass
-        again = sim.run(scenario, replications=4, workers=2)
-        alone = sim.run(scenario, replications=4, workers=1)
+        again = sim.run(scenario, settings=sim.RunSettings(replications=4, workers=2))
+        alone = sim.run(scenario, settings=sim.RunSettings(replications=4, workers=1))
         print(json.dumps({"pids": sorted(pids), "after": sorted(kept_worker_pids()),
                           "same": again.replications.equals(first.replications)
                                   and alone.replications.equals(first.replications)}))

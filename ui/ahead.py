@@ -31,10 +31,10 @@ _runs: dict[Hashable, "Ahead"] = {}
 
 @dataclass
 class Ahead:
-    """A run started ahead: its future and its progress (done, total, stage), as the progress bar reads them."""
+    """A run started ahead: its future and its latest ProgressEvent (``box["event"]``), as the progress bar reads it."""
 
     future: Future
-    box: dict = field(default_factory=lambda: {"done": 0, "total": 0, "stage": None})
+    box: dict = field(default_factory=lambda: {"event": None})
 
 
 def start(key: Hashable, fn: Callable, *args, reports_progress: bool = True) -> None:
@@ -47,10 +47,10 @@ def start(key: Hashable, fn: Callable, *args, reports_progress: bool = True) -> 
         if key in _runs and not _runs[key].future.done():
             return
         _runs.pop(key, None)  # to the end: the most recent are kept
-        box = {"done": 0, "total": 0, "stage": None}
+        box = {"event": None}
 
-        def progress(done: int, total: int, stage: str | None = None) -> None:
-            box.update(done=done, total=total, stage=stage)
+        def progress(event) -> None:  # a ProgressEvent (sim.runs.settings)
+            box["event"] = event
 
         kwargs = {"_progress": progress, "_should_stop": lambda: False} if reports_progress else {}
         _runs[key] = Ahead(_pool.submit(fn, *args, **kwargs), box)

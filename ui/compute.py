@@ -22,6 +22,7 @@ from sim.files.export import code_fingerprint, provenance
 from sim.model import knobs
 from sim.present.formatting import fmt_change
 from sim.runs.guard import NonFiniteResult, run_checked
+from sim.runs.settings import Progress, ProgressEvent, RunSettings  # progress: one ProgressEvent a step
 from sim.runs.size_guard import RunTooLarge
 from sim.runs.workers import capped_workers, keep_workers
 from sim.studies import classroom as classroom_study
@@ -29,8 +30,6 @@ from sim.studies import roster_table
 from sim.studies.breakeven import BreakEven, BreakEvenError
 from sim.studies.evidence import cost_of_cutting_frontier
 from sim.studies.sweep import COARSE_STAFFING
-
-Progress = Callable[..., None]  # progress(done, total[, what is running])
 
 # The app is one long-lived process: its worker processes start with the first parallel run and serve every
 # later one, of every session (sim.runs.workers), instead of being started, and the model imported in them,
@@ -60,11 +59,11 @@ def guarded(what: str, should_stop: Callable[[], bool] | None, progress: Progres
     ``should_stop`` is checked at every progress report (after each replication).
     """
 
-    def report(done: int, total: int, *label) -> None:
+    def report(event: ProgressEvent) -> None:
         if should_stop is not None and should_stop():
             raise RunCancelled(f"{what}: stopped, nobody is waiting for it")
         if progress is not None:
-            progress(done, total, *label)
+            progress(event)
 
     try:
         return fn(report)
@@ -190,7 +189,7 @@ def run_comparison(scenario_yaml: str, base_yaml: str | None = None, source: str
     changes = knobs.changes(base, scenario)
     results, warnings = guarded(
         "The comparison", should_stop, progress,
-        lambda report: run_checked(scenario, workers=workers, progress=report),
+        lambda report: run_checked(scenario, settings=RunSettings(workers=workers, progress=report)),
     )
     t1 = time.perf_counter()
     per_rep = results.per_replication()
@@ -256,8 +255,8 @@ def run_frontier(
 
     def search_grid(report):
         try:
-            return cost_of_cutting_frontier(scenario, template, values, workers=capped_workers(workers)[0],
-                                            progress=report)
+            return cost_of_cutting_frontier(scenario, template, values,
+                                            settings=RunSettings(workers=capped_workers(workers)[0], progress=report))
         except BreakEvenError as exc:  # the model refuses (one replication, say): its message is the answer
             return str(exc)
 
@@ -339,7 +338,8 @@ def run_classroom(arrivals_per_hour: float, mean_handle_s: float, servers: int, 
                   target_s: float = 20.0, days: int = 1, replications: int = 5, seed: int = 1,
                   progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> Classroom:
     return guarded("The classroom run", should_stop, progress, lambda report: classroom_study.formulas_vs_simulation(
-        arrivals_per_hour, mean_handle_s, servers, mean_patience_s, target_s, days, replications, seed, report))
+        arrivals_per_hour, mean_handle_s, servers, mean_patience_s, target_s, days,
+        RunSettings(replications=replications, seed=seed, progress=report)))
 
 
 def run_replay(scenario_yaml: str, policy: str, replication: int = 0,
@@ -358,14 +358,24 @@ def run_replay(scenario_yaml: str, policy: str, replication: int = 0,
 
 def run_erlang_sweep(progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
                      **params) -> classroom_study.Sweep:
+    settings = _settings_of(params)
     return guarded("The agent-count sweep", should_stop, progress,
-                    lambda report: classroom_study.erlang_sweep(**params, progress=report))
+                   lambda report: classroom_study.erlang_sweep(**params, settings=settings.replace(progress=report)))
 
 
 def run_replications_demo(progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
                           **params) -> classroom_study.ReplicationsDemo:
+    settings = _settings_of(params, classroom_study.DEMO_SETTINGS)
     return guarded("The replications demo", should_stop, progress,
-                    lambda report: classroom_study.replications_demo(**params, progress=report))
+                   lambda report: classroom_study.replications_demo(**params,
+                                                                    settings=settings.replace(progress=report)))
+
+
+def _settings_of(params: dict, base: RunSettings | None = None) -> RunSettings:
+    """The run settings among a page's parameters, taken out of them (the rest describe the queue)."""
+    fields = {name: params.pop(name) for name in ("replications", "seed", "workers", "precision", "max_replications")
+              if name in params}
+    return (base or RunSettings()).replace(**fields)
 
 
 def exercises(presets_dir) -> dict[str, classroom_study.Exercise]:
@@ -383,7 +393,8 @@ def check_exercise(presets_dir, name: str, answer: float, progress: Progress | N
                    should_stop: Callable[[], bool] | None = None) -> classroom_study.Check:
     exercise, scenario = classroom_study.load_exercise(Path(presets_dir) / EXERCISES_DIR / name)
     return guarded("The check", should_stop, progress,
-                    lambda report: classroom_study.check_answer(exercise, scenario, answer, progress=report))
+                   lambda report: classroom_study.check_answer(exercise, scenario, answer,
+                                                               RunSettings(progress=report)))
 
 
 # ------------------------------------------------------------- what matters
@@ -421,7 +432,8 @@ def run_what_matters(scenario_yaml: str, policy: str, replications: int = 2, wor
     # Keyed by the code too: a folder from another model version is never resumed (sim.studies.uncertainty.store).
     folder = what_matters_root() / f"{experiment.fingerprint[:16]}-{code_fingerprint()[:8]}"
     guarded("The experiment", should_stop, progress,
-             lambda report: run_experiment(experiment, folder, workers=capped_workers(workers)[0], progress=report))
+            lambda report: run_experiment(experiment, folder,
+                                          settings=RunSettings(workers=capped_workers(workers)[0], progress=report)))
     return _what_matters(folder, scenario.economics.currency)
 
 
@@ -487,11 +499,8 @@ def evidence_report(scenario_yaml: str, base_yaml: str | None = None, source: st
               and frontier.template == scenario.baseline_policy.id else None)
 
     def build(report):
-        def say(stage: str, done: int | None, total: int | None) -> None:
-            report(done or 0, total or 0, stage)
-
-        evidence = gather_evidence(scenario, workers=capped_workers(workers)[0], progress=say, results=results,
-                                   frontier=search)
+        settings = RunSettings(workers=capped_workers(workers)[0], progress=report)
+        evidence = gather_evidence(scenario, settings=settings, results=results, frontier=search)
         return render_report(evidence, version=sim.__version__, base=base, source=source,
                              command="streamlit run app.py (humanline app): Compare policies, evidence report")
 

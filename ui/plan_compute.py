@@ -18,6 +18,7 @@ import pandas as pd
 from sim.files.scenario_io import scenario_to_yaml
 from sim.model import policy_edits
 from sim.model.scenario import Scenario
+from sim.runs.settings import RunSettings
 from sim.runs.workers import capped_workers
 from sim.studies import roster_table
 from sim.studies.planning import (
@@ -119,7 +120,8 @@ def run_guarantee(planned_yaml: str, workers: int = 1, progress: compute.Progres
     planned = compute.scenario_from_yaml(planned_yaml)
     results, table, policies = compute.guarded(
         "The guarantee's comparison", should_stop, progress,
-        lambda report: guarantee_comparison(planned, workers=capped_workers(workers)[0], progress=report))
+        lambda report: guarantee_comparison(planned, settings=RunSettings(workers=capped_workers(workers)[0],
+                                                                          progress=report)))
     return GuaranteeView(table=table, policies=policies, replications=results.n_replications, seed=results.seed,
                          measures=MEASURES)
 
@@ -132,7 +134,7 @@ def run_plan(scenario_yaml: str, policy: str, settings: dict, progress: compute.
     def plan(report):
         try:
             return plan_roster(scenario, make_plan(scenario, **settings).model_copy(update={"policy": policy}),
-                               progress=report)
+                               RunSettings(progress=report))
         except (PlanningError, StaffingError) as exc:
             return "; ".join(getattr(exc, "problems", None) or [str(exc)])
 

@@ -31,11 +31,11 @@ def with_progress(label: str, fn, *args):
     and the simulation gives up at its next progress report instead of
     keeping a core busy for nobody (``compute.RunCancelled``).
     """
-    box = {"done": 0, "total": 0, "stage": None}
+    box = {"event": None}
     stop = threading.Event()
 
-    def progress(done: int, total: int, stage: str | None = None) -> None:
-        box["done"], box["total"], box["stage"] = done, total, stage
+    def progress(event) -> None:  # a ProgressEvent (sim.runs.settings)
+        box["event"] = event
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="humanline-run")
     try:
@@ -46,7 +46,7 @@ def with_progress(label: str, fn, *args):
 
 
 def show_progress(label: str, future, box: dict):
-    """Wait for ``future``, drawing a progress bar from ``box`` (done, total, stage) meanwhile; its result."""
+    """Wait for ``future``, drawing a progress bar from ``box["event"]`` (the latest ProgressEvent) meanwhile; its result."""
     bar = None
     started = time.perf_counter()
     while True:
@@ -54,8 +54,9 @@ def show_progress(label: str, future, box: dict):
             result = future.result(timeout=0.2)
             break
         except FutureTimeout:
-            done, total, stage = box["done"], box["total"], box["stage"]
-            share = done / total if total else 0.0
+            event = box["event"]
+            done, total, stage = (event.done, event.total, event.stage) if event is not None else (0, 0, None)
+            share = event.fraction if event is not None else 0.0
             # A study of several stages (the evidence report) names the one running and counts its runs.
             text = (f"{label}: {stage}" + (f", {done} of {total} runs" if total else "") if stage
                     else f"{label}: {done} of {total} policy runs") + f", {time.perf_counter() - started:.0f} s"

@@ -41,7 +41,7 @@ def headline(comparison, view: str = "net_saving") -> list[dict]:
     ``terms``: [{metric, label, sign, mean, ci_low, ci_high, rough}] with the
     sign applied (a cost is negative), so the terms' means sum to ``net``'s
     mean; each interval is the paired one of that term. ``share_within_guarantee``
-    is the policy's own level.
+    is the policy's own level, as is ``busy_tone`` (the share of all attempts that met a busy tone).
     """
     out = []
     for pid in comparison.policies:
@@ -61,6 +61,8 @@ def headline(comparison, view: str = "net_saving") -> list[dict]:
             "share_within_guarantee": _estimate(_pick(comparison.summary, pid, "emergency", "share_within_guarantee"),
                                                 "mean"),
             "unreached": _estimate(_pick(comparison.summary, pid, "emergency", "unreached"), "mean"),
+            # every caller's attempts met by a busy tone (all lines taken); 0 where the centre has no lines
+            "busy_tone": _estimate(_pick(comparison.summary, pid, "all", "busy_tone_share"), "mean"),
         })
     return out
 

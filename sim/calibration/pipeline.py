@@ -11,7 +11,6 @@ the backtest; ``sim.calibration.output`` writes them to a folder.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -31,13 +30,11 @@ from sim.calibration.redials import fit_retries, link_retries
 from sim.calibration.staffing import agents_on_duty, handover_time
 from sim.files.calllog_io import MAX_LOG_BYTES, CallLogError, load_column_map, read_text_file
 from sim.files.scenario_io import read_column
-from sim.model.engine import latest_outcome_s
-from sim.model.roster import build_roster
 from sim.model.scenario import Scenario
-from sim.model.simulation import simulate
-from sim.model.workload import draw_workload
+from sim.runs.replication import replicate
+from sim.runs.settings import RunSettings
 
-Progress = Callable[[float, str], None]
+REPLICATIONS, SEED = 10, 12345  # the fitted scenario's and its backtest's, unless the settings say otherwise
 
 
 @dataclass
@@ -196,10 +193,8 @@ def calibrate(
     staffing: str | Path | None = None,
     target_s: float = 20.0,
     min_type_share: float = DEFAULT_MIN_SHARE,
-    replications: int = 10,
-    seed: int = 12345,
+    settings: RunSettings | None = None,
     backtest: bool = True,
-    progress: Progress | None = None,
     text: str | None = None,
 ) -> Calibration:
     """Fit a scenario from a call log and backtest it; write everything to ``out`` when given.
@@ -207,10 +202,18 @@ def calibrate(
     ``format`` names a built-in layout (``anonymous_bank``, ``humanline``) or
     ``columns`` gives a column mapping (a YAML file or a ColumnMap); ``text``
     is the log's content when it is already in memory (the app's upload).
+    ``settings``: the fitted scenario's replications and seed and the
+    backtest's (unset: ``REPLICATIONS``, ``SEED``); progress in percent of the
+    whole, the step at work as its ``stage``.
     """
+    settings = (settings or RunSettings()).or_defaults(REPLICATIONS, SEED)
+    replications, seed = settings.replications, settings.seed
     if interval_min not in (15, 30, 60):
         raise CallLogError([f"--interval-min: must be 15, 30 or 60, got {interval_min}"])
-    report = progress or (lambda *_: None)
+
+    def report(fraction: float, step: str) -> None:
+        settings.tell(round(100 * fraction), 100, step)
+
     mapping = _resolve_mapping(format, columns)
     if out is not None:
         from sim.calibration.output import check_folder
@@ -314,15 +317,14 @@ def calibrate(
 
 
 def simulated_calls(scenario: Scenario, replications: int, seed: int, progress=None) -> list[pd.DataFrame]:
-    """Each replication's calls (sim.calibration.records.call_table), on the runner's seeding rule."""
-    from sim.runs.runner import replication_streams
+    """Each replication's calls (sim.calibration.records.call_table), on the runner's seeding rule.
 
+    ``progress(done, total)`` after each replication.
+    """
     out = []
-    for r, (workload_seed, absence_seed) in enumerate(replication_streams(seed, replications)):
-        workload = draw_workload(scenario, workload_seed)
-        roster = build_roster(scenario, absence_seed, until_s=latest_outcome_s(scenario, workload))
-        log = simulate(scenario, workload, roster)
-        out.append(call_table(scenario, workload, log))
+    for r in range(replications):
+        one = replicate(scenario, None, seed, r)
+        out.append(call_table(scenario, one.workload, one.log))
         if progress:
             progress(r + 1, replications)
     return out

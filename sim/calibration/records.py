@@ -122,19 +122,15 @@ def write_call_records(scenario: Scenario, policies, seed: int, replications: in
     """
     from pathlib import Path
 
-    from sim.model.engine import latest_outcome_s
-    from sim.model.roster import build_roster
-    from sim.model.simulation import simulate
     from sim.model.workload import draw_workload
-    from sim.runs.runner import replication_streams
+    from sim.runs.replication import replication_streams, simulate_policy
 
     written = []
     for r, (workload_seed, absence_seed) in enumerate(replication_streams(seed, replications)):
         workload = draw_workload(scenario, workload_seed)
         for pid in policies:
             resolved = scenario.for_policy(pid)
-            roster = build_roster(resolved, absence_seed, until_s=latest_outcome_s(resolved, workload))
-            log = simulate(resolved, workload, roster)
+            log = simulate_policy(resolved, workload, absence_seed).log
             name = f"calls-{pid}-rep{r + 1}.csv"
             call_records(resolved, workload, log).to_csv(Path(out) / name, index=False)
             written.append(name)

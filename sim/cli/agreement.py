@@ -15,7 +15,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, prepare_out, whole_number, workers_count
+from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, prepare_out, run_settings, whole_number, workers_count
 
 COMMANDS = ("agreement",)
 
@@ -37,8 +37,11 @@ def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> in
     from sim.present.agreement import render_markdown
     from sim.studies.agreement import DEFAULT_REPLICATIONS, DEFAULT_SEED, agreement_table
 
-    replications = DEFAULT_REPLICATIONS if args.replications is None else args.replications
-    seed = DEFAULT_SEED if args.seed is None else args.seed
+    settings, problem = run_settings(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    settings = settings.or_defaults(DEFAULT_REPLICATIONS, DEFAULT_SEED)
     problem = prepare_out(args.out)
     if args.markdown is not None and not problem:
         parent = args.markdown.absolute().parent
@@ -50,12 +53,11 @@ def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> in
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     with progress_bar() as progress:
-        table = agreement_table(replications, seed, args.workers,
-                                progress=lambda done, total, label: progress(done, total, label))
+        table = agreement_table(settings.replace(progress=progress))
     created = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     markdown = render_markdown(table, command_line, created)
     print(markdown)
-    record = provenance_record(command_line, replications=replications, seed=seed)
+    record = provenance_record(command_line, replications=settings.replications, seed=settings.seed)
     try:
         write_folder(args.out, {"agreement": table.rows, "not_expressible": table.not_expressible,
                                 "time_varying": table.time_varying}, record, None)

@@ -39,8 +39,8 @@ from sim.cli.args import (
     option_message,
     prepare_out,
     progress_bar,
+    run_settings,
     whole_number,
-    with_run_options,
     workers_count,
 )
 from sim.studies.choices import KINDS, METHODS
@@ -369,9 +369,10 @@ _BREAKEVEN_OPTIONS = {
 
 def run_command(scenario, args, command_line: str) -> int:
     """``staff`` or ``breakeven`` on a loaded scenario."""
-    scenario, problem = with_run_options(scenario, args)
+    settings, problem = run_settings(args)
     if problem:
         return _fail(problem)
+    settings = settings.for_scenario(scenario)
     option, wanted = ("--policy", args.policy) if args.command == "staff" else ("--template", args.template)
     problem = scenario.unknown_policies([wanted]) if wanted is not None else None
     if problem:
@@ -380,11 +381,11 @@ def run_command(scenario, args, command_line: str) -> int:
     if problem:
         return _fail(problem)
     if args.command == "staff":
-        return _staff(scenario, args, command_line)
-    return _breakeven(scenario, args, command_line)
+        return _staff(scenario, args, settings, command_line)
+    return _breakeven(scenario, args, settings, command_line)
 
 
-def _staff(scenario, args, command_line: str) -> int:
+def _staff(scenario, args, settings, command_line: str) -> int:
     from sim.files.export import provenance_record
     from sim.present.studies import render_staffing
     from sim.studies.staffing import METHODS, POOLED, StaffingError, staffing_requirements
@@ -409,12 +410,10 @@ def _staff(scenario, args, command_line: str) -> int:
             service_level=args.service_level,
             max_occupancy=args.max_occupancy,
             max_agents=args.max_agents,
+            settings=settings,
             isa_options={
                 "criterion": args.criterion,
                 "alpha": args.alpha,
-                "replications": scenario.replications,
-                "seed": scenario.seed,
-                "workers": args.workers,
                 "on_iteration": report,
             },
         )
@@ -440,7 +439,7 @@ def _staff(scenario, args, command_line: str) -> int:
 # --------------------------------------------------------------- breakeven
 
 
-def _breakeven(scenario, args, command_line: str) -> int:
+def _breakeven(scenario, args, settings, command_line: str) -> int:
     from sim.files.export import provenance_record
     from sim.present.studies import render_breakeven
     from sim.studies.breakeven import BreakEvenError, breakeven, share_meaning, what
@@ -452,12 +451,8 @@ def _breakeven(scenario, args, command_line: str) -> int:
                 kind=args.kind,
                 template=args.template,
                 values=args.values,
-                replications=scenario.replications,
-                seed=scenario.seed,
-                workers=args.workers,
-                confidence=args.confidence,
+                settings=settings.replace(progress=update),
                 resolution=args.resolution,
-                progress=lambda batch, done, total: update(done, total, f"batch {batch}"),
             )
         except BreakEvenError as exc:
             return _fail(option_message(exc, _BREAKEVEN_OPTIONS))

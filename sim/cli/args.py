@@ -30,17 +30,18 @@ class Parser(argparse.ArgumentParser):
 
 @contextmanager
 def progress_bar():
-    """A progress callback ``(done, total, label=None)`` drawing a bar on stderr.
+    """A progress callback (``sim.runs.settings.ProgressEvent``) drawing a bar on stderr.
 
-    The bar shows only on a terminal and only for runs longer than a second.
+    The bar shows only on a terminal and only for runs longer than a second;
+    a study of several stages names the one running.
     """
     bar = tqdm(desc="simulating", unit="run", delay=1.0, file=sys.stderr, leave=False, disable=None)
 
-    def update(done: int, total: int, label: str | None = None) -> None:
-        if label:
-            bar.set_description(label)
-        bar.total = total
-        bar.n = done
+    def update(event) -> None:
+        if event.stage:
+            bar.set_description(event.stage)
+        bar.total = event.total
+        bar.n = event.done
         bar.refresh()
 
     try:
@@ -49,19 +50,27 @@ def progress_bar():
         bar.close()
 
 
-def with_run_options(scenario, args):
-    """(the scenario with --replications/--seed applied, None), or (None, the problems named as those options).
+# The run settings' arguments as the command line spells them.
+RUN_OPTIONS = {"replications": "--replications", "seed": "--seed", "workers": "--workers",
+               "precision": "--precision", "max_replications": "--max-replications", "confidence": "--confidence"}
 
-    The bounds are the Scenario model's (``sim.model.knobs.with_run_settings``); every command that takes
-    the two options applies them here.
+
+def run_settings(args):
+    """(the ``RunSettings`` the command's options ask for, None), or (None, the problem named as its option).
+
+    Every command that runs replications builds its settings here, from
+    whichever of ``--replications``, ``--seed``, ``--workers``, ``--precision``,
+    ``--max-replications`` and ``--confidence`` it offers (an option not given keeps the
+    setting's default: the scenario's replications and seed). The bounds are
+    checked by ``RunSettings`` (the Scenario's own, for replications and seed).
     """
-    from sim.model.knobs import with_run_settings
-    from sim.model.validation import ScenarioError
+    from sim.runs.settings import RunSettings
 
+    given = {name: getattr(args, name) for name in RUN_OPTIONS if getattr(args, name, None) is not None}
     try:
-        return with_run_settings(scenario, replications=args.replications, seed=args.seed), None
-    except ScenarioError as exc:
-        return None, "; ".join(f"--{line}" for line in exc.problems)
+        return RunSettings(**given), None
+    except ArgumentError as exc:
+        return None, option_message(exc, RUN_OPTIONS, args)
 
 
 def option_message(exc: ArgumentError, options: dict[str, str], args=None) -> str:

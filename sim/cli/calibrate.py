@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, number
+from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, number, run_settings
 from sim.studies.choices import CALL_LOG_FORMATS
 
 COMMANDS = ("calibrate",)
@@ -51,12 +51,15 @@ def run_command(args: argparse.Namespace, progress_bar) -> int:
     if args.replications < 2:
         print("error: --replications: must be at least 2 (the backtest's band needs a spread)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    settings, problem = run_settings(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     with progress_bar() as update:
         try:
             cal = calibrate(args.log, args.out, format=args.format, columns=args.columns,
                             interval_min=args.interval_min, weeks=args.weeks, staffing=args.staffing,
-                            target_s=args.target_s, replications=args.replications, seed=args.seed,
-                            progress=lambda frac, label: update(int(frac * 100), 100, label))
+                            target_s=args.target_s, settings=settings.replace(progress=update))
         except CallLogError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -46,14 +46,12 @@ from sim.cli.args import (
     Parser,
     integer,
     number,
-    option_message,
     prepare_out,
     progress_bar,
+    run_settings,
     whole_number,
-    with_run_options,
     workers_count,
 )
-from sim.errors import ArgumentError
 from sim.runs import DEFAULT_MAX_REPLICATIONS
 
 # The model, the runner and the writers are imported where a command uses them: ``erlang`` and ``--help``
@@ -185,9 +183,6 @@ def _check_baseline(scenario, args) -> str | None:
     return None
 
 
-RUN_OPTIONS = {"precision": "--precision", "max_replications": "--max-replications", "replications": "--replications"}
-
-
 def _run(scenario, args, command_line: str) -> int:
     from sim.files.export import OutputFolderError, written_files
     from sim.present.terminal import render_comparison, render_summary
@@ -196,7 +191,7 @@ def _run(scenario, args, command_line: str) -> int:
     from sim.runs.stats import ROUGH_BELOW
     from sim.studies.comparison import comparison_tables
 
-    scenario, problem = with_run_options(scenario, args)
+    settings, problem = run_settings(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -210,15 +205,11 @@ def _run(scenario, args, command_line: str) -> int:
     try:
         with progress_bar() as progress:
             results, _ = run_checked(
-                scenario, policies=args.policy, workers=args.workers, allow_large=args.allow_large,
-                progress=progress, on_warning=lambda line: _warn([line]),
-                precision=args.precision, max_replications=args.max_replications,
+                scenario, policies=args.policy, settings=settings.replace(progress=progress),
+                allow_large=args.allow_large, on_warning=lambda line: _warn([line]),
             )
     except RunTooLarge as exc:
         print(f"error: {exc.message('--allow-large')}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ArgumentError as exc:  # the runner's own checks (precision, max_replications), named as options
-        print(f"error: {option_message(exc, RUN_OPTIONS, args)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except NonFiniteResult as exc:
         print(f"error: {exc}", file=sys.stderr)

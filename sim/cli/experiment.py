@@ -28,6 +28,7 @@ def add_parsers(sub, whole_number) -> None:
 def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> int:
     """Exit code: 0 done, 2 a bad experiment file, folder or option, or points over the size limits."""
     # Imported here, not at the top: parsing the command line must not load SALib, dask and the model.
+    from sim.runs.settings import RunSettings
     from sim.runs.size_guard import RunTooLarge
     from sim.studies.uncertainty.analysis import analyse
     from sim.studies.uncertainty.execute import run_experiment
@@ -37,8 +38,9 @@ def run_command(args: argparse.Namespace, command_line: str, progress_bar) -> in
         if args.command == "experiment":
             experiment = load_experiment(args.file)
             with progress_bar() as progress:
-                runs = run_experiment(experiment, args.out, workers=args.workers, dask=args.dask,
-                                      progress=progress, command=command_line, allow_large=args.allow_large)
+                settings = RunSettings(workers=args.workers, progress=progress)
+                runs = run_experiment(experiment, args.out, settings=settings, dask=args.dask, command=command_line,
+                                      allow_large=args.allow_large)
             keys = runs[["point", "replication"]].drop_duplicates().shape[0] if len(runs) else 0
             print(f"{experiment.spec.name}: {keys} runs finished in {args.out}/ "
                   f"({experiment.spec.design.kind}, {len(experiment.spec.factors)} factors); "

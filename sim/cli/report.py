@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, with_run_options, workers_count
+from sim.cli.args import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, integer, run_settings, workers_count
 
 if TYPE_CHECKING:
     from sim.model.scenario import Scenario
+    from sim.runs.settings import RunSettings
     from sim.studies.evidence import Evidence
 
 COMMANDS = ("report",)
@@ -57,27 +58,31 @@ class Report:
 
 
 def build_report(scenario: Scenario | str | Path, *, experiment: str | Path | None = None,
-                 replications: int | None = None, seed: int | None = None, workers: int = 1,
-                 base: Scenario | None = None, source: str = "", command: str | None = None, progress=None,
-                 oat_replications: int | None = None, results=None, frontier=None) -> Report:
+                 settings: RunSettings | None = None, base: Scenario | None = None, source: str = "",
+                 command: str | None = None, oat_replications: int | None = None, results=None,
+                 frontier=None) -> Report:
     """Gather the evidence of ``scenario`` (a Scenario or a file) and render it.
 
-    ``replications``/``seed`` override the scenario's, as ``sim.run`` does;
-    the other arguments are ``sim.studies.evidence.gather_evidence``'s and
-    ``sim.present.report.render_report``'s. ``progress(stage, done, total)``.
+    ``settings``: replications and seed (overriding the scenario's, as
+    ``sim.run`` does; the report shows the scenario as run), workers, and
+    progress stage by stage (``ProgressEvent.stage``; ``total`` 0 where a
+    stage's runs are not counted). The other arguments are
+    ``sim.studies.evidence.gather_evidence``'s and ``sim.present.report.render_report``'s.
     """
     from sim.version import __version__
     from sim.files.scenario_io import load_scenario
     from sim.model.knobs import with_run_settings
     from sim.model.scenario import Scenario
     from sim.present.report import render_report
+    from sim.runs.settings import RunSettings
     from sim.studies.evidence import OAT_REPLICATIONS, gather_evidence
 
     if not isinstance(scenario, Scenario):
         source = source or str(scenario)
         scenario = load_scenario(scenario)
-    scenario = with_run_settings(scenario, replications=replications, seed=seed)
-    evidence = gather_evidence(scenario, experiment=experiment, workers=workers, progress=progress,
+    settings = settings or RunSettings()
+    scenario = with_run_settings(scenario, replications=settings.replications, seed=settings.seed)
+    evidence = gather_evidence(scenario, experiment=experiment, settings=settings.replace(replications=None, seed=None),
                                oat_replications=OAT_REPLICATIONS if oat_replications is None else oat_replications,
                                results=results, frontier=frontier)
     t = time.perf_counter()
@@ -87,20 +92,20 @@ def build_report(scenario: Scenario | str | Path, *, experiment: str | Path | No
 
 
 def report(scenario: Scenario | str | Path, out: str | Path | None = None, *, experiment: str | Path | None = None,
-           replications: int | None = None, seed: int | None = None, workers: int = 1,
-           base: Scenario | None = None, source: str = "", command: str | None = None, progress=None) -> Path | str:
+           settings: RunSettings | None = None, base: Scenario | None = None, source: str = "",
+           command: str | None = None) -> Path | str:
     """``sim.report``: build the evidence report of ``scenario``; write it to ``out`` (whole or not at all) and
     return the path; without ``out`` return the HTML text.
 
     ``experiment``: a folder of ``sim.experiment`` whose tornado and verdict map
     go into section 5 (without it a small one-at-a-time experiment is run).
     ``base``: the scenario as loaded, when ``scenario`` is an edited copy: the
-    differences are listed as edits.
+    differences are listed as edits. ``settings``: as ``build_report``'s.
     """
     from sim.files.export import write_text_whole
 
-    built = build_report(scenario, experiment=experiment, replications=replications, seed=seed, workers=workers,
-                         base=base, source=source, command=command, progress=progress)
+    built = build_report(scenario, experiment=experiment, settings=settings, base=base, source=source,
+                         command=command)
     return built.html if out is None else write_text_whole(built.html, Path(out))
 
 
@@ -162,7 +167,9 @@ def stage_progress(stream=None, every_s: float = 10.0):
                 if state["stage"] is not None and time.monotonic() - state["printed"] >= every_s:
                     line(f"{state['stage']}: {state['counted'] or 'still at work'}")
 
-    def update(stage: str, done: int | None = None, total: int | None = None) -> None:
+    def update(event) -> None:  # a ProgressEvent (sim.runs.settings); total 0: the stage's runs are not counted
+        stage = event.stage or "working"
+        done, total = (event.done, event.total) if event.total else (None, None)
         new = stage != state["stage"]
         if new:
             state["stage"] = stage
@@ -203,7 +210,7 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
     from sim.runs.size_guard import RunTooLarge
     from sim.studies.uncertainty import ExperimentError
 
-    scenario, problem = with_run_options(scenario, args)
+    settings, problem = run_settings(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -215,8 +222,8 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
         print(f"warning: {line}", file=sys.stderr)
     try:
         with stage_progress() as progress:
-            built = build_report(scenario, experiment=args.experiment, workers=args.workers, source=str(args.scenario),
-                                 command=command_line, progress=progress)
+            built = build_report(scenario, experiment=args.experiment, settings=settings.replace(progress=progress),
+                                 source=str(args.scenario), command=command_line)
     except ExperimentError as exc:
         print(f"error: --experiment: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

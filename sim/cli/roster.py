@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.args import prepare_out, progress_bar, with_run_options, workers_count
+from sim.cli.args import prepare_out, progress_bar, run_settings, workers_count
 from sim.present.formatting import fmt_ci, fmt_difference, fmt_money, fmt_value
 from sim.studies.choices import PLAN_POLICY, REQUIREMENT_METHODS
 
@@ -69,6 +69,7 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
         return _guarantee(scenario, args, command_line)
     from sim.files.export import provenance_record, write_folder
     from sim.runs.runner import run
+    from sim.runs.settings import RunSettings
     from sim.runs.size_guard import RunTooLarge
     from sim.studies.planning import PlanningError, plan_roster
 
@@ -91,7 +92,7 @@ def run_command(scenario, args: argparse.Namespace, command_line: str) -> int:
     out = args.out
     # The final comparison meets the scenario's own customers (its seed), so a policy's figures here are those
     # `compare` prints at the same replications; the repair rounds ran on fresh seeds of their own.
-    comparison = run(result.scenario, replications=plan.repair.replications, seed=scenario.seed)
+    comparison = run(result.scenario, settings=RunSettings(replications=plan.repair.replications, seed=scenario.seed))
     compare = comparison.compare()
     record = provenance_record(command_line, scenario, plan=plan.model_dump(mode="json"), holds=result.holds,
                                cost_per_week=result.solution.cost_per_week, gap=result.solution.gap,
@@ -183,7 +184,7 @@ def _guarantee(scenario, args, command_line: str) -> int:
     from sim.studies.planning import PLAN_POLICY, PlanningError
     from sim.studies.staffing import StaffingError
 
-    scenario, problem = with_run_options(scenario, args)
+    settings, problem = run_settings(args)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -198,8 +199,7 @@ def _guarantee(scenario, args, command_line: str) -> int:
             print(f"error: {problem}", file=sys.stderr)
             return 2
         with progress_bar() as progress:
-            study = guarantee_study(scenario, plan, workers=args.workers,
-                                    progress=lambda done, total: progress(done, total, "planning the roster"))
+            study = guarantee_study(scenario, plan, settings=settings.replace(progress=progress))
     except (PlanningError, StaffingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -219,7 +219,7 @@ _ENTRIES = (
            "Incidents never reaching a human (share)", rate=("unreached", "incidents")),
     _entry("attempts_per_unreached", "number", "ratio", "attempts per incident that never reached a human",
            "Attempts per incident never reaching a human", rate=("unreached_attempts", "unreached")),
-    _entry("busy_tone_share", "share", "ratio", "busy_tone / attempts", "Attempts hearing a busy tone",
+    _entry("busy_tone_share", "share", "ratio", "busy_tone / attempts", "Busy tone: every line taken (of attempts)",
            rate=("busy_tone", "attempts"), compared=True, short="busy tone"),
     _entry("queue_full_share", "share", "ratio", "queue_full / attempts", "Attempts turned away by a full queue",
            rate=("queue_full", "attempts")),

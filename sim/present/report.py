@@ -196,6 +196,8 @@ def verdict_paragraphs(comparison, labels: dict[str, str]) -> list[dict]:
     out = []
     others = [p for p in comparison.policies if p != baseline] or [baseline]
     service = comparison.service
+    tones = comparison.summary[(comparison.summary.metric == "busy_tone_share")
+                               & (comparison.summary.contact_type == "all")].set_index("policy")
     for policy in others:
         rows = compare[(compare.policy == policy) & (compare.contact_type == "all")].set_index("metric")
         em = compare[(compare.policy == policy) & (compare.contact_type == "emergency")].set_index("metric")
@@ -250,6 +252,11 @@ def verdict_paragraphs(comparison, labels: dict[str, str]) -> list[dict]:
         elif not has_emergency:
             parts.append(Markup("The scenario has no emergency contact type, so no guarantee applies and no "
                                 "incident is an emergency."))
+        if (tones["mean"] > 0).any():  # some policy's lines ran out: say how often, beside the service figures
+            tone = tones.loc[policy]
+            parts.append(Markup("Attempts met by a busy tone (every phone line taken): {} ({} to {}).").format(
+                *(_fig(tone[c], "share", cur, policy=policy, metric="busy_tone_share", scope="all", column=c)
+                  for c in ("mean", "ci_low", "ci_high"))))
         parts.extend(_service_sentences(service[service["policy"] == policy], comparison.collapse_rule))
         if comparison.n_replications < comparison.rough_below:
             parts.append(Markup(
@@ -601,4 +608,5 @@ def _slug(name: str) -> str:
 
 def _python_call(source: str, comparison) -> str:
     target = repr(source) if source else "scenario"
-    return (f"sim.report({target}, 'report.html', replications={comparison.n_replications}, seed={comparison.seed})")
+    return (f"sim.report({target}, 'report.html', "
+            f"settings=sim.RunSettings(replications={comparison.n_replications}, seed={comparison.seed}))")

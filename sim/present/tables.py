@@ -33,6 +33,7 @@ LEVEL_ROWS: tuple[tuple[str, str], ...] = (
     ("bot_cost", "all"),
     ("service_level", "all"),
     ("abandonment", "all"),
+    ("busy_tone_share", "all"),
     ("callback_take_up", "all"),
     ("callback_reach", "all"),
     ("callback_unanswered", "all"),
@@ -79,6 +80,8 @@ def comparison_table(compare: pd.DataFrame, summary: pd.DataFrame, policies: lis
             continue
         if metric.startswith("callback_") and not callbacks:
             continue  # rows of a feature no policy uses would only read "n/a"
+        if metric == "busy_tone_share" and not _any_busy_tone(summary):
+            continue  # no policy's lines ever ran out (or none has lines): the tables stay as without lines
         kind = MEASURES[metric].kind
         row = {"Figure": row_label(metric, scope, currency), "metric": metric}
         for pid in policies:
@@ -135,6 +138,11 @@ def guarantee_table(table: pd.DataFrame, policies: pd.DataFrame, currency: str, 
                 row[words] = fmt_estimate(m["mean"], m["ci_low"], m["ci_high"], kind, currency)
         rows.append(row)
     return pd.DataFrame(rows).set_index("Against") if rows else pd.DataFrame()
+
+
+def _any_busy_tone(summary: pd.DataFrame) -> bool:
+    hit = summary[(summary.metric == "busy_tone") & (summary.contact_type == "all")]
+    return bool((hit["mean"] > 0).any())
 
 
 def _offers_callbacks(summary: pd.DataFrame) -> bool:

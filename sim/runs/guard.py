@@ -31,7 +31,8 @@ from sim.model.measures import MEASURES
 from sim.model.metrics import LIMIT_OUTCOMES
 from sim.model.scenario import Scenario
 from sim.runs.results import Results
-from sim.runs.runner import DEFAULT_MAX_REPLICATIONS, run
+from sim.runs.runner import run
+from sim.runs.settings import RunSettings
 from sim.runs.workers import capped_workers
 
 # Columns that may be NaN, meaning "undefined": the registry's measures that say when (a rate of nothing, a
@@ -128,16 +129,11 @@ def invariant_violations(results: Results) -> list[str]:
 def run_checked(
     scenario: Scenario,
     policies: Sequence[str] | None = None,
-    replications: int | None = None,
-    seed: int | None = None,
     *,
-    workers: int = 1,
+    settings: RunSettings | None = None,
     allow_large: bool = False,
     keep_incidents: str = "emergency",
-    progress: Callable[[int, int], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
-    precision: float | None = None,
-    max_replications: int = DEFAULT_MAX_REPLICATIONS,
 ) -> tuple[Results, list[str]]:
     """``sim.run`` with the guards of the module docstring; returns (results, warnings).
 
@@ -146,15 +142,14 @@ def run_checked(
     estimated for ``max_replications``, the most it may run. Raises
     ``RunTooLarge`` before the run, ``NonFiniteResult`` after it.
     """
+    settings = settings or RunSettings()
     warnings = list(scenario.warnings)
-    n_workers, cap = capped_workers(workers)
+    n_workers, cap = capped_workers(settings.workers)
     if cap:
         warnings.append(f"workers: {cap}")
     for line in warnings if on_warning is not None else ():
         on_warning(line)
-    results = run(
-        scenario, policies, replications, seed, workers=n_workers, keep_incidents=keep_incidents, progress=progress,
-        precision=precision, max_replications=max_replications, allow_large=allow_large,
-    )
+    results = run(scenario, policies, settings=settings.replace(workers=n_workers), keep_incidents=keep_incidents,
+                  allow_large=allow_large)
     check_finite(results)
     return results, warnings

@@ -1,11 +1,10 @@
-"""Running a scenario: replications x policies, on common random numbers.
+"""Running a scenario: replications x policies, on common random numbers, as ``RunSettings`` say.
 
-Seeds: the seed makes a ``SeedSequence`` whose children are the replications
-(child r for replication r, however many run: a precision target's later
+Each replication is made by the one recipe of ``sim.runs.replication``: child
+r of the seed for replication r, however many run (a precision target's later
 batches, or an experiment's runs one replication at a time, extend a study
-without changing its first runs); each replication's child splits into the
-workload stream and the staff-absence stream. Every policy of a replication runs on that one
-workload, so policy differences are paired. A replication's numbers depend
+without changing its first runs), one workload for every policy, so policy
+differences are paired. A replication's numbers depend
 only on the seed and its index, never on the order of execution, so running
 replications in parallel processes gives exactly the sequential results.
 """
@@ -13,103 +12,82 @@ replications in parallel processes gives exactly the sequential results.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from sim.errors import ArgumentError
-from sim.model.engine import latest_outcome_s
 from sim.model.metrics import summarise_run
-from sim.model.roster import build_roster
 from sim.model.scenario import Scenario
-from sim.model.simulation import simulate
 from sim.model.workload import draw_workload
-from sim.runs import DEFAULT_MAX_REPLICATIONS
 from sim.runs.precision import assess, replications_still_needed
+from sim.runs.replication import replication_streams, simulate_policy
 from sim.runs.results import Results
+from sim.runs.settings import RunSettings
 from sim.runs.size_guard import check_run_size
 from sim.runs.stats import ROUGH_BELOW
 from sim.runs.workers import capped_workers, process_pool
-
-Progress = Callable[[int, int], None]
-
-
-def replication_streams(seed: int, replications: int) -> list[tuple[np.random.SeedSequence, np.random.SeedSequence]]:
-    """(workload seed, absence seed) of each replication: the one seeding rule of every experiment."""
-    return [tuple(rep.spawn(2)) for rep in np.random.SeedSequence(seed).spawn(replications)]
 
 
 def run(
     scenario: Scenario,
     policies: Sequence[str] | None = None,
-    replications: int | None = None,
-    seed: int | None = None,
     *,
-    workers: int = 1,
+    settings: RunSettings | None = None,
     keep_incidents: str = "emergency",
-    progress: Progress | None = None,
-    precision: float | None = None,
-    max_replications: int = DEFAULT_MAX_REPLICATIONS,
-    confidence: float = 0.95,
     allow_large: bool = False,
 ) -> Results:
-    """Simulate ``policies`` (default: all of the scenario's) for ``replications`` runs.
+    """Simulate ``policies`` (default: all of the scenario's) as ``settings`` say (``sim.runs.settings``).
 
+    ``settings.replications`` and ``settings.seed`` default to the scenario's.
     A run whose size is over the documented limits (``sim.runs.size_guard``)
     is refused with ``RunTooLarge`` before anything is drawn, unless
     ``allow_large``; with a ``precision`` target the size is that of
     ``max_replications``, the most it may run.
 
-    ``workers`` > 1 runs replications in parallel processes (0: one per core);
-    the results are identical to a sequential run.
+    ``settings.workers`` > 1 runs replications in parallel processes (0: one
+    per core); the results are identical to a sequential run. Progress is
+    counted in policy runs (policies x replications).
 
-    ``precision`` (e.g. 0.05) asks for a relative ``confidence`` half-width on
-    every policy's net effect and emergency guarantee share (sim.runs.precision):
-    ``replications`` is then the first batch, and more are added, on the same
-    seeding rule, until the target is met or ``max_replications`` ran. What
-    was reached is in ``results.meta["precision"]``.
+    ``settings.precision`` (e.g. 0.05) asks for a relative ``confidence``
+    half-width on every policy's net effect and emergency guarantee share
+    (sim.runs.precision): ``replications`` is then the first batch, and more
+    are added, on the same seeding rule, until the target is met or
+    ``max_replications`` ran. What was reached is in ``results.meta["precision"]``.
     """
     # A policy named twice runs once: a repeat would be compared with itself.
     policy_ids = list(dict.fromkeys(policies)) if policies else [p.id for p in scenario.effective_policies]
     for pid in policy_ids:
         scenario.policy(pid)  # raises KeyError naming the known policies
-    n_reps = int(replications if replications is not None else scenario.replications)
-    if n_reps < 1:
-        raise ArgumentError("must be at least 1", "replications", value=n_reps)
-    seed = int(scenario.seed if seed is None else seed)
+    settings = (settings or RunSettings()).for_scenario(scenario)
+    n_reps, seed, precision = settings.replications, settings.seed, settings.precision
+    max_replications = settings.max_replications
     if keep_incidents not in ("emergency", "all", "none"):
         raise ArgumentError("must be 'emergency', 'all' or 'none'", "keep_incidents", value=keep_incidents)
     if precision is not None:
-        if not 0 < precision < 1:
-            raise ArgumentError("must be a relative half-width between 0 and 1 (0.05 = 5%)", "precision",
-                                value=precision)
-        if max_replications < 2:
-            raise ArgumentError("must be at least 2", "max_replications", value=max_replications)
         # A half-width estimated from fewer replications is itself too rough to stop on.
         n_reps = min(max(n_reps, ROUGH_BELOW), max_replications)
     resolved = {pid: scenario.for_policy(pid) for pid in policy_ids}
-    workers = capped_workers(workers)[0]  # 0: one per core; never more than the cores (sim.runs.workers)
+    workers = capped_workers(settings.workers)[0]  # 0: one per core; never more than the cores (sim.runs.workers)
     check_run_size(scenario, policy_ids, max_replications if precision is not None else n_reps, workers,
                    allow_large=allow_large)
 
     def report(done: int, planned: int) -> None:
-        if progress:
-            progress(done * len(policy_ids), planned * len(policy_ids))
+        settings.tell(done * len(policy_ids), planned * len(policy_ids))
 
     report(0, n_reps)
     parts = _replicate_range(scenario, resolved, seed, range(n_reps), keep_incidents, workers, report, n_reps)
     results = _results(scenario, policy_ids, seed, parts)
     if precision is None:
         return results
-    reached = assess(results, precision, confidence, max_replications)
+    reached = assess(results, precision, settings.confidence, max_replications)
     while not reached.met and reached.replications < max_replications:
         first = reached.replications
         planned = first + replications_still_needed(reached, minimum_batch=max(2, workers))
         parts += _replicate_range(scenario, resolved, seed, range(first, planned), keep_incidents, workers,
                                   lambda done, _: report(first + done, planned), planned - first)
         results = _results(scenario, policy_ids, seed, parts)
-        reached = assess(results, precision, confidence, max_replications)
+        reached = assess(results, precision, settings.confidence, max_replications)
     results.meta["precision"] = reached.as_record()
     results.precision = reached
     return results
@@ -221,11 +199,9 @@ def _replicate_shared(scenarios, resolved, replication, streams, keep_incidents)
     out: list[dict[str, list[pd.DataFrame]]] = [
         {"by_type": [], "intervals": [], "agents": [], "incidents": []} for _ in scenarios]
     for pid, policy_scenario in resolved[0].items():
-        # Built once, as far past the horizon as this workload can need (the engine would extend it otherwise).
-        roster = build_roster(policy_scenario, absence_seed, until_s=latest_outcome_s(policy_scenario, workload))
-        log = simulate(policy_scenario, workload, roster)
+        ran = simulate_policy(policy_scenario, workload, absence_seed)
         for mine, own in zip(out, resolved):
-            tables = summarise_run(own[pid], workload, roster, log, keep_incidents)
+            tables = summarise_run(own[pid], workload, ran.roster, ran.log, keep_incidents)
             for name in mine:
                 frame = getattr(tables, name)
                 frame.insert(0, "replication", replication)

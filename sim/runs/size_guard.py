@@ -14,7 +14,9 @@ The estimate, per policy run of one replication:
 - incidents: the expected arrivals over the horizon (busyness has mean 1);
 - attempts: an upper estimate, as if every attempt that may lead to another
   (a redial after giving up, a return after a false bot "resolved") did so
-  with the sum of those probabilities, up to ``redial.max_attempts``;
+  with the sum of those probabilities, up to ``redial.max_attempts``; a bot
+  is in front when the front door says one ever is
+  (``FrontDoor.bot_can_be_in_front``: always on, or in bot-only hours);
 - agent-shifts: the roster as ``sim.model.roster`` builds it, before absence, over
   the horizon and the run-on after it (the roster runs on until the last
   incident has its outcome, at most ``sim.model.engine.MAX_RUN_ON_S``); the run-on
@@ -165,10 +167,8 @@ def estimate_run_size(
     incidents = 0.0
     attempt_floats = 0.0  # incidents x max_attempts x the arrays drawn: the workload's per-attempt numbers
     kept = 0.0  # emergency incidents kept per policy run
-    bot = any(
-        scenario.for_policy(pid).front_door.bot_enabled or scenario.for_policy(pid).front_door.bot_only_hours
-        for pid in policy_ids
-    )
+    # The front door's own answer (bot-only hours included), as the engine and the workload read it.
+    bot = any(scenario.for_policy(pid).front_door.bot_can_be_in_front for pid in policy_ids)
     # Built for every interval of the horizon, warm-up included, then cut (sim.model.metrics).
     rows_per_policy_run = scenario.n_intervals * len(scenario.contact_types)
     for ct in scenario.contact_types:
@@ -218,7 +218,7 @@ def _attempts(scenario: Scenario) -> float:
     for ct in scenario.contact_types:
         n = float(expected_per_interval(scenario, ct).sum())
         again = max(ct.redial.probability, ct.redial.after_busy_probability)  # after a busy tone too
-        if scenario.front_door.bot_enabled:
+        if scenario.front_door.bot_can_be_in_front:  # a false "resolved" brings the customer back
             again += ct.bot.false_resolution_probability
         again = min(again, 1.0)
         m = ct.redial.max_attempts
@@ -229,7 +229,7 @@ def _attempts(scenario: Scenario) -> float:
 
 def _run_on_days(scenario: Scenario) -> int:
     """Whole days the roster is estimated to run on past the horizon (see the module docstring)."""
-    bot = scenario.front_door.bot_enabled
+    bot = scenario.front_door.bot_can_be_in_front
     longest = 0.0
     for ct in scenario.contact_types:
         n = float(expected_per_interval(scenario, ct).sum())

@@ -57,6 +57,7 @@ from pydantic import ValidationError
 from sim.errors import ArgumentError
 from sim.model.knobs import roster_headcount
 from sim.model.scenario import Scenario
+from sim.runs.settings import RunSettings
 from sim.studies.sweep import KINDS, family, sweep
 
 __all__ = ["CRITERIA", "BreakEven", "BreakEvenError", "Finding", "breakeven", "default_values"]
@@ -92,7 +93,6 @@ MEMBER_METRICS = (
 DEFAULT_RESOLUTION = {"staffing": 0.01, "bot_resolve": 0.05}
 
 SweepFn = Callable[..., pd.DataFrame]
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ def default_values(scenario: Scenario, kind: str, template: str) -> list[float]:
     return [round(v, 3) for v in np.linspace(1.0, top, 9)]
 
 
-def _check(scenario: Scenario, kind: str, template: str, values, replications: int, confidence: float) -> None:
+def _check(scenario: Scenario, kind: str, template: str, values, replications: int) -> None:
     if kind not in KINDS:
         raise BreakEvenError(f"must be one of {', '.join(KINDS)}, got {kind!r}", "kind")
     problem = scenario.unknown_policies([template])
@@ -179,8 +179,6 @@ def _check(scenario: Scenario, kind: str, template: str, values, replications: i
         raise BreakEvenError(problem, "template")
     if replications < 2:
         raise BreakEvenError(f"must be at least 2 for a confidence interval, got {replications}", "replications")
-    if not 0 < confidence < 1:
-        raise BreakEvenError(f"must be between 0 and 1 (exclusive), got {confidence!r}", "confidence")
     if kind == "bot_resolve":
         resolved = scenario.for_policy(template)
         door = resolved.front_door
@@ -208,16 +206,12 @@ def _check(scenario: Scenario, kind: str, template: str, values, replications: i
 class _Members:
     """Simulated members, keyed by the scenario they resolve to."""
 
-    def __init__(self, scenario, kind, template, replications, seed, workers, confidence, sweep_fn, progress):
+    def __init__(self, scenario, kind, template, settings: RunSettings, sweep_fn):
         self.scenario = scenario
         self.kind = kind
         self.template = template
-        self.replications = replications
-        self.seed = seed
-        self.workers = workers
-        self.confidence = confidence
+        self.settings = settings
         self.sweep_fn = sweep_fn
-        self.progress = progress
         self.by_key: dict[str, dict] = {}  # scenario key -> record of the member actually simulated
         self.records: dict[float, dict] = {}  # every value tested -> its record
         self.runs: list[pd.DataFrame] = []
@@ -248,17 +242,12 @@ class _Members:
         if fresh:
             self.batches += 1
             batch = f"{self.batches}: {label}"
-            step = None if self.progress is None else (lambda done, total: self.progress(batch, done, total))
             table = self.sweep_fn(
                 self.scenario,
                 self.kind,
                 values=sorted(fresh.values()),
                 template=self.template,
-                replications=self.replications,
-                seed=self.seed,
-                workers=self.workers,
-                confidence=self.confidence,
-                progress=step,
+                settings=self.settings.in_stage(f"batch {batch}"),
             )
             table = table.assign(batch=batch)
             self.runs.append(table)
@@ -329,33 +318,31 @@ def breakeven(
     template: str | None = None,
     values: Sequence[float] | None = None,
     *,
-    replications: int | None = None,
-    seed: int | None = None,
-    workers: int = 1,
-    confidence: float = 0.95,
+    settings: RunSettings | None = None,
     resolution: float | None = None,
     max_rounds: int = 8,
-    progress: Progress | None = None,
     sweep_fn: SweepFn = sweep,
 ) -> BreakEven:
     """Deepest member of the ``kind`` family of ``template`` meeting each criterion (see the module docstring).
 
     ``values``: the coarse grid (default: ``default_values``); bisection then
     refines each bracket to ``resolution`` (staffing 0.01, bot 0.05), at most
-    ``max_rounds`` rounds.
+    ``max_rounds`` rounds. ``settings``: replications (at least 2) and seed
+    (default: the scenario's), workers, the findings' confidence, and
+    progress, reported per batch of members (``stage`` "batch 1: grid", ...).
     ``sweep_fn`` is ``sim.studies.sweep.sweep`` (tests pass a stand-in).
     """
     baseline = scenario.baseline_policy.id
     template = template or baseline
-    n_reps = int(replications if replications is not None else scenario.replications)
-    seed = int(scenario.seed if seed is None else seed)
-    _check(scenario, kind, template, values, n_reps, confidence)
+    settings = (settings or RunSettings()).for_scenario(scenario)
+    n_reps, seed, confidence = settings.replications, settings.seed, settings.confidence
+    _check(scenario, kind, template, values, n_reps)
     resolution = DEFAULT_RESOLUTION[kind] if resolution is None else float(resolution)
     if not resolution > 0:
         raise BreakEvenError(f"must be > 0, got {resolution!r}", "resolution")
     coarse = values if values is not None else default_values(scenario, kind, template)
     grid = sorted({round(float(v), 4) for v in coarse})
-    members = _Members(scenario, kind, template, n_reps, seed, workers, confidence, sweep_fn, progress)
+    members = _Members(scenario, kind, template, settings, sweep_fn)
     members.evaluate(grid, "grid")
     smaller = kind == "staffing"
 

@@ -17,8 +17,9 @@ The command line (``python -m sim report``), the app and ``sim.report`` call
 this one study; the app's Cost of cutting page and its What matters page call
 ``cost_of_cutting_frontier`` and ``read_experiment`` as the report does.
 
-Progress: ``progress(stage, done, total)``, the stage in words, then how many of
-its runs are done (None, None when it starts or its runs are not counted).
+Progress: through ``RunSettings.progress``, one ``ProgressEvent`` per step,
+its ``stage`` the part running in words (``total`` 0 when it starts, or where
+its runs are not counted).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from __future__ import annotations
 import functools
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from sim.model.loss_catalogue import CATALOGUE
 from sim.model.scenario import Scenario
 from sim.runs.guard import run_checked
 from sim.runs.results import Results
+from sim.runs.settings import RunSettings
 from sim.runs.workers import capped_workers
 from sim.studies.agreement import AgreementTable, agreement_table
 from sim.studies.breakeven import CRITERIA, BreakEven, BreakEvenError, breakeven, share_meaning
@@ -45,8 +47,6 @@ from sim.studies.comparison import CONFIDENCE, ComparisonTables, comparison_tabl
 from sim.studies.sweep import COARSE_STAFFING
 from sim.studies.validation import Z, validation_record
 
-# progress(stage, done, total): the stage in words, then how many of its runs are done (None, None: not counted)
-Progress = Callable[[str, "int | None", "int | None"], None]
 AGREEMENT_REPLICATIONS = 200  # days per ContactCenters case: about a second each; docs/validation.md has 1,000
 OAT_REPLICATIONS = 2  # per point of the report's own one-at-a-time experiment: quick, and said to be rough
 
@@ -97,13 +97,15 @@ def gather_evidence(
     scenario: Scenario,
     *,
     experiment: str | Path | None = None,
-    workers: int = 1,
-    progress: Progress | None = None,
+    settings: RunSettings | None = None,
     oat_replications: int = OAT_REPLICATIONS,
     results: Results | None = None,
     frontier: BreakEven | None = None,
 ) -> Evidence:
     """Run what the report needs (module docstring), with the scenario's replications and seed.
+
+    ``settings``: the workers and the progress callback (replications and seed
+    are the scenario's, which the report shows: set them on the scenario).
 
     ``experiment``: a folder of ``sim.experiment`` for section 5 (without it a
     small one-at-a-time experiment of ``oat_replications`` per point is run).
@@ -112,27 +114,27 @@ def gather_evidence(
     running them again when they are of this very scenario, seed and
     replications; otherwise they are ignored and the runs are made.
     """
-    say = progress or (lambda _stage, _done=None, _total=None: None)
+    settings = (settings or RunSettings()).counts_from("the scenario the report shows")
     timings: dict[str, float] = {}
 
-    def stage(text: str):
-        say(text, None, None)
-        return lambda done, total, *_: say(text, done, total)
+    def stage(text: str) -> RunSettings:
+        settings.tell(0, 0, text)
+        return settings.in_stage(text)
 
     t = time.perf_counter()
     if not _same_run(results, scenario):
         # the guards of every run: the size limits before it, finite figures after it
-        results, _ = run_checked(scenario, workers=workers, keep_incidents="emergency",
-                                 progress=stage("comparing the policies"))
-    workers = capped_workers(workers)[0]
+        results, _ = run_checked(scenario, settings=stage("comparing the policies"), keep_incidents="emergency")
+    workers = capped_workers(settings.workers)[0]
+    settings = settings.replace(workers=workers)
     timings["comparison_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
     frontier_note = ""
     if frontier is None or not _same_frontier(frontier, scenario):
         try:
-            frontier = cost_of_cutting_frontier(scenario, scenario.baseline_policy.id, workers=workers,
-                                                progress=stage("tracing the cost-of-cutting frontier"))
+            frontier = cost_of_cutting_frontier(scenario, scenario.baseline_policy.id,
+                                                settings=stage("tracing the cost-of-cutting frontier"))
         except BreakEvenError as exc:
             frontier, frontier_note = None, f"The frontier could not be traced: {exc.detail}."
     timings["frontier_s"] = time.perf_counter() - t
@@ -148,8 +150,7 @@ def gather_evidence(
     timings["agreement_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    tables, what_if = _what_if(scenario, experiment, workers, oat_replications,
-                               stage("asking what could change the verdict"))
+    tables, what_if = _what_if(scenario, experiment, oat_replications, stage("asking what could change the verdict"))
     timings["what_if_s"] = time.perf_counter() - t
 
     loss_evidence, points = _loss_curve_points(scenario)
@@ -165,14 +166,13 @@ def gather_evidence(
 
 
 def cost_of_cutting_frontier(scenario: Scenario, template: str, values: Sequence[float] = COARSE_STAFFING,
-                             workers: int = 1, progress=None) -> BreakEven:
-    """``template``'s roster scaled over ``values`` (the break-even search on this grid, no bisection), with the
-    scenario's replications and seed; raises ``BreakEvenError`` where the model refuses (one replication, say).
+                             settings: RunSettings | None = None) -> BreakEven:
+    """``template``'s roster scaled over ``values`` (the break-even search on this grid, no bisection), at the
+    report's confidence; raises ``BreakEvenError`` where the model refuses (one replication, say).
 
-    ``progress(done, total)`` after each run."""
-    return breakeven(scenario, "staffing", template, values=list(values), max_rounds=0, workers=workers,
-                     confidence=CONFIDENCE,
-                     progress=None if progress is None else (lambda _batch, done, total: progress(done, total)))
+    ``settings``: replications and seed (unset: the scenario's), workers, progress after each run."""
+    return breakeven(scenario, "staffing", template, values=list(values), max_rounds=0,
+                     settings=(settings or RunSettings()).replace(confidence=CONFIDENCE))
 
 
 def read_experiment(folder: str | Path, *, write_analysis: bool = False) -> ExperimentRead:
@@ -214,17 +214,17 @@ def _same_frontier(search: BreakEven, scenario: Scenario) -> bool:
 @functools.lru_cache(maxsize=2)
 def _validation(workers: int) -> pd.DataFrame:
     """The validation record: the same cases and seed for every report, so made once per process."""
-    return validation_record(workers=workers)
+    return validation_record(RunSettings(workers=workers))
 
 
 @functools.lru_cache(maxsize=1)
 def _agreement() -> AgreementTable:
     """The ContactCenters part of the agreement table: the same cases and seed for every report, so made once
     per process."""
-    return agreement_table(AGREEMENT_REPLICATIONS, erlang=False, time_varying_case=False)
+    return agreement_table(RunSettings(replications=AGREEMENT_REPLICATIONS), erlang=False, time_varying_case=False)
 
 
-def _what_if(scenario: Scenario, folder, workers: int, replications: int, progress=None) -> tuple[dict | None, dict]:
+def _what_if(scenario: Scenario, folder, replications: int, settings: RunSettings) -> tuple[dict | None, dict]:
     """Section 5's tables (``sim.studies.uncertainty.analyse``) and what they come from."""
     from sim.studies.uncertainty import analyse, run_experiment
     from sim.studies.uncertainty.defaults import default_experiment_all
@@ -239,7 +239,8 @@ def _what_if(scenario: Scenario, folder, workers: int, replications: int, progre
                if len(scenario.effective_policies) < 2 else "no uncertain input of the usual kind applies")
         return None, {"kind": "none", "why": why}
     with tempfile.TemporaryDirectory(prefix="humanline-report-") as tmp:
-        run_experiment(spec, tmp, workers=workers, progress=progress)
+        # the experiment's own replications and seed: the run settings give only the workers and progress
+        run_experiment(spec, tmp, settings=RunSettings(workers=settings.workers, progress=settings.progress))
         tables = analyse(tmp, write=False)
     return tables, {"kind": "quick", "name": spec.spec.name, "replications": replications, "seed": spec.spec.seed,
                     "factors": [f.path for f in spec.spec.factors]}

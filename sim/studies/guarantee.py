@@ -31,6 +31,7 @@ import pandas as pd
 
 from sim.model.scenario import Scenario
 from sim.runs.results import Results
+from sim.runs.settings import RunSettings
 from sim.studies.planning import PLAN_POLICY, Plan, PlanResult, default_plan, plan_roster, roster_size
 from sim.studies.roster_table import scheduled_on_duty, scheduled_wages
 
@@ -58,35 +59,36 @@ class GuaranteeStudy:
     confidence: float = 0.95
 
 
-def guarantee_study(scenario: Scenario, plan: Plan | None = None, *, replications: int | None = None,
-                    seed: int | None = None, workers: int = 1, confidence: float = 0.95,
-                    progress=None) -> GuaranteeStudy:
+def guarantee_study(scenario: Scenario, plan: Plan | None = None, *,
+                    settings: RunSettings | None = None) -> GuaranteeStudy:
     """Plan the cheapest roster keeping the guarantee and set it against every policy (module docstring).
 
     ``plan``: shift templates and settings; without it the default templates with ``requirement_for:
-    emergency``. ``replications``/``seed``: of the comparison (default the scenario's).
+    emergency``. ``settings``: replications and seed of the comparison (default the scenario's; the
+    plan's checks have their own, ``plan.repair``), workers, the intervals' confidence, and progress in
+    two stages, "planning the roster" and "comparing the policies".
     """
+    settings = settings or RunSettings()
     plan = plan or default_plan(scenario).model_copy(update={"requirement_for": "emergency"})
-    result = plan_roster(scenario, plan, progress=progress)
-    results, table, policies = guarantee_comparison(result.scenario, replications=replications or scenario.replications,
-                                                    seed=scenario.seed if seed is None else seed, workers=workers,
-                                                    confidence=confidence)
+    planning = RunSettings(workers=settings.workers, progress=settings.progress).in_stage("planning the roster")
+    result = plan_roster(scenario, plan, planning)
+    results, table, policies = guarantee_comparison(result.scenario,
+                                                    settings=settings.in_stage("comparing the policies"))
     return GuaranteeStudy(plan=result, results=results, table=table, policies=policies,
-                          requirement=result.requirement.describe(scenario), confidence=confidence)
+                          requirement=result.requirement.describe(scenario), confidence=settings.confidence)
 
 
-def guarantee_comparison(planned: Scenario, *, replications: int | None = None, seed: int | None = None,
-                         workers: int = 1, confidence: float = 0.95, progress=None
+def guarantee_comparison(planned: Scenario, *, settings: RunSettings | None = None
                          ) -> tuple[Results, pd.DataFrame, pd.DataFrame]:
     """Step 2 of the module docstring for a roster already planned: ``planned`` holds it as policy
     ``PLAN_POLICY`` beside the scenario's own policies. Returns the run, ``GuaranteeStudy.table`` and
-    ``GuaranteeStudy.policies``. The app's *Plan a roster* page calls it on the roster it planned."""
+    ``GuaranteeStudy.policies``. The app's *Plan a roster* page calls it on the roster it planned.
+    ``settings``: replications and seed (default the planned scenario's), workers, confidence, progress."""
     from sim.runs.runner import run
 
-    results = run(planned, replications=replications or planned.replications,
-                  seed=planned.seed if seed is None else seed, workers=workers, keep_incidents="emergency",
-                  progress=progress)
-    compare = results.compare(baseline=PLAN_POLICY, confidence=confidence)
+    settings = settings or RunSettings()
+    results = run(planned, settings=settings, keep_incidents="emergency")
+    compare = results.compare(baseline=PLAN_POLICY, confidence=settings.confidence)
     rows = []
     for policy in results.policies:
         if policy == PLAN_POLICY:
@@ -99,7 +101,7 @@ def guarantee_comparison(planned: Scenario, *, replications: int | None = None, 
             low, high = (r["ci_low"], r["ci_high"]) if sign > 0 else (-r["ci_high"], -r["ci_low"])
             rows.append({"policy": policy, "measure": measure, "mean": sign * r["difference"], "ci_low": low,
                          "ci_high": high, "n": int(r["n"])})
-    return results, pd.DataFrame(rows), _policies(planned, results, confidence)
+    return results, pd.DataFrame(rows), _policies(planned, results, settings.confidence)
 
 
 def _policies(planned: Scenario, results: Results, confidence: float) -> pd.DataFrame:

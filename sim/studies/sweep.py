@@ -19,7 +19,8 @@ import pandas as pd
 
 from sim.model.scenario import Policy, Scenario
 from sim.runs.results import SAVINGS
-from sim.runs.runner import Progress, run
+from sim.runs.runner import run
+from sim.runs.settings import RunSettings
 from sim.studies.choices import KINDS
 
 Kind = Literal["staffing", "bot_resolve"]
@@ -75,14 +76,11 @@ def sweep(
     kind: Kind,
     values: Sequence[float],
     template: str | None = None,
-    replications: int | None = None,
-    seed: int | None = None,
-    *,
-    workers: int = 1,
-    confidence: float = 0.95,
-    progress: Progress | None = None,
+    settings: RunSettings | None = None,
 ) -> pd.DataFrame:
-    """Run the baseline and every family member; one row per member x metric.
+    """Run the baseline and every family member as ``settings`` say; one row per member x metric.
+
+    Intervals are at ``settings.confidence``.
 
     Columns: value, policy, metric, scope, mean, ci_low, ci_high, n, and
     (savings: paired against the baseline; levels: the member's own interval)
@@ -97,12 +95,10 @@ def sweep(
     results = run(
         extended,
         policies=[baseline.id, *(m.id for m in members)],
-        replications=replications,
-        seed=seed,
-        workers=workers,
+        settings=settings,
         keep_incidents="none",
-        progress=progress,
     )
+    confidence = (settings or RunSettings()).confidence
     # Savings are differences against the baseline: their intervals are the
     # paired ones. Levels (a member's service level, its share within the
     # guarantee) are claims about the member alone: their own t intervals.

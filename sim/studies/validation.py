@@ -28,6 +28,7 @@ import pandas as pd
 from sim.analytic.erlang import erlang_a_metrics, erlang_c_metrics
 from sim.model.scenario import Scenario
 from sim.runs.runner import run
+from sim.runs.settings import RunSettings
 from sim.runs.stats import t_interval
 
 Z = 4.0  # standard errors: see the module docstring
@@ -95,17 +96,22 @@ def _formula(case: Case) -> dict[str, float]:
             "service_level": a.answered_within_target, "occupancy": a.occupancy}
 
 
-def validation_record(replications: int = 16, seed: int = 2005, cases: tuple[Case, ...] = CASES,
-                      workers: int = 1) -> pd.DataFrame:
+DEFAULT_REPLICATIONS, DEFAULT_SEED = 16, 2005  # the record's own: its cases have no scenario file
+
+
+def validation_record(settings: RunSettings | None = None, cases: tuple[Case, ...] = CASES) -> pd.DataFrame:
     """One row per case x metric: published, formula, simulated mean with its 95% interval, z, agrees.
+
+    ``settings``: replications and seed (unset: ``DEFAULT_REPLICATIONS``, ``DEFAULT_SEED``), workers.
 
     Columns: case, model, inputs, metric, label, kind (for the formatter), published, formula,
     simulated, ci_low, ci_high, n, z (simulated minus published, in standard errors), agrees (|z| <= Z).
     """
+    settings = (settings or RunSettings()).or_defaults(DEFAULT_REPLICATIONS, DEFAULT_SEED)
     rows = []
     for case in cases:
-        results = run(case_scenario(case, replications, seed), replications=replications, seed=seed,
-                      workers=workers, keep_incidents="none")
+        scenario = case_scenario(case, settings.replications, settings.seed)
+        results = run(scenario, settings=settings, keep_incidents="none")
         table = results.per_replication(quantiles=False)
         per_rep = table[table.contact_type == "calls"].set_index("replication")
         occupancy = table[table.contact_type == "all"].set_index("replication")["occupancy"]

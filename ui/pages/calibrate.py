@@ -59,12 +59,13 @@ def _run(text: str, name: str, options: dict):
     """Calibrate in a worker thread and draw its progress meanwhile (a month takes several seconds)."""
     box: dict = {"fraction": 0.0, "label": "starting"}
 
-    def progress(fraction: float, label: str) -> None:
-        box["fraction"], box["label"] = fraction, label
+    def progress(event: sim.ProgressEvent) -> None:
+        box["fraction"], box["label"] = event.fraction, event.stage
 
     def work() -> None:
+        settings = sim.RunSettings(replications=options.pop("replications"), progress=progress)
         try:
-            box["result"] = sim.calibrate(name, text=text, progress=progress, **options)
+            box["result"] = sim.calibrate(name, text=text, settings=settings, **options)
         except Exception as exc:  # handed to the page, which says what went wrong
             box["error"] = exc
 

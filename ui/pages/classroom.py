@@ -309,9 +309,10 @@ def exercises() -> None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _agreement(replications: int, seed: int, with_time_varying: bool):
+    from sim.runs.settings import RunSettings
     from sim.studies.agreement import agreement_table
 
-    return agreement_table(replications, seed, time_varying_case=with_time_varying)
+    return agreement_table(RunSettings(replications=replications, seed=seed), time_varying_case=with_time_varying)
 
 
 def published_cases() -> None:
@@ -321,7 +322,8 @@ def published_cases() -> None:
     st.markdown(
         "Does the simulator get *published* answers right? Each case below was published with its own "
         "figures — the Erlang formulas exactly, the open simulator **ContactCenters** (Université de Montréal) "
-        "with 95% intervals from 1,000 simulated days. humanline runs each case with the case's own rules (a "
+        "with 95% intervals from 1,000 simulated days — and Erlang X, with phone lines and redials, beside the "
+        "simulation of the same centre. humanline runs each case with the case's own rules (a "
         "day that starts empty, what happens to callers still waiting at closing, how *service level* is "
         "counted) and sets its figure beside the published one. **z** is the difference in standard errors of "
         "both uncertainties together; a row *agrees* within 4 (a little more when the days are few: column "
@@ -330,7 +332,7 @@ def published_cases() -> None:
     c1, c2, c3 = st.columns(3)
     reps = int(c1.number_input("Days per ContactCenters case", min_value=20, max_value=1000, value=100, step=20,
                                key="cls_agreement_reps",
-                               help="The Erlang cases run a tenth of this (at least 4 stationary days)."))
+                               help="The Erlang C, A and X cases run a tenth of this (at least 10 stationary days)."))
     seed = int(c2.number_input("Seed", min_value=0, value=1, step=1, key="cls_agreement_seed"))
     with_tv = c3.toggle("Time-varying case too", value=False, key="cls_agreement_tv",
                         help="Feldman, Mandelbaum, Massey & Whitt (2008): iterative staffing against "

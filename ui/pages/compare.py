@@ -53,6 +53,8 @@ view = st.radio("Whose money", ["net_saving", "net_saving_platform"], horizontal
                                        "net_saving_platform": "The platform (only the liability it pays counts)"}[v])
 heads = tables.headline(result, view)
 base_share = next(h for h in heads if h["baseline"])["share_within_guarantee"]["mean"]
+base_tone = next(h for h in heads if h["baseline"])["busy_tone"]["mean"]
+show_busy_tone = any(h["busy_tone"]["mean"] > 0 for h in heads)  # some policy's lines ran out
 if len(heads) == 1:
     st.info("This scenario has a single policy, so there is nothing to compare it with: add policies to the "
             "scenario (or use the Cost of cutting page to cut its staff). Its own figures are in the table below.")
@@ -87,6 +89,15 @@ for h in heads:
                                             f"guarantee (target {100 * result.guarantee_share:g}%).")
                 st.caption("95% CI " + tables.fmt_ci(share["ci_low"], share["ci_high"], "share")
                            + (" (rough)" if share["rough"] else ""))
+            if show_busy_tone:
+                tone = h["busy_tone"]
+                delta = None if pd.isna(base_tone) or pd.isna(tone["mean"]) else (
+                    f"{100 * (tone['mean'] - base_tone):+.1f} pp vs baseline")
+                st.metric("Attempts met by a busy tone", tables.fmt_value(tone["mean"], "share"), delta=delta,
+                          delta_color="inverse", help="Share of all callers' attempts that found every phone line "
+                                                      "taken and never got in (they may redial).")
+                st.caption("95% CI " + tables.fmt_ci(tone["ci_low"], tone["ci_high"], "share")
+                           + (" (rough)" if tone["rough"] else ""))
             mine = service[service["policy"] == h["policy"]]
             if len(mine):
                 # the pooled row where several types are not emergencies, else the one type's

@@ -15,7 +15,10 @@ Sources, one module each:
 - ``sim.studies.validation``: the Erlang C and Erlang A closed forms
   (docs/reference/erlang_cases.md), exact values, one stationary day;
 - ``contactcenters``: ContactCenters' published examples (MMC, MMCAb,
-  CallCC), 1,000 simulated days each, with their intervals;
+  MMCBlocked, MMCClrQ, CallCC, Telethon), 1,000 simulated days each, with
+  their intervals;
+- ``erlang_x``: Erlang X (finite lines, abandonment, redials; its exact
+  Markov chain) beside the simulation of the same centre, stationary;
 - ``time_varying``: Feldman, Mandelbaum, Massey & Whitt (2008): the
   iterative staffing algorithm against per-interval Erlang C on a
   sinusoidal day (a claim about a pattern, judged per interval).
@@ -25,12 +28,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
 
-from sim.studies.agreement import time_varying
+from sim.runs.settings import RunSettings
+from sim.studies.agreement import erlang_x, time_varying
 from sim.studies.agreement.contactcenters import CASES, COMMIT, NOT_EXPRESSIBLE, REPOSITORY, PublishedCase
 from sim.studies.agreement.estimates import (
     Z,
@@ -53,6 +58,8 @@ DEFAULT_SEED = 2023
 # The slower cases run fewer: a stationary 24-hour Erlang day costs ~50 ContactCenters days, and the
 # time-varying case runs the ISA first (its fit on ISA_SHARE of the replications, at least 20).
 ERLANG_SHARE = 0.1
+# A stationary Erlang X day costs ~5 ContactCenters days; more of them make the check of lines and redials sharper.
+ERLANG_X_SHARE = 0.2
 TIME_VARYING_SHARE = 0.2
 ISA_SHARE = 0.1
 
@@ -92,49 +99,75 @@ def _estimate(case_rows: pd.DataFrame, estimator: tuple[str, ...], confidence: f
     return ratio_estimate(case_rows[estimator[1]], case_rows[estimator[2]], confidence)
 
 
+def _row(case: str, source: str, reference: str, measure: str, label: str, unit: str, definition: str,
+         published: Published, ours: Estimate, note: str) -> dict:
+    """One row of the table (COLUMNS): the published figure, ours, and the verdict between them."""
+    z, limit = z_score(ours, published), z_limit(ours, published)
+    return {
+        "case": case, "source": source, "reference": reference, "measure": measure, "label": label, "unit": unit,
+        "definition": definition,
+        "published": published.value,
+        "published_ci_low": math.nan if published.ci_low is None else published.ci_low,
+        "published_ci_high": math.nan if published.ci_high is None else published.ci_high,
+        "published_se": published.se, "published_decimals": published.decimals,
+        "humanline": ours.mean, "humanline_ci_low": ours.ci_low, "humanline_ci_high": ours.ci_high,
+        "humanline_se": ours.se, "replications": ours.n, "z": z, "z_limit": limit, "verdict": verdict(z, limit),
+        "note": note,
+    }
+
+
 def published_case_rows(case: PublishedCase, replications: int, seed: int, workers: int = 1) -> list[dict]:
     """One row per measure of a ContactCenters case; our interval at the published confidence level."""
     days = pd.DataFrame(per_replication(case.scenario, case.counter, replications, seed, workers))
-    rows = []
-    for m in case.measures:
-        ours = _estimate(days, m.estimator, case.confidence)
-        z, limit = z_score(ours, m.published), z_limit(ours, m.published)
-        rows.append({
-            "case": case.case, "source": f"{REPOSITORY} {case.source}; {case.settings}",
-            "reference": m.source, "measure": m.key, "label": m.label, "unit": m.unit, "definition": m.definition,
-            "published": m.published.value, "published_ci_low": m.published.ci_low,
-            "published_ci_high": m.published.ci_high, "published_se": m.published.se,
-            "published_decimals": m.published.decimals,
-            "humanline": ours.mean, "humanline_ci_low": ours.ci_low, "humanline_ci_high": ours.ci_high,
-            "humanline_se": ours.se, "replications": ours.n, "z": z, "z_limit": limit,
-            "verdict": verdict(z, limit), "note": f"{int(case.confidence * 100)}% intervals, as published",
-        })
-    return rows
+    note = f"{int(case.confidence * 100)}% intervals, as published"
+    return [_row(case.case, f"{REPOSITORY} {case.source}; {case.settings}", m.source, m.key, m.label, m.unit,
+                 m.definition, m.published, _estimate(days, m.estimator, case.confidence), note)
+            for m in case.measures]
 
 
 def erlang_rows(replications: int, seed: int, workers: int = 1) -> list[dict]:
     """The closed-form Erlang C and A cases (sim.studies.validation): exact published values, no interval."""
-    record = validation_record(replications=replications, seed=seed, workers=workers)
+    record = validation_record(RunSettings(replications=replications, seed=seed, workers=workers))
     sources = {c.case: c.source for c in ERLANG_CASES}
     rows = []
     for r in record.itertuples():
         half = (r.ci_high - r.ci_low) / 2
         se = half / float(stdtrit(r.n - 1, 0.975)) if r.n > 1 else math.nan
-        ours = Estimate(r.simulated, se, r.ci_low, r.ci_high, r.n)
-        z, limit = z_score(ours, Published(r.published)), z_limit(ours, Published(r.published))
         label, kind = ERLANG_LABELS[r.metric]
-        rows.append({
-            "case": f"{r.case} ({r.model})", "source": f"docs/reference/erlang_cases.md: {sources[r.case]}",
-            "reference": f"docs/reference/erlang_cases.md, {r.model} table, case {r.case}", "measure": r.metric, "label": label, "unit": "seconds" if kind == "seconds" else kind,
-            "definition": ("stationary: one 24-hour day of constant rate and 24-hour shift, the first hour left "
-                           "out as warm-up; answered within 20 s over all offered, abandons against it"
-                           if r.metric == "service_level" else "stationary day, first hour left out"),
-            "published": r.published, "published_ci_low": math.nan, "published_ci_high": math.nan,
-            "published_se": 0.0,
-            "humanline": r.simulated, "humanline_ci_low": r.ci_low, "humanline_ci_high": r.ci_high,
-            "humanline_se": se, "replications": r.n, "z": z, "z_limit": limit, "verdict": verdict(z, limit),
-            "note": "closed form (exact): the combined uncertainty is humanline's alone",
-        })
+        rows.append(_row(
+            f"{r.case} ({r.model})", f"docs/reference/erlang_cases.md: {sources[r.case]}",
+            f"docs/reference/erlang_cases.md, {r.model} table, case {r.case}", r.metric, label,
+            "seconds" if kind == "seconds" else kind,
+            ("stationary: one 24-hour day of constant rate and 24-hour shift, the first hour left "
+             "out as warm-up; answered within 20 s over all offered, abandons against it"
+             if r.metric == "service_level" else "stationary day, first hour left out"),
+            Published(r.published), Estimate(r.simulated, se, r.ci_low, r.ci_high, r.n),
+            "closed form (exact): the combined uncertainty is humanline's alone"))
+    return rows
+
+
+def erlang_x_rows(replications: int, seed: int, workers: int = 1) -> list[dict]:
+    """Erlang X (exact chain) beside the simulation of the same centre with lines and redials (``erlang_x``)."""
+    rows = []
+    for case in erlang_x.CASES:
+        exact = case.formula()
+        counter = partial(erlang_x.counts, agents=case.agents)
+        days = pd.DataFrame(per_replication(erlang_x.case_scenario(case), counter, replications, seed, workers))
+        method = ("exact Markov chain" if exact.method == "exact chain"
+                  else "exact birth-death chain (no redials)" if not case.redial_probability else exact.method)
+        for m in erlang_x.measures_of(case):
+            ours = _estimate(days, m.estimator, 0.95)
+            note = f"formula exact ({method}): the combined uncertainty is humanline's alone"
+            if exact.fixed_point is not None:
+                fixed = Published(erlang_x.formula_value(exact.fixed_point, m.key))
+                note += (f"; Erlang X's fixed point (redials taken as fresh Poisson calls) gives "
+                         f"{fixed.value:.4g}, z = {z_score(ours, fixed):+.1f}")
+            rows.append(_row(
+                f"{case.case} (Erlang X)", f"{erlang_x.CITATION}; {case.title}: {case.settings}",
+                f"sim.analytic.erlang.erlang_x_metrics, case {case.case}", m.key, m.label,
+                "calls" if m.key == "attempts_per_call" else "share",
+                f"{m.definition}; stationary: one 24-hour day, the first {erlang_x.WARMUP_H:g} h left out",
+                Published(erlang_x.formula_value(exact, m.key)), ours, note))
     return rows
 
 
@@ -164,20 +197,25 @@ def time_varying_rows(result: time_varying.TimeVaryingResult) -> list[dict]:
     return rows
 
 
-def agreement_table(replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED, workers: int = 1,
-                    progress=None, *, erlang: bool = True, time_varying_case: bool = True) -> AgreementTable:
-    """Run every expressible case; ``replications`` is the ContactCenters cases' count (the others get a share).
+def agreement_table(settings: RunSettings | None = None, *, erlang: bool = True,
+                    time_varying_case: bool = True) -> AgreementTable:
+    """Run every expressible case as ``settings`` say (unset: ``DEFAULT_REPLICATIONS``, ``DEFAULT_SEED``).
 
-    ``progress(step, total, label)`` is called before each case. ``erlang=False`` or
-    ``time_varying_case=False`` leave those cases out (the evidence report has the Erlang ones already
-    and cannot wait for the time-varying one); the notes then say so.
+    ``settings.replications`` is the ContactCenters cases' count (the others get a share). Progress is
+    reported before each case (``stage``: the case). ``erlang=False`` leaves out the closed-form cases (Erlang
+    C, A and X; the evidence report has the C and A ones already) and ``time_varying_case=False`` the
+    time-varying one (the report cannot wait for it); the notes then say so.
     """
+    settings = (settings or RunSettings()).or_defaults(DEFAULT_REPLICATIONS, DEFAULT_SEED)
+    replications, seed, workers = settings.replications, settings.seed, settings.workers
     erlang_reps = _share(replications, ERLANG_SHARE, 10)
+    erlang_x_reps = _share(replications, ERLANG_X_SHARE, 10)
     tv_reps = _share(replications, TIME_VARYING_SHARE, 10)
     isa_reps = _share(replications, ISA_SHARE, 20)
     steps = [(c.case, lambda c=c: published_case_rows(c, replications, seed, workers)) for c in CASES]
     if erlang:
         steps.append(("Erlang C and A", lambda: erlang_rows(erlang_reps, seed, workers)))
+        steps.append(("Erlang X with lines and redials", lambda: erlang_x_rows(erlang_x_reps, seed, workers)))
     tv_holder: dict = {}
 
     def tv() -> list[dict]:
@@ -188,11 +226,9 @@ def agreement_table(replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAUL
         steps.append(("FMMW 2008 sinusoidal day", tv))
     rows: list[dict] = []
     for i, (label, step) in enumerate(steps):
-        if progress:
-            progress(i, len(steps), label)
+        settings.tell(i, len(steps), label)
         rows.extend(step())
-    if progress:
-        progress(len(steps), len(steps), "done")
+    settings.tell(len(steps), len(steps), "done")
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     missing = pd.DataFrame(list(NOT_EXPRESSIBLE), columns=["case", "published", "source", "reason"])
     missing["source"] = np.where(missing["source"].str.startswith("doc/"), REPOSITORY + " " + missing["source"],
@@ -206,11 +242,23 @@ def agreement_table(replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAUL
         "+ rounding^2); with few replications the limit (column z_limit) is the Student t quantile with the "
         f"same false-alarm rate (about 1 in 16,000 per row), e.g. {t_limit(99):.2f} at 100 replications.",
         f"Replications: {replications} days per ContactCenters case"
-        + (f", {erlang_reps} stationary days per Erlang case" if erlang else " (Erlang cases not run here)")
+        + (f", {erlang_reps} stationary days per Erlang C and A case, {erlang_x_reps} per Erlang X case" if erlang
+           else " (Erlang C, A and X cases not run here)")
         + (f", {tv_reps} sinusoidal days per staffing in the time-varying case (ISA fitted on {isa_reps} "
            f"others; converged: {tv_result.isa_converged}, {tv_result.isa_iterations} iterations)."
            if tv_result else " (time-varying case not run here)."),
     ]
+    if erlang:
+        notes.append(
+            "Erlang X: the formula's exact Markov chain (sim.analytic.erlang.erlang_x_metrics with a redial delay) "
+            "against the simulation of the same centre, every measure per attempt (fresh calls and redials) over "
+            f"the hours after a {erlang_x.WARMUP_H:g}-hour warm-up. Where they cannot agree: humanline caps an "
+            f"incident's attempts at {erlang_x.MAX_ATTEMPTS} (Erlang X has no cap; the share reaching it is below "
+            "1e-40 here), and the loss per fresh call leaves out incidents starting in the last "
+            f"{erlang_x.TAIL_H:g} hours (their redials meet a centre that takes no more fresh calls). Erlang X's "
+            "fixed point, which takes redials for fresh Poisson calls, is not what the rows compare with; each "
+            "redial row's note gives its value and z, which show where that assumption fails (short redial "
+            "delays, congestion).")
     if tv_result:
         notes.append(
             "Time-varying case: humanline's agents finish the call in hand when their slot ends, so the share of "

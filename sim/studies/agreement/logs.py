@@ -17,11 +17,9 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from sim.model.engine import ANSWERED, ATTEMPT_COLUMNS
-from sim.model.roster import build_roster
 from sim.model.scenario import Scenario
-from sim.model.simulation import simulate
 from sim.model.workload import draw_workload
-from sim.runs.runner import replication_streams
+from sim.runs.replication import replication_streams, simulate_policy
 from sim.runs.workers import capped_workers, process_pool
 
 COLUMN = {name: n for n, name in enumerate(ATTEMPT_COLUMNS)}
@@ -29,8 +27,7 @@ COLUMN = {name: n for n, name in enumerate(ATTEMPT_COLUMNS)}
 
 def _one(task) -> dict[str, float]:
     scenario, (workload_seed, absence_seed), measure = task
-    log = simulate(scenario, draw_workload(scenario, workload_seed), build_roster(scenario, absence_seed))
-    return measure(log.attempts)
+    return measure(simulate_policy(scenario, draw_workload(scenario, workload_seed), absence_seed).log.attempts)
 
 
 def per_replication(
@@ -51,10 +48,10 @@ def per_replication(
         yield _one(task)
 
 
-def busy_seconds(attempts: np.ndarray, until_s: float) -> float:
-    """Agent-seconds spent serving within [0, until_s): answered attempts' service clipped at ``until_s``."""
+def busy_seconds(attempts: np.ndarray, until_s: float, from_s: float = 0.0) -> float:
+    """Agent-seconds spent serving within [from_s, until_s): answered attempts' service clipped to it."""
     start = attempts[:, COLUMN["leave_queue_s"]]
     answered = attempts[:, COLUMN["outcome"]] == ANSWERED
     begin = start[answered]
     end = begin + attempts[answered, COLUMN["service_s"]]
-    return float(np.clip(np.minimum(end, until_s) - begin, 0.0, None).sum())
+    return float(np.clip(np.minimum(end, until_s) - np.maximum(begin, from_s), 0.0, None).sum())

@@ -49,6 +49,7 @@ from sim.model.engine import ANSWERED
 from sim.model.scenario import Scenario
 from sim.studies.agreement.estimates import mean_estimate, t_limit
 from sim.studies.agreement.logs import COLUMN, per_replication
+from sim.runs.settings import RunSettings
 from sim.studies.staffing.iterative import iterative_staffing
 
 CITATION = ("Feldman, Mandelbaum, Massey & Whitt (2008), Staffing of time-varying queues to achieve "
@@ -151,8 +152,8 @@ def time_varying_case(replications: int, seed: int, isa_replications: int = 100,
                       workers: int = 1) -> TimeVaryingResult:
     """Staff the sinusoidal day by ISA and by per-interval Erlang C; P(delay) per interval of the cycle for both."""
     base = scenario()
-    isa = iterative_staffing(base, criterion="delay", alpha=ALPHA, replications=isa_replications, seed=seed + 1,
-                             workers=workers)
+    isa = iterative_staffing(base, criterion="delay", alpha=ALPHA,
+                             settings=RunSettings(replications=isa_replications, seed=seed + 1, workers=workers))
     per_cycle = int(CYCLE_H * 60 // INTERVAL_MIN)
     rates = interval_rates_per_h()
     rows, summary = [], []

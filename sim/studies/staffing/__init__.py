@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from sim.model.scenario import Scenario
+from sim.runs.settings import RunSettings
 from sim.studies.staffing.analytic import requirements
 from sim.studies.staffing.inputs import (
     ANALYTIC_METHODS,
@@ -65,9 +66,13 @@ def staffing_requirements(
     service_level: float | None = None,
     max_occupancy: float | None = None,
     max_agents: int = 5000,
+    settings: RunSettings | None = None,
     isa_options: dict | None = None,
 ) -> tuple[pd.DataFrame, IterativeStaffing | None]:
-    """Every requested method in one tidy frame (analytic rows, then 'isa'), and the ISA result if run."""
+    """Every requested method in one tidy frame (analytic rows, then 'isa'), and the ISA result if run.
+
+    ``settings`` are the ISA's run settings (``iterative_staffing``); ``isa_options`` its other arguments.
+    """
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise StaffingError(f"unknown {', '.join(map(repr, unknown))}; choose from: {', '.join(METHODS)}", "method")
@@ -84,7 +89,7 @@ def staffing_requirements(
         )
     isa = None
     if "isa" in methods:
-        isa = iterative_staffing(scenario, policy, max_agents=max_agents, **(isa_options or {}))
+        isa = iterative_staffing(scenario, policy, max_agents=max_agents, settings=settings, **(isa_options or {}))
         frames.append(isa.table)
     table = pd.concat(frames, ignore_index=True)
     table.attrs["policy"] = (isa.policy if isa else frames[0].attrs["policy"])

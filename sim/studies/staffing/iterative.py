@@ -73,11 +73,10 @@ from scipy import special
 from sim.analytic.erlang import square_root_staffing
 from sim.model.engine import ANSWERED, ATTEMPT_COLUMNS
 from sim.model.metrics import first_answer_s, integrate_level
-from sim.model.roster import build_roster
 from sim.model.scenario import Agents, Scenario, StaffingTable
-from sim.model.simulation import simulate
 from sim.model.workload import draw_workload
-from sim.runs.runner import replication_streams
+from sim.runs.replication import replication_streams, simulate_policy
+from sim.runs.settings import RunSettings
 from sim.runs.stats import t_interval
 from sim.runs.workers import capped_workers, process_pool
 from sim.studies.staffing.inputs import (
@@ -149,9 +148,8 @@ class _RunStats:
 
 
 def _run_stats(scenario: Scenario, workload, rep_seed_absence) -> _RunStats:
-    roster = build_roster(scenario, rep_seed_absence)
-    log = simulate(scenario, workload, roster)
-    return _stats_from_log(scenario, workload, log)
+    # One replication as every run makes it (sim.runs.replication): the roster runs on to the run's end.
+    return _stats_from_log(scenario, workload, simulate_policy(scenario, workload, rep_seed_absence).log)
 
 
 def _stats_from_log(scenario: Scenario, workload, log) -> _RunStats:
@@ -308,16 +306,19 @@ def iterative_staffing(
     *,
     criterion: str = "guarantee",
     alpha: float = 0.2,
-    replications: int | None = None,
-    seed: int | None = None,
+    settings: RunSettings | None = None,
     max_iterations: int = 20,
     calibrations: int = 4,
     max_agents: int | None = None,
-    workers: int = 1,
     on_iteration: Callable[[dict], None] | None = None,
     allow_large: bool = False,
 ) -> IterativeStaffing:
     """Per-interval staffing by simulation (see the module docstring for the exact rule).
+
+    ``settings``: the replications every staffing table is simulated over and
+    their seed (default: the policy's scenario's), the workers, and progress:
+    one event per iteration (``stage`` "iteration", counted against
+    ``max_iterations``; a calibration round starts the count again).
 
     ``criterion="guarantee"`` meets the emergency guarantee of the scenario
     (calibrated on the simulated share), ``criterion="delay"`` keeps P(delay)
@@ -338,10 +339,9 @@ def iterative_staffing(
         )
     if not 0 < alpha < 1:  # checked whatever the criterion: a bad value is never silently ignored
         raise StaffingError(f"must be between 0 and 1 (exclusive), got {alpha!r}", "alpha")
-    n_reps = int(replications if replications is not None else resolved.replications)
-    if n_reps < 1:
-        raise StaffingError(f"must be at least 1, got {n_reps}", "replications")
-    seed = int(resolved.seed if seed is None else seed)
+    settings = (settings or RunSettings()).for_scenario(resolved)
+    n_reps, seed = settings.replications, settings.seed
+    workers = capped_workers(settings.workers)[0]  # 0: one per core, as the size guard must count them
     if max_iterations < 1:
         raise StaffingError(f"must be at least 1, got {max_iterations}", "max_iterations")
     if max_agents is not None and max_agents < 0:
@@ -418,6 +418,7 @@ def iterative_staffing(
         history.append(record)
         if on_iteration:
             on_iteration(record)
+        settings.tell(round_iterations, max_iterations, "iteration")
         converged = bool(np.array_equal(proposal, staffing))
         if not converged:
             cycle = next((j for j, old in enumerate(seen) if np.array_equal(proposal, old)), None)

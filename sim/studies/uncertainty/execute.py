@@ -22,7 +22,7 @@ experiment most factors are of that kind.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import as_completed
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from sim.runs.runner import (
     AFTER_THE_RUN_SECTIONS,
     run_replications_shared,
 )
+from sim.runs.settings import RunSettings
 from sim.runs.size_guard import check_run_size
 from sim.runs.workers import capped_workers, process_pool
 from sim.studies.uncertainty.designs import design_points
@@ -49,26 +50,26 @@ LEVELS_ALL = ("agent_cost", "bot_cost", "customer_loss", "churn_cost", "service_
 LEVELS_EMERGENCY = ("share_within_guarantee", "share_reached_human", "mean_time_to_human_s")
 TASKS_PER_WORKER = 4
 
-Progress = Callable[[int, int], None]
-
-
 def run_experiment(
     experiment: Experiment | str | Path,
     out: str | Path,
     *,
-    workers: int = 1,
+    settings: RunSettings | None = None,
     dask: str | None = None,
-    progress: Progress | None = None,
     command: str | None = None,
     allow_large: bool = False,
 ) -> pd.DataFrame:
     """Run every run of ``experiment`` not yet in ``out``; return the whole table of runs.
 
-    ``workers``: processes on this machine (1: this process). ``dask``: the
+    The replications and seed are the experiment file's; ``settings`` gives
+    ``workers``: processes on this machine (1: this process; 0: one per
+    core), and progress, in runs (points x replications). ``dask``: the
     address of a Dask scheduler (``tcp://host:8786``) or ``"local"`` for a
     LocalCluster of ``workers`` processes. Before anything runs, the points
     are put to the size guard (``check_design_size``) unless ``allow_large``.
     """
+    settings = (settings or RunSettings()).counts_from("the experiment file (replications, seed)")
+    workers = settings.workers or capped_workers(0)[0]  # 0: one per core; a Dask cluster may have more
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment)
     folder = Path(out)
@@ -79,15 +80,13 @@ def run_experiment(
     done = finished_keys(folder)
     todo = [k for k in _all_keys(len(design), experiment.spec.replications) if k not in done]
     total = len(design) * experiment.spec.replications
-    if progress:
-        progress(total - len(todo), total)
-    tasks = _tasks(todo, max(1, workers), _simulated_part(experiment, design))
+    settings.tell(total - len(todo), total)
+    tasks = _tasks(todo, workers, _simulated_part(experiment, design))
     finished = total - len(todo)
     for rows in _execute(experiment, design, tasks, workers, dask):
         write_batch(folder, rows)
         finished += rows[KEY].drop_duplicates().shape[0]
-        if progress:
-            progress(finished, total)
+        settings.tell(finished, total)
     return read_runs(folder)
 
 
