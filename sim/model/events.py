@@ -9,7 +9,7 @@ so the priority field is left out) — and the same float arithmetic for the
 due time (``now + delay``), so the sample paths are SimPy's event for event
 (tests/test_preset_digests.py).
 
-What it leaves out is what the contact centre's 400,000 events a run paid
+What it leaves out is what a run's hundreds of thousands of events paid
 for and never used: a method call per step, emptying a callback list and
 checking for a failed event after each one, and the ``now`` property. The
 loop below is the whole event loop of a run.
@@ -25,8 +25,8 @@ class Call:
     """A callback due at a time, with the value it is called about (an attempt, an agent, a tuple).
 
     Called as ``callback(event)``; the callback reads ``event.value``. An event
-    object may be scheduled again once it has run (an agent's end of service,
-    the next arrival): a callback that reuses it only sets its ``value``.
+    object may be scheduled again once it has run (an agent's one end-of-service
+    event serves all its contacts).
     """
 
     __slots__ = ("callback", "value")
