@@ -57,6 +57,7 @@ import gc
 from array import array
 
 import numpy as np
+from simpy.core import NORMAL
 
 # The attempt log's vocabulary, also importable from here (sim.model.metrics and callers read it from the engine).
 from sim.model.attempt_log import (  # noqa: F401
@@ -214,10 +215,10 @@ class ContactCentre:
             if delay < -1e-9 * max(1.0, abs(time_s)):
                 raise ValueError(f"cannot schedule in the past ({time_s} < {self.env.now})")
             delay = 0.0
-        self._schedule(Call(callback, value), delay)
+        self._schedule(Call(callback, value), NORMAL, delay)
 
     def after(self, delay_s: float, callback, value) -> None:
-        self._schedule(Call(callback, value), delay_s)
+        self._schedule(Call(callback, value), NORMAL, delay_s)
 
     # ------------------------------------------------------------- arrivals
     def _start_arrivals(self) -> None:

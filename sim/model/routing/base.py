@@ -43,7 +43,7 @@ class Attempt:
 
 
 class Agent:
-    __slots__ = ("n", "group", "state", "leave_pending", "break_pending", "start_s", "done")
+    __slots__ = ("n", "group", "state", "leave_pending", "break_pending", "start_s", "done", "done_callbacks")
 
     def __init__(self, n, group, start_s, on_service_done):
         self.n = n
@@ -53,8 +53,10 @@ class Agent:
         self.leave_pending = False
         self.break_pending = 0.0
         # An agent has at most one contact in hand, so one end-of-service event
-        # serves all its contacts, scheduled again after it has run.
+        # serves all its contacts: SimPy empties ``callbacks`` once it has run
+        # them and the same list goes back before the event is scheduled again.
         self.done = Call(on_service_done, self)
+        self.done_callbacks = self.done.callbacks
 
 
 def float_view(values: np.ndarray) -> memoryview:

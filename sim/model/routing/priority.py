@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections import deque
 
+from simpy.core import NORMAL
+
 from sim.model.attempt_log import ABANDONED, ANSWERED, BALKED
 from sim.model.routing.base import BUSY, IDLE, Routing, live_head
 
@@ -85,7 +87,9 @@ class PriorityRouting(Routing):
                 centre = self.centre
                 if now > centre.end_s:
                     centre.end_s = now
-                self._schedule(agent.done, service)
+                done = agent.done
+                done.callbacks = agent.done_callbacks
+                self._schedule(done, NORMAL, service)
                 return
         self.centre.open_attempts += 1
         att = self.attempt_type(k, i, 0, idx, now)
@@ -168,7 +172,9 @@ class PriorityRouting(Routing):
         agent.state = BUSY
         service = self.w_service[att.k][att.idx]
         self._finish(att, ANSWERED, now, agent.n, service)
-        self._schedule(agent.done, service)
+        done = agent.done
+        done.callbacks = agent.done_callbacks
+        self._schedule(done, NORMAL, service)
 
     _answer = _serve  # a call answered by an agent, whatever a rule's ``_serve`` does besides
 
