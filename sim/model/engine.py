@@ -265,11 +265,11 @@ class ContactCentre:
         self.at(nxt.arrive_s, self._retry_cb, nxt)
 
     def _on_retry(self, event) -> None:
-        att = event.value
+        att = event.about
         self._begin(att, att.arrive_s)
 
     def _on_retry_limited(self, event) -> None:
-        att = event.value
+        att = event.about
         if self._admit(att, att.arrive_s):
             self._begin(att, att.arrive_s)
 
@@ -348,11 +348,11 @@ class ContactCentre:
             self.at(done + self.menu_s, self._offer_event, att)
 
     def _offer_event(self, event) -> None:
-        self._offer(event.value, self.env.now)
+        self._offer(event.about, self.env.now)
 
     # --------------------------------------------------------------- agents
     def _shift_start(self, event) -> None:
-        agent = event.value
+        agent = event.about
         if self.closed and self.open_attempts == 0:
             return
         self.present[agent] = None
@@ -360,7 +360,7 @@ class ContactCentre:
         self._look_for_work(agent)
 
     def _shift_end(self, event) -> None:
-        agent = event.value
+        agent = event.about
         if agent.state == BUSY:
             agent.leave_pending = True
             self._unlist(agent)  # a rule may keep a busy agent listed (chats): it takes no new work now
@@ -368,7 +368,7 @@ class ContactCentre:
             self.leave(agent)
 
     def _break_start(self, event) -> None:
-        agent, length = event.value
+        agent, length = event.about
         if agent.state == IDLE:
             self.begin_break(agent, length)
         elif agent.state == BUSY:
@@ -383,7 +383,7 @@ class ContactCentre:
         self.at(now + length, self._break_end, agent)
 
     def _break_end(self, event) -> None:
-        agent = event.value
+        agent = event.about
         if agent.state != BREAK:
             return
         if agent.leave_pending:

@@ -28,13 +28,15 @@ class Call(simpy.Event):
     """A callback due at a time: an already-successful event, built without Timeout's checks.
 
     Scheduled through ``Environment.schedule``; SimPy's loop pops it and calls
-    ``callback(event)``, which reads ``event.value``. It is the hot path's
-    only allocation besides the attempt.
+    ``callback(event)``, which reads what it is about (an attempt, an agent, a
+    tuple) from ``event.about``: a plain attribute, where SimPy's ``value`` is
+    a property the hot loop would call hundreds of thousands of times. It is
+    the hot path's only allocation besides the attempt.
     """
 
-    def __init__(self, callback, value):
+    def __init__(self, callback, about):
         self.callbacks = [callback]
-        self._value = value
+        self._value = self.about = about
         self._ok = True
 
 

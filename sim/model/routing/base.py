@@ -71,7 +71,7 @@ class Routing:
 
     - ``offer(attempt, now)``: the attempt reaches the human queue (set its
       ``enqueue_s``): serve it, or it balks, or it waits.
-    - ``service_done(event)``: an agent's end-of-service event (``event.value``
+    - ``service_done(event)``: an agent's end-of-service event (``event.about``
       is the agent); the agent leaves, breaks or looks for work.
     - ``look_for_work(agent)``: an agent becomes available (shift start, break end).
     - ``unlist(agent)``: the agent goes on a break, is due to leave, or leaves:

@@ -132,7 +132,7 @@ class PriorityRouting(Routing):
         att.waiting = False
 
     def _patience_out(self, event) -> None:
-        att = event.value
+        att = event.about
         if att.waiting:
             self._abandon(att)
 
@@ -179,7 +179,7 @@ class PriorityRouting(Routing):
     _answer = _serve  # a call answered by an agent, whatever a rule's ``_serve`` does besides
 
     def service_done(self, event) -> None:
-        agent = event.value
+        agent = event.about
         if agent.leave_pending:
             self._leave(agent)
         elif agent.break_pending:
