@@ -62,6 +62,39 @@ class EventQueue(simpy.Environment):
         first = next(items, None)
         self._pending = None if first is None else (self._now + first[0], NORMAL, next(self._eid), first)
 
+    def run(self, until=None):
+        """Run until no event is left (``until``: SimPy's own loop, which calls ``step``).
+
+        The loop of a run: the stream's pending item when it is due before the
+        heap's first event, else the heap's event, run as ``simpy.Environment.step``
+        runs it. Written out, with the queue in locals, because the method
+        call and attribute lookups per event are a tenth of a run's time. The
+        model has no process to stop (``StopSimulation``), and a failed event
+        raises.
+        """
+        if until is not None:
+            return super().run(until)
+        queue, items, on_item, eid = self._queue, self._items, self._on_item, self._eid
+        pending = self._pending
+        while True:
+            # The pending item and a heap entry never tie: their event ids differ.
+            if pending is not None and (not queue or pending < queue[0]):
+                now = self._now = pending[0]
+                item = pending[3]
+                following = next(items, None)
+                pending = None if following is None else (now + (following[0] - item[0]), NORMAL, next(eid), following)
+                self._pending = pending
+                on_item(item)
+            elif queue:
+                self._now, _, _, event = heappop(queue)
+                callbacks, event.callbacks = event.callbacks, None
+                for callback in callbacks:
+                    callback(event)
+                if not event._ok:
+                    raise RuntimeError(f"a model event failed: {event._value!r}")
+            else:
+                return None
+
     def step(self) -> None:
         """Run the next event: the stream's pending item when it is due before the heap's first, else SimPy's.
 
