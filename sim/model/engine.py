@@ -1,8 +1,8 @@
 """The discrete-event model of the contact centre, for one policy and one replication.
 
-Every event is a callback due at a time (sim.model.events, the part of
-SimPy's event queue the model uses, in SimPy's order), and its callback
-moves the state on. There are no per-customer processes and no
+Every event is a callback due at a time on SimPy's event queue
+(sim.model.events: a SimPy ``Environment`` fed the sorted arrivals beside
+its heap), and its callback moves the state on. There are no per-customer processes and no
 condition events (``request | timeout``), and the sample paths are those of
 the idiomatic process-per-customer SimPy model at several times its speed
 (docs/design.md §6, ``benchmarks/bench_engine.py``).

@@ -3,13 +3,15 @@
 The engine (sim.model.engine) and its routing rule (sim.model.routing) move
 the state on only through callbacks due at a time (``Call``: an
 already-successful SimPy event with one callback), scheduled with SimPy's
-``Environment.schedule`` and run by SimPy's loop in SimPy's order: by time,
-then by the order of scheduling.
+``Environment.schedule`` and run in SimPy's order: by time, then by the
+order of scheduling. ``EventQueue.run`` is SimPy's run loop written out for
+them (a method call and a few attribute lookups fewer per event, a tenth of
+a run's time); with ``until`` it is SimPy's own.
 
 Half of a run's events are arrivals, and they are known, sorted, before it
 starts. ``EventQueue.schedule_stream`` hands them over as one stream: only
 the next arrival is pending, held beside the heap rather than pushed on it,
-and ``step`` takes whichever of the two is due first. Each arrival gets its
+and ``run`` (or ``step``) takes whichever of the two is due first. Each arrival gets its
 place in SimPy's order (an event id) and its due time exactly as if the
 arrival before it had scheduled it when it ran, as the engine did through
 one reused event, so the sample paths are unchanged event for event
