@@ -1,6 +1,6 @@
 """humanline: what does cutting human customer-service agents really cost?
 
-A discrete-event simulation (SimPy) of a contact centre — arrivals, bots,
+A discrete-event simulation of a contact centre — arrivals, bots,
 agents on shifts, impatient customers who redial — that estimates how long
 emergency callers wait for a human and what that costs, per staffing policy.
 

@@ -189,11 +189,7 @@ def private_names_defined(module: Module) -> set[str]:
 
 
 # Private names that are not ours to rename. Keep this short, with the reason.
-ALLOWED_PRIVATE = {
-    # simpy.Event._value: SimPy's own attribute; the engine reads event values directly on its hot path
-    # (sim/model/engine.py, sim/model/routing/), and routing/base.py's light events set it the same way.
-    "_value",
-}
+ALLOWED_PRIVATE: set[str] = set()  # (SimPy's Event._value was one until the engine had its own event queue)
 
 PRIVATE_ELSEWHERE: dict[str, set[str]] = {}  # private name -> the modules that define it
 for _m in MODULES.values():

@@ -1,10 +1,10 @@
 """The discrete-event model of the contact centre, for one policy and one replication.
 
-SimPy is used as the event queue only: every event is a ready-made callback
-event put on SimPy's schedule (``Environment.schedule``), and its callback
-moves the state on. There are no per-customer processes and no
+Every event is a callback due at a time on SimPy's event queue
+(sim.model.events: a SimPy ``Environment`` fed the sorted arrivals beside
+its heap), and its callback moves the state on. There are no per-customer processes and no
 condition events (``request | timeout``), and the sample paths are those of
-the idiomatic process-per-customer model at several times its speed
+the idiomatic process-per-customer SimPy model at several times its speed
 (docs/design.md §6, ``benchmarks/bench_engine.py``).
 
 Flow of one attempt (an incident's first try, a redial, or a return after a
@@ -57,7 +57,6 @@ import gc
 from array import array
 
 import numpy as np
-import simpy
 from simpy.core import NORMAL
 
 # The attempt log's vocabulary, also importable from here (sim.model.metrics and callers read it from the engine).
@@ -75,9 +74,10 @@ from sim.model.attempt_log import (  # noqa: F401
     OUTCOME_NAMES,
     RunLog,
 )
+from sim.model.events import Call, EventQueue
 from sim.model.roster import Roster
 from sim.model.routing import Routing, routing_for
-from sim.model.routing.base import BREAK, BUSY, GONE, IDLE, Call, float_view
+from sim.model.routing.base import BREAK, BUSY, GONE, IDLE, float_view
 from sim.model.scenario import Scenario, in_daily_spans
 from sim.model.workload import TypeWorkload, Workload
 
@@ -100,7 +100,7 @@ class ContactCentre:
         # Every outcome happens by then; the roster is built at least that far (itself when already so).
         self.latest_outcome_s = latest_outcome_s(scenario, workload)
         roster = roster.covering(self.latest_outcome_s)
-        self.env = simpy.Environment()
+        self.env = EventQueue()
         self._schedule = self.env.schedule
         self.horizon_s = scenario.horizon_s
         self.closed = False  # arrivals have stopped
@@ -196,7 +196,6 @@ class ContactCentre:
         finally:
             if gc_was_enabled:
                 gc.enable()
-        self._arrivals = None  # the sorted arrival arrays are not needed past the run
         self.routing.sweep()
         self._dismiss_all(self.end_s)
         log = self._result()
@@ -206,7 +205,7 @@ class ContactCentre:
     def at(self, time_s: float, callback, value) -> None:
         """Schedule ``callback`` at ``time_s``, which the model computed (an arrival plus a bot time, say).
 
-        SimPy's clock reaches the same instants by another float path (now +
+        The clock reaches the same instants by another float path (now +
         delay), so a time computed from an earlier instant plus a zero-length
         step can land a rounding step before ``now``: that is ``now``. Anything
         further in the past is a defect and raises.
@@ -227,12 +226,7 @@ class ContactCentre:
         kinds = np.concatenate([np.full(t.size, k, dtype=np.int32) for k, t in enumerate(self.w_arrival)])
         index = np.concatenate([np.arange(t.size, dtype=np.int32) for t in self.w_arrival])
         order = np.argsort(times, kind="stable")
-        # One pending arrival event at a time keeps the heap small; each
-        # arrival schedules the next one from this iterator of (time, type,
-        # incident), read through memoryviews rather than lists of boxed numbers.
-        self._arrivals = zip(memoryview(times[order]), memoryview(kinds[order]), memoryview(index[order]))
-        # Bound once: the hot path schedules it 100,000s of times. Without a bot
-        # in front, arrivals may take the routing rule's direct path to an agent.
+        # Without a bot in front, arrivals may take the routing rule's direct path to an agent.
         direct = self.routing.direct_arrival
         if self._admit is not None:
             self._arrival_cb = self._on_arrival_limited
@@ -240,38 +234,25 @@ class ContactCentre:
             self._arrival_cb = self._on_arrival
         else:
             self._arrival_cb = direct if direct is not None else self._on_arrival_offered
-        first = next(self._arrivals, None)
-        if first is not None:
-            # One event object carries every arrival in turn (at most one is pending).
-            self._arrival = Call(self._arrival_cb, first)
-            self._arrival_callbacks = self._arrival.callbacks
-            self._schedule(self._arrival, NORMAL, first[0])
+        # (time, type, incident) in time order, read through memoryviews rather than lists of boxed numbers.
+        self.env.schedule_stream(zip(memoryview(times[order]), memoryview(kinds[order]), memoryview(index[order])),
+                                 self._arrival_cb)
 
-    def next_arrival(self, now: float) -> None:
-        following = next(self._arrivals, None)
-        if following is not None:
-            event = self._arrival
-            event._value = following
-            event.callbacks = self._arrival_callbacks
-            self._schedule(event, NORMAL, following[0] - now)
-
-    def _on_arrival(self, event) -> None:
-        now, k, i = event._value
-        self.next_arrival(now)
+    # The arrival callbacks get (time, type, incident) from the event queue's stream (sim.model.events).
+    def _on_arrival(self, arrival) -> None:
+        now, k, i = arrival
         self.open_attempts += 1
         self._begin(self._new_attempt(k, i, 0, i * self.max_attempts[k], now), now)
 
-    def _on_arrival_offered(self, event) -> None:
+    def _on_arrival_offered(self, arrival) -> None:
         """A first attempt when no bot can be in front: straight to the rule's ``offer`` (``_begin`` inlined)."""
-        now, k, i = event._value
-        self.next_arrival(now)
+        now, k, i = arrival
         self.open_attempts += 1
         self._offer(self._new_attempt(k, i, 0, i * self.max_attempts[k], now), now)
 
-    def _on_arrival_limited(self, event) -> None:
+    def _on_arrival_limited(self, arrival) -> None:
         """A first attempt under limits: through the rule's ``admit`` (a line, open hours) before anything else."""
-        now, k, i = event._value
-        self.next_arrival(now)
+        now, k, i = arrival
         self.open_attempts += 1
         att = self._new_attempt(k, i, 0, i * self.max_attempts[k], now)
         if self._admit(att, now):
@@ -284,11 +265,11 @@ class ContactCentre:
         self.at(nxt.arrive_s, self._retry_cb, nxt)
 
     def _on_retry(self, event) -> None:
-        att = event.value
+        att = event.about
         self._begin(att, att.arrive_s)
 
     def _on_retry_limited(self, event) -> None:
-        att = event.value
+        att = event.about
         if self._admit(att, att.arrive_s):
             self._begin(att, att.arrive_s)
 
@@ -367,11 +348,11 @@ class ContactCentre:
             self.at(done + self.menu_s, self._offer_event, att)
 
     def _offer_event(self, event) -> None:
-        self._offer(event.value, self.env.now)
+        self._offer(event.about, self.env.now)
 
     # --------------------------------------------------------------- agents
     def _shift_start(self, event) -> None:
-        agent = event.value
+        agent = event.about
         if self.closed and self.open_attempts == 0:
             return
         self.present[agent] = None
@@ -379,7 +360,7 @@ class ContactCentre:
         self._look_for_work(agent)
 
     def _shift_end(self, event) -> None:
-        agent = event.value
+        agent = event.about
         if agent.state == BUSY:
             agent.leave_pending = True
             self._unlist(agent)  # a rule may keep a busy agent listed (chats): it takes no new work now
@@ -387,7 +368,7 @@ class ContactCentre:
             self.leave(agent)
 
     def _break_start(self, event) -> None:
-        agent, length = event.value
+        agent, length = event.about
         if agent.state == IDLE:
             self.begin_break(agent, length)
         elif agent.state == BUSY:
@@ -402,7 +383,7 @@ class ContactCentre:
         self.at(now + length, self._break_end, agent)
 
     def _break_end(self, event) -> None:
-        agent = event.value
+        agent = event.about
         if agent.state != BREAK:
             return
         if agent.leave_pending:

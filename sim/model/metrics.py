@@ -79,7 +79,7 @@ from sim.model.engine import (
     DIAL_COLUMNS,
     RunLog,
 )
-from sim.model.attempt_log import BUSY_TONE, CLOSED, DISCONNECTED, LEFT_MESSAGE, QUEUE_FULL
+from sim.model.attempt_log import BUSY_TONE, CLOSED, DISCONNECTED, LEFT_MESSAGE, OUTCOME_NAMES, QUEUE_FULL
 from sim.model.roster import Roster
 from sim.model.scenario import Scenario, parse_daily_span
 from sim.model.workload import TypeWorkload, Workload
@@ -145,14 +145,20 @@ def integrate_level(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> 
     return area
 
 
-def first_answer_s(incidents: int, incident: np.ndarray, answer_s: np.ndarray) -> np.ndarray:
+def first_answer_s(incidents: int, incident: np.ndarray, answer_s: np.ndarray,
+                   one_attempt_each: bool = False) -> np.ndarray:
     """Per incident, the first time a human answered it (inf: never), from its answered attempts.
 
     ``incident`` and ``answer_s`` are the incident index and answer time of
     each answered attempt. Time-to-human is this minus the incident's start.
+    ``one_attempt_each``: no incident has a second attempt (no redials or
+    returns), so each is answered at most once and that answer is its first.
     """
     first = np.full(incidents, np.inf)
-    np.minimum.at(first, incident.astype(int), answer_s)
+    if one_attempt_each:
+        first[incident.astype(int)] = answer_s  # the minimum of one number, without the slow ufunc.at
+    else:
+        np.minimum.at(first, incident.astype(int), answer_s)
     return first
 
 
@@ -188,12 +194,15 @@ def summarise_run(
         out, w, off = outcome[sel], wait[sel], offered[sel]
         answered = out == ANSWERED
         gave_up = (out == ABANDONED) | (out == BALKED)
+        counts = np.bincount(out, minlength=len(OUTCOME_NAMES))  # every outcome's count, in one pass
 
-        first_answer = first_answer_s(tw.incidents, inc[answered], a["leave_queue_s"][sel][answered])
+        one_attempt_each = tw.max_attempts == 1  # the attempt arrays hold (incident, attempt): no second one
+        first_answer = first_answer_s(tw.incidents, inc[answered], a["leave_queue_s"][sel][answered],
+                                      one_attempt_each)
         reached = np.isfinite(first_answer) & counted_incident
         tth = first_answer - tw.arrival_s
         n_attempts = np.bincount(inc, minlength=tw.incidents)
-        last_outcome = _last_outcome(inc, a["attempt"][sel], out, tw.incidents)
+        last_outcome = _last_outcome(inc, a["attempt"][sel], out, tw.incidents, one_attempt_each)
         false_resolved = np.bincount(inc[out == BOT_FALSE_RESOLVED], minlength=tw.incidents) > 0
 
         waited = np.where(reached, tth, np.inf)
@@ -221,13 +230,13 @@ def summarise_run(
                 "incidents": int(counted_incident.sum()),
                 "attempts": int(sel.sum()),
                 "bot_sessions": int(a["bot"][sel].sum()),
-                "bot_resolved": int((out == BOT_RESOLVED).sum()),
-                "bot_false_resolved": int((out == BOT_FALSE_RESOLVED).sum()),
-                "blocked": int((out == BLOCKED).sum()),
+                "bot_resolved": int(counts[BOT_RESOLVED]),
+                "bot_false_resolved": int(counts[BOT_FALSE_RESOLVED]),
+                "blocked": int(counts[BLOCKED]),
                 "offered": int(off.sum()),
-                "answered": int(answered.sum()),
-                "abandoned": int(gave_up.sum()),
-                "balked": int((out == BALKED).sum()),
+                "answered": int(counts[ANSWERED]),
+                "abandoned": int(counts[ABANDONED] + counts[BALKED]),
+                "balked": int(counts[BALKED]),
                 "delayed": int((off & ~(answered & (w == 0))).sum()),
                 "answered_within_target": int((answered & (w <= ct.target_s)).sum()),
                 "abandoned_within_target": int((gave_up & (w <= ct.target_s)).sum()),
@@ -240,10 +249,10 @@ def summarise_run(
                 "callback_offered": cb["offered"],
                 "callback_accepted": cb["accepted"],
                 "callback_answered": cb["answered"],
-                "callback_unanswered": int((out == CALLBACK_UNANSWERED).sum()),
+                "callback_unanswered": int(counts[CALLBACK_UNANSWERED]),
                 "callback_calls": cb["calls"],
                 "callback_dial_s": cb["dial_s"],
-                **{name: int((out == code).sum()) for name, code in zip(LIMIT_OUTCOMES, LIMIT_OUTCOME_CODES)},
+                **{name: int(counts[code]) for name, code in zip(LIMIT_OUTCOMES, LIMIT_OUTCOME_CODES)},
                 "agent_cost": float(agent_cost_by_type[k]),
                 "bot_cost": float(bot_cost_by_type[k]),
                 "customer_loss": customer_loss,
@@ -329,9 +338,12 @@ def _callback_counts(scenario: Scenario, workload: Workload, log: RunLog) -> lis
     return out
 
 
-def _last_outcome(inc: np.ndarray, attempt_no: np.ndarray, out: np.ndarray, n: int) -> np.ndarray:
+def _last_outcome(inc: np.ndarray, attempt_no: np.ndarray, out: np.ndarray, n: int,
+                  one_attempt_each: bool = False) -> np.ndarray:
     last = np.full(n, -1)
-    if inc.size:
+    if one_attempt_each:
+        last[inc] = out  # each incident's only outcome is its last: no sort
+    elif inc.size:
         order = np.lexsort((attempt_no, inc))
         last[inc[order]] = out[order]  # later attempts overwrite earlier ones
     return last

@@ -18,23 +18,11 @@ where an arriving contact looks first), so its hot path only indexes lists.
 from __future__ import annotations
 
 import numpy as np
-import simpy
+
+from sim.model.events import Call
 
 # Agent states.
 OFF, IDLE, BUSY, BREAK, GONE = range(5)
-
-
-class Call(simpy.Event):
-    """A callback due at a time: an already-successful event, built without Timeout's checks.
-
-    Scheduled through ``Environment.schedule``; SimPy's loop pops it and calls
-    ``callback(event)``. It is the hot path's only allocation besides the attempt.
-    """
-
-    def __init__(self, callback, value):
-        self.callbacks = [callback]
-        self._value = value
-        self._ok = True
 
 
 class Attempt:
@@ -83,15 +71,16 @@ class Routing:
 
     - ``offer(attempt, now)``: the attempt reaches the human queue (set its
       ``enqueue_s``): serve it, or it balks, or it waits.
-    - ``service_done(event)``: an agent's end-of-service event (``event._value``
+    - ``service_done(event)``: an agent's end-of-service event (``event.about``
       is the agent); the agent leaves, breaks or looks for work.
     - ``look_for_work(agent)``: an agent becomes available (shift start, break end).
     - ``unlist(agent)``: the agent goes on a break, is due to leave, or leaves:
       off every list of agents free to take work.
     - ``sweep()``: the run is over; every contact still waiting ends (abandoned).
     - ``add_to_log(run_log)``: put what the rule logged itself on the run's log.
-    - ``direct_arrival``: an event callback for first attempts with no bot in
-      front, or None; a rule may serve them without building an ``Attempt``.
+    - ``direct_arrival(arrival)``: called with (time, type, incident) for
+      each first attempt when no bot can be in front, or None; a rule may
+      serve them without building an ``Attempt``.
     - ``attempt_type`` and ``agent_type``: the records the engine builds.
     - ``wait_margin_s(scenario, contact_type)``: how long past its patience an
       attempt may still wait for an agent under this rule (bounds the run-on).
@@ -100,9 +89,10 @@ class Routing:
       the bot or the queue, and every outcome gives back its line and place.
 
     What a rule may use of the engine (``centre``): its clock and scheduling
-    (``env``, ``at``, ``after``, ``schedule``), the outcome calls (``finish``,
-    ``give_up``, ``will_redial``, ``schedule_retry``), the agents' calls
-    (``leave``, ``begin_break``), and its state: ``roster``, ``agents``,
+    (``env``, a sim.model.events.EventQueue: ``env.now``, ``env.schedule``;
+    ``at``, ``after``), the outcome calls (``finish``, ``give_up``,
+    ``will_redial``, ``schedule_retry``), the agents' calls (``leave``,
+    ``begin_break``), and its state: ``roster``, ``agents``,
     ``log``, ``end_s``, ``on_duty`` (agents present per group), ``closed``,
     ``open_attempts`` and ``latest_outcome_s`` (every outcome happens by
     then), and the per-type parameters and workload numbers. The waiting

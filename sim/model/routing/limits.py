@@ -222,7 +222,7 @@ class LimitsMixin:
         return patience
 
     def _leave_message(self, event) -> None:
-        att = event.value
+        att = event.about
         now = self.env.now
         if att.waiting and att.abandon_s > now:
             self._off_live_line(att)
@@ -236,7 +236,7 @@ class LimitsMixin:
 
     # -------------------------------------------------------------- closing
     def _closing(self, event) -> None:
-        k, at_s = event.value
+        k, at_s = event.about
         self.disconnect_waiting(k, self.env.now)
         centre = self.centre
         # Day after day while attempts are open, up to the last instant an outcome can happen (callers left

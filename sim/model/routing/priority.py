@@ -22,6 +22,8 @@ from simpy.core import NORMAL
 from sim.model.attempt_log import ABANDONED, ANSWERED, BALKED
 from sim.model.routing.base import BUSY, IDLE, Routing, live_head
 
+_ANSWERED = float(ANSWERED)
+
 
 class PriorityRouting(Routing):
     """Priority, then first come first served; the most specialised idle group first."""
@@ -60,28 +62,28 @@ class PriorityRouting(Routing):
         self._will_redial = centre.will_redial
         self._leave = centre.leave
         self._begin_break = centre.begin_break
-        self._next_arrival = centre.next_arrival
         self._abandon_now = self._abandon  # queue heads found out of patience (live_head)
         if self.inline_arrivals:
             self.direct_arrival = self._on_arrival_direct
 
     # ------------------------------------------------------------ arrivals
-    def _on_arrival_direct(self, event) -> None:
+    def _on_arrival_direct(self, arrival) -> None:
         """A first attempt with no bot in front: ``offer`` inlined for the common case of a free agent.
 
-        Logged exactly as ``serve`` would log it.
+        Logged exactly as ``serve`` would log it. ``arrival``: (time, type, incident), from the event queue's stream.
         """
-        now, k, i = event._value
-        self._next_arrival(now)
+        now, k, i = arrival
         idx = i * self.max_attempts[k]
         for g in self.groups_of_type[k]:
             idle = self.idle[g]
             if idle:
-                agent = next(iter(idle))
+                for agent in idle:  # the first, idle longest (a loop costs less than next(iter(idle)))
+                    break
                 del idle[agent]
                 agent.state = BUSY
                 service = self.w_service[k][idx]
-                self.log.extend((k, i, 0, now, 0, now, now, ANSWERED, agent.n, service))
+                # The constants as floats: the log is an array of doubles, and an int costs a conversion.
+                self.log.extend((k, i, 0.0, now, 0.0, now, now, _ANSWERED, agent.n, service))
                 centre = self.centre
                 if now > centre.end_s:
                     centre.end_s = now
@@ -130,7 +132,7 @@ class PriorityRouting(Routing):
         att.waiting = False
 
     def _patience_out(self, event) -> None:
-        att = event.value
+        att = event.about
         if att.waiting:
             self._abandon(att)
 
@@ -177,7 +179,7 @@ class PriorityRouting(Routing):
     _answer = _serve  # a call answered by an agent, whatever a rule's ``_serve`` does besides
 
     def service_done(self, event) -> None:
-        agent = event._value
+        agent = event.about
         if agent.leave_pending:
             self._leave(agent)
         elif agent.break_pending:

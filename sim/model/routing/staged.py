@@ -302,7 +302,7 @@ class StagedRouting(PriorityRouting):
 
     def _overflow_due(self, event) -> None:
         """A waiting contact reaches an overflow stage: an idle agent of the stage's groups takes it now."""
-        att, members = event.value
+        att, members = event.about
         now = self.env.now
         live = att.waiting and att.abandon_s > now
         if not (live or self._in_callback_queue(att)):
@@ -429,7 +429,7 @@ class StagedRouting(PriorityRouting):
         heappush(self.cb_queues[att.k], (att.enqueue_s, next(self._seq), att.token, att))
 
     def _in_queue_offer(self, event) -> None:
-        att = event.value
+        att = event.about
         now = self.env.now
         if att.waiting and att.cb == _NONE and att.abandon_s > now:
             self._offer_callback(att, now)
@@ -452,7 +452,7 @@ class StagedRouting(PriorityRouting):
         self._after(dial_s, self._dial_end, (agent, att, answered))
 
     def _dial_end(self, event) -> None:
-        agent, att, answered = event.value
+        agent, att, answered = event.about
         now = self.env.now
         row = self.callback_log[att.cb_row]
         row[5] = att.calls
@@ -470,7 +470,7 @@ class StagedRouting(PriorityRouting):
         self._agent_free(agent)
 
     def _callback_retry(self, event) -> None:
-        att = event.value
+        att = event.about
         now = self.env.now
         groups = list(self.offer_groups[att.k])
         for delay, members in self.later_stages[att.k]:
@@ -544,7 +544,7 @@ class StagedRouting(PriorityRouting):
             self._answer(agent, att, now)
 
     def service_done(self, event) -> None:
-        self._agent_free(event._value)
+        self._agent_free(event.about)
 
     def _agent_free(self, agent) -> None:
         """The agent has nothing in hand: leave, take a break, or look for work."""
@@ -612,7 +612,7 @@ class StagedRouting(PriorityRouting):
             self._after(delay, self._chat_done, (agent, agent.chat_version, delay))
 
     def _chat_done(self, event) -> None:
-        agent, version, delay = event.value
+        agent, version, delay = event.about
         if version != agent.chat_version:
             return  # the number of chats changed since: rescheduled
         now = self.env.now
