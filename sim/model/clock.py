@@ -7,7 +7,9 @@ may wrap past midnight; weekdays are ``mon`` .. ``sun``.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -43,3 +45,13 @@ def in_daily_spans(seconds_of_day: float, spans: list[tuple[int, int]]) -> bool:
         elif seconds_of_day >= start or seconds_of_day < end:
             return True
     return False
+
+
+def _valid_spans(value: list[str]) -> list[str]:
+    for text in value:
+        parse_daily_span(text)
+    return value
+
+
+# A list of daily spans 'HH:MM-HH:MM' (a scenario's open hours, bot-only hours), each checked as it is read.
+DailySpans = Annotated[list[str], AfterValidator(_valid_spans)]

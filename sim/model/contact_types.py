@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Discriminator, Field, PositiveFloat, PositiveInt, Tag, field_validator, model_validator
+from pydantic import Discriminator, Field, PositiveFloat, PositiveInt, Tag, model_validator
 
-from sim.model.clock import parse_daily_span
+from sim.model.clock import DailySpans, parse_daily_span
 from sim.model.distributions import MAX_DURATION_S, MAX_VALUE, Amount, Deterministic, Duration, Exponential, Patience
 from sim.model.economics import drained_fraction
 from sim.model.loss_curves import named_curve, named_curves, points_share
@@ -245,7 +245,7 @@ class ContactType(StrictModel):
     bot: BotBehaviour = Field(default_factory=BotBehaviour)
     loss: Loss = Field(default_factory=Loss)
     callback: CallbackBehaviour = Field(default_factory=CallbackBehaviour)
-    hours: list[str] = Field(
+    hours: DailySpans = Field(
         default_factory=list, max_length=24,
         description="daily spans 'HH:MM-HH:MM' the type's line is open; empty = always open",
     )
@@ -259,13 +259,6 @@ class ContactType(StrictModel):
     @property
     def required_skill(self) -> str:
         return self.skill or self.id
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: list[str]) -> list[str]:
-        for text in value:
-            parse_daily_span(text)
-        return value
 
     @property
     def open_spans(self) -> list[tuple[int, int]]:

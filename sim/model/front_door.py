@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_validator
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
-from sim.model.clock import parse_daily_span
+from sim.model.clock import DailySpans, parse_daily_span
 from sim.model.distributions import MAX_DURATION_S, Deterministic, Duration
 from sim.model.schema import MAX_CONTACT_TYPES, MAX_MENU_S, Identifier, Probability, StrictModel
 
@@ -85,7 +85,7 @@ class FrontDoor(StrictModel):
     """How customers reach a human: straight, or through a bot with friction."""
 
     bot_enabled: bool = False
-    bot_only_hours: list[str] = Field(
+    bot_only_hours: DailySpans = Field(
         default_factory=list, max_length=24, description="daily spans 'HH:MM-HH:MM' when the bot is the only door"
     )
     menu_s: NonNegativeFloat = Field(
@@ -99,13 +99,6 @@ class FrontDoor(StrictModel):
     )
     emergency_line: EmergencyLine = Field(default_factory=EmergencyLine)
     callback: CallbackOffer = Field(default_factory=CallbackOffer)
-
-    @field_validator("bot_only_hours")
-    @classmethod
-    def _spans(cls, value: list[str]) -> list[str]:
-        for text in value:
-            parse_daily_span(text)
-        return value
 
     @property
     def bot_can_be_in_front(self) -> bool:
