@@ -10,7 +10,8 @@ turn, from one seed:
 - random valid ones: 1-3 contact types with random distributions, volumes
   (one type in ten of 10,000-200,000 incidents a day),
   redials, bots and losses; shifts and staffing tables; a front door with
-  callbacks (either predictor, either queue); staged overflow to other
+  callbacks (either predictor, either queue); lines, queue places, opening
+  hours with either closing rule and a maximum wait; staged overflow to other
   groups; chat types with several chats per agent; 1-3 policies with their
   own overrides of every one of these; 1-3 days;
 - mutations: a small scenario using every section (callbacks, overflow and
@@ -108,13 +109,15 @@ SMALL_EVERY_SECTION: dict[str, Any] = {
          "loss": {"amount_at_risk": {"dist": "lognormal", "mean": 2000, "cv": 1.5}, "churn_cost_per_abandoned": 5}},
         {"id": "general", "skill": "service", "volume": {"table": [5] * 24},
          "handle_time_s": {"dist": "exponential", "mean": 240}, "patience_s": {"dist": "exponential", "mean": 300},
-         "callback": {"accept_probability": 0.6, "answer_probability": 0.8}},
+         "callback": {"accept_probability": 0.6, "answer_probability": 0.8},
+         "hours": ["07:00-19:00"], "at_closing": "disconnect", "max_wait_s": 600},
         {"id": "webchat", "skill": "service", "volume": {"per_day": 40},
          "handle_time_s": {"dist": "lognormal", "mean": 600, "cv": 0.6},
          "patience_s": {"dist": "exponential", "mean": 900}},
     ],
     "routing": {"overflow": [{"contact_type": "general", "stages": [{"after_s": 120, "groups": ["night"]}]}]},
     "chat": {"types": ["webchat"], "max_per_agent": 3, "handle_time_factors": [1.0, 1.7, 2.5]},
+    "capacity": {"lines": 6, "lines_per_type": {"fraud": 2}, "queue_places": 3},
     "agents": {
         "shifts": [{"id": "day", "start": "07:00", "length_h": 10, "headcount": 3, "skills": ["fraud", "service"],
                     "cost_per_hour": 25, "breaks": [{"after_h": 4, "length_min": 30}]}],
@@ -220,6 +223,15 @@ def _random_valid(rng: np.random.Generator) -> dict:
         }
         if rng.random() < 0.3:
             ct["after_contact_work_s"] = _distribution(rng, 1, 600)
+        if rng.random() < 0.2:
+            start = int(rng.integers(0, 24))
+            ct["hours"] = [f"{start:02d}:00-{int(rng.integers(0, 24)):02d}:30"]
+            ct["at_closing"] = str(rng.choice(["serve", "disconnect"]))
+        if rng.random() < 0.2:
+            ct["max_wait_s"] = _log_uniform(rng, 1, 3600)
+        if rng.random() < 0.3:
+            ct["redial"]["busy_probability"] = float(rng.random())
+            ct["redial"]["busy_delay_s"] = _distribution(rng, 1, 600)
         if emergency:
             ct["loss"] = {"amount_at_risk": _distribution(rng, 1, 1e6), "half_life_min": _log_uniform(rng, 1, 10000),
                           "churn_cost_per_abandoned": float(rng.random() * 100)}
@@ -257,6 +269,8 @@ def _random_valid(rng: np.random.Generator) -> dict:
             policy["routing"] = _random_routing(rng, ids, policy.get("agents") or agents)
         if rng.random() < 0.2:
             policy["chat"] = _random_chat(rng, ids)
+        if rng.random() < 0.2:
+            policy["capacity"] = _random_capacity(rng, ids)
         policies.append(policy)
     features = {}
     if rng.random() < 0.5:
@@ -265,6 +279,8 @@ def _random_valid(rng: np.random.Generator) -> dict:
         features["routing"] = _random_routing(rng, ids, agents)
     if rng.random() < 0.4:
         features["chat"] = _random_chat(rng, ids)
+    if rng.random() < 0.4:
+        features["capacity"] = _random_capacity(rng, ids)
     return {
         **features,
         "days": days, "interval_min": interval, "busyness_cv": float(rng.choice([0.0, _log_uniform(rng, 1e-3, 3)])),
@@ -298,6 +314,18 @@ def _random_routing(rng, ids: list[str], agents: dict) -> dict:
                       for d in delays]
             chains.append({"contact_type": type_id, "stages": stages})
     return {"overflow": chains}
+
+
+def _random_capacity(rng, ids: list[str]) -> dict:
+    """Lines (shared, and a type's own now and then) and queue places, each left unlimited half of the time."""
+    capacity: dict = {}
+    if rng.random() < 0.5:
+        capacity["lines"] = int(rng.integers(0, 60))
+    if rng.random() < 0.3:
+        capacity["lines_per_type"] = {ids[int(rng.integers(len(ids)))]: int(rng.integers(0, 20))}
+    if rng.random() < 0.5:
+        capacity["queue_places"] = int(rng.integers(0, 30))
+    return capacity
 
 
 def _random_chat(rng, ids: list[str]) -> dict:
