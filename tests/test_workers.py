@@ -165,27 +165,29 @@ def test_kept_workers_serve_every_run_and_survive_a_cancelled_one(tmp_path):
         import sim
         from sim.runs.workers import keep_workers, kept_worker_pids
 
-        keep_workers()
-        scenario = sim.load_scenario("scenarios/classroom_mmcm.yaml")
-        first = sim.run(scenario, settings=sim.RunSettings(replications=4, workers=2))
-        pids = kept_worker_pids()
+        # kept workers are forked from a fork server, which imports this main module: guard it, as an app must
+        if __name__ == "__main__":
+            keep_workers()
+            scenario = sim.load_scenario("scenarios/classroom_mmcm.yaml")
+            first = sim.run(scenario, settings=sim.RunSettings(replications=4, workers=2))
+            pids = kept_worker_pids()
 
-        class Stop(Exception):
-            pass
+            class Stop(Exception):
+                pass
 
-        def stop_at_once(event):
-            if event.done:
-                raise Stop
+            def stop_at_once(event):
+                if event.done:
+                    raise Stop
 
-        try:
-            sim.run(scenario, settings=sim.RunSettings(replications=6, workers=2, seed=7, progress=stop_at_once))
-        except Stop:
-            pass
-        again = sim.run(scenario, settings=sim.RunSettings(replications=4, workers=2))
-        alone = sim.run(scenario, settings=sim.RunSettings(replications=4, workers=1))
-        print(json.dumps({"pids": sorted(pids), "after": sorted(kept_worker_pids()),
-                          "same": again.replications.equals(first.replications)
-                                  and alone.replications.equals(first.replications)}))
+            try:
+                sim.run(scenario, settings=sim.RunSettings(replications=6, workers=2, seed=7, progress=stop_at_once))
+            except Stop:
+                pass
+            again = sim.run(scenario, settings=sim.RunSettings(replications=4, workers=2))
+            alone = sim.run(scenario, settings=sim.RunSettings(replications=4, workers=1))
+            print(json.dumps({"pids": sorted(pids), "after": sorted(kept_worker_pids()),
+                              "same": again.replications.equals(first.replications)
+                                      and alone.replications.equals(first.replications)}))
     """))
     done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
@@ -194,3 +196,47 @@ def test_kept_workers_serve_every_run_and_survive_a_cancelled_one(tmp_path):
     assert len(seen["pids"]) == min(2, available_cores()) or available_cores() == 1
     assert seen["after"] == seen["pids"], "a later run started new workers instead of reusing the kept ones"
     assert seen["same"], "kept workers gave other numbers than a fresh run or one process"
+
+
+def test_kept_workers_hold_none_of_the_apps_sockets(tmp_path):
+    """The app's kept workers inherit none of its open sockets (Linux, read from /proc).
+
+    Forked from the web server, they held copies of its connections and of its event loop's registrations,
+    and a browser's request for the download button's script then waited for ever: the evidence report's
+    download button stayed a placeholder."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to list a process's open sockets")
+    script = tmp_path / "server_like.py"
+    script.write_text(textwrap.dedent("""
+        import json, os, socket
+        from sim.runs.workers import keep_workers, process_pool
+
+
+        def open_sockets():
+            found = []
+            for fd in os.listdir("/proc/self/fd"):
+                try:
+                    target = os.readlink(f"/proc/self/fd/{fd}")
+                except OSError:
+                    continue
+                if target.startswith("socket:"):
+                    found.append(target)
+            return found
+
+
+        if __name__ == "__main__":
+            keep_workers()
+            listener = socket.socket()
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            mine = f"socket:[{os.fstat(listener.fileno()).st_ino}]"
+            with process_pool(2) as pool:
+                seen = [pool.submit(open_sockets).result() for _ in range(4)]
+            print(json.dumps({"mine": mine, "workers": sorted({s for found in seen for s in found})}))
+    """))
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["mine"] not in seen["workers"], "a kept worker holds the app's listening socket"
+

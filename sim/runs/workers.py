@@ -13,13 +13,21 @@ A long-lived process (the app) calls ``keep_workers()`` once: ``process_pool``
 then lends it pools that are started on the first run and reused by every
 later one, so a run pays neither for starting processes nor for importing
 the model in them again (issue 26). A run that ends early cancels what it
-submitted and leaves the workers for the next run.
+submitted and leaves the workers for the next run. Those kept workers are
+forked from a fork server, not from the app itself: a worker forked from the
+app's web server would hold copies of its open sockets and of its event
+loop's epoll registrations, and a browser request arriving on a connection
+the server had closed and reopened meanwhile could then wait for ever (seen:
+the evidence report's download button stayed a placeholder, its script
+request never answered). The fork server imports the model once, so its
+workers start without importing it again.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import multiprocessing
 import os
 import signal
 import threading
@@ -49,9 +57,13 @@ def capped_workers(requested: int) -> tuple[int, str | None]:
     return requested, None
 
 
-def _die_with_parent(parent_pid: int) -> None:
-    """Worker initializer: ignore Ctrl-C (the parent handles it) and end when the parent ends."""
+def _die_with_parent(parent_pid: int | None) -> None:
+    """Worker initializer: ignore Ctrl-C (the parent handles it) and end when the parent ends.
+
+    ``parent_pid`` None: the parent is a fork server, whatever its pid (it ends when the app does)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent_pid is None:
+        parent_pid = os.getppid()
     armed = False
     libc_name = ctypes.util.find_library("c")
     if libc_name and hasattr(os, "sched_getaffinity"):  # Linux
@@ -78,7 +90,10 @@ _keeping = False
 
 
 def keep_workers() -> None:
-    """From now on, keep worker processes for the life of this process and lend them to every run."""
+    """From now on, keep worker processes for the life of this process and lend them to every run.
+
+    They come from a fork server (module docstring), which imports the main module as Python's non-fork
+    start methods do: a script that calls this guards its work with ``if __name__ == "__main__":``."""
     global _keeping
     _keeping = True
 
@@ -93,6 +108,14 @@ def _new_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
 
 
+def _new_kept_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool for a long-lived process: its workers forked from a fork server (the module docstring says why)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["sim.runs.runner"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
+                               initargs=(None,))
+
+
 def _kept_pool(workers: int) -> ProcessPoolExecutor:
     """The kept pool of ``workers`` processes; a run that has fewer tasks than the app's workers asks for
     fewer, and borrows the app's pool rather than starting one of its own size (it cannot use more
@@ -104,7 +127,7 @@ def _kept_pool(workers: int) -> ProcessPoolExecutor:
         fits = [size for size in _kept if size >= workers]
         if fits:
             return _kept[min(fits)]
-        pool = _kept[workers] = _new_pool(workers)
+        pool = _kept[workers] = _new_kept_pool(workers)
         return pool
 
 
