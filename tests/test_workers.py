@@ -201,9 +201,9 @@ def test_kept_workers_serve_every_run_and_survive_a_cancelled_one(tmp_path):
 def test_kept_workers_hold_none_of_the_apps_sockets(tmp_path):
     """The app's kept workers inherit none of its open sockets (Linux, read from /proc).
 
-    Forked from the web server, they held copies of its connections and of its event loop's registrations,
-    and a browser's request for the download button's script then waited for ever: the evidence report's
-    download button stayed a placeholder."""
+    Forked from the web server, they held copies of its listening socket and connections, and a browser's
+    request for the download button's script was then never answered: the evidence report's download button
+    stayed a placeholder."""
     if not Path("/proc/self/fd").is_dir():
         pytest.skip("needs /proc to list a process's open sockets")
     script = tmp_path / "server_like.py"

@@ -15,12 +15,12 @@ later one, so a run pays neither for starting processes nor for importing
 the model in them again (issue 26). A run that ends early cancels what it
 submitted and leaves the workers for the next run. Those kept workers are
 forked from a fork server, not from the app itself: a worker forked from the
-app's web server would hold copies of its open sockets and of its event
-loop's epoll registrations, and a browser request arriving on a connection
-the server had closed and reopened meanwhile could then wait for ever (seen:
-the evidence report's download button stayed a placeholder, its script
-request never answered). The fork server imports the model once, so its
-workers start without importing it again.
+app's web server holds copies of all its open sockets (its listening socket,
+the browsers' connections), and with such workers running a browser's
+request for one of the page's scripts was never answered (seen: the evidence
+report's download button stayed a placeholder; with one worker, or workers
+from a fork server, it appears). The fork server imports the model once, so
+its workers start without importing it again.
 """
 
 from __future__ import annotations
