@@ -42,7 +42,7 @@ from sim.present import charts
 from sim.present.agreement import report_section as agreement_section
 from sim.present.formatting import difference_kind, fmt_ci, fmt_estimate, fmt_money, fmt_value, is_missing
 from sim.present.loss_charts import curve_points_table, loss_curve_chart, loss_curve_share_lines
-from sim.present.tables import SERVICE_COLUMNS, comparison_table, index_path, parameter_rows
+from sim.present.tables import SERVICE_COLUMNS, any_policy_has, comparison_table, index_path, parameter_rows, pick
 from sim.present.terminal import NET_LABELS, period_phrase
 
 TORNADO_FIGURES = {m: (measures.label(m), measures.kind(m)) for m in ("net_saving", "share_within_guarantee")}
@@ -196,8 +196,7 @@ def verdict_paragraphs(comparison, labels: dict[str, str]) -> list[dict]:
     out = []
     others = [p for p in comparison.policies if p != baseline] or [baseline]
     service = comparison.service
-    tones = comparison.summary[(comparison.summary.metric == "busy_tone_share")
-                               & (comparison.summary.contact_type == "all")].set_index("policy")
+    busy_tones = any_policy_has(comparison.summary, "busy_tone")
     for policy in others:
         rows = compare[(compare.policy == policy) & (compare.contact_type == "all")].set_index("metric")
         em = compare[(compare.policy == policy) & (compare.contact_type == "emergency")].set_index("metric")
@@ -252,8 +251,8 @@ def verdict_paragraphs(comparison, labels: dict[str, str]) -> list[dict]:
         elif not has_emergency:
             parts.append(Markup("The scenario has no emergency contact type, so no guarantee applies and no "
                                 "incident is an emergency."))
-        if (tones["mean"] > 0).any():  # some policy's lines ran out: say how often, beside the service figures
-            tone = tones.loc[policy]
+        if busy_tones:  # some policy's lines ran out: say how often, beside the service figures
+            tone = pick(comparison.summary, policy, "all", "busy_tone_share")
             parts.append(Markup("Attempts met by a busy tone (every phone line taken): {} ({} to {}).").format(
                 *(_fig(tone[c], "share", cur, policy=policy, metric="busy_tone_share", scope="all", column=c)
                   for c in ("mean", "ci_low", "ci_high"))))

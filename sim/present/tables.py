@@ -74,13 +74,14 @@ def comparison_table(compare: pd.DataFrame, summary: pd.DataFrame, policies: lis
             hit = pick(compare, pid, "all", metric)
             row[labels.get(pid, pid)] = cell(hit, "difference", kind, compact) if hit is not None else "n/a"
         rows.append(row)
-    callbacks = _offers_callbacks(summary)
+    callbacks = any_policy_has(summary, "callback_offered")
+    busy_tones = any_policy_has(summary, "busy_tone")
     for metric, scope in LEVEL_ROWS:
         if scope == "emergency" and not has_emergency:
             continue
         if metric.startswith("callback_") and not callbacks:
             continue  # rows of a feature no policy uses would only read "n/a"
-        if metric == "busy_tone_share" and not _any_busy_tone(summary):
+        if metric == "busy_tone_share" and not busy_tones:
             continue  # no policy's lines ever ran out (or none has lines): the tables stay as without lines
         kind = MEASURES[metric].kind
         row = {"Figure": row_label(metric, scope, currency), "metric": metric}
@@ -140,13 +141,10 @@ def guarantee_table(table: pd.DataFrame, policies: pd.DataFrame, currency: str, 
     return pd.DataFrame(rows).set_index("Against") if rows else pd.DataFrame()
 
 
-def _any_busy_tone(summary: pd.DataFrame) -> bool:
-    hit = summary[(summary.metric == "busy_tone") & (summary.contact_type == "all")]
-    return bool((hit["mean"] > 0).any())
-
-
-def _offers_callbacks(summary: pd.DataFrame) -> bool:
-    hit = summary[(summary.metric == "callback_offered") & (summary.contact_type == "all")]
+def any_policy_has(summary: pd.DataFrame, count: str) -> bool:
+    """Whether some policy's mean ``count`` over all contact types is above zero: a feature in use, whose rows
+    and sentences are shown only then (callbacks offered, busy tones heard)."""
+    hit = summary[(summary.metric == count) & (summary.contact_type == "all")]
     return bool((hit["mean"] > 0).any())
 
 
