@@ -23,7 +23,7 @@ from __future__ import annotations
 from heapq import heappop
 
 import simpy
-from simpy.core import NORMAL, EmptySchedule
+from simpy.core import NORMAL
 
 
 class Call(simpy.Event):
@@ -98,32 +98,15 @@ class EventQueue(simpy.Environment):
                 return None
 
     def step(self) -> None:
-        """Run the next event: the stream's pending item when it is due before the heap's first, else SimPy's.
-
-        The heap's event is run as ``simpy.Environment.step`` runs it, written
-        out here because a second method call per event costs the hot loop
-        about a twentieth of its time. The model has no process to stop
-        (``StopSimulation``) and no event that fails, so those branches of
-        SimPy's step are left to SimPy's own loop: a failed event still
-        raises.
-        """
+        """Run the next event (SimPy's loop for ``run(until)`` steps with it): the stream's pending item when it
+        is due before the heap's first event, else the heap's, by SimPy's own step."""
         pending = self._pending
-        queue = self._queue
-        # The pending item and a heap entry never tie: their event ids differ.
-        if pending is not None and (not queue or pending < queue[0]):
-            now = self._now = pending[0]
-            item = pending[3]
-            following = next(self._items, None)
-            self._pending = (None if following is None
-                             else (now + (following[0] - item[0]), NORMAL, next(self._eid), following))
-            self._on_item(item)
+        if pending is None or (self._queue and self._queue[0] < pending):
+            super().step()
             return
-        try:
-            self._now, _, _, event = heappop(queue)
-        except IndexError:
-            raise EmptySchedule from None
-        callbacks, event.callbacks = event.callbacks, None
-        for callback in callbacks:
-            callback(event)
-        if not event._ok:
-            raise RuntimeError(f"a model event failed: {event._value!r}")
+        now = self._now = pending[0]
+        item = pending[3]
+        following = next(self._items, None)
+        self._pending = None if following is None else (now + (following[0] - item[0]), NORMAL, next(self._eid),
+                                                        following)
+        self._on_item(item)
